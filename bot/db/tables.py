@@ -1,0 +1,321 @@
+"""Every table the bot stores, as SQLModel classes (the one module with table=True models).
+
+What people chose is stored as they chose it (a level key such as "manual", or a number as text
+on a range scale); points are derived by rubric.scoring and never stored. Rows that belong to a
+team carry the workspace id too, and reference the team by (workspace_id, team_id), so the
+database itself refuses a row that mixes two workspaces.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlmodel import Field, SQLModel
+
+from bot.db.types import UTCDateTime
+
+# Stable constraint names, so migrations (and SQLite batch mode) can refer to them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CHECKIN_STATUSES = ("open", "answered", "skipped")
+DELIVERY_STATUSES = ("claimed", "sent", "failed")
+SURVEY_STATUSES = ("open", "closed")
+CADENCES = ("weekly", "biweekly", "monthly", "quarterly", "off")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _team_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["workspace_id", "team_id"], ["teams.workspace_id", "teams.id"])
+
+
+class Workspace(SQLModel, table=True):
+    __tablename__ = "workspaces"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slack_team_id: str = Field(max_length=32, unique=True)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=255)
+    installed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name_key"),
+        UniqueConstraint("workspace_id", "id"),
+        Index("ix_teams_workspace_id_channel_id", "workspace_id", "channel_id"),
+        CheckConstraint(_in("language", ("en", "es")), name="language"),
+        CheckConstraint(_in("cadence", CADENCES), name="cadence"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    name: str = Field(max_length=80)
+    # casefolded name: lookups ignore case, and "Vision" and "vision" cannot coexist
+    name_key: str = Field(max_length=80)
+    channel_id: str | None = Field(default=None, max_length=32)
+    stage: str = Field(max_length=16)
+    rubric_id: str = Field(max_length=64)
+    language: str = Field(default="en", max_length=2)
+    cadence: str = Field(default="weekly", max_length=16)
+    weekday: int = Field(default=0, description="0 = Monday")
+    local_time: str = Field(default="10:00", max_length=5, description="HH:MM, 24-hour clock")
+    tz: str = Field(default="UTC", max_length=64)
+    paused_until: date | None = None
+    leads: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    archived: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StageChange(SQLModel, table=True):
+    __tablename__ = "stage_changes"
+    __table_args__ = (
+        _team_fk(),
+        Index("ix_stage_changes_team_id_changed_at", "team_id", "changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(index=True)
+    team_id: int
+    previous_stage: str | None = Field(default=None, max_length=16)
+    stage: str = Field(max_length=16)
+    changed_by: str | None = Field(default=None, max_length=32)
+    changed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CheckIn(SQLModel, table=True):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        _team_fk(),
+        UniqueConstraint("workspace_id", "team_id", "period_key"),
+        CheckConstraint(_in("status", CHECKIN_STATUSES), name="status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    period_key: str = Field(max_length=32)
+    status: str = Field(default="open", max_length=16)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Assessment(SQLModel, table=True):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        _team_fk(),
+        UniqueConstraint("workspace_id", "submission_key"),
+        # the scorecard and trend queries: one team's assessments, newest first
+        Index("ix_assessments_team_id_submitted_at_id", "team_id", "submitted_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    rubric_id: str = Field(max_length=64)
+    rubric_version: str = Field(max_length=32)
+    criteria_version: int | None = None
+    stage: str = Field(max_length=16)
+    period_key: str | None = Field(default=None, max_length=32)
+    submitted_by: str = Field(max_length=32)
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # chosen by the caller (e.g. the Slack view id): a repeated submit finds the first one
+    submission_key: str = Field(max_length=255)
+
+
+class AssessmentAnswer(SQLModel, table=True):
+    __tablename__ = "answers"
+
+    assessment_id: int = Field(foreign_key="assessments.id", primary_key=True)
+    item_id: str = Field(max_length=32, primary_key=True)
+    # a level key ("not_done", "manual", "automated") or a number on a range scale, as text
+    choice: str = Field(max_length=64)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class Draft(SQLModel, table=True):
+    __tablename__ = "drafts"
+    __table_args__ = (_team_fk(), UniqueConstraint("workspace_id", "team_id", "user_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    user_id: str = Field(max_length=32)
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CriteriaVersion(SQLModel, table=True):
+    __tablename__ = "criteria_versions"
+    __table_args__ = (UniqueConstraint("workspace_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    version: int
+    # {item_id: {"research": requirement, "roadmap": ..., "production": ...}}
+    matrix: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    adopted_by: str | None = Field(default=None, max_length=32)
+    adopted_at: datetime = Field(sa_type=UTCDateTime)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    survey_round_id: int | None = None
+
+
+class SurveyRound(SQLModel, table=True):
+    __tablename__ = "survey_rounds"
+    __table_args__ = (
+        CheckConstraint(_in("status", SURVEY_STATUSES), name="status"),
+        # at most one open round per workspace
+        Index(
+            "uq_survey_rounds_workspace_id_open",
+            "workspace_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", index=True)
+    status: str = Field(default="open", max_length=16)
+    anonymous: bool = True
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    opened_by: str = Field(max_length=32)
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SurveyVote(SQLModel, table=True):
+    __tablename__ = "survey_votes"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "item_id", "stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(index=True)
+    round_id: int = Field(foreign_key="survey_rounds.id")
+    user_id: str = Field(max_length=32)
+    item_id: str = Field(max_length=32)
+    stage: str = Field(max_length=16)
+    requirement: str = Field(max_length=16)
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Delivery(SQLModel, table=True):
+    """One message the scheduler sends; the unique key makes the send happen once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "target", "kind", "period_key"),
+        Index(
+            "ix_deliveries_workspace_id_status_lease_until", "workspace_id", "status", "lease_until"
+        ),
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    # "team:<id>" (see repositories.team_target) or a channel id
+    target: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    period_key: str = Field(max_length=32)
+    status: str = Field(default="claimed", max_length=16)
+    attempts: int = 1
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_workspace_id_at", "workspace_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    actor: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=64)
+    target: str | None = Field(default=None, max_length=255)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Installation(SQLModel, table=True):
+    """A Slack OAuth installation; the token is ciphertext made elsewhere, stored opaquely."""
+
+    __tablename__ = "installations"
+
+    workspace_id: int = Field(foreign_key="workspaces.id", primary_key=True)
+    slack_team_id: str = Field(max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    is_enterprise_install: bool = False
+    app_id: str | None = Field(default=None, max_length=32)
+    bot_id: str | None = Field(default=None, max_length=32)
+    bot_user_id: str = Field(max_length=32)
+    bot_token_encrypted: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    bot_scopes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    installed_by: str | None = Field(default=None, max_length=32)
+    installed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+ALL_TABLES: tuple[type[SQLModel], ...] = (
+    Workspace,
+    Team,
+    StageChange,
+    CheckIn,
+    Assessment,
+    AssessmentAnswer,
+    Draft,
+    CriteriaVersion,
+    SurveyRound,
+    SurveyVote,
+    Delivery,
+    AuditEntry,
+    Installation,
+)
+
+__all__ = [
+    "ALL_TABLES",
+    "CADENCES",
+    "CHECKIN_STATUSES",
+    "DELIVERY_STATUSES",
+    "SURVEY_STATUSES",
+    "Assessment",
+    "AssessmentAnswer",
+    "AuditEntry",
+    "CheckIn",
+    "CriteriaVersion",
+    "Delivery",
+    "Draft",
+    "Installation",
+    "StageChange",
+    "SurveyRound",
+    "SurveyVote",
+    "Team",
+    "Workspace",
+]
