@@ -1,0 +1,83 @@
+"""Apply the Alembic migrations from code (`mlscore db upgrade`, and at start in the container).
+
+On PostgreSQL the migration runs under a session-level advisory lock, so several replicas that
+start together migrate once: the others wait, then find the schema at head and do nothing. On
+SQLite the migration runs in one BEGIN IMMEDIATE transaction, which serialises it the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from bot.db.engine import make_engine
+
+# Found next to the source tree: right for an editable install and for the Docker image, which
+# copies the repository.
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# An arbitrary constant shared by every replica: "mlsc" in ASCII.
+MIGRATION_LOCK_ID = 0x6D6C7363
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # configparser interpolation would read "%" in a password as a reference
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def _run(url: str, revision: str, *, up: bool) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            is_pg = connection.dialect.name == "postgresql"
+            if is_pg:
+                connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+                connection.commit()
+            try:
+                config = alembic_config(url)
+                config.attributes["connection"] = connection
+                if up:
+                    command.upgrade(config, revision)
+                else:
+                    command.downgrade(config, revision)
+            finally:
+                if is_pg:
+                    connection.rollback()
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID}
+                    )
+                    connection.commit()
+    finally:
+        engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` up to `revision` (default: the newest)."""
+    _run(url, revision, up=True)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at `url` down to `revision` ("base" removes every table)."""
+    _run(url, revision, up=False)
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is at, or None when it has never been migrated."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
