@@ -74,6 +74,9 @@ class ScaleLevel(Frozen):
     complete: bool = Field(
         default=False, description="whether this is the fully automated, nothing-left level"
     )
+    description: Text | None = Field(
+        default=None, description="what choosing this level means, shown next to the label"
+    )
 
 
 class LevelScale(Frozen):
