@@ -3,6 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rubric.catalog import default_rubric
 from rubric.gaps import Gap, GapKind, find_gaps, next_step
 from rubric.model import Criteria, Requirement, Snapshot, Stage
 from tests.unit.rubric_factories import (
@@ -182,3 +183,39 @@ def test_gaps_are_always_a_subset_of_the_mandatory_items(
         assert report.readiness == 1.0
     assert all(choices[i] == "manual" for i in partial)
     assert all(choices[i] in (None, "not_done") for i in missing)
+
+
+# --- the shipped rubric and criteria -------------------------------------------------------------
+
+
+def test_shipped_criteria_make_every_mandatory_test_a_gap_when_nothing_is_done() -> None:
+    rubric = default_rubric()
+    assert rubric.criteria is not None
+    for stage in Stage:
+        report = find_gaps(rubric, rubric.criteria, Snapshot(stage=stage))
+        assert [gap.item_id for gap in report.gaps] == list(report.mandatory)
+        assert all(gap.next_step == "manual" for gap in report.gaps)
+        assert report.readiness == (1.0 if not report.mandatory else 0.0)
+
+
+def test_shipped_criteria_are_met_by_a_fully_automated_team() -> None:
+    rubric = default_rubric()
+    assert rubric.criteria is not None
+    everything = answers({item.id: "automated" for item in rubric.items})
+    report = find_gaps(
+        rubric, rubric.criteria, Snapshot(stage=Stage.PRODUCTION, answers=everything)
+    )
+    assert report.mandatory
+    assert report.gaps == ()
+    assert report.partial == ()
+    assert report.optional_open == ()
+    assert report.readiness == 1.0
+
+
+def test_shipped_criteria_require_more_as_the_stage_advances() -> None:
+    rubric = default_rubric()
+    assert rubric.criteria is not None
+    mandatory = [
+        set(find_gaps(rubric, rubric.criteria, Snapshot(stage=stage)).mandatory) for stage in Stage
+    ]
+    assert mandatory[0] <= mandatory[1] <= mandatory[2]

@@ -4,8 +4,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rubric.catalog import builtin_rubrics, default_rubric
 from rubric.model import Band, LevelScale, Rubric, ScaleLevel, Section
-from rubric.scoring import band_for, is_complete, is_done, max_points, points, score
+from rubric.scoring import (
+    band_for,
+    format_number,
+    is_complete,
+    is_done,
+    max_points,
+    points,
+    score,
+)
 from tests.unit.rubric_factories import (
     BAND_UPPERS,
     answers,
@@ -329,3 +338,36 @@ def test_band_of_a_score_contains_the_final(choices: dict[str, str | None]) -> N
     lower = RUBRIC.bands[index - 1].upper if index else None
     assert result.band.upper is None or result.final <= result.band.upper
     assert lower is None or result.final > lower
+
+
+# --- the shipped rubrics -------------------------------------------------------------------------
+
+
+def test_the_shipped_2017_rubric_scores_like_the_paper() -> None:
+    rubric = default_rubric()
+    ids = [item.id for item in rubric.items]
+    assert score(rubric, {}).final == 0.0
+    all_manual = score(rubric, answers(dict.fromkeys(ids, "manual")))
+    assert all_manual.final == 3.5  # 7 x 0.5 in every section
+    assert all_manual.band is not None
+    assert all_manual.band.upper == 5.0  # (3, 5]
+    # every section automated but one test of the last section done by hand: 6.5 there
+    mixed = score(rubric, answers({**dict.fromkeys(ids, "automated"), ids[-1]: "manual"}))
+    assert mixed.final == 6.5
+    assert mixed.weakest == (rubric.sections[-1].id,)
+    assert mixed.band is not None
+    assert mixed.band.upper is None  # > 5
+    assert [s.maximum for s in mixed.sections] == [7.0, 7.0, 7.0, 7.0]
+
+
+def test_every_builtin_rubric_scores_from_nothing_to_everything() -> None:
+    for rubric in builtin_rubrics().values():
+        top = max_points(rubric)
+        best = dict.fromkeys(
+            (item.id for item in rubric.items),
+            format_number(top) if rubric.scale.kind == "range" else "automated",
+        )
+        full = score(rubric, answers(best))
+        assert score(rubric, {}).final == 0.0
+        assert all(s.score == s.maximum for s in full.sections), rubric.id
+        assert full.final == min(s.maximum for s in full.sections)
