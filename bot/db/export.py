@@ -1,0 +1,193 @@
+"""Export a workspace's or a team's data, as plain rows, JSON, or CSV.
+
+`export_data` gives {table name: [row as a dict]} with JSON-safe values (ISO 8601 timestamps in
+UTC). The writers turn that into one JSON document, a zip of one CSV per table, or one flat CSV
+of answers (one row per answer, with its assessment and team) for spreadsheets. OAuth
+installations are not exported: they hold the bot token, not anyone's data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, SQLModel, col, select
+
+from bot.db.errors import NotFound
+from bot.db.repositories.teams import team_target
+from bot.db.tables import (
+    Assessment,
+    AssessmentAnswer,
+    AuditEntry,
+    CheckIn,
+    CriteriaVersion,
+    Delivery,
+    Draft,
+    StageChange,
+    SurveyRound,
+    SurveyVote,
+    Team,
+    Workspace,
+)
+
+Export = dict[str, list[dict[str, Any]]]
+
+ANSWERS_CSV_COLUMNS = (
+    "team",
+    "assessment_id",
+    "period_key",
+    "submitted_at",
+    "submitted_by",
+    "stage",
+    "rubric_id",
+    "rubric_version",
+    "criteria_version",
+    "item_id",
+    "choice",
+    "note",
+)
+
+
+def export_data(session: Session, *, workspace_id: int, team_id: int | None = None) -> Export:
+    """Every row of the workspace, or of one of its teams; raises NotFound for a foreign team."""
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise NotFound(f"workspace {workspace_id}")
+    data: Export = {}
+    if team_id is None:
+        data["workspaces"] = [_row(workspace)]
+        for table in _any(Team, StageChange, CheckIn, Assessment):
+            data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
+        assessment_ids = [row["id"] for row in data["assessments"]]
+        data["answers"] = _answers(session, assessment_ids)
+        for table in _any(Draft, CriteriaVersion, SurveyRound, SurveyVote, Delivery, AuditEntry):
+            data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
+        return data
+    team = session.exec(
+        select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id)
+    ).first()
+    if team is None:
+        raise NotFound(f"team {team_id}")
+    data["teams"] = [_row(team)]
+    for table in _any(StageChange, CheckIn, Assessment, Draft):
+        data[_name(table)] = _rows(
+            session,
+            table,
+            [col(table.workspace_id) == workspace_id, col(table.team_id) == team_id],
+        )
+    data["answers"] = _answers(session, [row["id"] for row in data["assessments"]])
+    target = team_target(team_id)
+    for table in _any(Delivery, AuditEntry):
+        data[_name(table)] = _rows(
+            session, table, [col(table.workspace_id) == workspace_id, col(table.target) == target]
+        )
+    return data
+
+
+def to_json(data: Export) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+
+
+def to_csv_zip(data: Export) -> bytes:
+    """A zip archive with one CSV per table (`teams.csv`, `answers.csv`, ...)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in data.items():
+            archive.writestr(f"{name}.csv", table_csv(name, rows))
+    return buffer.getvalue()
+
+
+def table_csv(name: str, rows: Sequence[dict[str, Any]]) -> str:
+    """One table as CSV; JSON columns (leads, state, detail, matrix) are written as JSON text."""
+    columns = list(rows[0]) if rows else _columns(name)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    return out.getvalue()
+
+
+def answers_csv(data: Export) -> str:
+    """One flat CSV, one row per answer, with its assessment and team: the spreadsheet view."""
+    teams = {row["id"]: row["name"] for row in data.get("teams", [])}
+    answers: dict[int, list[dict[str, Any]]] = {}
+    for answer in data.get("answers", []):
+        answers.setdefault(answer["assessment_id"], []).append(answer)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ANSWERS_CSV_COLUMNS)
+    for assessment in sorted(
+        data.get("assessments", []), key=lambda a: (a["team_id"], a["submitted_at"], a["id"])
+    ):
+        for answer in answers.get(assessment["id"], []):
+            writer.writerow(
+                [
+                    teams.get(assessment["team_id"], assessment["team_id"]),
+                    assessment["id"],
+                    assessment["period_key"] or "",
+                    assessment["submitted_at"],
+                    assessment["submitted_by"],
+                    assessment["stage"],
+                    assessment["rubric_id"],
+                    assessment["rubric_version"],
+                    ""
+                    if assessment["criteria_version"] is None
+                    else assessment["criteria_version"],
+                    answer["item_id"],
+                    answer["choice"],
+                    answer["note"],
+                ]
+            )
+    return out.getvalue()
+
+
+def _answers(session: Session, assessment_ids: list[int]) -> list[dict[str, Any]]:
+    if not assessment_ids:
+        return []
+    return _rows(
+        session, AssessmentAnswer, [col(AssessmentAnswer.assessment_id).in_(assessment_ids)]
+    )
+
+
+def _rows(session: Session, table: Any, where: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    key = [col(column) for column in table.__table__.primary_key.columns]
+    rows = session.exec(select(table).where(*where).order_by(*key)).all()
+    return [_row(row) for row in rows]
+
+
+def _row(obj: SQLModel) -> dict[str, Any]:
+    table = type(obj).__table__  # type: ignore[attr-defined]  # table=True models have one
+    return {column.name: _plain(getattr(obj, column.name)) for column in table.columns}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "" if value is None else value
+
+
+def _columns(name: str) -> list[str]:
+    table = SQLModel.metadata.tables[name]
+    return [column.name for column in table.columns]
+
+
+def _any(*tables: Any) -> tuple[Any, ...]:
+    """The tables, typed loosely: each has the columns the caller filters on."""
+    return tables
+
+
+def _name(table: Any) -> str:
+    return str(table.__tablename__)

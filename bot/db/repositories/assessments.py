@@ -1,0 +1,262 @@
+"""Assessments and their answers: saving (idempotently), the scorecard and the trend.
+
+Answers are always fetched with one query per call, whatever the number of assessments.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple, TypeVar
+
+from sqlalchemy import ColumnElement, and_, insert, or_, true
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from bot.db.errors import NotFound
+from bot.db.repositories.teams import require_team
+from bot.db.tables import Assessment, AssessmentAnswer, Team
+from bot.db.upsert import dialect_name, upsert_insert
+from rubric.model import Answer, Snapshot, Stage
+
+_S = TypeVar("_S", bound=SelectOfScalar[Any])
+
+AnswerInput = Answer | tuple[str, str, str]
+"""An answer to save: a rubric Answer, or (item_id, choice, note)."""
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    """One assessment with its answers (by item id order)."""
+
+    assessment: Assessment
+    answers: tuple[AssessmentAnswer, ...]
+
+    @property
+    def id(self) -> int:
+        assert self.assessment.id is not None
+        return self.assessment.id
+
+    def snapshot(self) -> Snapshot:
+        """The assessment as the rubric domain sees it."""
+        return Snapshot(
+            stage=Stage(self.assessment.stage),
+            answers={
+                a.item_id: Answer(item_id=a.item_id, choice=a.choice, note=a.note)
+                for a in self.answers
+            },
+            note=self.assessment.note,
+        )
+
+
+class SavedAssessment(NamedTuple):
+    id: int
+    created: bool
+    """False when the submission key had been used already (a repeated submit)."""
+
+
+def save_assessment(
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    rubric_id: str,
+    rubric_version: str,
+    criteria_version: int | None,
+    stage: Stage,
+    answers: Iterable[AnswerInput],
+    note: str = "",
+    submitted_by: str,
+    submitted_at: datetime,
+    period_key: str | None = None,
+    submission_key: str,
+) -> SavedAssessment:
+    """Store an assessment once per submission key; a repeat returns the first one's id."""
+    require_team(session, workspace_id=workspace_id, team_id=team_id)
+    statement = (
+        upsert_insert(session, Assessment)
+        .values(
+            workspace_id=workspace_id,
+            team_id=team_id,
+            rubric_id=rubric_id,
+            rubric_version=rubric_version,
+            criteria_version=criteria_version,
+            stage=Stage(stage).value,
+            period_key=period_key,
+            submitted_by=submitted_by,
+            submitted_at=submitted_at,
+            note=note,
+            submission_key=submission_key,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "submission_key"])
+        .returning(col(Assessment.id))
+    )
+    new_id = session.exec(statement).scalar()
+    if new_id is None:
+        existing = session.exec(
+            select(Assessment.id).where(
+                Assessment.workspace_id == workspace_id,
+                Assessment.submission_key == submission_key,
+            )
+        ).one()
+        assert existing is not None
+        return SavedAssessment(existing, created=False)
+    rows = [_answer_row(new_id, answer) for answer in answers]
+    if rows:
+        session.exec(insert(AssessmentAnswer), params=rows)
+    return SavedAssessment(new_id, created=True)
+
+
+def get_assessment(
+    session: Session, *, workspace_id: int, assessment_id: int
+) -> AssessmentRecord | None:
+    assessment = session.exec(
+        select(Assessment).where(
+            Assessment.workspace_id == workspace_id, Assessment.id == assessment_id
+        )
+    ).first()
+    return _with_answers(session, [assessment])[0] if assessment else None
+
+
+def recent_assessments(
+    session: Session, *, workspace_id: int, team_id: int, count: int = 2
+) -> list[AssessmentRecord]:
+    """The team's newest `count` assessments, newest first: the scorecard (latest + previous)."""
+    assessments = session.exec(
+        _newest_first(
+            select(Assessment).where(
+                Assessment.workspace_id == workspace_id, Assessment.team_id == team_id
+            )
+        ).limit(count)
+    ).all()
+    return _with_answers(session, assessments)
+
+
+def latest_assessment(
+    session: Session, *, workspace_id: int, team_id: int
+) -> AssessmentRecord | None:
+    records = recent_assessments(session, workspace_id=workspace_id, team_id=team_id, count=1)
+    return records[0] if records else None
+
+
+def previous_assessment(
+    session: Session, *, workspace_id: int, team_id: int, before: Assessment | int
+) -> AssessmentRecord | None:
+    """The team's assessment just before `before` (by submission time, then id)."""
+    if isinstance(before, int):
+        found = session.exec(
+            select(Assessment).where(
+                Assessment.workspace_id == workspace_id, Assessment.id == before
+            )
+        ).first()
+        if found is None:
+            raise NotFound(f"assessment {before}")
+        before = found
+    earlier = or_(
+        col(Assessment.submitted_at) < before.submitted_at,
+        and_(
+            col(Assessment.submitted_at) == before.submitted_at,
+            col(Assessment.id) < before.id,
+        ),
+    )
+    assessment = session.exec(
+        _newest_first(
+            select(Assessment).where(
+                Assessment.workspace_id == workspace_id,
+                Assessment.team_id == team_id,
+                earlier,
+            )
+        ).limit(1)
+    ).first()
+    return _with_answers(session, [assessment])[0] if assessment else None
+
+
+def assessment_history(
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    limit: int | None = None,
+    since: datetime | None = None,
+) -> list[AssessmentRecord]:
+    """The team's assessments oldest first (the trend); with `limit`, only the newest ones."""
+    statement = select(Assessment).where(
+        Assessment.workspace_id == workspace_id, Assessment.team_id == team_id
+    )
+    if since is not None:
+        statement = statement.where(col(Assessment.submitted_at) >= since)
+    assessments = list(session.exec(_newest_first(statement).limit(limit)).all())
+    assessments.reverse()
+    return _with_answers(session, assessments)
+
+
+def latest_assessments_for_teams(
+    session: Session,
+    *,
+    workspace_id: int,
+    team_ids: Sequence[int] | None = None,
+    count: int = 1,
+) -> dict[int, list[AssessmentRecord]]:
+    """For each team of the workspace (or of `team_ids`), its newest `count` assessments.
+
+    Teams without assessments are absent. Three queries in all: ids, assessments, answers.
+    """
+    team_filter: list[ColumnElement[bool]] = [col(Team.workspace_id) == workspace_id]
+    if team_ids is not None:
+        team_filter.append(col(Team.id).in_(list(team_ids)))
+    newest = _newest_first(
+        select(Assessment.id).where(
+            Assessment.team_id == Team.id, Assessment.workspace_id == workspace_id
+        )
+    ).limit(count)
+    if dialect_name(session) == "postgresql":
+        latest = newest.lateral("latest")
+        ids_statement = select(latest.c.id).select_from(Team).join(latest, true())
+    else:
+        # SQLite has no LATERAL; a correlated IN walks the same index once per team.
+        ids_statement = (
+            select(Assessment.id)
+            .select_from(Team)
+            .join(Assessment, col(Assessment.id).in_(newest.correlate(Team).scalar_subquery()))
+        )
+    ids = list(session.exec(ids_statement.where(*team_filter)).all())
+    if not ids:
+        return {}
+    assessments = session.exec(
+        _newest_first(
+            select(Assessment).where(
+                Assessment.workspace_id == workspace_id, col(Assessment.id).in_(ids)
+            )
+        )
+    ).all()
+    by_team: dict[int, list[AssessmentRecord]] = defaultdict(list)
+    for record in _with_answers(session, assessments):
+        by_team[record.assessment.team_id].append(record)
+    return dict(by_team)
+
+
+def _newest_first(statement: _S) -> _S:
+    return statement.order_by(col(Assessment.submitted_at).desc(), col(Assessment.id).desc())
+
+
+def _with_answers(session: Session, assessments: Sequence[Assessment]) -> list[AssessmentRecord]:
+    ids = [a.id for a in assessments]
+    answers: dict[int, list[AssessmentAnswer]] = defaultdict(list)
+    if ids:
+        for answer in session.exec(
+            select(AssessmentAnswer)
+            .where(col(AssessmentAnswer.assessment_id).in_(ids))
+            .order_by(col(AssessmentAnswer.assessment_id), col(AssessmentAnswer.item_id))
+        ):
+            answers[answer.assessment_id].append(answer)
+    return [AssessmentRecord(a, tuple(answers[a.id])) for a in assessments if a.id is not None]
+
+
+def _answer_row(assessment_id: int, answer: AnswerInput) -> dict[str, object]:
+    if isinstance(answer, Answer):
+        item_id, choice, note = answer.item_id, answer.choice, answer.note
+    else:
+        item_id, choice, note = answer
+    return {"assessment_id": assessment_id, "item_id": item_id, "choice": choice, "note": note}

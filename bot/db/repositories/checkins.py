@@ -1,0 +1,99 @@
+"""Check-ins: one per team and period, open until answered or skipped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.db.repositories.teams import require_team
+from bot.db.tables import CHECKIN_STATUSES, CheckIn
+from bot.db.upsert import upsert_insert
+
+
+def upsert_checkin(
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    period_key: str,
+    now: datetime,
+    status: str | None = None,
+    channel_id: str | None = None,
+    message_ts: str | None = None,
+) -> CheckIn:
+    """Create the team's check-in for the period ("open") or update the fields given."""
+    require_team(session, workspace_id=workspace_id, team_id=team_id)
+    if status is not None and status not in CHECKIN_STATUSES:
+        raise ValueError(f"check-in status must be one of {CHECKIN_STATUSES}, not {status!r}")
+    insert = upsert_insert(session, CheckIn).values(
+        workspace_id=workspace_id,
+        team_id=team_id,
+        period_key=period_key,
+        status=status or "open",
+        channel_id=channel_id,
+        message_ts=message_ts,
+        created_at=now,
+        updated_at=now,
+    )
+    updates: dict[str, Any] = {"updated_at": insert.excluded.updated_at}
+    for name, value in (("status", status), ("channel_id", channel_id), ("message_ts", message_ts)):
+        if value is not None:
+            updates[name] = getattr(insert.excluded, name)
+    session.exec(
+        insert.on_conflict_do_update(
+            index_elements=["workspace_id", "team_id", "period_key"], set_=updates
+        )
+    )
+    checkin = get_checkin(
+        session, workspace_id=workspace_id, team_id=team_id, period_key=period_key
+    )
+    assert checkin is not None
+    return checkin
+
+
+def mark_checkin(
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    period_key: str,
+    status: str,
+    now: datetime,
+) -> CheckIn:
+    """Set the status of the team's check-in for the period, creating it when missing."""
+    return upsert_checkin(
+        session,
+        workspace_id=workspace_id,
+        team_id=team_id,
+        period_key=period_key,
+        status=status,
+        now=now,
+    )
+
+
+def get_checkin(
+    session: Session, *, workspace_id: int, team_id: int, period_key: str
+) -> CheckIn | None:
+    return session.exec(
+        select(CheckIn)
+        .where(
+            CheckIn.workspace_id == workspace_id,
+            CheckIn.team_id == team_id,
+            CheckIn.period_key == period_key,
+        )
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def list_checkins(
+    session: Session, *, workspace_id: int, team_id: int, status: str | None = None
+) -> list[CheckIn]:
+    """The team's check-ins, oldest period first."""
+    statement = select(CheckIn).where(
+        CheckIn.workspace_id == workspace_id, CheckIn.team_id == team_id
+    )
+    if status is not None:
+        statement = statement.where(CheckIn.status == status)
+    return list(session.exec(statement.order_by(col(CheckIn.period_key))).all())

@@ -1,0 +1,201 @@
+"""Deliveries: every message the scheduler sends, claimed once by (workspace, target, kind, period).
+
+The claim is the INSERT itself: only the caller whose row went in may send. A claim that was never
+marked sent (the process died, or Slack kept failing) can be claimed again once its lease has
+expired, by one caller only, through a conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from bot.db.errors import NotFound
+from bot.db.tables import Delivery
+from bot.db.upsert import upsert_insert
+
+DEFAULT_LEASE = timedelta(minutes=5)
+
+
+def claim_delivery(
+    session: Session,
+    *,
+    workspace_id: int,
+    target: str,
+    kind: str,
+    period_key: str,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> bool:
+    """True for exactly one caller: the one that may send this message now.
+
+    Commit right after claiming (one short write transaction), then send, then mark the result
+    in another transaction, so that other processes see the claim while the message is sent.
+    """
+    inserted = session.exec(
+        upsert_insert(session, Delivery)
+        .values(
+            workspace_id=workspace_id,
+            target=target,
+            kind=kind,
+            period_key=period_key,
+            status="claimed",
+            attempts=1,
+            claimed_at=now,
+            lease_until=now + lease,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "target", "kind", "period_key"])
+    )
+    if inserted.rowcount == 1:
+        return True
+    reclaimed = session.exec(
+        update(Delivery)
+        .where(
+            col(Delivery.workspace_id) == workspace_id,
+            col(Delivery.target) == target,
+            col(Delivery.kind) == kind,
+            col(Delivery.period_key) == period_key,
+            col(Delivery.status) == "claimed",
+            col(Delivery.lease_until) < now,
+        )
+        .values(attempts=col(Delivery.attempts) + 1, claimed_at=now, lease_until=now + lease)
+    )
+    return reclaimed.rowcount == 1
+
+
+def mark_delivery_sent(
+    session: Session,
+    *,
+    workspace_id: int,
+    target: str,
+    kind: str,
+    period_key: str,
+    now: datetime,
+    message_ts: str | None = None,
+) -> None:
+    _update(
+        session,
+        workspace_id=workspace_id,
+        target=target,
+        kind=kind,
+        period_key=period_key,
+        values={"status": "sent", "sent_at": now, "message_ts": message_ts, "last_error": None},
+    )
+
+
+def mark_delivery_failed(
+    session: Session,
+    *,
+    workspace_id: int,
+    target: str,
+    kind: str,
+    period_key: str,
+    error: str,
+    retry_at: datetime | None = None,
+    final: bool = False,
+) -> None:
+    """Record a failed send.
+
+    By default the delivery stays claimed and is claimed again after its lease (or at
+    `retry_at`); `final` gives up for good (status "failed", never retried).
+    """
+    values: dict[str, object] = {"last_error": error[:2000]}
+    if final:
+        values["status"] = "failed"
+    if retry_at is not None:
+        values["lease_until"] = retry_at
+    _update(
+        session,
+        workspace_id=workspace_id,
+        target=target,
+        kind=kind,
+        period_key=period_key,
+        values=values,
+    )
+
+
+def get_delivery(
+    session: Session, *, workspace_id: int, target: str, kind: str, period_key: str
+) -> Delivery | None:
+    return session.exec(
+        select(Delivery)
+        .where(
+            Delivery.workspace_id == workspace_id,
+            Delivery.target == target,
+            Delivery.kind == kind,
+            Delivery.period_key == period_key,
+        )
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def pending_deliveries(
+    session: Session, *, workspace_id: int, now: datetime | None = None
+) -> list[Delivery]:
+    """Claimed but not sent. With `now`, only those whose lease has expired (ready to retry)."""
+    statement = select(Delivery).where(
+        Delivery.workspace_id == workspace_id, Delivery.status == "claimed"
+    )
+    if now is not None:
+        statement = statement.where(col(Delivery.lease_until) < now)
+    return list(
+        session.exec(
+            statement.order_by(col(Delivery.claimed_at), col(Delivery.id)).execution_options(
+                populate_existing=True
+            )
+        ).all()
+    )
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    workspace_id: int,
+    kind: str | None = None,
+    target: str | None = None,
+) -> list[Delivery]:
+    statement = select(Delivery).where(Delivery.workspace_id == workspace_id)
+    if kind is not None:
+        statement = statement.where(Delivery.kind == kind)
+    if target is not None:
+        statement = statement.where(Delivery.target == target)
+    return list(
+        session.exec(
+            statement.order_by(col(Delivery.id)).execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def delivery_counts(session: Session, *, workspace_id: int) -> dict[str, int]:
+    """How many deliveries are in each status (for metrics)."""
+    rows = session.exec(
+        select(Delivery.status, func.count())
+        .where(Delivery.workspace_id == workspace_id)
+        .group_by(col(Delivery.status))
+    ).all()
+    return {str(status): int(count) for status, count in rows}
+
+
+def _update(
+    session: Session,
+    *,
+    workspace_id: int,
+    target: str,
+    kind: str,
+    period_key: str,
+    values: dict[str, object],
+) -> None:
+    result = session.exec(
+        update(Delivery)
+        .where(
+            col(Delivery.workspace_id) == workspace_id,
+            col(Delivery.target) == target,
+            col(Delivery.kind) == kind,
+            col(Delivery.period_key) == period_key,
+        )
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        raise NotFound(f"delivery {kind} {target} {period_key}")

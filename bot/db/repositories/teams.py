@@ -1,0 +1,258 @@
+"""Teams, their schedule and their stage history; every query is scoped to one workspace."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from enum import Enum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, col, select
+
+from bot.db.errors import AlreadyExists, NotFound
+from bot.db.tables import CADENCES, StageChange, Team
+from bot.db.upsert import upsert_insert
+from rubric.model import LANGUAGES, Stage
+
+_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class _Unchanged(Enum):
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = _Unchanged.UNCHANGED
+"""Default of update_team's fields: leave the column as it is (None means set it to NULL)."""
+
+
+def team_target(team_id: int) -> str:
+    """How a team is named in `deliveries.target` and `audit_log.target`."""
+    return f"team:{team_id}"
+
+
+def name_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def create_team(
+    session: Session,
+    *,
+    workspace_id: int,
+    name: str,
+    stage: Stage,
+    rubric_id: str,
+    channel_id: str | None = None,
+    language: str = "en",
+    leads: Sequence[str] = (),
+    created_by: str | None = None,
+    now: datetime,
+) -> Team:
+    """A new team; raises AlreadyExists when the name (ignoring case) is taken in the workspace."""
+    _check_language(language)
+    statement = (
+        upsert_insert(session, Team)
+        .values(
+            workspace_id=workspace_id,
+            name=name.strip(),
+            name_key=name_key(name),
+            channel_id=channel_id,
+            stage=Stage(stage).value,
+            rubric_id=rubric_id,
+            language=language,
+            leads=list(leads),
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "name_key"])
+        .returning(col(Team.id))
+    )
+    team_id = session.exec(statement).scalar()
+    if team_id is None:
+        raise AlreadyExists(f"a team named {name!r} already exists")
+    session.add(
+        StageChange(
+            workspace_id=workspace_id,
+            team_id=team_id,
+            previous_stage=None,
+            stage=Stage(stage).value,
+            changed_by=created_by,
+            changed_at=now,
+        )
+    )
+    session.flush()
+    return _require(session, workspace_id=workspace_id, team_id=team_id)
+
+
+def get_team(
+    session: Session, *, workspace_id: int, team_id: int, for_update: bool = False
+) -> Team | None:
+    """The team, or None when it does not exist in this workspace.
+
+    for_update locks the row on PostgreSQL for a read-modify-write (SQLite's BEGIN IMMEDIATE
+    already serialises writers).
+    """
+    statement = select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.exec(statement.execution_options(populate_existing=True)).first()
+
+
+def get_team_by_name(session: Session, *, workspace_id: int, name: str) -> Team | None:
+    """Case-insensitive lookup by name."""
+    return session.exec(
+        select(Team).where(Team.workspace_id == workspace_id, Team.name_key == name_key(name))
+    ).first()
+
+
+def get_team_by_channel(session: Session, *, workspace_id: int, channel_id: str) -> Team | None:
+    """The one active team bound to the channel; None when there is none or more than one."""
+    teams = list_teams(session, workspace_id=workspace_id, channel_id=channel_id)
+    return teams[0] if len(teams) == 1 else None
+
+
+def list_teams(
+    session: Session,
+    *,
+    workspace_id: int,
+    include_archived: bool = False,
+    channel_id: str | None = None,
+) -> list[Team]:
+    """The workspace's teams by name; optionally only those bound to one channel."""
+    statement = select(Team).where(Team.workspace_id == workspace_id)
+    if not include_archived:
+        statement = statement.where(col(Team.archived).is_(False))
+    if channel_id is not None:
+        statement = statement.where(Team.channel_id == channel_id)
+    return list(session.exec(statement.order_by(col(Team.name_key))).all())
+
+
+def update_team(
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    changed_by: str | None,
+    now: datetime,
+    name: str | _Unchanged = UNCHANGED,
+    channel_id: str | _Unchanged | None = UNCHANGED,
+    stage: Stage | _Unchanged = UNCHANGED,
+    rubric_id: str | _Unchanged = UNCHANGED,
+    leads: Sequence[str] | _Unchanged = UNCHANGED,
+) -> Team:
+    """Change the given fields; a stage change is also appended to the stage history."""
+    team = _require(session, workspace_id=workspace_id, team_id=team_id, for_update=True)
+    if name is not UNCHANGED:
+        clash = get_team_by_name(session, workspace_id=workspace_id, name=name)
+        if clash is not None and clash.id != team_id:
+            raise AlreadyExists(f"a team named {name!r} already exists")
+        team.name = name.strip()
+        team.name_key = name_key(name)
+    if channel_id is not UNCHANGED:
+        team.channel_id = channel_id
+    if rubric_id is not UNCHANGED:
+        team.rubric_id = rubric_id
+    if leads is not UNCHANGED:
+        team.leads = list(leads)
+    if stage is not UNCHANGED and Stage(stage).value != team.stage:
+        session.add(
+            StageChange(
+                workspace_id=workspace_id,
+                team_id=team_id,
+                previous_stage=team.stage,
+                stage=Stage(stage).value,
+                changed_by=changed_by,
+                changed_at=now,
+            )
+        )
+        team.stage = Stage(stage).value
+    session.add(team)
+    session.flush()
+    return team
+
+
+def set_schedule(
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    cadence: str,
+    weekday: int,
+    local_time: str,
+    tz: str,
+) -> Team:
+    """Set the check-in schedule; raises ValueError naming the wrong value."""
+    if cadence not in CADENCES:
+        raise ValueError(f"cadence must be one of {', '.join(CADENCES)}, not {cadence!r}")
+    if not 0 <= weekday <= 6:
+        raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), not {weekday}")
+    if not _HH_MM.match(local_time):
+        raise ValueError(f"local time must be HH:MM on a 24-hour clock, not {local_time!r}")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {tz!r}") from error
+    team = _require(session, workspace_id=workspace_id, team_id=team_id, for_update=True)
+    team.cadence, team.weekday, team.local_time, team.tz = cadence, weekday, local_time, tz
+    session.add(team)
+    session.flush()
+    return team
+
+
+def set_language(session: Session, *, workspace_id: int, team_id: int, language: str) -> Team:
+    _check_language(language)
+    team = _require(session, workspace_id=workspace_id, team_id=team_id, for_update=True)
+    team.language = language
+    session.add(team)
+    session.flush()
+    return team
+
+
+def set_paused_until(
+    session: Session, *, workspace_id: int, team_id: int, paused_until: date | None
+) -> Team:
+    """Pause check-ins until a date (inclusive), or resume them with None."""
+    team = _require(session, workspace_id=workspace_id, team_id=team_id, for_update=True)
+    team.paused_until = paused_until
+    session.add(team)
+    session.flush()
+    return team
+
+
+def archive_team(
+    session: Session, *, workspace_id: int, team_id: int, archived: bool = True
+) -> Team:
+    team = _require(session, workspace_id=workspace_id, team_id=team_id, for_update=True)
+    team.archived = archived
+    session.add(team)
+    session.flush()
+    return team
+
+
+def stage_history(session: Session, *, workspace_id: int, team_id: int) -> list[StageChange]:
+    """The team's stage changes, oldest first (the first one is the stage it was created with)."""
+    return list(
+        session.exec(
+            select(StageChange)
+            .where(StageChange.workspace_id == workspace_id, StageChange.team_id == team_id)
+            .order_by(col(StageChange.changed_at), col(StageChange.id))
+        ).all()
+    )
+
+
+def _require(
+    session: Session, *, workspace_id: int, team_id: int, for_update: bool = False
+) -> Team:
+    team = get_team(session, workspace_id=workspace_id, team_id=team_id, for_update=for_update)
+    if team is None:
+        raise NotFound(f"team {team_id}")
+    return team
+
+
+def require_team(session: Session, *, workspace_id: int, team_id: int) -> Team:
+    """Like get_team, but raises NotFound instead of returning None."""
+    return _require(session, workspace_id=workspace_id, team_id=team_id)
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
