@@ -1,0 +1,502 @@
+"""The assessment modal, one page per rubric section, and the parser of what Slack sends back.
+
+Flow (the listeners drive it; everything here is pure):
+- `build_assessment_page` renders page `meta.page`, pre-filled with the given inputs.
+- On "Next" the listener parses the page (`parse_assessment_page`), checks it (`validate_page`),
+  answers with `errors_response(...)` or stores the page in the draft and answers
+  `update_response(next page)`. response_action "update" replaces the view in place, so the modal
+  stack stays at one view and Slack's limit of three is never reached.
+- "Back" is a button (block_actions carries view.state too): store the page, views.update back.
+- Closing sends view_closed (notify_on_close) with the page's state: the draft keeps it.
+
+Every test needs a level before its page can move on (Slack also marks those inputs required);
+notes and the overall note are optional. Notes are capped at NOTE_MAX and the overall note at
+OVERALL_NOTE_MAX characters, here and in the inputs' max_length.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from bot.slack.blocks.common import (
+    VIEW_MAX_BLOCKS,
+    Block,
+    actions,
+    button,
+    compact_json,
+    context,
+    escape,
+    input_block,
+    modal,
+    option,
+    plain,
+    radio_buttons,
+    section,
+    selected_value,
+    state_values,
+    static_select,
+    text_input,
+    typed_value,
+)
+from bot.slack.i18n import format_datetime, format_number, t
+from bot.slack.ids import ActionId, BlockId, CallbackId, item_block_id, note_block_id
+from rubric.model import (
+    Answer,
+    Item,
+    LevelScale,
+    RangeScale,
+    Rubric,
+    Section,
+    Snapshot,
+    Stage,
+)
+
+NOTE_MAX = 1000
+OVERALL_NOTE_MAX = 3000
+# Two blocks per item (level, note) plus at most eight others must fit in a view's 100 blocks.
+ITEMS_PER_PAGE_MAX = 40
+STAGE_DESCRIPTION_MAX = 75
+
+
+class InvalidView(ValueError):
+    """The view is not one of ours (or its metadata was tampered with or is from an old build)."""
+
+
+class ItemInput(NamedTuple):
+    """What one item's inputs hold: the chosen level key or number (None if unset) and the note."""
+
+    choice: str | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AssessmentMeta:
+    """The modal's private_metadata: which team, which page, which draft (and its version)."""
+
+    team_id: str
+    page: int = 0
+    draft_id: str | None = None
+    version: int = 0
+    period: str | None = None
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {"t": self.team_id, "p": self.page, "v": self.version}
+        if self.draft_id is not None:
+            data["d"] = self.draft_id
+        if self.period is not None:
+            data["k"] = self.period
+        return compact_json(data)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> AssessmentMeta:
+        try:
+            data = json.loads(text or "")
+            meta = cls(
+                team_id=str(data["t"]),
+                page=int(data["p"]),
+                draft_id=None if data.get("d") is None else str(data["d"]),
+                version=int(data.get("v", 0)),
+                period=None if data.get("k") is None else str(data["k"]),
+            )
+        except (ValueError, TypeError, KeyError) as error:
+            raise InvalidView(f"unreadable assessment metadata: {error}") from None
+        if meta.page < 0:
+            raise InvalidView("negative page")
+        return meta
+
+    def at_page(self, page: int) -> AssessmentMeta:
+        return AssessmentMeta(self.team_id, page, self.draft_id, self.version, self.period)
+
+
+@dataclass(frozen=True)
+class Page:
+    index: int
+    section: Section
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class PageInput:
+    """One page as submitted. `answers` covers every item on the page, in rubric order.
+
+    `stage` is read on the first page only (None elsewhere or when unset); `overall_note` on the
+    last page only. `errors` maps block ids to i18n keys for values that cannot be accepted as
+    they are (a note over the limit, a choice not on the scale); `validate_page` adds the
+    missing required ones.
+    """
+
+    meta: AssessmentMeta
+    page: Page
+    is_last: bool
+    stage: Stage | None
+    answers: dict[str, ItemInput]
+    overall_note: str | None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def pages(rubric: Rubric) -> tuple[Page, ...]:
+    """The modal's pages: one per section with enabled items, long sections split."""
+    result: list[Page] = []
+    for rubric_section in rubric.sections:
+        enabled = [item for item in rubric_section.items if item.enabled]
+        for start in range(0, len(enabled), ITEMS_PER_PAGE_MAX):
+            chunk = tuple(enabled[start : start + ITEMS_PER_PAGE_MAX])
+            result.append(Page(index=len(result), section=rubric_section, items=chunk))
+    return tuple(result)
+
+
+def inputs_from_snapshot(snapshot: Snapshot | None) -> dict[str, ItemInput]:
+    """Pre-fill values from a stored assessment."""
+    if snapshot is None:
+        return {}
+    return {
+        item_id: ItemInput(answer.choice, answer.note)
+        for item_id, answer in snapshot.answers.items()
+    }
+
+
+def apply_page(answers: Mapping[str, ItemInput], page_input: PageInput) -> dict[str, ItemInput]:
+    """The draft's answers with this page's answers laid over them."""
+    merged = dict(answers)
+    merged.update(page_input.answers)
+    return merged
+
+
+def to_snapshot(stage: Stage, answers: Mapping[str, ItemInput], note: str = "") -> Snapshot:
+    """The answers as a domain snapshot; items without a choice are left out."""
+    return Snapshot(
+        stage=stage,
+        answers={
+            item_id: Answer(item_id=item_id, choice=value.choice, note=value.note)
+            for item_id, value in answers.items()
+            if value.choice is not None
+        },
+        note=note,
+    )
+
+
+# ---- building -------------------------------------------------------------------------------
+
+
+def build_assessment_page(
+    rubric: Rubric,
+    *,
+    meta: AssessmentMeta,
+    team_name: str,
+    language: str,
+    stage: Stage | None,
+    answers: Mapping[str, ItemInput],
+    overall_note: str = "",
+) -> dict[str, Any]:
+    """The modal view for page `meta.page`, pre-filled with `stage`, `answers` and the note."""
+    all_pages = pages(rubric)
+    if not 0 <= meta.page < len(all_pages):
+        raise ValueError(f"page {meta.page} out of range 0..{len(all_pages) - 1}")
+    page = all_pages[meta.page]
+    total = len(all_pages)
+    is_last = page.index == total - 1
+
+    blocks: list[Block] = [
+        section(
+            t(
+                "assess.intro",
+                language,
+                team=escape(team_name),
+                section=escape(page.section.name.get(language)),
+                page=page.index + 1,
+                pages=total,
+            ),
+            block_id=BlockId.INTRO,
+        ),
+        context(_instructions(rubric, language)),
+    ]
+    if page.index == 0:
+        blocks.append(_stage_block(rubric, language, stage))
+    for item in page.items:
+        value = answers.get(item.id, ItemInput(None, ""))
+        blocks.append(_level_block(rubric, item, language, value.choice))
+        blocks.append(_note_block(item, language, value.note))
+    if is_last:
+        blocks.append(
+            input_block(
+                BlockId.OVERALL_NOTE,
+                t("assess.overall_note_label", language),
+                text_input(
+                    ActionId.OVERALL_NOTE, max_length=OVERALL_NOTE_MAX, initial=overall_note
+                ),
+                hint=t("assess.overall_note_hint", language, max=OVERALL_NOTE_MAX),
+                optional=True,
+            )
+        )
+    if page.index > 0:
+        back = button(t("common.back", language), ActionId.NAV_BACK, str(page.index - 1))
+        blocks.append(actions([back], block_id=BlockId.NAV))
+    blocks.append(context(t("assess.draft_hint", language)))
+    assert len(blocks) <= VIEW_MAX_BLOCKS, "ITEMS_PER_PAGE_MAX keeps a page within 100 blocks"
+
+    return modal(
+        callback_id=CallbackId.ASSESSMENT,
+        title=t("assess.title", language, page=page.index + 1, pages=total),
+        blocks=blocks,
+        submit=t("common.submit" if is_last else "common.next", language),
+        close=t("assess.close", language),
+        private_metadata=meta.at_page(page.index).to_json(),
+        notify_on_close=True,
+    )
+
+
+def _instructions(rubric: Rubric, language: str) -> str:
+    scale = rubric.scale
+    if isinstance(scale, RangeScale):
+        return t(
+            "assess.range_instructions",
+            language,
+            min=format_number(scale.min, language),
+            max=format_number(scale.max, language),
+        )
+    lines = [t("assess.instructions", language)]
+    for level in scale.levels:
+        if level.description is not None:
+            lines.append(f"*{level.label.get(language)}*: {level.description.get(language)}")
+    return "\n".join(lines)
+
+
+def stage_label(rubric: Rubric, stage: Stage, language: str) -> str:
+    """A stage's name: the rubric's own label when it has one, else the catalog's."""
+    info = next((info for info in rubric.stages if info.stage is stage), None)
+    return info.label.get(language) if info else t(f"stage.{stage.value}", language)
+
+
+def _stage_block(rubric: Rubric, language: str, stage: Stage | None) -> Block:
+    options = []
+    for each in Stage:
+        entry = option(stage_label(rubric, each, language), each.value)
+        info = next((info for info in rubric.stages if info.stage is each), None)
+        if info is not None:
+            entry["description"] = plain(info.description.get(language), STAGE_DESCRIPTION_MAX)
+        options.append(entry)
+    return input_block(
+        BlockId.STAGE,
+        t("assess.stage_label", language),
+        radio_buttons(ActionId.STAGE, options, initial=stage.value if stage else None),
+        hint=t("assess.stage_hint", language),
+    )
+
+
+def item_label(item: Item, language: str) -> str:
+    return f"{item.id} · {item.name.get(language)}"
+
+
+def _level_block(rubric: Rubric, item: Item, language: str, choice: str | None) -> Block:
+    scale = rubric.scale
+    element: dict[str, Any]
+    if isinstance(scale, LevelScale):
+        options = [option(level.label.get(language), level.key) for level in scale.levels]
+        element = radio_buttons(ActionId.ITEM_LEVEL, options, initial=choice)
+    else:
+        values = range_values(scale)
+        options = [option(format_number(value, language), _range_key(value)) for value in values]
+        element = static_select(
+            ActionId.ITEM_LEVEL,
+            options,
+            placeholder=t("assess.value_placeholder", language),
+            initial=_normalise_range_choice(scale, choice),
+        )
+    return input_block(
+        item_block_id(item.id),
+        item_label(item, language),
+        element,
+        hint=item.guidance.get(language),
+    )
+
+
+def _note_block(item: Item, language: str, note: str) -> Block:
+    return input_block(
+        note_block_id(item.id),
+        t("assess.note_label", language, code=item.id),
+        text_input(
+            ActionId.ITEM_NOTE,
+            max_length=NOTE_MAX,
+            initial=note,
+            placeholder=t("assess.note_placeholder", language),
+        ),
+        optional=True,
+    )
+
+
+def range_values(scale: RangeScale) -> list[float]:
+    """Every value a range scale offers, at most 100 (a static select's limit)."""
+    values: list[float] = []
+    steps = round((scale.max - scale.min) / scale.step)
+    for index in range(steps + 1):
+        values.append(round(scale.min + index * scale.step, 6))
+    if len(values) > 100:
+        raise ValueError("a range scale with more than 100 values cannot be offered in a select")
+    return values
+
+
+def _range_key(value: float) -> str:
+    """The stored form of a range value: "7", "7.5" (always a dot, whatever the language)."""
+    return format_number(value, "en", decimals=6)
+
+
+def _normalise_range_choice(scale: RangeScale, choice: str | None) -> str | None:
+    if choice is None:
+        return None
+    try:
+        value = float(choice.replace(",", "."))
+    except ValueError:
+        return None
+    keys = {_range_key(candidate) for candidate in range_values(scale)}
+    key = _range_key(value)
+    return key if key in keys else None
+
+
+# ---- parsing --------------------------------------------------------------------------------
+
+
+def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
+    """Read a page back from a view_submission, block_actions or view_closed payload's view.
+
+    Raises InvalidView if the view's metadata does not name a page of this rubric.
+    """
+    meta = AssessmentMeta.from_json(view.get("private_metadata"))
+    all_pages = pages(rubric)
+    if meta.page >= len(all_pages):
+        raise InvalidView(f"page {meta.page} is not in rubric {rubric.id}")
+    page = all_pages[meta.page]
+    is_last = page.index == len(all_pages) - 1
+    state = state_values(dict(view))
+    errors: dict[str, str] = {}
+
+    stage: Stage | None = None
+    if page.index == 0:
+        raw_stage = selected_value(state, BlockId.STAGE, ActionId.STAGE)
+        if raw_stage is not None:
+            try:
+                stage = Stage(raw_stage)
+            except ValueError:
+                errors[BlockId.STAGE] = "assess.error.stage_required"
+
+    accepted = _accepted_choices(rubric)
+    answers: dict[str, ItemInput] = {}
+    for item in page.items:
+        choice = selected_value(state, item_block_id(item.id), ActionId.ITEM_LEVEL)
+        if choice is not None and choice not in accepted:
+            errors[item_block_id(item.id)] = "assess.error.bad_choice"
+            choice = None
+        note = typed_value(state, note_block_id(item.id), ActionId.ITEM_NOTE)
+        if len(note) > NOTE_MAX:
+            errors[note_block_id(item.id)] = "assess.error.note_too_long"
+        answers[item.id] = ItemInput(choice, note)
+
+    overall_note: str | None = None
+    if is_last:
+        overall_note = typed_value(state, BlockId.OVERALL_NOTE, ActionId.OVERALL_NOTE)
+        if len(overall_note) > OVERALL_NOTE_MAX:
+            errors[BlockId.OVERALL_NOTE] = "assess.error.note_too_long"
+    return PageInput(
+        meta=meta,
+        page=page,
+        is_last=is_last,
+        stage=stage,
+        answers=answers,
+        overall_note=overall_note,
+        errors=errors,
+    )
+
+
+def _accepted_choices(rubric: Rubric) -> frozenset[str]:
+    scale = rubric.scale
+    if isinstance(scale, LevelScale):
+        return frozenset(level.key for level in scale.levels)
+    return frozenset(_range_key(value) for value in range_values(scale))
+
+
+def validate_page(page_input: PageInput, language: str) -> dict[str, str]:
+    """Localized errors by block id; empty when the page can be accepted.
+
+    Every item needs a level, the first page needs the stage, notes must be within limits.
+    """
+    keys = dict(page_input.errors)
+    if page_input.page.index == 0 and page_input.stage is None:
+        keys.setdefault(BlockId.STAGE, "assess.error.stage_required")
+    for item_id, value in page_input.answers.items():
+        if value.choice is None:
+            keys.setdefault(item_block_id(item_id), "assess.error.level_required")
+    messages: dict[str, str] = {}
+    for block_id, key in keys.items():
+        if key == "assess.error.note_too_long":
+            text = _note_text(page_input, block_id)
+            limit = OVERALL_NOTE_MAX if block_id == BlockId.OVERALL_NOTE else NOTE_MAX
+            messages[block_id] = t(key, language, length=len(text), max=limit)
+        else:
+            messages[block_id] = t(key, language)
+    return messages
+
+
+def _note_text(page_input: PageInput, block_id: str) -> str:
+    if block_id == BlockId.OVERALL_NOTE:
+        return page_input.overall_note or ""
+    item_id = block_id.split(":", 1)[1]
+    return page_input.answers[item_id].note
+
+
+def errors_response(errors: Mapping[str, str]) -> dict[str, Any]:
+    return {"response_action": "errors", "errors": dict(errors)}
+
+
+def update_response(view: Mapping[str, Any]) -> dict[str, Any]:
+    return {"response_action": "update", "view": dict(view)}
+
+
+# ---- "continue your draft?" -----------------------------------------------------------------
+
+
+def build_draft_prompt(
+    *,
+    meta: AssessmentMeta,
+    team_name: str,
+    language: str,
+    saved_at: datetime,
+    pages_total: int,
+) -> dict[str, Any]:
+    """A small modal offering to continue a draft (at `meta.page`) or start fresh.
+
+    Both buttons carry the metadata; the listener answers with views.update to the right page.
+    """
+    value = meta.to_json()
+    return modal(
+        callback_id=CallbackId.DRAFT_PROMPT,
+        title=t("draft.title", language),
+        blocks=[
+            section(
+                t(
+                    "draft.body",
+                    language,
+                    team=escape(team_name),
+                    saved=format_datetime(saved_at, language),
+                    page=meta.page + 1,
+                    pages=pages_total,
+                )
+            ),
+            actions(
+                [
+                    button(
+                        t("draft.continue", language),
+                        ActionId.DRAFT_CONTINUE,
+                        value,
+                        style="primary",
+                    ),
+                    button(t("draft.discard", language), ActionId.DRAFT_DISCARD, value),
+                ],
+                block_id=BlockId.DRAFT_ACTIONS,
+            ),
+        ],
+        close=t("common.cancel", language),
+        private_metadata=value,
+    )

@@ -1,0 +1,293 @@
+"""Small Block Kit helpers shared by every builder: text objects, blocks, elements, limits.
+
+Every helper truncates to the Slack limit it is subject to (shared/REFERENCE.md, section 3), so a
+builder can hand it any user text without checking lengths itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+Block = dict[str, Any]
+
+# Slack's limits, in characters unless said otherwise.
+MESSAGE_MAX_BLOCKS = 50
+VIEW_MAX_BLOCKS = 100
+TITLE_MAX = 24
+PRIVATE_METADATA_MAX = 3000
+SECTION_TEXT_MAX = 3000
+FIELD_TEXT_MAX = 2000
+HEADER_MAX = 150
+CONTEXT_MAX_ELEMENTS = 10
+ACTIONS_MAX_ELEMENTS = 25
+RADIO_MAX_OPTIONS = 10
+SELECT_MAX_OPTIONS = 100
+OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
+LABEL_MAX = 2000
+HINT_MAX = 2000
+PLACEHOLDER_MAX = 150
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+INPUT_MAX_LENGTH = 3000
+ID_MAX = 255
+# chat.postMessage truncates `text` past 40,000; keep the fallback well inside.
+FALLBACK_MAX = 3000
+
+ELLIPSIS = "…"
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS if limit > 0 else ""
+
+
+def escape(text: str) -> str:
+    """User text made safe for mrkdwn: Slack needs &, < and > escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit) or " ", "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": truncate(text, limit) or " "}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, HEADER_MAX)}
+
+
+def section(
+    text: str, *, block_id: str | None = None, accessory: dict[str, Any] | None = None
+) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if block_id:
+        block["block_id"] = block_id
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def fields_section(texts: Sequence[str]) -> Block:
+    """A section of up to 10 short mrkdwn fields shown in two columns."""
+    return {"type": "section", "fields": [mrkdwn(text, FIELD_TEXT_MAX) for text in texts[:10]]}
+
+
+def context(*texts: str, block_id: str | None = None) -> Block:
+    block: Block = {
+        "type": "context",
+        "elements": [mrkdwn(text) for text in texts[:CONTEXT_MAX_ELEMENTS]],
+    }
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    if len(value) > BUTTON_VALUE_MAX:
+        raise ValueError(f"button value over {BUTTON_VALUE_MAX} characters")
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, BUTTON_TEXT_MAX),
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(elements: Sequence[dict[str, Any]], *, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements[:ACTIONS_MAX_ELEMENTS])}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    """An option for radios and selects. Values are ids we choose, so too long is a bug."""
+    if len(value) > OPTION_VALUE_MAX:
+        raise ValueError(f"option value over {OPTION_VALUE_MAX} characters: {value[:40]}…")
+    return {"text": plain(text, OPTION_TEXT_MAX), "value": value}
+
+
+def radio_buttons(
+    action_id: str, options: Sequence[dict[str, Any]], *, initial: str | None = None
+) -> dict[str, Any]:
+    if len(options) > RADIO_MAX_OPTIONS:
+        raise ValueError(f"radio buttons take at most {RADIO_MAX_OPTIONS} options")
+    element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": action_id,
+        "options": list(options),
+    }
+    chosen = _find_option(options, initial)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def static_select(
+    action_id: str,
+    options: Sequence[dict[str, Any]],
+    *,
+    placeholder: str,
+    initial: str | None = None,
+) -> dict[str, Any]:
+    if len(options) > SELECT_MAX_OPTIONS:
+        raise ValueError(f"a static select takes at most {SELECT_MAX_OPTIONS} options")
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, PLACEHOLDER_MAX),
+        "options": list(options),
+    }
+    chosen = _find_option(options, initial)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def text_input(
+    action_id: str,
+    *,
+    max_length: int,
+    initial: str = "",
+    multiline: bool = True,
+    placeholder: str | None = None,
+) -> dict[str, Any]:
+    """A plain_text_input. An initial value over `max_length` is shown cut (Slack refuses it)."""
+    if not 1 <= max_length <= INPUT_MAX_LENGTH:
+        raise ValueError(f"max_length must be within 1..{INPUT_MAX_LENGTH}")
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, PLACEHOLDER_MAX)
+    return element
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, LABEL_MAX),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, HINT_MAX)
+    return block
+
+
+def message(fallback: str, blocks: Sequence[Block]) -> dict[str, Any]:
+    """A chat message payload: blocks plus the fallback `text` notifications show."""
+    if len(blocks) > MESSAGE_MAX_BLOCKS:
+        raise ValueError(f"{len(blocks)} blocks; a message takes at most {MESSAGE_MAX_BLOCKS}")
+    return {"text": truncate(fallback, FALLBACK_MAX), "blocks": list(blocks)}
+
+
+def modal(
+    *,
+    callback_id: str,
+    title: str,
+    blocks: Sequence[Block],
+    submit: str | None = None,
+    close: str | None = None,
+    private_metadata: str = "",
+    notify_on_close: bool = False,
+) -> dict[str, Any]:
+    if len(blocks) > VIEW_MAX_BLOCKS:
+        raise ValueError(f"{len(blocks)} blocks; a view takes at most {VIEW_MAX_BLOCKS}")
+    if len(private_metadata) > PRIVATE_METADATA_MAX:
+        raise ValueError(f"private_metadata over {PRIVATE_METADATA_MAX} characters")
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, TITLE_MAX),
+        "blocks": list(blocks),
+    }
+    if submit:
+        view["submit"] = plain(submit, TITLE_MAX)
+    if close:
+        view["close"] = plain(close, TITLE_MAX)
+    if private_metadata:
+        view["private_metadata"] = private_metadata
+    if notify_on_close:
+        view["notify_on_close"] = True
+    return view
+
+
+def chunk_lines(lines: Iterable[str], limit: int = SECTION_TEXT_MAX) -> list[str]:
+    """Join lines into texts of at most `limit` characters each, never splitting a line
+    (a single line over the limit is truncated)."""
+    chunks: list[str] = []
+    current = ""
+    for raw in lines:
+        line = truncate(raw, limit)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        chunks.append(current)
+        current = line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def compact_json(data: object) -> str:
+    """JSON without spaces, for private_metadata and button values."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def selected_value(state: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    """The value Slack reports for a radio or select in view.state.values, or None."""
+    entry = state.get(block_id, {}).get(action_id) or {}
+    chosen = entry.get("selected_option")
+    if not isinstance(chosen, dict):
+        return None
+    value = chosen.get("value")
+    return value if isinstance(value, str) else None
+
+
+def typed_value(state: dict[str, Any], block_id: str, action_id: str) -> str:
+    """The text Slack reports for a plain_text_input (None when left empty) as a string."""
+    entry = state.get(block_id, {}).get(action_id) or {}
+    value = entry.get("value")
+    return value if isinstance(value, str) else ""
+
+
+def state_values(view: dict[str, Any]) -> dict[str, Any]:
+    """view["state"]["values"], tolerating a view without state (nothing typed yet)."""
+    state = view.get("state") or {}
+    values = state.get("values") or {}
+    return values if isinstance(values, dict) else {}
+
+
+def _find_option(options: Sequence[dict[str, Any]], value: str | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return next((item for item in options if item["value"] == value), None)

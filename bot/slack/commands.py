@@ -1,0 +1,695 @@
+"""The `/mlscore` text -> a typed command, or a ParseError carrying an i18n message key.
+
+`parse_command` never raises: any text becomes one of the command dataclasses below or a
+ParseError. The manifest sets should_escape, so channels arrive as ``<#C123|name>`` and people as
+``<@U123|name>``.
+
+Team references: a channel mention, or a name. Where the team is the last thing on the line
+(``assess fraud model``) the rest of the line is the name; where keywords follow it
+(``stage fraud model production``) the keywords are taken off the end first. Quotes
+(``"fraud model"``, also typographic ones) keep a name together and stop a word being read as a
+keyword, so a team can even be called ``"public"``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from rubric import periods
+from rubric.model import Language, Requirement, Stage
+from rubric.periods import Cadence
+
+# ---- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """What was wrong, as an i18n key and its params, plus the usage line (also a key) to show."""
+
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
+    usage_key: str | None = None
+    usage_params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """A channel as typed: an escaped mention carries its id; a bare ``#name`` only a name."""
+
+    channel_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    """A team named by its name or by its channel; exactly one of the two is set."""
+
+    name: str | None = None
+    channel: ChannelRef | None = None
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class TeamCreate:
+    name: str
+    channel: ChannelRef | None = None
+
+
+@dataclass(frozen=True)
+class ListTeams:
+    pass
+
+
+@dataclass(frozen=True)
+class SetStage:
+    team: TeamRef | None
+    stage: Stage
+
+
+@dataclass(frozen=True)
+class Assess:
+    team: TeamRef | None = None
+
+
+@dataclass(frozen=True)
+class ShowScorecard:
+    team: TeamRef | None = None
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class ShowGaps:
+    team: TeamRef | None = None
+
+
+@dataclass(frozen=True)
+class ShowTrend:
+    team: TeamRef | None = None
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    language: Language
+
+
+@dataclass(frozen=True)
+class SetSchedule:
+    """`cadence` None means off; the optional parts are None when not typed (keep the current)."""
+
+    team: TeamRef | None
+    cadence: Cadence | None
+    weekday: int | None = None
+    at: time | None = None
+    tz: str | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    team: TeamRef | None = None
+
+
+@dataclass(frozen=True)
+class Pause:
+    team: TeamRef | None
+    until: date
+
+
+@dataclass(frozen=True)
+class Resume:
+    team: TeamRef | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    pass
+
+
+@dataclass(frozen=True)
+class Export:
+    team: TeamRef | None = None
+
+
+@dataclass(frozen=True)
+class CriteriaShow:
+    pass
+
+
+@dataclass(frozen=True)
+class CriteriaSurvey:
+    channel: ChannelRef | None = None
+    anonymous: bool = True
+
+
+@dataclass(frozen=True)
+class CriteriaResults:
+    pass
+
+
+@dataclass(frozen=True)
+class CriteriaAdopt:
+    pass
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    item_id: str
+    stage: Stage
+    requirement: Requirement
+    reason: str
+
+
+@dataclass(frozen=True)
+class EraseTeam:
+    team: TeamRef
+
+
+@dataclass(frozen=True)
+class EraseNotes:
+    user_id: str
+
+
+Command = (
+    Help
+    | TeamCreate
+    | ListTeams
+    | SetStage
+    | Assess
+    | ShowScorecard
+    | ShowGaps
+    | ShowTrend
+    | SetLanguage
+    | SetSchedule
+    | Skip
+    | Pause
+    | Resume
+    | Digest
+    | Export
+    | CriteriaShow
+    | CriteriaSurvey
+    | CriteriaResults
+    | CriteriaAdopt
+    | CriteriaSet
+    | EraseTeam
+    | EraseNotes
+)
+
+# ---- vocabulary -----------------------------------------------------------------------------
+
+
+def fold(word: str) -> str:
+    """Lower case without accents: "Producción" -> "produccion"."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+_STAGES: dict[tuple[str, ...], Stage] = {
+    ("research",): Stage.RESEARCH,
+    ("discovery",): Stage.RESEARCH,
+    ("investigacion",): Stage.RESEARCH,
+    ("roadmap",): Stage.ROADMAP,
+    ("ruta",): Stage.ROADMAP,
+    ("hoja", "de", "ruta"): Stage.ROADMAP,
+    ("hoja-de-ruta",): Stage.ROADMAP,
+    ("hoja_de_ruta",): Stage.ROADMAP,
+    ("production",): Stage.PRODUCTION,
+    ("prod",): Stage.PRODUCTION,
+    ("produccion",): Stage.PRODUCTION,
+}
+_LONGEST_STAGE = max(len(words) for words in _STAGES)
+
+_LANGUAGES: dict[str, Language] = {
+    "en": "en",
+    "english": "en",
+    "ingles": "en",
+    "es": "es",
+    "spanish": "es",
+    "espanol": "es",
+    "castellano": "es",
+}
+
+_CADENCES: dict[str, Cadence | None] = {
+    "weekly": Cadence.WEEKLY,
+    "semanal": Cadence.WEEKLY,
+    "biweekly": Cadence.BIWEEKLY,
+    "fortnightly": Cadence.BIWEEKLY,
+    "quincenal": Cadence.BIWEEKLY,
+    "monthly": Cadence.MONTHLY,
+    "mensual": Cadence.MONTHLY,
+    "quarterly": Cadence.QUARTERLY,
+    "trimestral": Cadence.QUARTERLY,
+    "off": None,
+    "none": None,
+    "desactivar": None,
+}
+
+_REQUIREMENTS: dict[str, Requirement] = {
+    "not_applicable": Requirement.NOT_APPLICABLE,
+    "not-applicable": Requirement.NOT_APPLICABLE,
+    "n/a": Requirement.NOT_APPLICABLE,
+    "na": Requirement.NOT_APPLICABLE,
+    "no_aplica": Requirement.NOT_APPLICABLE,
+    "no-aplica": Requirement.NOT_APPLICABLE,
+    "poor_value": Requirement.POOR_VALUE,
+    "poor-value": Requirement.POOR_VALUE,
+    "poor": Requirement.POOR_VALUE,
+    "poco_valor": Requirement.POOR_VALUE,
+    "poco-valor": Requirement.POOR_VALUE,
+    "optional": Requirement.OPTIONAL,
+    "opt": Requirement.OPTIONAL,
+    "opcional": Requirement.OPTIONAL,
+    "mandatory": Requirement.MANDATORY,
+    "must": Requirement.MANDATORY,
+    "required": Requirement.MANDATORY,
+    "obligatorio": Requirement.MANDATORY,
+    "obligatoria": Requirement.MANDATORY,
+}
+
+_PUBLIC = frozenset({"public", "publico", "publica"})
+_ANONYMOUS = frozenset({"anonymous", "anon", "anonimo", "anonima"})
+_UNTIL = frozenset({"until", "hasta"})
+
+_CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_QUOTES = {'"': '"', "“": "”", "„": "”", "«": "»", "”": "”"}
+
+
+# ---- tokens ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    quoted: bool
+    start: int
+
+    @property
+    def word(self) -> str | None:
+        """The folded word when it may be a keyword; quoted tokens never are."""
+        return None if self.quoted else fold(self.text)
+
+
+class _Stop(Exception):
+    """Internal control flow: carries a ParseError out of nested parsing; never escapes."""
+
+    def __init__(self, error: ParseError) -> None:
+        super().__init__(error.key)
+        self.error = error
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split on whitespace, keeping quoted runs and ``<...>`` mentions whole."""
+    tokens: list[Token] = []
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        if char.isspace():
+            index += 1
+            continue
+        start = index
+        if char in _QUOTES:
+            closing = _QUOTES[char]
+            end = text.find(closing, index + 1)
+            if end == -1:
+                raise _Stop(ParseError("parse.unclosed_quote", {"text": _shorten(text)}))
+            tokens.append(Token(" ".join(text[index + 1 : end].split()), True, start))
+            index = end + 1
+            continue
+        if char == "<":
+            end = text.find(">", index)
+            if end != -1:
+                tokens.append(Token(text[index : end + 1], False, start))
+                index = end + 1
+                continue
+        while index < length and not text[index].isspace():
+            index += 1
+        tokens.append(Token(text[start:index], False, start))
+    return tokens
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    """User text echoed back in an error: one line, short, no backticks to break the code span."""
+    flat = " ".join(text.split()).replace("`", "'")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+# ---- pieces ---------------------------------------------------------------------------------
+
+
+def channel_ref(token: Token) -> ChannelRef | None:
+    if token.quoted:
+        return None
+    match = _CHANNEL_MENTION.fullmatch(token.text)
+    if match:
+        return ChannelRef(channel_id=match.group(1), name=match.group(2) or None)
+    if token.text.startswith("#") and len(token.text) > 1:
+        return ChannelRef(name=token.text[1:])
+    return None
+
+
+def _team(tokens: list[Token]) -> TeamRef | None:
+    """The team named by these tokens: none, one channel mention, or a name (joined words)."""
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        channel = channel_ref(tokens[0])
+        if channel is not None:
+            return TeamRef(channel=channel)
+    if any(channel_ref(token) is not None for token in tokens):
+        raise _Stop(ParseError("parse.too_many_arguments", {"value": _shorten(_join(tokens))}))
+    name = _join(tokens)
+    if not name:
+        raise _Stop(ParseError("parse.missing_name"))
+    return TeamRef(name=name)
+
+
+def _join(tokens: list[Token]) -> str:
+    return " ".join(token.text for token in tokens if token.text).strip()
+
+
+def _stage_at_end(tokens: list[Token]) -> tuple[Stage, int] | None:
+    """A stage phrase ending the tokens, with how many tokens it takes."""
+    for size in range(min(_LONGEST_STAGE, len(tokens)), 0, -1):
+        words = tuple(token.word for token in tokens[-size:])
+        if None in words:
+            continue
+        stage = _STAGES.get(words)  # type: ignore[arg-type]  # None ruled out just above
+        if stage is not None:
+            return stage, size
+    return None
+
+
+def _stage_at_start(tokens: list[Token]) -> tuple[Stage, int] | None:
+    for size in range(min(_LONGEST_STAGE, len(tokens)), 0, -1):
+        words = tuple(token.word for token in tokens[:size])
+        if None in words:
+            continue
+        stage = _STAGES.get(words)  # type: ignore[arg-type]  # None ruled out just above
+        if stage is not None:
+            return stage, size
+    return None
+
+
+def _weekday(text: str) -> int | None:
+    try:
+        return periods.parse_weekday(text)
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> time | None:
+    try:
+        return periods.parse_time(text)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> date | None:
+    match = _DATE.fullmatch(text)
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def time_zone(text: str) -> str | None:
+    """The canonical IANA name for `text` (case-insensitive), or None."""
+    try:
+        return periods.normalize_tz(text)
+    except ValueError:
+        return None
+
+
+def _no_more(tokens: list[Token]) -> None:
+    if tokens:
+        raise _Stop(ParseError("parse.too_many_arguments", {"value": _shorten(_join(tokens))}))
+
+
+# ---- subcommands ----------------------------------------------------------------------------
+
+
+def _parse_team_create(args: list[Token]) -> Command:
+    usage = "usage.team_create"
+    if not args or args[0].word != "create":
+        raise _Stop(ParseError("parse.bad_arguments", {"text": _shorten(_join(args))}, usage))
+    rest = args[1:]
+    channel = channel_ref(rest[-1]) if rest else None
+    if channel is not None:
+        rest = rest[:-1]
+    if any(channel_ref(token) is not None for token in rest):
+        raise _Stop(ParseError("parse.too_many_arguments", {"value": _shorten(_join(rest))}, usage))
+    name = _join(rest)
+    if not name:
+        raise _Stop(ParseError("parse.missing_name", {}, usage))
+    return TeamCreate(name=name, channel=channel)
+
+
+def _parse_stage(args: list[Token]) -> Command:
+    found = _stage_at_end(args)
+    if found is None:
+        if not args:
+            raise _Stop(ParseError("parse.missing_stage", {}, "usage.stage"))
+        raise _Stop(
+            ParseError("parse.bad_stage", {"value": _shorten(args[-1].text)}, "usage.stage")
+        )
+    stage, size = found
+    return SetStage(team=_team(args[:-size]), stage=stage)
+
+
+def _parse_scorecard(args: list[Token]) -> Command:
+    public = bool(args) and args[-1].word in _PUBLIC
+    if public:
+        args = args[:-1]
+    return ShowScorecard(team=_team(args), public=public)
+
+
+def _parse_language(args: list[Token]) -> Command:
+    if len(args) != 1:
+        raise _Stop(
+            ParseError("parse.bad_language", {"value": _shorten(_join(args))}, "usage.language")
+        )
+    language = _LANGUAGES.get(args[0].word or "")
+    if language is None:
+        raise _Stop(
+            ParseError("parse.bad_language", {"value": _shorten(args[0].text)}, "usage.language")
+        )
+    return SetLanguage(language=language)
+
+
+def _parse_schedule(args: list[Token]) -> Command:
+    usage = "usage.schedule"
+    position = next((i for i, token in enumerate(args) if token.word in _CADENCES), None)
+    if position is None:
+        value = args[-1].text if args else ""
+        raise _Stop(ParseError("parse.bad_cadence", {"value": _shorten(value)}, usage))
+    team = _team(args[:position])
+    cadence = _CADENCES[args[position].word or ""]
+    rest = args[position + 1 :]
+    if cadence is None:
+        if rest:
+            raise _Stop(
+                ParseError("parse.too_many_arguments", {"value": _shorten(_join(rest))}, usage)
+            )
+        return SetSchedule(team=team, cadence=None)
+    weekday: int | None = None
+    at: time | None = None
+    tz: str | None = None
+    for token in rest:
+        if weekday is None and not token.quoted and (day := _weekday(token.text)) is not None:
+            weekday = day
+        elif at is None and parse_time(token.text) is not None:
+            at = parse_time(token.text)
+        elif tz is None and time_zone(token.text) is not None:
+            tz = time_zone(token.text)
+        else:
+            raise _Stop(
+                ParseError(_schedule_error(token.text), {"value": _shorten(token.text)}, usage)
+            )
+    return SetSchedule(team=team, cadence=cadence, weekday=weekday, at=at, tz=tz)
+
+
+def _schedule_error(text: str) -> str:
+    """Guess what a token was meant to be, to name the right problem."""
+    if "/" in text or text.isupper():
+        return "parse.bad_timezone"
+    if any(char.isdigit() for char in text):
+        return "parse.bad_time"
+    return "parse.bad_weekday"
+
+
+def _parse_pause(args: list[Token]) -> Command:
+    usage = "usage.pause"
+    position = next((i for i, token in enumerate(args) if token.word in _UNTIL), None)
+    if position is not None:
+        before, after = args[:position], args[position + 1 :]
+    elif args:
+        before, after = args[:-1], args[-1:]
+    else:
+        raise _Stop(ParseError("parse.bad_date", {"value": ""}, usage))
+    if len(after) != 1:
+        raise _Stop(ParseError("parse.bad_date", {"value": _shorten(_join(after))}, usage))
+    until = parse_date(after[0].text)
+    if until is None:
+        raise _Stop(ParseError("parse.bad_date", {"value": _shorten(after[0].text)}, usage))
+    return Pause(team=_team(before), until=until)
+
+
+def _parse_criteria(args: list[Token], text: str) -> Command:
+    usage = "usage.criteria"
+    if not args:
+        return CriteriaShow()
+    sub, rest = args[0].word, args[1:]
+    if sub in ("results", "resultados"):
+        _no_more(rest)
+        return CriteriaResults()
+    if sub in ("adopt", "adoptar"):
+        _no_more(rest)
+        return CriteriaAdopt()
+    if sub in ("survey", "encuesta"):
+        channel: ChannelRef | None = None
+        anonymous = True
+        for token in rest:
+            mention = channel_ref(token)
+            if mention is not None and channel is None:
+                channel = mention
+            elif token.word in _ANONYMOUS:
+                anonymous = True
+            elif token.word in _PUBLIC:
+                anonymous = False
+            else:
+                raise _Stop(ParseError("parse.bad_channel", {"value": _shorten(token.text)}, usage))
+        return CriteriaSurvey(channel=channel, anonymous=anonymous)
+    if sub in ("set", "fijar"):
+        return _parse_criteria_set(rest, text)
+    raise _Stop(ParseError("parse.unknown_subcommand", {"name": _shorten(args[0].text)}, usage))
+
+
+def _parse_criteria_set(args: list[Token], text: str) -> Command:
+    usage = "usage.criteria_set"
+    if len(args) < 3:
+        raise _Stop(ParseError("parse.bad_arguments", {"text": _shorten(_join(args))}, usage))
+    item_id = args[0].text
+    found = _stage_at_start(args[1:])
+    if found is None:
+        raise _Stop(ParseError("parse.bad_stage", {"value": _shorten(args[1].text)}, usage))
+    stage, size = found
+    rest = args[1 + size :]
+    if not rest:
+        raise _Stop(ParseError("parse.bad_level", {"value": ""}, usage))
+    requirement = _REQUIREMENTS.get(rest[0].word or "")
+    if requirement is None:
+        raise _Stop(ParseError("parse.bad_level", {"value": _shorten(rest[0].text)}, usage))
+    # The reason is the rest of the line exactly as typed (quotes and all).
+    reason = " ".join(text[rest[1].start :].split()) if len(rest) > 1 else ""
+    if not reason:
+        raise _Stop(ParseError("parse.missing_reason", {}, usage))
+    return CriteriaSet(item_id=item_id, stage=stage, requirement=requirement, reason=reason)
+
+
+def _parse_erase(args: list[Token]) -> Command:
+    usage = "usage.erase"
+    if not args:
+        raise _Stop(ParseError("parse.bad_arguments", {"text": ""}, usage))
+    what, rest = args[0].word, args[1:]
+    if what in ("team", "equipo"):
+        team = _team(rest)
+        if team is None:
+            raise _Stop(ParseError("parse.missing_name", {}, usage))
+        return EraseTeam(team=team)
+    if what in ("notes", "notas"):
+        if len(rest) != 1:
+            raise _Stop(ParseError("parse.bad_user", {"value": _shorten(_join(rest))}, usage))
+        match = _USER_MENTION.fullmatch(rest[0].text)
+        if match is None or rest[0].quoted:
+            raise _Stop(ParseError("parse.bad_user", {"value": _shorten(rest[0].text)}, usage))
+        return EraseNotes(user_id=match.group(1))
+    raise _Stop(ParseError("parse.bad_arguments", {"text": _shorten(_join(args))}, usage))
+
+
+def _no_arguments(build: Callable[[], Command]) -> Callable[[list[Token], str], Command]:
+    def parse(args: list[Token], text: str) -> Command:
+        _no_more(args)
+        return build()
+
+    return parse
+
+
+def _team_only(
+    build: Callable[[TeamRef | None], Command],
+) -> Callable[[list[Token], str], Command]:
+    def parse(args: list[Token], text: str) -> Command:
+        return build(_team(args))
+
+    return parse
+
+
+def _ignoring_text(
+    parse: Callable[[list[Token]], Command],
+) -> Callable[[list[Token], str], Command]:
+    return lambda args, text: parse(args)
+
+
+_SUBCOMMANDS: dict[str, Callable[[list[Token], str], Command]] = {
+    "help": lambda args, text: Help(),
+    "ayuda": lambda args, text: Help(),
+    "?": lambda args, text: Help(),
+    "teams": _no_arguments(ListTeams),
+    "equipos": _no_arguments(ListTeams),
+    "digest": _no_arguments(Digest),
+    "resumen": _no_arguments(Digest),
+    "team": _ignoring_text(_parse_team_create),
+    "equipo": _ignoring_text(_parse_team_create),
+    "stage": _ignoring_text(_parse_stage),
+    "etapa": _ignoring_text(_parse_stage),
+    "scorecard": _ignoring_text(_parse_scorecard),
+    "language": _ignoring_text(_parse_language),
+    "idioma": _ignoring_text(_parse_language),
+    "schedule": _ignoring_text(_parse_schedule),
+    "calendario": _ignoring_text(_parse_schedule),
+    "pause": _ignoring_text(_parse_pause),
+    "pausar": _ignoring_text(_parse_pause),
+    "criteria": _parse_criteria,
+    "criterios": _parse_criteria,
+    "erase": _ignoring_text(_parse_erase),
+    "borrar": _ignoring_text(_parse_erase),
+    "assess": _team_only(lambda team: Assess(team=team)),
+    "evaluar": _team_only(lambda team: Assess(team=team)),
+    "gaps": _team_only(lambda team: ShowGaps(team=team)),
+    "carencias": _team_only(lambda team: ShowGaps(team=team)),
+    "trend": _team_only(lambda team: ShowTrend(team=team)),
+    "tendencia": _team_only(lambda team: ShowTrend(team=team)),
+    "skip": _team_only(lambda team: Skip(team=team)),
+    "saltar": _team_only(lambda team: Skip(team=team)),
+    "resume": _team_only(lambda team: Resume(team=team)),
+    "reanudar": _team_only(lambda team: Resume(team=team)),
+    "export": _team_only(lambda team: Export(team=team)),
+    "exportar": _team_only(lambda team: Export(team=team)),
+}
+
+
+def _parse(text: str) -> Command:
+    tokens = tokenize(text)
+    if not tokens:
+        return Help()
+    parse = _SUBCOMMANDS.get(tokens[0].word or "")
+    if parse is None:
+        raise _Stop(ParseError("parse.unknown_subcommand", {"name": _shorten(tokens[0].text, 40)}))
+    return parse(tokens[1:], text)
+
+
+def parse_command(text: str | None) -> Command | ParseError:
+    """Parse the text after `/mlscore`. Never raises."""
+    try:
+        return _parse(text or "")
+    except _Stop as stop:
+        return stop.error

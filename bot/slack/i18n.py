@@ -1,0 +1,962 @@
+"""The bot's words in English and Spanish, the choice of language, numbers and dates.
+
+Every user-facing string lives in MESSAGES, keyed by a dotted name. `t()` looks a key up and fills
+its ``{placeholders}`` with str.format. Rubric content (item names, guidance, bands, level labels)
+comes from the rubric's own Text values, not from here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from rubric.model import LANGUAGES, Language
+
+DEFAULT_LANGUAGE: Language = "en"
+
+MESSAGES: dict[str, dict[Language, str]] = {
+    # ---- shared vocabulary -------------------------------------------------------------------
+    "app.name": {"en": "ML Test Score", "es": "ML Test Score"},
+    "stage.research": {"en": "Research", "es": "Investigación"},
+    "stage.roadmap": {"en": "Roadmap", "es": "Hoja de ruta"},
+    "stage.production": {"en": "Production", "es": "Producción"},
+    "stage.code.research": {"en": "Res", "es": "Inv"},
+    "stage.code.roadmap": {"en": "Road", "es": "Ruta"},
+    "stage.code.production": {"en": "Prod", "es": "Prod"},
+    "level.not_done": {"en": "Not done", "es": "No se hace"},
+    "level.manual": {"en": "Manual", "es": "Manual"},
+    "level.automated": {"en": "Automated", "es": "Automatizado"},
+    "requirement.not_applicable": {"en": "Does not make sense", "es": "No tiene sentido"},
+    "requirement.poor_value": {
+        "en": "Poor value, too expensive",
+        "es": "Poco valor, demasiado caro",
+    },
+    "requirement.optional": {"en": "Interesting, optional", "es": "Interesante, opcional"},
+    "requirement.mandatory": {"en": "Mandatory", "es": "Obligatorio"},
+    "requirement.code.not_applicable": {"en": "n/a", "es": "n/a"},
+    "requirement.code.poor_value": {"en": "poor", "es": "poco"},
+    "requirement.code.optional": {"en": "opt", "es": "opc"},
+    "requirement.code.mandatory": {"en": "MUST", "es": "OBLIG"},
+    "cadence.weekly": {"en": "weekly", "es": "semanal"},
+    "cadence.biweekly": {"en": "every two weeks", "es": "quincenal"},
+    "cadence.monthly": {"en": "monthly", "es": "mensual"},
+    "cadence.quarterly": {"en": "quarterly", "es": "trimestral"},
+    "weekday.0": {"en": "Monday", "es": "lunes"},
+    "weekday.1": {"en": "Tuesday", "es": "martes"},
+    "weekday.2": {"en": "Wednesday", "es": "miércoles"},
+    "weekday.3": {"en": "Thursday", "es": "jueves"},
+    "weekday.4": {"en": "Friday", "es": "viernes"},
+    "weekday.5": {"en": "Saturday", "es": "sábado"},
+    "weekday.6": {"en": "Sunday", "es": "domingo"},
+    "common.more": {"en": "…and {count} more.", "es": "…y {count} más."},
+    "common.none": {"en": "none", "es": "ninguno"},
+    "common.never": {"en": "never", "es": "nunca"},
+    "common.not_assessed": {"en": "not assessed yet", "es": "sin evaluar todavía"},
+    "common.list_separator": {"en": ", ", "es": ", "},
+    "common.next": {"en": "Next", "es": "Siguiente"},
+    "common.back": {"en": "Back", "es": "Atrás"},
+    "common.submit": {"en": "Submit", "es": "Enviar"},
+    "common.cancel": {"en": "Cancel", "es": "Cancelar"},
+    "common.truncated": {
+        "en": "(shortened to fit in Slack; the full text is kept)",
+        "es": "(recortado para que quepa en Slack; el texto completo se guarda)",
+    },
+    # ---- help ----------------------------------------------------------------------------------
+    "help.fallback": {
+        "en": "ML Test Score: how to use /mlscore",
+        "es": "ML Test Score: cómo usar /mlscore",
+    },
+    "help.intro": {
+        "en": (
+            "*ML Test Score* measures how ready an ML system is for production, with the 28 "
+            "tests of Breck et al. (2017). Each test counts 0.5 when done by hand and 1 when "
+            "automated; the final score is the weakest of the four sections."
+        ),
+        "es": (
+            "*ML Test Score* mide lo preparado que está un sistema de ML para producción, con "
+            "las 28 pruebas de Breck et al. (2017). Cada prueba vale 0,5 si se hace a mano y 1 "
+            "si está automatizada; la puntuación final es la de la sección más floja."
+        ),
+    },
+    "help.commands_title": {"en": "*Commands*", "es": "*Comandos*"},
+    "help.commands": {
+        "en": (
+            "`/mlscore assess [team]` answer the 28 tests (pre-filled with the last answers)\n"
+            "`/mlscore scorecard [team] [public]` the latest result\n"
+            "`/mlscore gaps [team]` mandatory tests still missing for the team's stage\n"
+            "`/mlscore trend [team]` how the scores moved over time\n"
+            "`/mlscore teams` every team at a glance\n"
+            "`/mlscore stage [team] research|roadmap|production` set the stage\n"
+            "`/mlscore team create <name> [#channel]` bind a team to a channel\n"
+            "`/mlscore schedule [team] weekly|biweekly|monthly|quarterly|off "
+            "[weekday] [HH:MM] [time zone]` check-in schedule\n"
+            "`/mlscore skip [team]`, `/mlscore pause [team] until YYYY-MM-DD`, "
+            "`/mlscore resume [team]`\n"
+            "`/mlscore digest` post the weekly gap summary now\n"
+            "`/mlscore criteria [survey|results|adopt|set]` which tests are mandatory at each "
+            "stage\n"
+            "`/mlscore language en|es` the team's language\n"
+            "`/mlscore export [team]` download the team's history"
+        ),
+        "es": (
+            "`/mlscore assess [equipo]` responder las 28 pruebas (rellenadas con las últimas "
+            "respuestas)\n"
+            "`/mlscore scorecard [equipo] [public]` el último resultado\n"
+            "`/mlscore gaps [equipo]` pruebas obligatorias que faltan para la etapa del equipo\n"
+            "`/mlscore trend [equipo]` cómo han evolucionado las puntuaciones\n"
+            "`/mlscore teams` todos los equipos de un vistazo\n"
+            "`/mlscore stage [equipo] investigación|hoja de ruta|producción` fijar la etapa\n"
+            "`/mlscore team create <nombre> [#canal]` asociar un equipo a un canal\n"
+            "`/mlscore schedule [equipo] weekly|biweekly|monthly|quarterly|off "
+            "[día] [HH:MM] [zona horaria]` calendario de revisiones\n"
+            "`/mlscore skip [equipo]`, `/mlscore pause [equipo] until AAAA-MM-DD`, "
+            "`/mlscore resume [equipo]`\n"
+            "`/mlscore digest` publicar ahora el resumen semanal de carencias\n"
+            "`/mlscore criteria [survey|results|adopt|set]` qué pruebas son obligatorias en cada "
+            "etapa\n"
+            "`/mlscore language en|es` el idioma del equipo\n"
+            "`/mlscore export [equipo]` descargar el historial del equipo"
+        ),
+    },
+    "help.examples": {
+        "en": (
+            "Examples: `/mlscore assess`, `/mlscore scorecard #ml-search public`, "
+            '`/mlscore stage "fraud model" production`, '
+            "`/mlscore schedule weekly monday 09:00 Europe/Madrid`"
+        ),
+        "es": (
+            "Ejemplos: `/mlscore assess`, `/mlscore scorecard #ml-busqueda public`, "
+            '`/mlscore stage "modelo de fraude" producción`, '
+            "`/mlscore schedule weekly lunes 09:00 Europe/Madrid`"
+        ),
+    },
+    "help.team_hint": {
+        "en": (
+            "Without a team, the command uses the team of the channel you type it in. Team names "
+            'with spaces go in quotes: `"fraud model"`.'
+        ),
+        "es": (
+            "Sin equipo, el comando usa el equipo del canal donde lo escribes. Los nombres con "
+            'espacios van entre comillas: `"modelo de fraude"`.'
+        ),
+    },
+    "help.citation": {
+        "en": (
+            "Rubric: E. Breck, S. Cai, E. Nielsen, M. Salib, D. Sculley, “The ML Test Score: A "
+            "Rubric for ML Production Readiness and Technical Debt Reduction”, IEEE BigData 2017."
+        ),
+        "es": (
+            "Rúbrica: E. Breck, S. Cai, E. Nielsen, M. Salib, D. Sculley, “The ML Test Score: A "
+            "Rubric for ML Production Readiness and Technical Debt Reduction”, IEEE BigData 2017."
+        ),
+    },
+    # ---- usage lines (shown with argument errors) ----------------------------------------------
+    "usage.team_create": {
+        "en": "Usage: `/mlscore team create <name> [#channel]`",
+        "es": "Uso: `/mlscore team create <nombre> [#canal]`",
+    },
+    "usage.stage": {
+        "en": "Usage: `/mlscore stage [team] research|roadmap|production`",
+        "es": "Uso: `/mlscore stage [equipo] investigación|hoja de ruta|producción`",
+    },
+    "usage.team_only": {
+        "en": "Usage: `/mlscore {command} [team]`",
+        "es": "Uso: `/mlscore {command} [equipo]`",
+    },
+    "usage.scorecard": {
+        "en": "Usage: `/mlscore scorecard [team] [public]`",
+        "es": "Uso: `/mlscore scorecard [equipo] [public]`",
+    },
+    "usage.language": {
+        "en": "Usage: `/mlscore language en|es`",
+        "es": "Uso: `/mlscore language en|es`",
+    },
+    "usage.schedule": {
+        "en": (
+            "Usage: `/mlscore schedule [team] weekly|biweekly|monthly|quarterly|off "
+            "[weekday] [HH:MM] [time zone]`, for example "
+            "`/mlscore schedule weekly monday 09:00 Europe/Madrid`"
+        ),
+        "es": (
+            "Uso: `/mlscore schedule [equipo] weekly|biweekly|monthly|quarterly|off "
+            "[día] [HH:MM] [zona horaria]`, por ejemplo "
+            "`/mlscore schedule weekly lunes 09:00 Europe/Madrid`"
+        ),
+    },
+    "usage.pause": {
+        "en": "Usage: `/mlscore pause [team] until YYYY-MM-DD`",
+        "es": "Uso: `/mlscore pause [equipo] until AAAA-MM-DD`",
+    },
+    "usage.criteria": {
+        "en": (
+            "Usage: `/mlscore criteria`, `/mlscore criteria survey [#channel] "
+            "[anonymous|public]`, `/mlscore criteria results`, `/mlscore criteria adopt`, "
+            "`/mlscore criteria set <item> <stage> <level> <reason>`"
+        ),
+        "es": (
+            "Uso: `/mlscore criteria`, `/mlscore criteria survey [#canal] "
+            "[anonymous|public]`, `/mlscore criteria results`, `/mlscore criteria adopt`, "
+            "`/mlscore criteria set <prueba> <etapa> <nivel> <motivo>`"
+        ),
+    },
+    "usage.criteria_set": {
+        "en": (
+            "Usage: `/mlscore criteria set <item> <stage> <level> <reason>`, for example "
+            "`/mlscore criteria set Mo3 production mandatory skew broke us twice`. Levels: "
+            "not_applicable, poor_value, optional, mandatory."
+        ),
+        "es": (
+            "Uso: `/mlscore criteria set <prueba> <etapa> <nivel> <motivo>`, por ejemplo "
+            "`/mlscore criteria set Mo3 producción obligatorio el sesgo nos falló dos veces`. "
+            "Niveles: no_aplica, poco_valor, opcional, obligatorio."
+        ),
+    },
+    "usage.erase": {
+        "en": "Usage: `/mlscore erase team <team>` or `/mlscore erase notes @person`",
+        "es": "Uso: `/mlscore erase team <equipo>` o `/mlscore erase notes @persona`",
+    },
+    # ---- parse errors --------------------------------------------------------------------------
+    "parse.unknown_subcommand": {
+        "en": "I don't know the command `{name}`. `/mlscore help` lists what I can do.",
+        "es": "No conozco el comando `{name}`. `/mlscore help` muestra lo que sé hacer.",
+    },
+    "parse.bad_arguments": {
+        "en": "I couldn't make sense of `{text}`.",
+        "es": "No he entendido `{text}`.",
+    },
+    "parse.unclosed_quote": {
+        "en": "A quote is left open in `{text}`.",
+        "es": "Hay unas comillas sin cerrar en `{text}`.",
+    },
+    "parse.bad_stage": {
+        "en": "`{value}` is not a stage. Stages: research, roadmap, production.",
+        "es": "`{value}` no es una etapa. Etapas: investigación, hoja de ruta, producción.",
+    },
+    "parse.missing_stage": {
+        "en": "Which stage? research, roadmap or production.",
+        "es": "¿Qué etapa? investigación, hoja de ruta o producción.",
+    },
+    "parse.bad_language": {
+        "en": "`{value}` is not a language I speak. Choose `en` or `es`.",
+        "es": "No hablo `{value}`. Elige `en` o `es`.",
+    },
+    "parse.bad_cadence": {
+        "en": "`{value}` is not a cadence. Choose weekly, biweekly, monthly, quarterly or off.",
+        "es": "`{value}` no es una frecuencia. Elige weekly, biweekly, monthly, quarterly u off.",
+    },
+    "parse.bad_weekday": {
+        "en": "`{value}` is not a day of the week.",
+        "es": "`{value}` no es un día de la semana.",
+    },
+    "parse.bad_time": {
+        "en": "`{value}` is not a time of day; write it as HH:MM, for example 09:30.",
+        "es": "`{value}` no es una hora; escríbela como HH:MM, por ejemplo 09:30.",
+    },
+    "parse.bad_timezone": {
+        "en": "`{value}` is not a time zone I know; use an IANA name such as Europe/Madrid.",
+        "es": "No conozco la zona horaria `{value}`; usa un nombre IANA como Europe/Madrid.",
+    },
+    "parse.bad_date": {
+        "en": "`{value}` is not a date; write it as YYYY-MM-DD.",
+        "es": "`{value}` no es una fecha; escríbela como AAAA-MM-DD.",
+    },
+    "parse.bad_level": {
+        "en": (
+            "`{value}` is not a requirement level. Levels: not_applicable, poor_value, "
+            "optional, mandatory."
+        ),
+        "es": (
+            "`{value}` no es un nivel de exigencia. Niveles: no_aplica, poco_valor, opcional, "
+            "obligatorio."
+        ),
+    },
+    "parse.missing_reason": {
+        "en": "Please add a reason; it goes into the audit log.",
+        "es": "Añade un motivo, por favor; queda en el registro de auditoría.",
+    },
+    "parse.bad_user": {
+        "en": "`{value}` is not a person. Mention them, like @ana.",
+        "es": "`{value}` no es una persona. Menciónala, como @ana.",
+    },
+    "parse.bad_channel": {
+        "en": "`{value}` is not a channel. Mention it, like #ml-search.",
+        "es": "`{value}` no es un canal. Menciónalo, como #ml-busqueda.",
+    },
+    "parse.missing_name": {
+        "en": "The team needs a name.",
+        "es": "El equipo necesita un nombre.",
+    },
+    "parse.too_many_arguments": {
+        "en": "There is more than I expected: `{value}`.",
+        "es": "Sobra algo: `{value}`.",
+    },
+    # ---- assessment modal ----------------------------------------------------------------------
+    "assess.title": {"en": "ML Test Score {page}/{pages}", "es": "ML Test Score {page}/{pages}"},
+    "assess.close": {"en": "Save for later", "es": "Guardar para después"},
+    "assess.intro": {
+        "en": "*{team}* · {section} (page {page} of {pages})",
+        "es": "*{team}* · {section} (página {page} de {pages})",
+    },
+    "assess.instructions": {
+        "en": "Choose a level for every test on this page; notes are optional.",
+        "es": "Elige un nivel para cada prueba de esta página; las notas son opcionales.",
+    },
+    "assess.range_instructions": {
+        "en": "Give every aspect a value from {min} to {max}; notes are optional.",
+        "es": "Da a cada aspecto un valor de {min} a {max}; las notas son opcionales.",
+    },
+    "assess.stage_label": {"en": "Stage of the project", "es": "Etapa del proyecto"},
+    "assess.stage_hint": {
+        "en": "The gaps are measured against what this stage requires.",
+        "es": "Las carencias se miden según lo que exige esta etapa.",
+    },
+    "assess.value_placeholder": {"en": "Choose a value", "es": "Elige un valor"},
+    "assess.note_label": {"en": "Note on {code}", "es": "Nota sobre {code}"},
+    "assess.note_placeholder": {
+        "en": "What is in place, what is missing, links…",
+        "es": "Qué hay, qué falta, enlaces…",
+    },
+    "assess.overall_note_label": {"en": "Overall note", "es": "Nota general"},
+    "assess.overall_note_hint": {
+        "en": "Anything worth remembering about this assessment (up to {max} characters).",
+        "es": "Lo que merezca recordarse de esta evaluación (hasta {max} caracteres).",
+    },
+    "assess.draft_hint": {
+        "en": ("Closing keeps what you typed as a draft; `/mlscore assess` offers to continue it."),
+        "es": (
+            "Si cierras, lo escrito se guarda como borrador; `/mlscore assess` te ofrecerá "
+            "continuarlo."
+        ),
+    },
+    "assess.error.level_required": {
+        "en": "Choose a level for this test.",
+        "es": "Elige un nivel para esta prueba.",
+    },
+    "assess.error.stage_required": {
+        "en": "Choose the stage of the project.",
+        "es": "Elige la etapa del proyecto.",
+    },
+    "assess.error.bad_choice": {
+        "en": "That choice is not on the scale; please choose again.",
+        "es": "Esa opción no está en la escala; vuelve a elegir, por favor.",
+    },
+    "assess.error.note_too_long": {
+        "en": "This note has {length} characters; the limit is {max}.",
+        "es": "Esta nota tiene {length} caracteres; el máximo es {max}.",
+    },
+    # ---- draft prompt --------------------------------------------------------------------------
+    "draft.title": {"en": "Unfinished assessment", "es": "Evaluación a medias"},
+    "draft.body": {
+        "en": (
+            "You have an unfinished assessment of *{team}*, last saved {saved} (page {page} of "
+            "{pages}). Continue where you left off, or start again from the last submitted "
+            "answers?"
+        ),
+        "es": (
+            "Tienes una evaluación de *{team}* a medias, guardada por última vez el {saved} "
+            "(página {page} de {pages}). ¿Sigues donde lo dejaste o empiezas de nuevo desde las "
+            "últimas respuestas enviadas?"
+        ),
+    },
+    "draft.continue": {"en": "Continue the draft", "es": "Continuar el borrador"},
+    "draft.discard": {"en": "Start fresh", "es": "Empezar de nuevo"},
+    # ---- scorecard -----------------------------------------------------------------------------
+    "scorecard.header": {
+        "en": "{team} · ML Test Score: {final}",
+        "es": "{team} · ML Test Score: {final}",
+    },
+    "scorecard.fallback": {
+        "en": "{team}: ML Test Score: {final} ({band})",
+        "es": "{team}: ML Test Score: {final} ({band})",
+    },
+    "scorecard.summary": {
+        "en": "*ML Test Score: {final}* · {band}",
+        "es": "*ML Test Score: {final}* · {band}",
+    },
+    "scorecard.sections_title": {"en": "*By section*", "es": "*Por sección*"},
+    "scorecard.section_line": {
+        "en": "{name}: {score} / {maximum}",
+        "es": "{name}: {score} / {maximum}",
+    },
+    "scorecard.weakest": {
+        "en": "Weakest section: *{name}* (it sets the final score)",
+        "es": "Sección más floja: *{name}* (marca la puntuación final)",
+    },
+    "scorecard.readiness": {
+        "en": (
+            "Readiness for *{stage}*: {percent} of its mandatory tests are in place ({met}/{total})"
+        ),
+        "es": (
+            "Preparación para *{stage}*: {percent} de sus pruebas obligatorias están hechas "
+            "({met}/{total})"
+        ),
+    },
+    "scorecard.readiness_none": {
+        "en": "*{stage}* has no mandatory tests in the criteria in force",
+        "es": "*{stage}* no tiene pruebas obligatorias en los criterios vigentes",
+    },
+    "scorecard.meta": {
+        "en": "Assessed by <@{user}> on {date} · rubric {rubric}",
+        "es": "Evaluado por <@{user}> el {date} · rúbrica {rubric}",
+    },
+    "scorecard.meta_unknown": {
+        "en": "Assessed on {date} · rubric {rubric}",
+        "es": "Evaluado el {date} · rúbrica {rubric}",
+    },
+    "scorecard.note": {"en": "Overall note: {note}", "es": "Nota general: {note}"},
+    "scorecard.chart_below": {
+        "en": "The trend chart follows.",
+        "es": "El gráfico de evolución va a continuación.",
+    },
+    # ---- gaps ----------------------------------------------------------------------------------
+    "gaps.title": {
+        "en": "*Mandatory gaps for {stage}: {count}*",
+        "es": "*Carencias obligatorias para {stage}: {count}*",
+    },
+    "gaps.header": {
+        "en": "{team} · gaps for {stage}",
+        "es": "{team} · carencias para {stage}",
+    },
+    "gaps.fallback": {
+        "en": "{team}: {count} mandatory gaps for {stage}",
+        "es": "{team}: {count} carencias obligatorias para {stage}",
+    },
+    "gaps.none": {
+        "en": "Every mandatory test for *{stage}* is in place. :white_check_mark:",
+        "es": "Todas las pruebas obligatorias para *{stage}* están hechas. :white_check_mark:",
+    },
+    "gaps.kind.missing": {"en": "not done", "es": "no se hace"},
+    "gaps.kind.partial": {"en": "manual only", "es": "solo manual"},
+    "gaps.partial_title": {
+        "en": "*Done by hand, worth automating: {count}*",
+        "es": "*Se hacen a mano, conviene automatizar: {count}*",
+    },
+    "gaps.optional_open": {
+        "en": "Optional tests still open: {count}",
+        "es": "Pruebas opcionales pendientes: {count}",
+    },
+    "gaps.next_step.missing": {
+        "en": "start doing it, even by hand, and share the results",
+        "es": "empezar a hacerla, aunque sea a mano, y compartir los resultados",
+    },
+    "gaps.next_step.partial": {
+        "en": "automate it so that it runs on its own",
+        "es": "automatizarla para que se ejecute sola",
+    },
+    # ---- trend ---------------------------------------------------------------------------------
+    "trend.first": {
+        "en": "First assessment: nothing to compare with yet.",
+        "es": "Primera evaluación: todavía no hay con qué comparar.",
+    },
+    "trend.prefix": {
+        "en": "Since the last assessment: {changes}.",
+        "es": "Desde la última evaluación: {changes}.",
+    },
+    "trend.nothing": {
+        "en": "Nothing changed since the last assessment.",
+        "es": "Nada ha cambiado desde la última evaluación.",
+    },
+    "trend.score": {
+        "en": "score {before} → {after} ({delta})",
+        "es": "puntuación {before} → {after} ({delta})",
+    },
+    "trend.score_same": {
+        "en": "score unchanged at {after}",
+        "es": "puntuación sin cambios en {after}",
+    },
+    "trend.stage": {"en": "stage {before} → {after}", "es": "etapa {before} → {after}"},
+    "trend.improved": {"en": "improved: {items}", "es": "mejoran: {items}"},
+    "trend.regressed": {"en": "regressed: {items}", "es": "empeoran: {items}"},
+    "trend.newly_answered": {
+        "en": "newly answered: {count}",
+        "es": "respondidas por primera vez: {count}",
+    },
+    "trend.newly_met": {"en": "gaps closed: {items}", "es": "carencias cerradas: {items}"},
+    "trend.newly_gapped": {"en": "new gaps: {items}", "es": "carencias nuevas: {items}"},
+    "trend.notes_changed": {"en": "notes edited: {count}", "es": "notas editadas: {count}"},
+    # ---- announcement after a submission -------------------------------------------------------
+    "announce.fallback": {
+        "en": "{team} was assessed: ML Test Score: {final}",
+        "es": "{team} ha sido evaluado: ML Test Score: {final}",
+    },
+    "announce.text": {
+        "en": "<@{user}> assessed *{team}*: *ML Test Score: {final}* ({change}) · {band}",
+        "es": "<@{user}> ha evaluado *{team}*: *ML Test Score: {final}* ({change}) · {band}",
+    },
+    "announce.first_change": {"en": "first assessment", "es": "primera evaluación"},
+    "announce.no_change": {"en": "no change", "es": "sin cambios"},
+    "announce.newly_met": {
+        "en": ":white_check_mark: Newly met: {items}",
+        "es": ":white_check_mark: Ya se cumplen: {items}",
+    },
+    "announce.regressed": {
+        "en": ":small_red_triangle_down: Regressed: {items}",
+        "es": ":small_red_triangle_down: Retroceden: {items}",
+    },
+    "announce.open_gaps": {
+        "en": "Open mandatory gaps for *{stage}*: {count}. `/mlscore gaps` lists them.",
+        "es": "Carencias obligatorias abiertas para *{stage}*: {count}. `/mlscore gaps` las lista.",
+    },
+    # ---- teams list ----------------------------------------------------------------------------
+    "teams.header": {"en": "Teams ({count})", "es": "Equipos ({count})"},
+    "teams.fallback": {"en": "{count} teams", "es": "{count} equipos"},
+    "teams.line": {
+        "en": "*{name}*{channel} · {stage} · ML Test Score: {score} · gaps: {gaps} · {date}",
+        "es": "*{name}*{channel} · {stage} · ML Test Score: {score} · carencias: {gaps} · {date}",
+    },
+    "teams.line_never": {
+        "en": "*{name}*{channel} · {stage} · not assessed yet",
+        "es": "*{name}*{channel} · {stage} · sin evaluar todavía",
+    },
+    "teams.empty": {
+        "en": "No teams yet. Create one with `/mlscore team create <name> [#channel]`.",
+        "es": "Aún no hay equipos. Crea uno con `/mlscore team create <nombre> [#canal]`.",
+    },
+    # ---- App Home ------------------------------------------------------------------------------
+    "home.intro": {
+        "en": "Your teams, with their latest score and open gaps.",
+        "es": "Tus equipos, con su última puntuación y sus carencias abiertas.",
+    },
+    "home.empty": {
+        "en": (
+            "You are not in any team's channel yet. Ask an admin to create one with "
+            "`/mlscore team create <name> #channel`."
+        ),
+        "es": (
+            "Todavía no estás en el canal de ningún equipo. Pide a un admin que cree uno con "
+            "`/mlscore team create <nombre> #canal`."
+        ),
+    },
+    "home.team": {
+        "en": (
+            "*{name}* · {stage}\nML Test Score: {score} · {band}\n"
+            "Open gaps: {gaps} · last assessed {date}"
+        ),
+        "es": (
+            "*{name}* · {stage}\nML Test Score: {score} · {band}\n"
+            "Carencias abiertas: {gaps} · última evaluación {date}"
+        ),
+    },
+    "home.team_never": {
+        "en": "*{name}* · {stage}\nNot assessed yet.",
+        "es": "*{name}* · {stage}\nSin evaluar todavía.",
+    },
+    "home.assess": {"en": "Assess", "es": "Evaluar"},
+    "home.scorecard": {"en": "Scorecard", "es": "Resultado"},
+    "home.more": {
+        "en": "…and {count} more teams. `/mlscore teams` lists them all.",
+        "es": "…y {count} equipos más. `/mlscore teams` los muestra todos.",
+    },
+    "home.help": {
+        "en": "`/mlscore help` shows every command.",
+        "es": "`/mlscore help` muestra todos los comandos.",
+    },
+    # ---- check-ins -----------------------------------------------------------------------------
+    "checkin.fallback": {
+        "en": "Time for the ML Test Score check-in of {team}",
+        "es": "Toca la revisión del ML Test Score de {team}",
+    },
+    "checkin.text": {
+        "en": (
+            "Time for *{team}*'s {cadence} ML Test Score check-in ({period}). It is pre-filled "
+            "with the last answers, so it takes about a minute."
+        ),
+        "es": (
+            "Toca la revisión {cadence} del ML Test Score de *{team}* ({period}). Viene "
+            "rellenada con las últimas respuestas: es cosa de un minuto."
+        ),
+    },
+    "checkin.open": {"en": "Open the check-in", "es": "Abrir la revisión"},
+    "checkin.skip": {"en": "Skip this period", "es": "Saltar este periodo"},
+    "checkin.reminder": {
+        "en": (
+            "Reminder: *{team}*'s check-in for {period} is still open. It takes about a minute."
+        ),
+        "es": (
+            "Recordatorio: la revisión de *{team}* para {period} sigue pendiente. Es cosa de un "
+            "minuto."
+        ),
+    },
+    "checkin.reminder_fallback": {
+        "en": "Reminder: {team}'s check-in is still open",
+        "es": "Recordatorio: la revisión de {team} sigue pendiente",
+    },
+    "checkin.lead_dm": {
+        "en": (
+            "Hi! *{team}* has its ML Test Score check-in for {period} in <#{channel}>. As a lead, "
+            "you can open it from here too."
+        ),
+        "es": (
+            "¡Hola! *{team}* tiene su revisión del ML Test Score de {period} en <#{channel}>. "
+            "Como responsable, también puedes abrirla desde aquí."
+        ),
+    },
+    "checkin.skipped": {
+        "en": (
+            "*{team}* skips the period {period}. The charts show it as skipped, never as a zero."
+        ),
+        "es": (
+            "*{team}* se salta el periodo {period}. Los gráficos lo muestran como saltado, nunca "
+            "como un cero."
+        ),
+    },
+    "checkin.paused": {
+        "en": "*{team}* is away until {date}: no check-ins until then.",
+        "es": "*{team}* está ausente hasta el {date}: no habrá revisiones hasta entonces.",
+    },
+    "checkin.resumed": {
+        "en": "*{team}* is back: check-ins resume with the next period.",
+        "es": "*{team}* ha vuelto: las revisiones se retoman en el próximo periodo.",
+    },
+    "checkin.schedule_set": {
+        "en": "*{team}* gets a {cadence} check-in on {weekday} at {time} ({tz}).",
+        "es": "*{team}* tendrá una revisión {cadence} los {weekday} a las {time} ({tz}).",
+    },
+    "checkin.schedule_off": {
+        "en": "*{team}* gets no scheduled check-ins now. `/mlscore assess` still works.",
+        "es": "*{team}* ya no tiene revisiones programadas. `/mlscore assess` sigue funcionando.",
+    },
+    # ---- weekly digest -------------------------------------------------------------------------
+    "digest.header": {
+        "en": "Weekly ML Test Score summary",
+        "es": "Resumen semanal del ML Test Score",
+    },
+    "digest.fallback": {
+        "en": "Weekly ML Test Score summary: {count} teams",
+        "es": "Resumen semanal del ML Test Score: {count} equipos",
+    },
+    "digest.team": {
+        "en": "*{team}* · {stage} · ML Test Score: {score} ({change})",
+        "es": "*{team}* · {stage} · ML Test Score: {score} ({change})",
+    },
+    "digest.team_never": {
+        "en": "*{team}* · {stage} · not assessed yet",
+        "es": "*{team}* · {stage} · sin evaluar todavía",
+    },
+    "digest.gaps": {
+        "en": "Mandatory gaps ({count}): {items}",
+        "es": "Carencias obligatorias ({count}): {items}",
+    },
+    "digest.no_gaps": {
+        "en": "No mandatory gaps. :white_check_mark:",
+        "es": "Sin carencias obligatorias. :white_check_mark:",
+    },
+    "digest.new_mark": {"en": "new", "es": "nueva"},
+    "digest.overdue_title": {
+        "en": "*Overdue for an assessment*",
+        "es": "*Con la evaluación atrasada*",
+    },
+    "digest.overdue_line": {
+        "en": "{team}: last assessed {date} ({days} days ago)",
+        "es": "{team}: última evaluación el {date} (hace {days} días)",
+    },
+    "digest.overdue_never": {
+        "en": "{team}: never assessed",
+        "es": "{team}: nunca evaluado",
+    },
+    "digest.chart": {
+        "en": "The chart of the teams by section follows.",
+        "es": "El gráfico de los equipos por sección va a continuación.",
+    },
+    "digest.empty": {
+        "en": "No teams in this channel yet.",
+        "es": "Todavía no hay equipos en este canal.",
+    },
+    # ---- criteria ------------------------------------------------------------------------------
+    "criteria.header": {
+        "en": "Criteria in force · version {version}",
+        "es": "Criterios vigentes · versión {version}",
+    },
+    "criteria.fallback": {
+        "en": "ML Test Score criteria, version {version}",
+        "es": "Criterios del ML Test Score, versión {version}",
+    },
+    "criteria.adopted": {
+        "en": "Adopted by <@{user}> on {date}.",
+        "es": "Adoptados por <@{user}> el {date}.",
+    },
+    "criteria.default": {
+        "en": "The default criteria that come with the bot.",
+        "es": "Los criterios por defecto que trae el bot.",
+    },
+    "criteria.legend": {
+        "en": (
+            "MUST mandatory · opt interesting, optional · poor poor value, too expensive · "
+            "n/a does not make sense"
+        ),
+        "es": (
+            "OBLIG obligatorio · opc interesante, opcional · poco poco valor, demasiado caro · "
+            "n/a no tiene sentido"
+        ),
+    },
+    "criteria.item_column": {"en": "Test", "es": "Prueba"},
+    "criteria.invite_fallback": {
+        "en": "Criteria survey: which tests are mandatory at each stage?",
+        "es": "Encuesta de criterios: ¿qué pruebas son obligatorias en cada etapa?",
+    },
+    "criteria.invite": {
+        "en": (
+            "<@{user}> opened a criteria survey. For each test and each stage: is it mandatory, "
+            "optional, poor value or meaningless? Your answers start from the criteria in "
+            "force, and you can change them while the survey is open."
+        ),
+        "es": (
+            "<@{user}> ha abierto una encuesta de criterios. Para cada prueba y cada etapa: "
+            "¿es obligatoria, opcional, de poco valor o no tiene sentido? Tus respuestas parten "
+            "de los criterios vigentes y puedes cambiarlas mientras la encuesta siga abierta."
+        ),
+    },
+    "criteria.anonymous": {
+        "en": "Votes are anonymous: only the counts are shown.",
+        "es": "Los votos son anónimos: solo se muestran los recuentos.",
+    },
+    "criteria.public": {
+        "en": "Votes are public: everyone can see who voted what.",
+        "es": "Los votos son públicos: todo el mundo puede ver quién votó qué.",
+    },
+    "criteria.answer": {"en": "Answer the survey", "es": "Responder la encuesta"},
+    "survey.title": {"en": "Criteria {page}/{pages}", "es": "Criterios {page}/{pages}"},
+    "survey.intro": {
+        "en": (
+            "*{section}* (page {page} of {pages}). For each test, how much does it matter at "
+            "each stage?"
+        ),
+        "es": (
+            "*{section}* (página {page} de {pages}). Para cada prueba, ¿cuánto importa en cada "
+            "etapa?"
+        ),
+    },
+    "survey.cell_label": {"en": "{code} at {stage}", "es": "{code} en {stage}"},
+    "survey.comment_label": {"en": "Comment on {code}", "es": "Comentario sobre {code}"},
+    "survey.error.bad_level": {
+        "en": "Choose one of the four levels.",
+        "es": "Elige uno de los cuatro niveles.",
+    },
+    "survey.error.comment_too_long": {
+        "en": "This comment has {length} characters; the limit is {max}.",
+        "es": "Este comentario tiene {length} caracteres; el máximo es {max}.",
+    },
+    "results.header": {
+        "en": "Criteria survey results",
+        "es": "Resultados de la encuesta de criterios",
+    },
+    "results.fallback": {
+        "en": "Criteria survey results: {participants} participants",
+        "es": "Resultados de la encuesta de criterios: {participants} participantes",
+    },
+    "results.summary": {
+        "en": "Participants: {participants} · the survey is {status}.",
+        "es": "Participantes: {participants} · la encuesta está {status}.",
+    },
+    "results.status_open": {"en": "open", "es": "abierta"},
+    "results.status_closed": {"en": "closed", "es": "cerrada"},
+    "results.method": {
+        "en": (
+            "Proposed level = the median vote; a tie goes to the stricter level. "
+            ":warning: marks a split vote."
+        ),
+        "es": (
+            "Nivel propuesto = la mediana de los votos; un empate va al nivel más estricto. "
+            ":warning: marca una votación dividida."
+        ),
+    },
+    "results.no_votes": {"en": "No votes yet.", "es": "Todavía no hay votos."},
+    "results.comments_title": {"en": "*Comments*", "es": "*Comentarios*"},
+    "results.adopt_hint": {
+        "en": "`/mlscore criteria adopt` closes the survey and puts the proposal in force.",
+        "es": "`/mlscore criteria adopt` cierra la encuesta y pone la propuesta en vigor.",
+    },
+    # ---- errors and confirmations --------------------------------------------------------------
+    "error.unknown_team": {
+        "en": "I don't know a team called *{team}*. `/mlscore teams` lists them.",
+        "es": "No conozco ningún equipo llamado *{team}*. `/mlscore teams` los muestra.",
+    },
+    "error.no_team_here": {
+        "en": (
+            "This channel has no team. Name one (`/mlscore {command} <team>`) or create it with "
+            "`/mlscore team create <name>`."
+        ),
+        "es": (
+            "Este canal no tiene equipo. Indica uno (`/mlscore {command} <equipo>`) o créalo con "
+            "`/mlscore team create <nombre>`."
+        ),
+    },
+    "error.no_permission": {
+        "en": "Only workspace admins and owners can do that.",
+        "es": "Solo los administradores y propietarios del espacio de trabajo pueden hacer eso.",
+    },
+    "error.not_member": {
+        "en": "Only members of <#{channel}> and admins can assess *{team}*.",
+        "es": "Solo los miembros de <#{channel}> y los administradores pueden evaluar *{team}*.",
+    },
+    "error.slack_trouble": {
+        "en": "Slack is having trouble right now. Nothing was lost; please try again in a minute.",
+        "es": (
+            "Slack tiene problemas ahora mismo. No se ha perdido nada; inténtalo de nuevo en un "
+            "minuto."
+        ),
+    },
+    "error.internal": {
+        "en": "Something went wrong on my side and it has been logged. Please try again.",
+        "es": "Algo ha fallado por mi parte y ha quedado registrado. Inténtalo de nuevo.",
+    },
+    "error.no_assessment": {
+        "en": "*{team}* has not been assessed yet. Start with `/mlscore assess`.",
+        "es": "*{team}* no se ha evaluado todavía. Empieza con `/mlscore assess`.",
+    },
+    "error.team_exists": {
+        "en": "There is already a team called *{team}*.",
+        "es": "Ya existe un equipo llamado *{team}*.",
+    },
+    "error.channel_taken": {
+        "en": "<#{channel}> already belongs to *{team}*.",
+        "es": "<#{channel}> ya pertenece a *{team}*.",
+    },
+    "error.unknown_item": {
+        "en": "There is no test called `{item}` in the rubric.",
+        "es": "No hay ninguna prueba llamada `{item}` en la rúbrica.",
+    },
+    "error.no_survey": {
+        "en": "There is no criteria survey open. `/mlscore criteria survey` opens one.",
+        "es": "No hay ninguna encuesta de criterios abierta. `/mlscore criteria survey` abre una.",
+    },
+    "error.survey_open": {
+        "en": "A criteria survey is already open. `/mlscore criteria results` shows how it goes.",
+        "es": (
+            "Ya hay una encuesta de criterios abierta. `/mlscore criteria results` muestra cómo va."
+        ),
+    },
+    "error.expired": {
+        "en": "This form has expired. Run the command again to get a fresh one.",
+        "es": "Este formulario ha caducado. Vuelve a lanzar el comando para tener uno nuevo.",
+    },
+    "info.team_created": {
+        "en": "Team *{team}* created in <#{channel}>.",
+        "es": "Equipo *{team}* creado en <#{channel}>.",
+    },
+    "info.stage_set": {
+        "en": "*{team}* is now at the *{stage}* stage.",
+        "es": "*{team}* está ahora en la etapa *{stage}*.",
+    },
+    "info.language_set": {
+        "en": "From now on I speak English with *{team}*.",
+        "es": "A partir de ahora hablo en español con *{team}*.",
+    },
+    "info.criteria_adopted": {
+        "en": "Criteria version {version} is now in force.",
+        "es": "La versión {version} de los criterios está ahora en vigor.",
+    },
+    "info.criteria_adjusted": {
+        "en": (
+            "To keep requirements from loosening as the stage advances, these cells were "
+            "raised: {cells}"
+        ),
+        "es": (
+            "Para que la exigencia no baje al avanzar de etapa, se han subido estas celdas: {cells}"
+        ),
+    },
+    "info.criteria_cell_set": {
+        "en": "*{item}* at *{stage}* is now “{level}” (criteria version {version}).",
+        "es": "*{item}* en *{stage}* pasa a ser «{level}» (criterios versión {version}).",
+    },
+    "info.survey_opened": {
+        "en": "The criteria survey is open in <#{channel}>.",
+        "es": "La encuesta de criterios está abierta en <#{channel}>.",
+    },
+    "info.survey_saved": {
+        "en": "Thanks! Your answers are saved; you can change them while the survey is open.",
+        "es": "¡Gracias! Tus respuestas están guardadas; puedes cambiarlas mientras siga abierta.",
+    },
+    "info.assessment_saved": {
+        "en": "Thanks! The assessment of *{team}* is saved.",
+        "es": "¡Gracias! La evaluación de *{team}* está guardada.",
+    },
+    "info.team_erased": {
+        "en": "Team *{team}* and all its history were erased.",
+        "es": "Se han borrado el equipo *{team}* y todo su historial.",
+    },
+    "info.notes_erased": {
+        "en": "The notes written by <@{user}> were erased ({count}).",
+        "es": "Se han borrado las notas escritas por <@{user}> ({count}).",
+    },
+    "info.digest_posted": {
+        "en": "The summary was posted in <#{channel}>.",
+        "es": "El resumen se ha publicado en <#{channel}>.",
+    },
+    "info.export_ready": {
+        "en": "Here is the history of *{team}*.",
+        "es": "Aquí tienes el historial de *{team}*.",
+    },
+}
+
+
+def t(key: str, language: str, /, **params: object) -> str:
+    """The message `key` in `language` with its placeholders filled. Unknown keys raise KeyError."""
+    entry = MESSAGES[key]
+    template = entry["es"] if language == "es" else entry["en"]
+    return template.format(**params) if params else template
+
+
+def language_of(locale: str | None) -> Language | None:
+    """The supported language of a Slack locale ("es-ES", "es-419", "es" -> "es"), if any."""
+    if not locale:
+        return None
+    primary = locale.strip().replace("_", "-").split("-", 1)[0].lower()
+    for language in LANGUAGES:
+        if primary == language:
+            return language
+    return None
+
+
+def resolve_language(
+    user_locale: str | None, team_language: str | None, default: Language = DEFAULT_LANGUAGE
+) -> Language:
+    """The language to speak: the person's own locale wins for what only they see.
+
+    For a channel message, pass ``user_locale=None`` so the team's language decides.
+    """
+    return language_of(user_locale) or language_of(team_language) or default
+
+
+def format_number(value: float, language: str, *, decimals: int = 2) -> str:
+    """A score as people write it: 0.5 -> "0.5" (en) or "0,5" (es); 2.0 -> "2"."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals > 0 else f"{value:.0f}"
+    if text in ("-0", ""):
+        text = "0"
+    return text.replace(".", ",") if language == "es" else text
+
+
+def format_delta(value: float, language: str) -> str:
+    """A change with its sign: +0.5, -1, ±0 (es: +0,5)."""
+    if round(value, 2) == 0:
+        return "±0"
+    sign = "+" if value > 0 else "-"
+    return sign + format_number(abs(value), language)
+
+
+def format_percent(ratio: float, language: str) -> str:
+    """0.75 -> "75%" (en) or "75 %" (es, with the space Spanish style asks for)."""
+    number = format_number(ratio * 100, language, decimals=0)
+    return f"{number} %" if language == "es" else f"{number}%"
+
+
+_MONTHS: dict[Language, tuple[str, ...]] = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
+}
+
+
+def format_date(value: date, language: str) -> str:
+    """5 Mar 2025 as "Mar 5, 2025" (en) or "5 mar 2025" (es)."""
+    if language == "es":
+        return f"{value.day} {_MONTHS['es'][value.month - 1]} {value.year}"
+    return f"{_MONTHS['en'][value.month - 1]} {value.day}, {value.year}"
+
+
+def format_datetime(value: datetime, language: str) -> str:
+    """The date and the 24-hour time, in whatever zone `value` carries (convert it first)."""
+    return f"{format_date(value, language)}, {value:%H:%M}"
+
+
+def weekday_name(weekday: int, language: str) -> str:
+    """0 = Monday, as datetime.weekday() counts."""
+    return t(f"weekday.{weekday}", language)

@@ -1,0 +1,99 @@
+"""Every callback_id, action_id and block_id the bot's views and messages use.
+
+Builders and parsers share these names, and listeners bind handlers to them, so a rename is one
+edit. Ids that carry an item (``item:FD1``) are built and split by the helpers below, never by
+hand.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CallbackId(StrEnum):
+    """callback_id of each modal."""
+
+    ASSESSMENT = "assessment"
+    DRAFT_PROMPT = "assessment_draft_prompt"
+    CRITERIA_SURVEY = "criteria_survey"
+
+
+class ActionId(StrEnum):
+    """action_id of every interactive element."""
+
+    # assessment modal
+    STAGE = "stage"
+    ITEM_LEVEL = "item_level"
+    ITEM_NOTE = "item_note"
+    OVERALL_NOTE = "overall_note"
+    NAV_BACK = "nav_back"
+    # "continue your draft?" prompt
+    DRAFT_CONTINUE = "draft_continue"
+    DRAFT_DISCARD = "draft_discard"
+    # check-in messages
+    CHECKIN_OPEN = "checkin_open"
+    CHECKIN_SKIP = "checkin_skip"
+    # App Home
+    HOME_ASSESS = "home_assess"
+    HOME_SCORECARD = "home_scorecard"
+    # criteria survey
+    SURVEY_OPEN = "criteria_survey_open"
+    SURVEY_CELL = "criteria_cell"
+    SURVEY_COMMENT = "criteria_comment"
+    SURVEY_BACK = "criteria_nav_back"
+
+
+class BlockId(StrEnum):
+    """Fixed block_ids, and the prefixes of block_ids that carry an item."""
+
+    STAGE = "stage"
+    OVERALL_NOTE = "overall_note"
+    NAV = "nav"
+    INTRO = "intro"
+    DRAFT_ACTIONS = "draft_actions"
+    CHECKIN_ACTIONS = "checkin_actions"
+    SURVEY_ACTIONS = "survey_actions"
+    # prefixes, joined to an item id by ":"
+    ITEM = "item"
+    NOTE = "note"
+    CELL = "cell"
+    COMMENT = "comment"
+    ITEM_TITLE = "title"
+    HOME_TEAM = "home_team"
+
+
+SEPARATOR = ":"
+
+
+def item_block_id(item_id: str) -> str:
+    """The input block holding an item's level (``item:FD1``)."""
+    return f"{BlockId.ITEM}{SEPARATOR}{item_id}"
+
+
+def note_block_id(item_id: str) -> str:
+    """The input block holding an item's optional note (``note:FD1``)."""
+    return f"{BlockId.NOTE}{SEPARATOR}{item_id}"
+
+
+def cell_block_id(item_id: str, stage: str) -> str:
+    """The criteria survey input for one item at one stage (``cell:FD1:research``)."""
+    return f"{BlockId.CELL}{SEPARATOR}{item_id}{SEPARATOR}{stage}"
+
+
+def comment_block_id(item_id: str) -> str:
+    """The criteria survey's optional comment on one item (``comment:FD1``)."""
+    return f"{BlockId.COMMENT}{SEPARATOR}{item_id}"
+
+
+def title_block_id(item_id: str) -> str:
+    """The section block naming an item above its survey inputs (``title:FD1``)."""
+    return f"{BlockId.ITEM_TITLE}{SEPARATOR}{item_id}"
+
+
+def home_team_block_id(team_id: str) -> str:
+    return f"{BlockId.HOME_TEAM}{SEPARATOR}{team_id}"
+
+
+def split_block_id(block_id: str) -> tuple[str, ...]:
+    """``"cell:FD1:research"`` -> ``("cell", "FD1", "research")``."""
+    return tuple(block_id.split(SEPARATOR))

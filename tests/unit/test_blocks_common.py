@@ -1,0 +1,118 @@
+"""The shared Block Kit helpers, and a helper the other block tests use: `slack_state`, which fills
+a view's state the way Slack does when a person submits it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.slack.blocks import common
+from tests.fakes.blockkit import check_message, check_view
+
+
+def slack_state(view: dict[str, Any], changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A copy of `view` with state.values as Slack sends it.
+
+    Every input block reports its element: selects and radios as `selected_option` (the initial
+    option unless changed, None when unset), text inputs as `value` (None when empty). `changes`
+    maps block_id to a new value: an option value (str) for selects/radios, the text for inputs,
+    or None to clear.
+    """
+    changes = changes or {}
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        block_id = block["block_id"]
+        kind = element["type"]
+        if kind in ("radio_buttons", "static_select"):
+            selected = element.get("initial_option")
+            if block_id in changes:
+                wanted = changes[block_id]
+                selected = next(
+                    (o for o in element["options"] if o["value"] == wanted),
+                    None
+                    if wanted is None
+                    else {"text": {"type": "plain_text", "text": "?"}, "value": wanted},
+                )
+            values[block_id] = {element["action_id"]: {"type": kind, "selected_option": selected}}
+        elif kind == "plain_text_input":
+            value = changes.get(block_id, element.get("initial_value"))
+            values[block_id] = {
+                element["action_id"]: {"type": kind, "value": value if value else None}
+            }
+    filled = dict(view)
+    filled["state"] = {"values": values}
+    filled["id"] = "V0001"
+    filled["hash"] = "1700000000.abcd"
+    return filled
+
+
+def test_truncate_keeps_short_text_and_marks_cut_text():
+    assert common.truncate("hello", 5) == "hello"
+    cut = common.truncate("hello world", 6)
+    assert len(cut) <= 6
+    assert cut.endswith("…")
+
+
+def test_escape_makes_user_text_safe_for_mrkdwn():
+    assert common.escape("a <b> & c") == "a &lt;b&gt; &amp; c"
+
+
+def test_chunk_lines_never_exceeds_the_limit_and_keeps_every_line():
+    lines = [f"line {i} " + "x" * 50 for i in range(200)]
+    chunks = common.chunk_lines(lines, limit=500)
+    assert all(len(chunk) <= 500 for chunk in chunks)
+    assert "\n".join(chunks).split("\n") == lines
+
+
+def test_chunk_lines_truncates_a_single_overlong_line():
+    chunks = common.chunk_lines(["y" * 5000], limit=3000)
+    assert len(chunks) == 1
+    assert len(chunks[0]) == 3000
+
+
+def test_text_helpers_cut_to_the_slack_limits():
+    long = "z" * 5000
+    assert (
+        check_message(
+            common.message(long, [common.section(long), common.header(long), common.context(long)])
+        )
+        == []
+    )
+    view = common.modal(
+        callback_id="x",
+        title=long,
+        blocks=[
+            common.input_block(
+                "b", long, common.text_input("a", max_length=3000, initial=long), hint=long
+            )
+        ],
+        submit=long,
+        close=long,
+    )
+    assert check_view(view) == []
+
+
+def test_message_refuses_more_than_fifty_blocks():
+    with pytest.raises(ValueError, match="at most 50"):
+        common.message("x", [common.divider()] * 51)
+
+
+def test_option_refuses_a_value_slack_would_reject():
+    with pytest.raises(ValueError, match="150"):
+        common.option("text", "v" * 151)
+
+
+def test_selected_and_typed_values_read_state_as_slack_sends_it():
+    state = {
+        "b1": {"a": {"type": "static_select", "selected_option": {"value": "x"}}},
+        "b2": {"a": {"type": "plain_text_input", "value": None}},
+        "b3": {"a": {"type": "radio_buttons", "selected_option": None}},
+    }
+    assert common.selected_value(state, "b1", "a") == "x"
+    assert common.typed_value(state, "b2", "a") == ""
+    assert common.selected_value(state, "b3", "a") is None
+    assert common.selected_value(state, "missing", "a") is None
