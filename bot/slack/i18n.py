@@ -799,6 +799,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Something went wrong on my side and it has been logged. Please try again.",
         "es": "Algo ha fallado por mi parte y ha quedado registrado. Inténtalo de nuevo.",
     },
+    "error.unexpected": {
+        "en": "Something unexpected went wrong and it has been logged. Please try again.",
+        "es": "Ha pasado algo inesperado y ha quedado registrado. Inténtalo de nuevo.",
+    },
     "error.no_assessment": {
         "en": "*{team}* has not been assessed yet. Start with `/mlscore assess`.",
         "es": "*{team}* no se ha evaluado todavía. Empieza con `/mlscore assess`.",
