@@ -1,0 +1,159 @@
+"""What the use cases take and give back: plain, immutable data, no ORM objects.
+
+Listeners and the scheduler only ever see these types, so a session never leaks out of the
+service that opened it, and ids (not rows) cross thread boundaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from rubric.diff import Diff
+from rubric.gaps import GapReport
+from rubric.model import Rubric, Snapshot, Stage
+from rubric.periods import Schedule
+from rubric.scoring import Score
+from rubric.trends import Trend
+
+
+class ServiceError(Exception):
+    """An expected failure that the user is told about.
+
+    `key` is a message key of bot.slack.i18n and `params` fill its placeholders, so the
+    listener can say it in the person's language.
+    """
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class NotAllowed(ServiceError):
+    pass
+
+
+class Invalid(ServiceError):
+    pass
+
+
+class Conflict(ServiceError):
+    pass
+
+
+class Directory(Protocol):
+    """What the services need to know from Slack about people and channels.
+
+    The Slack adapter implements it with users.info and conversations.members (cached);
+    tests use a dict-backed fake.
+    """
+
+    def is_admin(self, user_id: str) -> bool: ...
+
+    def is_member(self, channel_id: str, user_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking, taken from a verified Slack request.
+
+    `workspace_id` is the database id of the workspace the request came from; every query a
+    service runs for this actor is scoped to it.
+    """
+
+    workspace_id: int
+    user_id: str
+    language: str = "en"
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    """How a person named a team in a command: by name, or by channel mention."""
+
+    name: str | None = None
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    id: int
+    workspace_id: int
+    name: str
+    channel_id: str
+    stage: Stage
+    rubric_id: str
+    language: str
+    schedule: Schedule | None
+    paused_until: date | None = None
+    leads: tuple[str, ...] = ()
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    team: TeamInfo
+    last_assessed_at: datetime | None
+    final_score: float | None
+    open_gaps: int | None
+    readiness: float | None = None
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    choice: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DraftState:
+    """What an assessment modal has collected so far; kept between pages and after closing."""
+
+    stage: Stage
+    answers: dict[str, ItemDraft] = field(default_factory=dict)
+    overall_note: str = ""
+    page: int = 0
+    period_key: str | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentStart:
+    team: TeamInfo
+    rubric: Rubric
+    state: DraftState
+    resumed_draft: bool
+    draft_saved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    team: TeamInfo
+    rubric: Rubric
+    snapshot: Snapshot
+    score: Score
+    gaps: GapReport
+    diff: Diff | None
+    assessed_at: datetime
+    assessed_by: str
+    criteria_version: int
+
+
+@dataclass(frozen=True)
+class Submission:
+    assessment_id: int
+    created: bool
+    scorecard: Scorecard
+
+
+@dataclass(frozen=True)
+class TrendView:
+    team: TeamInfo
+    rubric: Rubric
+    trend: Trend
+    diff: Diff | None
