@@ -4,9 +4,10 @@
 ParseError. The manifest sets should_escape, so channels arrive as ``<#C123|name>`` and people as
 ``<@U123|name>``.
 
-Team references: a channel mention, or a name. Where the team is the last thing on the line
-(``assess fraud model``) the rest of the line is the name; where keywords follow it
-(``stage fraud model production``) the keywords are taken off the end first. Quotes
+Team references (bot.services.types.TeamRef): a channel mention, or a name. Where the team is
+the last thing on the line (``assess fraud model``) the rest of the line is the name; where
+keywords follow it (``stage fraud model production``) the keywords are taken off the end
+first. Quotes
 (``"fraud model"``, also typographic ones) keep a name together and stop a word being read as a
 keyword, so a team can even be called ``"public"``.
 """
@@ -19,9 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from bot.services import types as service_types
 from rubric import periods
 from rubric.model import Language, Requirement, Stage
 from rubric.periods import Cadence
+
+# Commands name teams the way the services take them.
+TeamRef = service_types.TeamRef
 
 # ---- results --------------------------------------------------------------------------------
 
@@ -42,14 +47,6 @@ class ChannelRef:
 
     channel_id: str | None = None
     name: str | None = None
-
-
-@dataclass(frozen=True)
-class TeamRef:
-    """A team named by its name or by its channel; exactly one of the two is set."""
-
-    name: str | None = None
-    channel: ChannelRef | None = None
 
 
 @dataclass(frozen=True)
@@ -361,8 +358,12 @@ def _team(tokens: list[Token]) -> TeamRef | None:
         return None
     if len(tokens) == 1:
         channel = channel_ref(tokens[0])
-        if channel is not None:
-            return TeamRef(channel=channel)
+        if channel is not None and channel.channel_id is not None:
+            return TeamRef(channel_id=channel.channel_id)
+        if channel is not None and channel.name:
+            # A bare #name (escaping failed or typed in a message field): most teams are named
+            # after their channel, and an unknown name gets a helpful "unknown team" reply.
+            return TeamRef(name=channel.name)
     if any(channel_ref(token) is not None for token in tokens):
         raise _Stop(ParseError("parse.too_many_arguments", {"value": _shorten(_join(tokens))}))
     name = _join(tokens)

@@ -47,7 +47,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "weekday.4": {"en": "Friday", "es": "viernes"},
     "weekday.5": {"en": "Saturday", "es": "sábado"},
     "weekday.6": {"en": "Sunday", "es": "domingo"},
-    "common.more": {"en": "…and {count} more.", "es": "…y {count} más."},
+    "common.more": {"en": "…and {count} more", "es": "…y {count} más"},
     "common.none": {"en": "none", "es": "ninguno"},
     "common.never": {"en": "never", "es": "nunca"},
     "common.not_assessed": {"en": "not assessed yet", "es": "sin evaluar todavía"},

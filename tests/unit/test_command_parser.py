@@ -43,7 +43,7 @@ from rubric.model import Requirement, Stage
 from rubric.periods import Cadence
 
 COMMAND_TYPES = tuple(Command.__args__)  # type: ignore[attr-defined]
-CHANNEL = TeamRef(channel=ChannelRef(channel_id="C123", name="ml-search"))
+CHANNEL = TeamRef(channel_id="C123")
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,8 @@ CHANNEL = TeamRef(channel=ChannelRef(channel_id="C123", name="ml-search"))
         ("digest", Digest()),
         ("assess", Assess()),
         ("assess <#C123|ml-search>", Assess(CHANNEL)),
-        ("assess <#C123>", Assess(TeamRef(channel=ChannelRef(channel_id="C123")))),
+        ("assess <#C123>", Assess(CHANNEL)),
+        ("assess #fraud", Assess(TeamRef(name="fraud"))),
         ("assess fraud", Assess(TeamRef(name="fraud"))),
         ('assess "fraud  model"', Assess(TeamRef(name="fraud model"))),
         ("assess “fraud model”", Assess(TeamRef(name="fraud model"))),

@@ -20,8 +20,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
+from bot.limits import NOTE_MAX_CHARS, OVERALL_NOTE_MAX_CHARS
 from bot.slack.blocks.common import (
     VIEW_MAX_BLOCKS,
     Block,
@@ -55,8 +56,9 @@ from rubric.model import (
     Stage,
 )
 
-NOTE_MAX = 1000
-OVERALL_NOTE_MAX = 3000
+# The product's limits (bot/limits.py), enforced here in max_length and in validation.
+NOTE_MAX = NOTE_MAX_CHARS
+OVERALL_NOTE_MAX = OVERALL_NOTE_MAX_CHARS
 # Two blocks per item (level, note) plus at most eight others must fit in a view's 100 blocks.
 ITEMS_PER_PAGE_MAX = 40
 STAGE_DESCRIPTION_MAX = 75
@@ -64,6 +66,16 @@ STAGE_DESCRIPTION_MAX = 75
 
 class InvalidView(ValueError):
     """The view is not one of ours (or its metadata was tampered with or is from an old build)."""
+
+
+class ItemValue(Protocol):
+    """Anything with a choice and a note: ItemInput here, the services' ItemDraft, ..."""
+
+    @property
+    def choice(self) -> str | None: ...
+
+    @property
+    def note(self) -> str: ...
 
 
 class ItemInput(NamedTuple):
@@ -159,14 +171,14 @@ def inputs_from_snapshot(snapshot: Snapshot | None) -> dict[str, ItemInput]:
     }
 
 
-def apply_page(answers: Mapping[str, ItemInput], page_input: PageInput) -> dict[str, ItemInput]:
+def apply_page(answers: Mapping[str, ItemValue], page_input: PageInput) -> dict[str, ItemInput]:
     """The draft's answers with this page's answers laid over them."""
-    merged = dict(answers)
+    merged = {key: ItemInput(value.choice, value.note) for key, value in answers.items()}
     merged.update(page_input.answers)
     return merged
 
 
-def to_snapshot(stage: Stage, answers: Mapping[str, ItemInput], note: str = "") -> Snapshot:
+def to_snapshot(stage: Stage, answers: Mapping[str, ItemValue], note: str = "") -> Snapshot:
     """The answers as a domain snapshot; items without a choice are left out."""
     return Snapshot(
         stage=stage,
@@ -189,7 +201,7 @@ def build_assessment_page(
     team_name: str,
     language: str,
     stage: Stage | None,
-    answers: Mapping[str, ItemInput],
+    answers: Mapping[str, ItemValue],
     overall_note: str = "",
 ) -> dict[str, Any]:
     """The modal view for page `meta.page`, pre-filled with `stage`, `answers` and the note."""
@@ -217,9 +229,9 @@ def build_assessment_page(
     if page.index == 0:
         blocks.append(_stage_block(rubric, language, stage))
     for item in page.items:
-        value = answers.get(item.id, ItemInput(None, ""))
-        blocks.append(_level_block(rubric, item, language, value.choice))
-        blocks.append(_note_block(item, language, value.note))
+        value = answers.get(item.id)
+        blocks.append(_level_block(rubric, item, language, value.choice if value else None))
+        blocks.append(_note_block(item, language, value.note if value else ""))
     if is_last:
         blocks.append(
             input_block(
