@@ -1,0 +1,88 @@
+"""Rows -> the plain dataclasses the use cases return, and drafts <-> their stored JSON."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from bot.db.tables import Team
+from bot.limits import OVERALL_NOTE_MAX_CHARS
+from bot.services.types import DraftState, ItemDraft, TeamInfo
+from rubric.model import Stage
+from rubric.periods import Cadence, Schedule
+
+OFF = "off"
+"""The `teams.cadence` value for a team without scheduled check-ins."""
+
+# Slack caps a text input at 3,000 characters; a stored draft never needs to hold more.
+DRAFT_TEXT_MAX_CHARS = OVERALL_NOTE_MAX_CHARS
+
+
+def team_info(team: Team) -> TeamInfo:
+    assert team.id is not None
+    return TeamInfo(
+        id=team.id,
+        workspace_id=team.workspace_id,
+        name=team.name,
+        channel_id=team.channel_id or "",
+        stage=Stage(team.stage),
+        rubric_id=team.rubric_id,
+        language=team.language,
+        schedule=schedule_of(team),
+        paused_until=team.paused_until,
+        leads=tuple(team.leads),
+        archived=team.archived,
+    )
+
+
+def schedule_of(team: Team) -> Schedule | None:
+    if team.cadence == OFF:
+        return None
+    hours, minutes = (int(part) for part in team.local_time.split(":"))
+    return Schedule(
+        cadence=Cadence(team.cadence), weekday=team.weekday, at=time(hours, minutes), tz=team.tz
+    )
+
+
+def draft_to_json(state: DraftState) -> dict[str, Any]:
+    return {
+        "stage": state.stage.value,
+        "answers": {
+            item_id: {"choice": answer.choice, "note": answer.note[:DRAFT_TEXT_MAX_CHARS]}
+            for item_id, answer in state.answers.items()
+        },
+        "overall_note": state.overall_note[:DRAFT_TEXT_MAX_CHARS],
+        "page": state.page,
+        "period_key": state.period_key,
+    }
+
+
+def draft_from_json(data: dict[str, Any], *, fallback_stage: Stage) -> DraftState:
+    """Read a stored draft leniently: a draft is a convenience, so a field that no longer makes
+    sense (an unknown stage, a malformed answer) is dropped rather than failing the modal."""
+    try:
+        stage = Stage(str(data.get("stage")))
+    except ValueError:
+        stage = fallback_stage
+    answers: dict[str, ItemDraft] = {}
+    raw_answers = data.get("answers")
+    if isinstance(raw_answers, dict):
+        for item_id, raw in raw_answers.items():
+            if not isinstance(raw, dict):
+                continue
+            choice = raw.get("choice")
+            note = raw.get("note")
+            answers[str(item_id)] = ItemDraft(
+                choice=choice if isinstance(choice, str) and choice else None,
+                note=note if isinstance(note, str) else "",
+            )
+    overall = data.get("overall_note")
+    page = data.get("page")
+    period_key = data.get("period_key")
+    return DraftState(
+        stage=stage,
+        answers=answers,
+        overall_note=overall if isinstance(overall, str) else "",
+        page=page if isinstance(page, int) and not isinstance(page, bool) and page >= 0 else 0,
+        period_key=period_key if isinstance(period_key, str) and period_key else None,
+    )
