@@ -1,0 +1,249 @@
+"""Use cases of the assessment flow: open (with a draft or pre-filled), keep drafts, submit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.db import repositories as repo
+from bot.db.repositories import AssessmentRecord
+from bot.db.tables import Team
+from bot.services import _audit
+from bot.services._convert import draft_from_json, draft_to_json, schedule_of, team_info
+from bot.services._criteria import criteria_in_force
+from bot.services._lookup import load_rubric, load_team
+from bot.services._queries import assessment_id_for_key
+from bot.services._scorecards import build_scorecard
+from bot.services.context import UseCases
+from bot.services.types import (
+    Actor,
+    AssessmentStart,
+    Directory,
+    DraftState,
+    ItemDraft,
+    Submission,
+    TeamInfo,
+)
+from bot.services.validation import answers_to_store, problems, valid_choice
+from rubric.model import Rubric, Stage
+from rubric.periods import period_at
+
+# Check-ins an assessment closes: an open one, or one the scheduler marked skipped before the
+# team answered late (the answer wins over the skip).
+_CLOSABLE_CHECKINS = frozenset({"open", "skipped"})
+
+
+class AssessmentUseCases(UseCases):
+    def start_assessment(
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        *,
+        fresh: bool = False,
+        period_key: str | None = None,
+    ) -> AssessmentStart:
+        """What the assessment modal opens with (members of the team's channel and admins).
+
+        The person's own draft for the team when there is one (resumed_draft=True), unless
+        `fresh`, which discards it. Otherwise the team's last answers and notes at its current
+        stage, so a routine check-in only needs the changes. `period_key` names the check-in
+        the modal was opened from, if any.
+        """
+        database = self._ctx.database
+        with database.write() if fresh else database.read() as session:
+            row = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            self._ctx.require_member(actor, directory, row.channel_id)
+            team = team_info(row)
+            rubric = load_rubric(self._ctx.rubrics, team.rubric_id)
+            ws = actor.workspace_id
+            if fresh:
+                repo.delete_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
+            else:
+                draft = repo.get_draft(
+                    session, workspace_id=ws, team_id=team_id, user_id=actor.user_id
+                )
+                if draft is not None:
+                    state = draft_from_json(draft.state, fallback_stage=team.stage)
+                    if period_key and not state.period_key:
+                        state = replace(state, period_key=period_key)
+                    return AssessmentStart(team, rubric, state, resumed_draft=True)
+            latest = repo.latest_assessment(session, workspace_id=ws, team_id=team_id)
+            state = _prefilled(rubric, team, latest, period_key)
+            return AssessmentStart(team, rubric, state, resumed_draft=False)
+
+    def save_draft(self, actor: Actor, team_id: int, state: DraftState) -> None:
+        """Keep what the modal holds (between pages, and when it is closed)."""
+        with self._ctx.database.write() as session:
+            load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            repo.save_draft(
+                session,
+                workspace_id=actor.workspace_id,
+                team_id=team_id,
+                user_id=actor.user_id,
+                state=draft_to_json(state),
+                now=self._ctx.clock(),
+            )
+
+    def get_draft(self, actor: Actor, team_id: int) -> DraftState | None:
+        with self._ctx.database.read() as session:
+            row = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            draft = repo.get_draft(
+                session, workspace_id=actor.workspace_id, team_id=team_id, user_id=actor.user_id
+            )
+            if draft is None:
+                return None
+            return draft_from_json(draft.state, fallback_stage=Stage(row.stage))
+
+    def discard_draft(self, actor: Actor, team_id: int) -> bool:
+        """Drop the person's draft; True when there was one."""
+        with self._ctx.database.write() as session:
+            load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            return repo.delete_draft(
+                session, workspace_id=actor.workspace_id, team_id=team_id, user_id=actor.user_id
+            )
+
+    def submit(
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        state: DraftState,
+        *,
+        submission_key: str,
+    ) -> Submission:
+        """Store a finished assessment and return its scorecard.
+
+        Nothing is stored unless every enabled item has a valid answer and every note is within
+        its limit (the first problem is raised as Invalid; `validation.problems` lists them
+        all). A repeated submission key (a double click, a retried request) returns the first
+        assessment with created=False and changes nothing. Otherwise, in one transaction: the
+        assessment and its answers with the criteria version in force, the team's stage (and
+        its history) when it changed, the check-in of the period marked answered, the draft
+        deleted, and an audit entry.
+        """
+        now = self._ctx.clock()
+        ws = actor.workspace_id
+        with self._ctx.database.write() as session:
+            row = load_team(session, workspace_id=ws, team_id=team_id, for_update=True)
+            self._ctx.require_member(actor, directory, row.channel_id)
+            rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
+            criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
+            repeated = assessment_id_for_key(
+                session, workspace_id=ws, team_id=team_id, submission_key=submission_key
+            )
+            if repeated is not None:
+                return self._submission(session, actor, row, repeated, created=False)
+            found = problems(rubric, state)
+            if found:
+                raise found[0]
+            period_key = self._period_key(session, row, state.period_key, now)
+            saved = repo.save_assessment(
+                session,
+                workspace_id=ws,
+                team_id=team_id,
+                rubric_id=rubric.id,
+                rubric_version=rubric.version,
+                criteria_version=criteria.version,
+                stage=state.stage,
+                answers=answers_to_store(rubric, state),
+                note=state.overall_note.strip(),
+                submitted_by=actor.user_id,
+                submitted_at=now,
+                period_key=period_key,
+                submission_key=submission_key,
+            )
+            if not saved.created:  # lost a race with the same key on PostgreSQL
+                return self._submission(session, actor, row, saved.id, created=False)
+            stage_before = row.stage
+            if state.stage.value != row.stage:
+                row = repo.update_team(
+                    session,
+                    workspace_id=ws,
+                    team_id=team_id,
+                    changed_by=actor.user_id,
+                    now=now,
+                    stage=state.stage,
+                )
+            if period_key is not None:
+                checkin = repo.get_checkin(
+                    session, workspace_id=ws, team_id=team_id, period_key=period_key
+                )
+                if checkin is not None and checkin.status in _CLOSABLE_CHECKINS:
+                    repo.mark_checkin(
+                        session,
+                        workspace_id=ws,
+                        team_id=team_id,
+                        period_key=period_key,
+                        status="answered",
+                        now=now,
+                    )
+            repo.delete_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
+            submission = self._submission(session, actor, row, saved.id, created=True)
+            _audit.record(
+                session,
+                workspace_id=actor.workspace_id,
+                actor=actor.user_id,
+                action="assessment.submitted",
+                at=now,
+                team_id=team_id,
+                assessment_id=saved.id,
+                rubric_id=rubric.id,
+                criteria_version=criteria.version,
+                stage_before=stage_before,
+                stage=state.stage.value,
+                period_key=period_key,
+                final=submission.scorecard.score.final,
+            )
+            return submission
+
+    def _submission(
+        self, session: Session, actor: Actor, row: Team, assessment_id: int, *, created: bool
+    ) -> Submission:
+        latest = repo.get_assessment(
+            session, workspace_id=actor.workspace_id, assessment_id=assessment_id
+        )
+        assert latest is not None
+        previous = repo.previous_assessment(
+            session,
+            workspace_id=actor.workspace_id,
+            team_id=latest.assessment.team_id,
+            before=latest.assessment,
+        )
+        rubric = load_rubric(self._ctx.rubrics, latest.assessment.rubric_id)
+        criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
+        scorecard = build_scorecard(
+            team=team_info(row), rubric=rubric, criteria=criteria, latest=latest, previous=previous
+        )
+        return Submission(assessment_id=assessment_id, created=created, scorecard=scorecard)
+
+    @staticmethod
+    def _period_key(
+        session: Session, row: Team, requested: str | None, now: datetime
+    ) -> str | None:
+        """The check-in period this assessment answers: the one the modal was opened from when
+        the team really has a check-in for it (the key travels through Slack and is not
+        trusted otherwise), else the period of the team's schedule containing `now`."""
+        assert row.id is not None
+        if requested:
+            checkin = repo.get_checkin(
+                session, workspace_id=row.workspace_id, team_id=row.id, period_key=requested
+            )
+            if checkin is not None:
+                return requested
+        schedule = schedule_of(row)
+        return period_at(schedule, now).key if schedule is not None else None
+
+
+def _prefilled(
+    rubric: Rubric, team: TeamInfo, latest: AssessmentRecord | None, period_key: str | None
+) -> DraftState:
+    answers: dict[str, ItemDraft] = {}
+    enabled = {item.id for item in rubric.items if item.enabled}
+    if latest is not None and latest.assessment.rubric_id == rubric.id:
+        for answer in latest.answers:
+            if answer.item_id in enabled and valid_choice(rubric, answer.choice):
+                answers[answer.item_id] = ItemDraft(choice=answer.choice, note=answer.note)
+    return DraftState(stage=team.stage, answers=answers, period_key=period_key)

@@ -1,0 +1,145 @@
+"""Use cases for people's rights over their data: export and erase."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from sqlmodel import Session
+
+from bot.db import export as db_export
+from bot.db import repositories as repo
+from bot.db.erase import erase_team, erase_user_notes, erase_workspace
+from bot.db.errors import NotFound as RowNotFound
+from bot.services import _audit
+from bot.services._lookup import load_team
+from bot.services.context import UseCases
+from bot.services.types import Actor, Directory, Invalid, NotFound
+
+log = logging.getLogger(__name__)
+
+ExportFormat = Literal["json", "csv", "answers_csv"]
+EXPORT_FILE_SUFFIXES: dict[str, str] = {"json": ".json", "csv": ".zip", "answers_csv": ".csv"}
+"""json: one document with every table; csv: a zip of one CSV per table; answers_csv: one flat
+CSV with a row per answer (the spreadsheet view)."""
+
+
+class DataRightsUseCases(UseCases):
+    def export(
+        self, actor: Actor, directory: Directory, team_id: int | None, fmt: ExportFormat
+    ) -> bytes:
+        """All data of one team, or (None) of the whole workspace. Admins only: it holds every
+        person's notes and the audit log."""
+        self._ctx.require_admin(actor, directory)
+        _check_format(fmt)
+        with self._ctx.database.write() as session:
+            data = _export(session, actor.workspace_id, team_id, fmt)
+            _audit.record(
+                session,
+                workspace_id=actor.workspace_id,
+                actor=actor.user_id,
+                action="data.exported",
+                at=self._ctx.clock(),
+                team_id=team_id,
+                target=None if team_id is not None else "workspace",
+                format=fmt,
+            )
+            return data
+
+    def export_workspace_data(
+        self, workspace_id: int, team_id: int | None, fmt: ExportFormat
+    ) -> bytes:
+        """The export without a permission check, for the operator's CLI."""
+        _check_format(fmt)
+        with self._ctx.database.read() as session:
+            return _export(session, workspace_id, team_id, fmt)
+
+    def export_for_cli(self, *, workspace: str | None, team: str | None, fmt: str) -> bytes:
+        """`mlscore export`: the workspace by Slack team id (default: the only one), the team
+        by name (default: every team)."""
+        with self._ctx.database.read() as session:
+            if workspace is None:
+                known = repo.list_workspaces(session)
+                if len(known) != 1:
+                    raise Invalid("error.workspace_required", count=len(known))
+                found = known[0]
+            else:
+                match = repo.get_workspace(session, slack_team_id=workspace)
+                if match is None:
+                    raise NotFound("error.unknown_workspace")
+                found = match
+            assert found.id is not None
+            team_id: int | None = None
+            if team is not None:
+                row = repo.get_team_by_name(session, workspace_id=found.id, name=team)
+                if row is None:
+                    raise NotFound("error.unknown_team", name=team)
+                team_id = row.id
+        return self.export_workspace_data(found.id, team_id, _check_format(fmt))
+
+    def erase_team(self, actor: Actor, directory: Directory, team_id: int) -> dict[str, int]:
+        """Remove a team and everything about it (admins only); rows removed per table."""
+        self._ctx.require_admin(actor, directory)
+        with self._ctx.database.write() as session:
+            name = load_team(session, workspace_id=actor.workspace_id, team_id=team_id).name
+            counts = erase_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            # Written after the erase, which removes the team's own audit entries.
+            _audit.record(
+                session,
+                workspace_id=actor.workspace_id,
+                actor=actor.user_id,
+                action="team.erased",
+                at=self._ctx.clock(),
+                team_id=team_id,
+                name=name,
+                rows=counts,
+            )
+            return counts
+
+    def erase_user_notes(self, actor: Actor, directory: Directory, user_id: str) -> dict[str, int]:
+        """Blank every note a person wrote and drop their drafts (admins only); who did what,
+        and the levels chosen, stay."""
+        self._ctx.require_admin(actor, directory)
+        with self._ctx.database.write() as session:
+            counts = erase_user_notes(session, workspace_id=actor.workspace_id, user_id=user_id)
+            _audit.record(
+                session,
+                workspace_id=actor.workspace_id,
+                actor=actor.user_id,
+                action="user_notes.erased",
+                at=self._ctx.clock(),
+                target=f"user:{user_id}",
+                rows=counts,
+            )
+            return counts
+
+    def erase_workspace(self, slack_team_id: str) -> dict[str, int]:
+        """Remove everything of a workspace (app_uninstalled, tokens_revoked). Safe to repeat:
+        {} when the workspace is already gone. Nothing is audited: the log goes with it."""
+        with self._ctx.database.write() as session:
+            workspace = repo.get_workspace(session, slack_team_id=slack_team_id)
+            if workspace is None or workspace.id is None:
+                return {}
+            counts = erase_workspace(session, workspace_id=workspace.id)
+        log.info("erased workspace %s: %s", slack_team_id, counts)
+        return counts
+
+
+def _check_format(fmt: str) -> ExportFormat:
+    formats: dict[str, ExportFormat] = {"json": "json", "csv": "csv", "answers_csv": "answers_csv"}
+    try:
+        return formats[fmt]
+    except KeyError:
+        raise Invalid("error.unknown_export_format", format=fmt) from None
+
+
+def _export(session: Session, workspace_id: int, team_id: int | None, fmt: ExportFormat) -> bytes:
+    try:
+        data = db_export.export_data(session, workspace_id=workspace_id, team_id=team_id)
+    except RowNotFound:
+        raise NotFound("error.team_not_found") from None
+    if fmt == "json":
+        return db_export.to_json(data).encode("utf-8")
+    if fmt == "csv":
+        return db_export.to_csv_zip(data)
+    return db_export.answers_csv(data).encode("utf-8")

@@ -1,0 +1,100 @@
+"""Use cases that read where a team stands: the scorecard, its gaps, and the trend."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.db import repositories as repo
+from bot.db.repositories import AssessmentRecord
+from bot.services._convert import team_info
+from bot.services._criteria import criteria_in_force
+from bot.services._lookup import load_rubric, load_team
+from bot.services._scorecards import build_scorecard, diff_between
+from bot.services.context import UseCases
+from bot.services.types import Scorecard, TrendView
+from rubric.gaps import GapReport
+from rubric.trends import HistoryEntry, build_trend
+
+
+class ReportUseCases(UseCases):
+    def scorecard(self, workspace_id: int, team_id: int) -> Scorecard | None:
+        """The team's latest assessment scored, with its gaps against the criteria in force and
+        what changed since the one before; None when the team was never assessed."""
+        with self._ctx.database.read() as session:
+            team = team_info(load_team(session, workspace_id=workspace_id, team_id=team_id))
+            recent = repo.recent_assessments(
+                session, workspace_id=workspace_id, team_id=team_id, count=2
+            )
+            if not recent:
+                return None
+            rubric = load_rubric(self._ctx.rubrics, recent[0].assessment.rubric_id)
+            criteria = criteria_in_force(session, workspace_id=workspace_id, rubric=rubric)
+            previous = recent[1] if len(recent) > 1 else None
+            return build_scorecard(
+                team=team, rubric=rubric, criteria=criteria, latest=recent[0], previous=previous
+            )
+
+    def gaps(self, workspace_id: int, team_id: int) -> GapReport | None:
+        """The mandatory items for the team's stage that its latest assessment does not meet."""
+        card = self.scorecard(workspace_id, team_id)
+        return card.gaps if card is not None else None
+
+    def trend(
+        self, workspace_id: int, team_id: int, *, limit: int | None = None
+    ) -> TrendView | None:
+        """The team's history as chart series, oldest first, with what changed between the
+        last two assessments; None when the team was never assessed.
+
+        Only assessments on the rubric of the latest one are drawn (points on another scale
+        would not be comparable). Periods whose check-in was skipped, and that have no
+        assessment, appear as skipped points. `limit` keeps the newest assessments only.
+        """
+        with self._ctx.database.read() as session:
+            team = team_info(load_team(session, workspace_id=workspace_id, team_id=team_id))
+            history = repo.assessment_history(
+                session, workspace_id=workspace_id, team_id=team_id, limit=limit
+            )
+            if not history:
+                return None
+            rubric = load_rubric(self._ctx.rubrics, history[-1].assessment.rubric_id)
+            history = [r for r in history if r.assessment.rubric_id == rubric.id]
+            entries = _entries(session, history, workspace_id=workspace_id, team_id=team_id)
+            criteria = criteria_in_force(session, workspace_id=workspace_id, rubric=rubric)
+            previous = history[-2] if len(history) > 1 else None
+            return TrendView(
+                team=team,
+                rubric=rubric,
+                trend=build_trend(rubric, entries),
+                diff=diff_between(rubric, criteria, previous, history[-1]),
+            )
+
+
+def _entries(
+    session: Session, history: list[AssessmentRecord], *, workspace_id: int, team_id: int
+) -> list[HistoryEntry]:
+    """Assessments and skipped check-ins merged on the timeline.
+
+    A skipped check-in whose period has an assessment anyway (a late answer) is not a gap. A
+    skipped period sits where its check-in was posted; only skips after the first assessment
+    drawn are kept, so a chart never starts with a row of gaps.
+    """
+    assessed = {r.assessment.period_key for r in history if r.assessment.period_key}
+    entries = [
+        HistoryEntry(
+            period=r.assessment.period_key or r.assessment.submitted_at.date().isoformat(),
+            at=r.assessment.submitted_at,
+            snapshot=r.snapshot(),
+        )
+        for r in history
+    ]
+    first = history[0].assessment.submitted_at
+    for checkin in repo.list_checkins(
+        session, workspace_id=workspace_id, team_id=team_id, status="skipped"
+    ):
+        if checkin.period_key in assessed or checkin.created_at < first:
+            continue
+        entries.append(
+            HistoryEntry(period=checkin.period_key, at=checkin.created_at, snapshot=None)
+        )
+    entries.sort(key=lambda entry: entry.at)
+    return entries
