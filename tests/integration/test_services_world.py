@@ -1,0 +1,127 @@
+"""A small world for the service tests: two workspaces, people, channels, a clock that moves.
+
+Each test module builds one with a `world` fixture on the `db` fixture (SQLite and PostgreSQL).
+There are no tests here; the module name only follows the project's test_services_* layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.db.engine import Database
+from bot.rubrics import RubricRegistry
+from bot.services import Actor, DraftState, ItemDraft, Services, TeamInfo
+from rubric.model import Stage
+from tests.fakes.directory import FakeDirectory
+
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday, in ISO week 2025-W10
+
+# People: an admin of each workspace, a lead of the vision team, someone in no channel.
+ADMIN = "UADMIN"
+LEAD = "ULEAD"
+OUTSIDER = "UOUTSIDER"
+CONFIG_ADMIN = "UCONFIG"  # in MLSCORE_ADMINS, not a Slack admin
+VISION_CHANNEL = "CVISION"
+SEARCH_CHANNEL = "CSEARCH"
+
+
+@dataclass
+class FakeClock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class World:
+    db: Database
+    clock: FakeClock = field(default_factory=FakeClock)
+    directory: FakeDirectory = field(
+        default_factory=lambda: FakeDirectory(
+            admins={ADMIN}, members={VISION_CHANNEL: {LEAD}, SEARCH_CHANNEL: set()}
+        )
+    )
+
+    def __post_init__(self) -> None:
+        self.services = Services(
+            database=self.db,
+            rubrics=RubricRegistry(),
+            clock=self.clock,
+            admins={CONFIG_ADMIN},
+            default_language="es",
+            default_timezone="Europe/Madrid",
+        )
+        self.workspace = self.services.workspace_for("TALPHA")
+        self.other_workspace = self.services.workspace_for("TBETA")
+
+    def actor(
+        self, user_id: str, *, channel_id: str | None = None, workspace_id: int | None = None
+    ) -> Actor:
+        return Actor(
+            workspace_id=self.workspace if workspace_id is None else workspace_id,
+            user_id=user_id,
+            channel_id=channel_id,
+        )
+
+    def team(self, name: str = "Vision", channel_id: str = VISION_CHANNEL) -> TeamInfo:
+        return self.services.create_team(
+            self.actor(ADMIN), self.directory, name=name, channel_id=channel_id
+        )
+
+    def submit(
+        self,
+        team: TeamInfo,
+        levels: dict[str, str],
+        *,
+        user_id: str = LEAD,
+        stage: Stage = Stage.RESEARCH,
+        key: str | None = None,
+        notes: dict[str, str] | None = None,
+        overall_note: str = "",
+        period_key: str | None = None,
+    ):
+        state = answered_state(
+            levels, stage=stage, notes=notes, overall_note=overall_note, period_key=period_key
+        )
+        return self.services.submit(
+            self.actor(user_id),
+            self.directory,
+            team.id,
+            state,
+            submission_key=key or f"view-{self.clock.now.isoformat()}",
+        )
+
+
+ALL_ITEMS = tuple(f"{prefix}{n}" for prefix in ("FD", "MD", "I", "Mo") for n in range(1, 8))
+
+
+def levels(**chosen: str) -> dict[str, str]:
+    """Every item of the ML Test Score "not_done" except those given (FD1="automated", ...)."""
+    answers = dict.fromkeys(ALL_ITEMS, "not_done")
+    answers.update(chosen)
+    return answers
+
+
+def answered_state(
+    chosen: dict[str, str],
+    *,
+    stage: Stage = Stage.RESEARCH,
+    notes: dict[str, str] | None = None,
+    overall_note: str = "",
+    period_key: str | None = None,
+) -> DraftState:
+    notes = notes or {}
+    return DraftState(
+        stage=stage,
+        answers={
+            item_id: ItemDraft(choice=choice, note=notes.get(item_id, ""))
+            for item_id, choice in chosen.items()
+        },
+        overall_note=overall_note,
+        period_key=period_key,
+    )
