@@ -234,9 +234,31 @@ def dump_criteria(rubric: Rubric, criteria: Criteria) -> str:
         if item_id in known:
             lines.append(f"  # {item_id}: {rubric.item(item_id).name.en}")
         cell = criteria.items[item_id].model_dump(mode="json", exclude_none=True)
-        block = yaml.safe_dump({item_id: cell}, sort_keys=False, allow_unicode=True, width=10_000)
+        block = yaml.dump(
+            {item_id: cell},
+            Dumper=_ExactDumper,
+            sort_keys=False,
+            allow_unicode=True,
+            width=10_000,
+        )
         lines.extend("  " + line for line in block.splitlines())
     return "\n".join(lines) + "\n"
+
+
+class _ExactDumper(yaml.SafeDumper):
+    """Writes text so it reads back identical, keeping accents readable.
+
+    Plain and folded styles let YAML rewrite some characters on reading (NEL and the Unicode
+    line separators become breaks or spaces); double quotes escape them instead.
+    """
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None if value.isprintable() else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ExactDumper.add_representer(str, _represent_text)
 
 
 def load_criteria(
