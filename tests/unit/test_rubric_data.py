@@ -176,6 +176,18 @@ def test_guidance_is_really_translated_and_short_enough_for_a_slack_hint(rubric)
             assert 80 <= len(item.guidance.get(language)) <= 400, (item.id, language)
 
 
+@pytest.mark.parametrize("rubric", all_rubrics(), ids=lambda rubric: rubric.id)
+def test_short_texts_fit_in_a_slack_option_of_75_characters(rubric):
+    # item names, scale, band and stage labels end up as radio or select options
+    labels = [item.name for item in rubric.items] + [band.label for band in rubric.bands]
+    labels += [info.label for info in rubric.stages]
+    if isinstance(rubric.scale, LevelScale):
+        labels += [level.label for level in rubric.scale.levels]
+    for text in labels:
+        assert len(text.en) <= 75, text.en
+        assert len(text.es) <= 75, text.es
+
+
 def test_every_2017_item_has_a_spanish_name_of_its_own():
     for item in default_rubric().items:
         assert item.name.es != item.name.en, item.id
