@@ -311,7 +311,7 @@ class _Trigger:
 
 
 class TokenBucket:
-    """`rate` tokens per second, at most `burst` saved up; take() answers the wait in seconds."""
+    """`rate` tokens per second, at most `burst` saved up."""
 
     def __init__(self, rate: float, burst: float, now: float) -> None:
         self.rate = rate
@@ -319,13 +319,14 @@ class TokenBucket:
         self.tokens = burst
         self.last = now
 
-    def take(self, now: float) -> float:
+    def wait(self, now: float) -> float:
+        """Seconds until a token is available (0 when one is available now)."""
         self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
 
 
 @dataclass
@@ -858,26 +859,30 @@ class FakeSlack:
         return install
 
     def _rate_limit(self, req: ApiRequest) -> None:
-        channel = str(req.params.get("channel") or "")
-        waits = []
+        """chat.postMessage limits: per channel and per workspace; a refused post uses neither."""
+        buckets = []
         if self.channel_rate:
-            bucket = self._channel_buckets.setdefault(
-                (req.team_id, channel),
-                TokenBucket(self.channel_rate, self.channel_burst, req.at),
+            key = (req.team_id, str(req.params.get("channel") or ""))
+            buckets.append(
+                self._channel_buckets.setdefault(
+                    key, TokenBucket(self.channel_rate, self.channel_burst, req.at)
+                )
             )
-            waits.append(bucket.take(req.at))
-        if self.workspace_rate_per_minute and not any(waits):
-            bucket = self._workspace_buckets.setdefault(
-                req.team_id,
-                TokenBucket(self.workspace_rate_per_minute / 60, self.workspace_burst, req.at),
+        if self.workspace_rate_per_minute:
+            rate = self.workspace_rate_per_minute / 60
+            buckets.append(
+                self._workspace_buckets.setdefault(
+                    req.team_id, TokenBucket(rate, self.workspace_burst, req.at)
+                )
             )
-            waits.append(bucket.take(req.at))
-        wait = max(waits, default=0.0)
+        wait = max((bucket.wait(req.at) for bucket in buckets), default=0.0)
         if wait > 0:
             self.rate_limited += 1
             raise SlackError(
                 "ratelimited", status=429, headers={"Retry-After": str(max(1, math.ceil(wait)))}
             )
+        for bucket in buckets:
+            bucket.take()
 
     def _message_ts(self) -> str:
         return f"{int(time.time())}.{next(self._seq):06d}"
