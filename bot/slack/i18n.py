@@ -528,11 +528,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "home.team": {
         "en": (
-            "*{name}* · {stage}\nML Test Score: {score} · {band}\n"
-            "Open gaps: {gaps} · last assessed {date}"
+            "*{name}* · {stage}\nML Test Score: {score}\nOpen gaps: {gaps} · last assessed {date}"
         ),
         "es": (
-            "*{name}* · {stage}\nML Test Score: {score} · {band}\n"
+            "*{name}* · {stage}\nML Test Score: {score}\n"
             "Carencias abiertas: {gaps} · última evaluación {date}"
         ),
     },

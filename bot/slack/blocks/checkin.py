@@ -1,0 +1,116 @@
+"""Check-ins: the periodic message with a button that opens the assessment, the reminder, the
+leads' DM, and the confirmations for skip, pause, resume and schedule changes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.slack.blocks.common import Block, actions, button, escape, message, section
+from bot.slack.i18n import format_date, t, weekday_name
+from bot.slack.ids import ActionId, BlockId
+from rubric.periods import Cadence, Schedule
+
+VALUE_SEPARATOR = "|"
+
+
+def checkin_value(team_id: int | str, period_key: str) -> str:
+    """The open/skip buttons' value: which team and which period."""
+    return f"{team_id}{VALUE_SEPARATOR}{period_key}"
+
+
+def parse_checkin_value(value: str | None) -> tuple[str, str] | None:
+    """(team id, period key) from a button value, or None when it is not one of ours."""
+    if not value or VALUE_SEPARATOR not in value:
+        return None
+    team_id, period_key = value.split(VALUE_SEPARATOR, 1)
+    return (team_id, period_key) if team_id and period_key else None
+
+
+def _buttons(team_id: int | str, period_key: str, language: str, *, skip: bool) -> Block:
+    value = checkin_value(team_id, period_key)
+    elements = [button(t("checkin.open", language), ActionId.CHECKIN_OPEN, value, style="primary")]
+    if skip:
+        elements.append(button(t("checkin.skip", language), ActionId.CHECKIN_SKIP, value))
+    return actions(elements, block_id=BlockId.CHECKIN_ACTIONS)
+
+
+def cadence_name(cadence: Cadence, language: str) -> str:
+    return t(f"cadence.{cadence.value}", language)
+
+
+def build_checkin(
+    *, team_id: int | str, team_name: str, period_key: str, cadence: Cadence, language: str
+) -> dict[str, Any]:
+    """The check-in posted to the team's channel when its period is due."""
+    text = t(
+        "checkin.text",
+        language,
+        team=escape(team_name),
+        cadence=cadence_name(cadence, language),
+        period=period_key,
+    )
+    return message(
+        t("checkin.fallback", language, team=escape(team_name)),
+        [section(text), _buttons(team_id, period_key, language, skip=True)],
+    )
+
+
+def build_reminder(
+    *, team_id: int | str, team_name: str, period_key: str, language: str
+) -> dict[str, Any]:
+    text = t("checkin.reminder", language, team=escape(team_name), period=period_key)
+    return message(
+        t("checkin.reminder_fallback", language, team=escape(team_name)),
+        [section(text), _buttons(team_id, period_key, language, skip=True)],
+    )
+
+
+def build_lead_dm(
+    *, team_id: int | str, team_name: str, channel_id: str, period_key: str, language: str
+) -> dict[str, Any]:
+    """The DM a team lead gets with the check-in; the button opens the same modal."""
+    text = t(
+        "checkin.lead_dm", language, team=escape(team_name), period=period_key, channel=channel_id
+    )
+    return message(
+        t("checkin.fallback", language, team=escape(team_name)),
+        [section(text), _buttons(team_id, period_key, language, skip=False)],
+    )
+
+
+def _notice(text: str) -> dict[str, Any]:
+    return message(text, [section(text)])
+
+
+def build_skipped(*, team_name: str, period_key: str, language: str) -> dict[str, Any]:
+    return _notice(t("checkin.skipped", language, team=escape(team_name), period=period_key))
+
+
+def build_paused(*, team_name: str, until: date, language: str) -> dict[str, Any]:
+    return _notice(
+        t("checkin.paused", language, team=escape(team_name), date=format_date(until, language))
+    )
+
+
+def build_resumed(*, team_name: str, language: str) -> dict[str, Any]:
+    return _notice(t("checkin.resumed", language, team=escape(team_name)))
+
+
+def build_schedule_set(
+    *, team_name: str, schedule: Schedule | None, language: str
+) -> dict[str, Any]:
+    """Confirms a schedule change; None means check-ins are off."""
+    if schedule is None:
+        return _notice(t("checkin.schedule_off", language, team=escape(team_name)))
+    return _notice(
+        t(
+            "checkin.schedule_set",
+            language,
+            team=escape(team_name),
+            cadence=cadence_name(schedule.cadence, language),
+            weekday=weekday_name(schedule.weekday, language),
+            time=f"{schedule.at:%H:%M}",
+            tz=schedule.tz,
+        )
+    )

@@ -1,0 +1,39 @@
+"""Ephemeral replies for errors and confirmations: never a stack trace, never silence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.blocks.common import context, escape, message, section
+from bot.slack.commands import ParseError
+from bot.slack.i18n import t
+
+
+def build_notice(key: str, language: str, **params: object) -> dict[str, Any]:
+    """A one-section message for any catalog key (errors, confirmations). String params are
+    escaped for mrkdwn, so a team name typed by a person cannot break the formatting."""
+    safe = {
+        name: escape(value) if isinstance(value, str) else value for name, value in params.items()
+    }
+    text = t(key, language, **safe)
+    return message(text, [section(text)])
+
+
+def build_parse_error(error: ParseError, language: str) -> dict[str, Any]:
+    """What was wrong with the command, and how it is written."""
+    text = t(error.key, language, **{name: escape(value) for name, value in error.params.items()})
+    blocks = [section(text)]
+    if error.usage_key:
+        blocks.append(context(t(error.usage_key, language, **error.usage_params)))
+    else:
+        blocks.append(context(t("home.help", language)))
+    return message(text, blocks)
+
+
+def ephemeral(payload: dict[str, Any]) -> dict[str, Any]:
+    """A message body as a slash command response that only the person sees."""
+    return {**payload, "response_type": "ephemeral"}
+
+
+def in_channel(payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "response_type": "in_channel"}

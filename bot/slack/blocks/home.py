@@ -1,0 +1,69 @@
+"""The App Home tab: the person's teams with score, gaps and last assessment, and buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.services.types import TeamSummary
+from bot.slack.blocks.common import (
+    VIEW_MAX_BLOCKS,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    header,
+    section,
+)
+from bot.slack.i18n import format_date, format_number, t
+from bot.slack.ids import ActionId, home_team_block_id
+
+# Each team takes two blocks (text, buttons); five more frame the page.
+HOME_TEAMS_MAX = (VIEW_MAX_BLOCKS - 6) // 2
+
+
+def _team_text(summary: TeamSummary, language: str) -> str:
+    team = summary.team
+    stage = t(f"stage.{team.stage.value}", language)
+    if summary.last_assessed_at is None or summary.final_score is None:
+        return t("home.team_never", language, name=escape(team.name), stage=stage)
+    return t(
+        "home.team",
+        language,
+        name=escape(team.name),
+        stage=stage,
+        score=format_number(summary.final_score, language),
+        gaps="?" if summary.open_gaps is None else summary.open_gaps,
+        date=format_date(summary.last_assessed_at, language),
+    )
+
+
+def build_home(summaries: Sequence[TeamSummary], language: str) -> dict[str, Any]:
+    """The Home view (views.publish). Buttons carry the team's id as their value."""
+    blocks: list[Block] = [
+        header(t("app.name", language)),
+        context(t("home.intro", language)),
+        divider(),
+    ]
+    if not summaries:
+        blocks.append(section(t("home.empty", language)))
+    for summary in summaries[:HOME_TEAMS_MAX]:
+        team_id = str(summary.team.id)
+        blocks.append(section(_team_text(summary, language), block_id=home_team_block_id(team_id)))
+        blocks.append(
+            actions(
+                [
+                    button(
+                        t("home.assess", language), ActionId.HOME_ASSESS, team_id, style="primary"
+                    ),
+                    button(t("home.scorecard", language), ActionId.HOME_SCORECARD, team_id),
+                ]
+            )
+        )
+    hidden = len(summaries) - HOME_TEAMS_MAX
+    if hidden > 0:
+        blocks.append(context(t("home.more", language, count=hidden)))
+    blocks.append(context(t("home.help", language)))
+    return {"type": "home", "blocks": blocks}
