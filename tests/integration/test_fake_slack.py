@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.webhook import WebhookClient
@@ -422,7 +423,9 @@ def test_views_update_checks_the_hash_and_publish_stores_the_home_tab(fake: Fake
     assert stale.value.response["error"] == "hash_conflict"
     home = {"type": "home", "blocks": [HEADER]}
     client.views_publish(user_id="U0USER", view=home)
-    assert fake.home_view("U0USER")["blocks"] == [HEADER]
+    published = fake.home_view("U0USER")
+    assert published is not None
+    assert published["blocks"] == [HEADER]
 
 
 def test_view_submission_responses_move_the_stack_like_slack(fake: FakeSlack) -> None:
@@ -693,7 +696,7 @@ def test_apps_connections_open_needs_an_app_token(
 def test_socket_mode_client_acks_a_slash_command_and_a_view_submission(
     fake: FakeSlack, socket_mode: FakeSocketModeServer
 ) -> None:
-    def listener(client: SocketModeClient, request: SocketModeRequest) -> None:
+    def listener(client: BaseSocketModeClient, request: SocketModeRequest) -> None:
         if request.type == "slash_commands":
             body: dict[str, Any] = {"text": f"You said {request.payload['text']}"}
         else:
@@ -726,7 +729,7 @@ def test_socket_mode_client_acks_a_slash_command_and_a_view_submission(
 def test_socket_mode_ack_naming_a_block_outside_the_view_is_a_violation(
     fake: FakeSlack, socket_mode: FakeSocketModeServer
 ) -> None:
-    def listener(client: SocketModeClient, request: SocketModeRequest) -> None:
+    def listener(client: BaseSocketModeClient, request: SocketModeRequest) -> None:
         body = {"response_action": "errors", "errors": {"nope": "wrong block"}}
         client.send_socket_mode_response(SocketModeResponse(request.envelope_id, payload=body))
 
