@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
+from sqlalchemy import event
 
 from bot.db import repositories as repo
 from bot.limits import TEAM_NAME_MAX_CHARS
@@ -177,8 +178,6 @@ def test_a_schedule_can_be_changed_and_turned_off(world):
 
 
 def test_list_teams_summarises_each_team_in_a_fixed_number_of_queries(world):
-    from sqlalchemy import event
-
     vision = world.team("Vision")
     world.team("Search", channel_id=SEARCH_CHANNEL)
     world.submit(

@@ -1,0 +1,262 @@
+"""The assessment flow through the use cases, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from bot.db import repositories as repo
+from bot.db.tables import Assessment, AssessmentAnswer
+from bot.limits import NOTE_MAX_CHARS, OVERALL_NOTE_MAX_CHARS
+from bot.services import DraftState, Invalid, ItemDraft, NotAllowed
+from bot.services.validation import problems
+from rubric.model import Stage
+from tests.integration.test_services_world import (
+    ADMIN,
+    LEAD,
+    OUTSIDER,
+    World,
+    answered_state,
+    levels,
+)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World(db)
+
+
+def stored_counts(world: World) -> tuple[int, int]:
+    with world.db.read() as session:
+        assessments = session.exec(select(func.count()).select_from(Assessment)).one()
+        answers = session.exec(select(func.count()).select_from(AssessmentAnswer)).one()
+    return assessments, answers
+
+
+def test_someone_outside_the_channel_cannot_assess_but_an_admin_can(world):
+    team = world.team()
+
+    with pytest.raises(NotAllowed) as error:
+        world.services.start_assessment(world.actor(OUTSIDER), world.directory, team.id)
+    assert error.value.key == "error.not_member"
+    with pytest.raises(NotAllowed):
+        world.submit(team, levels(), user_id=OUTSIDER)
+
+    start = world.services.start_assessment(world.actor(ADMIN), world.directory, team.id)
+    assert start.team.id == team.id
+    assert start.rubric.id == "ml-test-score"
+    assert world.submit(team, levels(), user_id=ADMIN).created
+    assert stored_counts(world) == (1, 28)
+
+
+def test_a_first_assessment_starts_empty_at_the_team_stage(world):
+    team = world.team()
+    start = world.services.start_assessment(world.actor(LEAD), world.directory, team.id)
+    assert start.resumed_draft is False
+    assert start.state == DraftState(stage=Stage.RESEARCH)
+
+
+def test_the_modal_is_prefilled_with_the_last_answers_notes_and_current_stage(world):
+    team = world.team()
+    world.submit(
+        team,
+        levels(FD1="automated", MD2="manual"),
+        notes={"FD1": "schema in TFDV", "MD2": "A/B once"},
+        overall_note="first pass",
+    )
+    world.services.set_stage(world.actor(ADMIN), world.directory, team.id, Stage.ROADMAP)
+
+    start = world.services.start_assessment(world.actor(LEAD), world.directory, team.id)
+
+    assert start.resumed_draft is False
+    assert start.state.stage is Stage.ROADMAP
+    assert start.state.answers["FD1"] == ItemDraft(choice="automated", note="schema in TFDV")
+    assert start.state.answers["MD2"] == ItemDraft(choice="manual", note="A/B once")
+    assert start.state.answers["I7"] == ItemDraft(choice="not_done", note="")
+    assert len(start.state.answers) == 28
+    assert start.state.overall_note == ""
+
+
+def test_a_saved_draft_is_resumed_and_a_fresh_start_discards_it(world):
+    team = world.team()
+    world.submit(team, levels(FD1="automated"))
+    draft = DraftState(
+        stage=Stage.ROADMAP,
+        answers={"FD1": ItemDraft(choice="manual", note="half done")},
+        overall_note="wip",
+        page=2,
+    )
+    lead = world.actor(LEAD)
+    world.services.save_draft(lead, team.id, draft)
+
+    resumed = world.services.start_assessment(lead, world.directory, team.id)
+    assert resumed.resumed_draft is True
+    assert resumed.state == draft
+    # the draft is the person's own: the admin starts from the last answers
+    other = world.services.start_assessment(world.actor(ADMIN), world.directory, team.id)
+    assert other.resumed_draft is False
+
+    fresh = world.services.start_assessment(lead, world.directory, team.id, fresh=True)
+    assert fresh.resumed_draft is False
+    assert fresh.state.answers["FD1"].choice == "automated"
+    assert world.services.get_draft(lead, team.id) is None
+
+
+def test_a_draft_can_be_discarded(world):
+    team = world.team()
+    lead = world.actor(LEAD)
+    world.services.save_draft(lead, team.id, DraftState(stage=Stage.RESEARCH))
+    assert world.services.discard_draft(lead, team.id) is True
+    assert world.services.discard_draft(lead, team.id) is False
+
+
+def test_a_missing_answer_is_refused_and_nothing_is_stored(world):
+    team = world.team()
+    answers = levels()
+    del answers["MD3"]
+
+    with pytest.raises(Invalid) as error:
+        world.submit(team, answers)
+
+    assert error.value.key == "error.answer_missing"
+    assert error.value.params == {"item": "MD3"}
+    assert stored_counts(world) == (0, 0)
+
+
+def test_a_note_over_the_limit_is_refused_and_nothing_is_stored(world):
+    team = world.team()
+    with pytest.raises(Invalid) as error:
+        world.submit(team, levels(), notes={"I2": "x" * (NOTE_MAX_CHARS + 1)})
+    assert error.value.key == "error.note_too_long"
+    assert error.value.params == {
+        "item": "I2",
+        "limit": NOTE_MAX_CHARS,
+        "length": NOTE_MAX_CHARS + 1,
+    }
+    with pytest.raises(Invalid) as overall:
+        world.submit(team, levels(), overall_note="y" * (OVERALL_NOTE_MAX_CHARS + 1))
+    assert overall.value.key == "error.overall_note_too_long"
+    assert stored_counts(world) == (0, 0)
+    # exactly at the limit is fine
+    world.submit(team, levels(), notes={"I2": "x" * NOTE_MAX_CHARS})
+    assert stored_counts(world) == (1, 28)
+
+
+def test_a_choice_outside_the_scale_is_refused(world):
+    team = world.team()
+    with pytest.raises(Invalid) as error:
+        world.submit(team, levels(FD4="sometimes"))
+    assert error.value.key == "error.invalid_choice"
+    assert error.value.params == {"item": "FD4", "choice": "sometimes"}
+    assert stored_counts(world) == (0, 0)
+
+
+def test_problems_lists_every_problem_in_rubric_order(world):
+    rubric = world.services.rubrics.default()
+    answers = levels(MD1="bogus")
+    del answers["FD2"]
+    state = answered_state(answers, notes={"Mo7": "z" * (NOTE_MAX_CHARS + 5)})
+    assert [(p.key, p.params.get("item")) for p in problems(rubric, state)] == [
+        ("error.answer_missing", "FD2"),
+        ("error.invalid_choice", "MD1"),
+        ("error.note_too_long", "Mo7"),
+    ]
+
+
+def test_a_double_clicked_submit_stores_one_assessment(world):
+    team = world.team()
+    first = world.submit(team, levels(FD1="manual"), key="V123")
+    world.clock.advance(seconds=2)
+    second = world.submit(team, levels(FD1="manual"), key="V123")
+
+    assert first.created is True
+    assert second.created is False
+    assert second.assessment_id == first.assessment_id
+    assert second.scorecard.assessed_at == first.scorecard.assessed_at
+    assert stored_counts(world) == (1, 28)
+    with world.db.read() as session:
+        submitted = repo.list_audit(
+            session, workspace_id=world.workspace, action="assessment.submitted"
+        )
+    assert len(submitted) == 1
+
+
+def test_submitting_stores_the_stage_change_closes_the_check_in_and_drops_the_draft(world):
+    team = world.team()
+    lead = world.actor(LEAD)
+    world.services.save_draft(lead, team.id, DraftState(stage=Stage.ROADMAP))
+    with world.db.write() as session:
+        repo.upsert_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team.id,
+            period_key="2025-W10",
+            now=world.clock.now,
+        )
+
+    submission = world.submit(team, levels(FD1="automated"), stage=Stage.ROADMAP)
+
+    assert submission.scorecard.team.stage is Stage.ROADMAP
+    assert world.services.get_team(world.workspace, team.id).stage is Stage.ROADMAP
+    assert world.services.get_draft(lead, team.id) is None
+    with world.db.read() as session:
+        history = repo.stage_history(session, workspace_id=world.workspace, team_id=team.id)
+        checkin = repo.get_checkin(
+            session, workspace_id=world.workspace, team_id=team.id, period_key="2025-W10"
+        )
+        stored = repo.get_assessment(
+            session, workspace_id=world.workspace, assessment_id=submission.assessment_id
+        )
+        audit = repo.list_audit(
+            session, workspace_id=world.workspace, action="assessment.submitted"
+        )
+    assert [(h.previous_stage, h.stage, h.changed_by) for h in history][-1] == (
+        "research",
+        "roadmap",
+        LEAD,
+    )
+    assert checkin.status == "answered"
+    assert stored.assessment.period_key == "2025-W10"
+    assert stored.assessment.criteria_version == 0
+    assert stored.assessment.rubric_version == "2017"
+    assert audit[0].actor == LEAD
+    assert audit[0].detail["stage_before"] == "research"
+
+
+def test_the_audit_entry_of_a_submission_holds_no_note_text(world):
+    team = world.team()
+    world.submit(team, levels(), notes={"FD1": "secret plan"}, overall_note="confidential remark")
+    with world.db.read() as session:
+        entries = repo.list_audit(session, workspace_id=world.workspace)
+    dumped = repr([entry.detail for entry in entries])
+    assert "secret plan" not in dumped
+    assert "confidential remark" not in dumped
+
+
+def test_a_period_key_from_the_modal_is_used_only_when_the_team_has_that_check_in(world):
+    team = world.team()
+    with world.db.write() as session:
+        repo.upsert_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team.id,
+            period_key="2025-W09",
+            status="skipped",
+            now=world.clock.now,
+        )
+    late = world.submit(team, levels(), period_key="2025-W09", key="late")
+    forged = world.submit(team, levels(), period_key="1999-W01", key="forged")
+
+    with world.db.read() as session:
+        first = repo.get_assessment(
+            session, workspace_id=world.workspace, assessment_id=late.assessment_id
+        )
+        second = repo.get_assessment(
+            session, workspace_id=world.workspace, assessment_id=forged.assessment_id
+        )
+        checkin = repo.get_checkin(
+            session, workspace_id=world.workspace, team_id=team.id, period_key="2025-W09"
+        )
+    assert first.assessment.period_key == "2025-W09"
+    assert checkin.status == "answered"
+    assert second.assessment.period_key == "2025-W10"
