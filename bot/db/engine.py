@@ -93,17 +93,16 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction; it is rolled back at the end, and writes inside it fail."""
+        """A read-only transaction: writes inside it fail, and it is rolled back at the end."""
         with self.engine.connect() as connection:
             options: dict[str, Any] = {_MODE: _READ}
             if self.dialect == "postgresql":
                 options["postgresql_readonly"] = True
             connection.execution_options(**options)
+            # Leaving the blocks closes the session (objects stay loaded, detached) and returns
+            # the connection, whose transaction is rolled back: a read never commits anything.
             with Session(bind=connection, expire_on_commit=False) as session:
-                try:
-                    yield session
-                finally:
-                    session.rollback()
+                yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:

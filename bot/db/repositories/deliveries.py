@@ -47,8 +47,9 @@ def claim_delivery(
             lease_until=now + lease,
         )
         .on_conflict_do_nothing(index_elements=["workspace_id", "target", "kind", "period_key"])
-    )
-    if inserted.rowcount == 1:
+        .returning(col(Delivery.id))
+    ).scalar()
+    if inserted is not None:
         return True
     reclaimed = session.exec(
         update(Delivery)
