@@ -1,0 +1,93 @@
+"""Shared database fixtures for every test suite.
+
+- `database_url`: an empty database, once on SQLite (a file in tmp_path) and once on PostgreSQL
+  (a fresh database per test, created from MLSCORE_TEST_POSTGRES_URL and dropped afterwards; the
+  PostgreSQL case is skipped with a reason when the variable is unset, and carries the
+  `postgres` marker).
+- `migrated_url`: the same, migrated to head with Alembic (as the app does; no create_all).
+- `db`: a `bot.db.engine.Database` on `migrated_url`.
+- `sqlite_db`: a migrated SQLite Database only, for suites that do not need both backends.
+- `now`: a fixed, timezone-aware UTC instant.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from bot.db.engine import Database
+from bot.db.migrate import upgrade
+
+POSTGRES_ENV = "MLSCORE_TEST_POSTGRES_URL"
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+def _sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'mlscore-test.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test only."""
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL server to test against")
+    name = f"mlscore_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database URL, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return _sqlite_url(tmp_path)
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def migrated_url(database_url: str) -> str:
+    upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+def db(migrated_url: str) -> Iterator[Database]:
+    """A migrated database (SQLite and PostgreSQL) behind the app's unit of work."""
+    database = Database.from_url(migrated_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    url = _sqlite_url(tmp_path)
+    upgrade(url)
+    database = Database.from_url(url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

@@ -1,0 +1,244 @@
+"""Export (JSON, CSV) and erasure of a team, a workspace, or a user's notes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlmodel import Session, SQLModel
+
+from bot.db import repositories as repo
+from bot.db.engine import Database
+from bot.db.erase import erase_team, erase_user_notes, erase_workspace
+from bot.db.export import answers_csv, export_data, to_csv_zip, to_json
+from bot.db.tables import ALL_TABLES
+from rubric.model import Requirement, Stage
+
+
+def _fill(session: Session, slack_team_id: str, now: datetime) -> tuple[int, list[int]]:
+    """A workspace with two teams and a row in every table."""
+    workspace = repo.ensure_workspace(session, slack_team_id=slack_team_id, now=now)
+    assert workspace.id is not None
+    ws = workspace.id
+    team_ids = []
+    for name in ("Vision", "Ranking"):
+        team = repo.create_team(
+            session, workspace_id=ws, name=name, stage=Stage.RESEARCH, rubric_id="r", now=now
+        )
+        assert team.id is not None
+        team_ids.append(team.id)
+        repo.update_team(
+            session, workspace_id=ws, team_id=team.id, stage=Stage.ROADMAP, changed_by="U1", now=now
+        )
+        for week in range(2):
+            repo.save_assessment(
+                session,
+                workspace_id=ws,
+                team_id=team.id,
+                rubric_id="r",
+                rubric_version="2017",
+                criteria_version=1,
+                stage=Stage.ROADMAP,
+                answers=[("FD1", "manual", 'runbook, "quoted"'), ("MD1", "not_done", "")],
+                note="overall, by U1",
+                submitted_by="U1" if week == 0 else "U2",
+                submitted_at=now + timedelta(weeks=week),
+                period_key=f"2025-W{10 + week}",
+                submission_key=f"{name}-{week}",
+            )
+        repo.upsert_checkin(
+            session, workspace_id=ws, team_id=team.id, period_key="2025-W10", now=now
+        )
+        repo.save_draft(
+            session, workspace_id=ws, team_id=team.id, user_id="U1", state={"x": 1}, now=now
+        )
+        target = repo.team_target(team.id)
+        repo.claim_delivery(
+            session, workspace_id=ws, target=target, kind="checkin", period_key="2025-W10", now=now
+        )
+        repo.append_audit(
+            session,
+            workspace_id=ws,
+            actor="U1",
+            action="team.stage",
+            target=target,
+            detail={"reason": "we shipped", "stage": "roadmap"},
+            at=now,
+        )
+    repo.adopt_criteria(
+        session, workspace_id=ws, matrix={"FD1": {}}, adopted_by="U1", adopted_at=now, note="why"
+    )
+    survey, _ = repo.open_survey_round(session, workspace_id=ws, opened_by="U1", now=now)
+    assert survey.id is not None
+    repo.save_votes(
+        session,
+        workspace_id=ws,
+        round_id=survey.id,
+        user_id="U1",
+        votes=[repo.VoteInput("FD1", Stage.RESEARCH, Requirement.OPTIONAL, "cheap to do")],
+        now=now,
+    )
+    repo.claim_delivery(
+        session, workspace_id=ws, target="C1", kind="digest", period_key="2025-W10", now=now
+    )
+    repo.save_installation(
+        session,
+        workspace_id=ws,
+        bot_user_id="UB",
+        bot_token_encrypted=b"secret-ciphertext",
+        bot_scopes="chat:write",
+        installed_at=now,
+    )
+    return ws, team_ids
+
+
+def _counts(session: Session) -> dict[str, int]:
+    return {
+        table.__tablename__: session.exec(  # type: ignore[call-overload]
+            select(func.count()).select_from(SQLModel.metadata.tables[str(table.__tablename__)])
+        ).one()[0]
+        for table in ALL_TABLES
+    }
+
+
+def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now: datetime) -> None:
+    with db.write() as session:
+        ws, (vision, _ranking) = _fill(session, "T1", now)
+        before = _counts(session)
+    with db.write() as session:
+        removed = erase_team(session, workspace_id=ws, team_id=vision)
+    assert removed == {
+        "answers": 4,
+        "assessments": 2,
+        "checkins": 1,
+        "drafts": 1,
+        "stage_changes": 2,
+        "deliveries": 1,
+        "audit_log": 1,
+        "teams": 1,
+    }
+    with db.read() as session:
+        after = _counts(session)
+        assert repo.get_team(session, workspace_id=ws, team_id=vision) is None
+        left = export_data(session, workspace_id=ws)
+    assert {name: before[name] - after[name] for name in before} == {
+        name: removed.get(name, 0) for name in before
+    }
+    assert all(row.get("team_id") != vision for rows in left.values() for row in rows)
+    assert all(
+        row.get("target") != repo.team_target(vision) for rows in left.values() for row in rows
+    )
+    assert [t["name"] for t in left["teams"]] == ["Ranking"]
+
+
+def test_erasing_a_workspace_leaves_no_row_of_it_in_any_table(db: Database, now: datetime) -> None:
+    with db.write() as session:
+        doomed, _ = _fill(session, "T1", now)
+        _fill(session, "T2", now)
+        before = _counts(session)
+    assert all(count > 0 for count in before.values())
+    with db.write() as session:
+        erase_workspace(session, workspace_id=doomed)
+    with db.read() as session:
+        after = _counts(session)
+        assert repo.get_workspace(session, slack_team_id="T1") is None
+        assert repo.get_workspace(session, slack_team_id="T2") is not None
+    # the other workspace holds exactly half of every table, and all of it survives
+    assert after == {name: count // 2 for name, count in before.items()}
+
+
+def test_erasing_a_users_notes_blanks_their_text_only(db: Database, now: datetime) -> None:
+    with db.write() as session:
+        ws, _ = _fill(session, "T1", now)
+    with db.write() as session:
+        counts = erase_user_notes(session, workspace_id=ws, user_id="U1")
+    assert counts == {
+        "answers": 2,  # one noted answer in each team's week-0 assessment (by U1)
+        "assessments": 2,
+        "survey_votes": 1,
+        "criteria_versions": 1,
+        "drafts": 2,
+        "audit_log": 2,
+    }
+    with db.read() as session:
+        exported = export_data(session, workspace_id=ws)
+    by_user = {a["id"]: a["submitted_by"] for a in exported["assessments"]}
+    for answer in exported["answers"]:
+        if by_user[answer["assessment_id"]] == "U1":
+            assert answer["note"] == ""
+        elif answer["item_id"] == "FD1":
+            assert answer["note"] == 'runbook, "quoted"'
+    assert {a["note"] for a in exported["assessments"] if a["submitted_by"] == "U1"} == {""}
+    assert {a["note"] for a in exported["assessments"] if a["submitted_by"] == "U2"} == {
+        "overall, by U1"
+    }
+    assert [v["comment"] for v in exported["survey_votes"]] == [""]
+    assert exported["drafts"] == []
+    assert [e["detail"] for e in exported["audit_log"]] == [{"stage": "roadmap"}] * 2
+    assert [a["choice"] for a in exported["answers"]].count("manual") == 4  # choices stay
+
+
+def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
+    with db.write() as session:
+        ws, (vision, _) = _fill(session, "T1", now)
+    with db.read() as session:
+        data = export_data(session, workspace_id=ws, team_id=vision)
+    assert sorted(data) == sorted(
+        [
+            "teams",
+            "stage_changes",
+            "checkins",
+            "assessments",
+            "answers",
+            "drafts",
+            "deliveries",
+            "audit_log",
+        ]
+    )
+    assert [t["name"] for t in data["teams"]] == ["Vision"]
+    assert len(data["assessments"]) == 2
+    assert len(data["answers"]) == 4
+
+    parsed = json.loads(to_json(data))
+    assert parsed["assessments"][0]["submitted_at"] == now.isoformat()
+    assert parsed["answers"][0] == {
+        "assessment_id": data["assessments"][0]["id"],
+        "item_id": "FD1",
+        "choice": "manual",
+        "note": 'runbook, "quoted"',
+    }
+
+    flat = list(csv.DictReader(io.StringIO(answers_csv(data))))
+    assert len(flat) == 4
+    assert flat[0]["team"] == "Vision"
+    assert (flat[0]["item_id"], flat[0]["choice"], flat[0]["note"]) == (
+        "FD1",
+        "manual",
+        'runbook, "quoted"',
+    )
+    assert [row["period_key"] for row in flat] == ["2025-W10"] * 2 + ["2025-W11"] * 2
+
+    with zipfile.ZipFile(io.BytesIO(to_csv_zip(data))) as archive:
+        assert sorted(archive.namelist()) == sorted(f"{name}.csv" for name in data)
+        teams = list(csv.DictReader(io.StringIO(archive.read("teams.csv").decode())))
+        drafts = list(csv.DictReader(io.StringIO(archive.read("drafts.csv").decode())))
+    assert teams[0]["name"] == "Vision"
+    assert teams[0]["leads"] == "[]"
+    assert json.loads(drafts[0]["state"]) == {"x": 1}
+
+
+def test_workspace_export_never_contains_the_bot_token(db: Database, now: datetime) -> None:
+    with db.write() as session:
+        ws, _ = _fill(session, "T1", now)
+    with db.read() as session:
+        data = export_data(session, workspace_id=ws)
+    assert "installations" not in data
+    assert "secret-ciphertext" not in to_json(data)
+    assert b"secret-ciphertext" not in to_csv_zip(data)
+    assert {name for name, rows in data.items() if rows} == {
+        t.__tablename__ for t in ALL_TABLES if t.__tablename__ != "installations"
+    }
