@@ -1,0 +1,130 @@
+"""Export and erase through the use cases, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+
+from bot.db import repositories as repo
+from bot.services import DraftState, Invalid, NotAllowed, NotFound
+from rubric.model import Stage
+from tests.integration.test_services_world import (
+    ADMIN,
+    LEAD,
+    SEARCH_CHANNEL,
+    World,
+    levels,
+)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World(db)
+
+
+@pytest.fixture
+def teams(world):
+    vision = world.team("Vision")
+    search = world.team("Search", channel_id=SEARCH_CHANNEL)
+    world.submit(vision, levels(FD1="automated"), notes={"FD1": "nightly job"}, overall_note="ok")
+    world.submit(search, levels(MD1="manual"), user_id=ADMIN, key="search-1")
+    return vision, search
+
+
+def test_an_admin_exports_one_team_as_json(world, teams):
+    vision, _ = teams
+    data = json.loads(world.services.export(world.actor(ADMIN), world.directory, vision.id, "json"))
+
+    assert [row["name"] for row in data["teams"]] == ["Vision"]
+    assert len(data["assessments"]) == 1
+    assert len(data["answers"]) == 28
+    assert {a["item_id"]: a["note"] for a in data["answers"]}["FD1"] == "nightly job"
+    with world.db.read() as session:
+        exported = repo.list_audit(session, workspace_id=world.workspace, action="data.exported")
+    assert exported[0].detail == {"format": "json"}
+
+
+def test_the_workspace_export_as_csv_is_a_zip_of_tables(world, teams):
+    archive = zipfile.ZipFile(
+        io.BytesIO(world.services.export(world.actor(ADMIN), world.directory, None, "csv"))
+    )
+    assert {"teams.csv", "assessments.csv", "answers.csv"} <= set(archive.namelist())
+    rows = list(csv.DictReader(io.StringIO(archive.read("teams.csv").decode())))
+    assert sorted(row["name"] for row in rows) == ["Search", "Vision"]
+
+
+def test_the_flat_answers_csv_has_a_row_per_answer(world, teams):
+    text = world.services.export_workspace_data(world.workspace, None, "answers_csv").decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 56
+    assert {row["team"] for row in rows} == {"Vision", "Search"}
+
+
+def test_only_admins_export_and_formats_are_checked(world, teams):
+    vision, _ = teams
+    with pytest.raises(NotAllowed):
+        world.services.export(world.actor(LEAD), world.directory, vision.id, "json")
+    with pytest.raises(Invalid) as error:
+        world.services.export(world.actor(ADMIN), world.directory, vision.id, "xml")
+    assert error.value.params == {"format": "xml"}
+
+
+def test_the_cli_export_finds_the_workspace_and_team_by_their_names(world, teams):
+    data = json.loads(world.services.export_for_cli(workspace="TALPHA", team="search", fmt="json"))
+    assert [row["name"] for row in data["teams"]] == ["Search"]
+    with pytest.raises(Invalid) as ambiguous:
+        world.services.export_for_cli(workspace=None, team=None, fmt="json")
+    assert ambiguous.value.params == {"count": 2}
+    with pytest.raises(NotFound):
+        world.services.export_for_cli(workspace="TNOPE", team=None, fmt="json")
+
+
+def test_an_admin_erases_a_team_and_everything_about_it(world, teams):
+    vision, search = teams
+    world.services.save_draft(world.actor(LEAD), vision.id, DraftState(stage=Stage.ROADMAP))
+    with pytest.raises(NotAllowed):
+        world.services.erase_team(world.actor(LEAD), world.directory, vision.id)
+
+    counts = world.services.erase_team(world.actor(ADMIN), world.directory, vision.id)
+
+    assert counts["teams"] == 1
+    assert counts["answers"] == 28
+    assert counts["drafts"] == 1
+    with pytest.raises(NotFound):
+        world.services.get_team(world.workspace, vision.id)
+    assert [s.team.name for s in world.services.list_teams(world.workspace)] == ["Search"]
+    assert world.services.scorecard(world.workspace, search.id) is not None
+    with world.db.read() as session:
+        erased = repo.list_audit(session, workspace_id=world.workspace, action="team.erased")
+    assert erased[0].detail["name"] == "Vision"
+
+
+def test_an_admin_erases_the_notes_a_person_wrote_but_keeps_their_levels(world, teams):
+    vision, _ = teams
+    with pytest.raises(NotAllowed):
+        world.services.erase_user_notes(world.actor(LEAD), world.directory, LEAD)
+
+    counts = world.services.erase_user_notes(world.actor(ADMIN), world.directory, LEAD)
+
+    assert counts["answers"] == 1
+    assert counts["assessments"] == 1
+    card = world.services.scorecard(world.workspace, vision.id)
+    assert card.snapshot.answers["FD1"].note == ""
+    assert card.snapshot.answers["FD1"].choice == "automated"
+    assert card.snapshot.note == ""
+
+
+def test_erasing_a_workspace_removes_it_and_can_be_repeated(world, teams):
+    counts = world.services.erase_workspace("TALPHA")
+
+    assert counts["workspaces"] == 1
+    assert counts["teams"] == 2
+    assert world.services.erase_workspace("TALPHA") == {}
+    # a reinstall starts from nothing
+    fresh = world.services.workspace_for("TALPHA")
+    assert fresh != world.workspace
+    assert world.services.list_teams(fresh) == []
