@@ -794,6 +794,33 @@ MESSAGES: dict[str, dict[Language, str]] = {
             "minuto."
         ),
     },
+    "error.slack": {
+        "en": "Slack refused that request ({error}). Nothing was lost; please try again.",
+        "es": (
+            "Slack ha rechazado la petición ({error}). No se ha perdido nada; inténtalo de nuevo."
+        ),
+    },
+    "error.stale_view": {
+        "en": "This form or button is out of date. Run the command again to get a fresh one.",
+        "es": (
+            "Este formulario o botón está desfasado. Vuelve a lanzar el comando para tener uno "
+            "nuevo."
+        ),
+    },
+    "error.storage": {
+        "en": "I could not save this right now. Your answers are still here; please try again.",
+        "es": "No he podido guardarlo ahora mismo. Tus respuestas siguen aquí; inténtalo de nuevo.",
+    },
+    "assess.announce_failed": {
+        "en": (
+            "The assessment of *{team}* is saved, but I could not post it to the team's channel. "
+            "Is the bot a member of it?"
+        ),
+        "es": (
+            "La evaluación de *{team}* está guardada, pero no he podido publicarla en el canal "
+            "del equipo. ¿Está el bot en ese canal?"
+        ),
+    },
     "error.internal": {
         "en": "Something went wrong on my side and it has been logged. Please try again.",
         "es": "Algo ha fallado por mi parte y ha quedado registrado. Inténtalo de nuevo.",
@@ -850,12 +877,9 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "info.criteria_adjusted": {
         "en": (
-            "To keep requirements from loosening as the stage advances, these cells were "
-            "raised: {cells}"
+            "To keep requirements from loosening as the stage advances, these cells were raised:"
         ),
-        "es": (
-            "Para que la exigencia no baje al avanzar de etapa, se han subido estas celdas: {cells}"
-        ),
+        "es": ("Para que la exigencia no baje al avanzar de etapa, se han subido estas celdas:"),
     },
     "info.criteria_cell_set": {
         "en": "*{item}* at *{stage}* is now “{level}” (criteria version {version}).",
