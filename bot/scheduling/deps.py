@@ -1,0 +1,54 @@
+"""What a tick needs, handed in by whoever runs it (the CLI, the APScheduler job, a test)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock, utcnow
+from bot.db.engine import Database
+from bot.metrics import Metrics
+from bot.rubrics import RubricRegistry
+from bot.scheduling.pacing import Pacer
+from bot.scheduling.plan import Policy
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+ClientFor = Callable[[str], "WebClient"]
+"""slack_team_id -> a WebClient with that workspace's bot token (one client in single-token
+mode; a token lookup in OAuth mode)."""
+
+DEFAULT_WORKERS = 4
+"""Threads sending at once: enough to render a chart while other posts wait for their turn."""
+
+
+@dataclass
+class TickDeps:
+    database: Database
+    settings: Settings
+    metrics: Metrics
+    rubrics: RubricRegistry
+    client_for: ClientFor
+    clock: Clock = utcnow
+    monotonic: Callable[[], float] = time.monotonic
+    pacer: Pacer = field(default_factory=Pacer)
+    workers: int = DEFAULT_WORKERS
+
+    @property
+    def policy(self) -> Policy:
+        s = self.settings
+        return Policy(
+            reminder_after=timedelta(hours=s.reminder_after_hours),
+            digest_weekday=s.digest_weekday,
+            digest_time=s.digest_time,
+            default_tz=s.default_timezone,
+        )
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.delivery_lease_seconds)

@@ -1,0 +1,244 @@
+"""What is due, given the teams, their check-ins, the deliveries and `now`: pure, no I/O.
+
+The plan never looks back past the current period: after downtime only the latest period of each
+team (and the current week of each channel's digest) is considered, so a bot that was down for
+weeks sends one check-in per team, not one per missed period. A delivery already sent, given up,
+or claimed under a lease that has not expired is not planned again; one whose lease expired (its
+sender crashed, or Slack kept failing) is planned again as a retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import partial
+
+from bot.db.repositories import team_target
+from bot.scheduling.kinds import Kind, channel_target, lead_target
+from bot.services.types import TeamInfo
+from rubric.periods import Cadence, Period, Schedule, period_at, zone_for
+
+DeliveryKey = tuple[str, str, str]
+"""(target, kind, period_key) inside one workspace: the unique key of a delivery."""
+
+CLOSED_CHECKINS = frozenset({"answered", "skipped"})
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    status: str
+    lease_until: datetime
+
+
+@dataclass(frozen=True)
+class WorkspaceState:
+    """One workspace as the planner sees it (loaded in one read transaction)."""
+
+    workspace_id: int
+    slack_team_id: str
+    teams: Sequence[TeamInfo]
+    checkins: Mapping[tuple[int, str], str]
+    """(team id, period key) -> check-in status."""
+    last_assessed: Mapping[int, datetime]
+    """team id -> when its newest assessment was submitted."""
+    deliveries: Mapping[DeliveryKey, DeliveryState]
+    """At least every delivery of the periods the planner can ask about (current keys)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    reminder_after: timedelta
+    digest_weekday: int
+    digest_time: time
+    default_tz: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One message to claim and send."""
+
+    kind: Kind
+    workspace_id: int
+    slack_team_id: str
+    target: str
+    period_key: str
+    channel_id: str
+    """Where it goes: a channel id, or the lead's user id for a DM (also the pacing key)."""
+    team_id: int | None
+    due: datetime
+    expires: datetime
+    """The end of the period; after it the message is no longer worth sending."""
+    team: TeamInfo | None = None
+    retry: bool = False
+
+    @property
+    def key(self) -> DeliveryKey:
+        return (self.target, self.kind.value, self.period_key)
+
+
+def is_paused(team: TeamInfo, period: Period, zone_name: str) -> bool:
+    """Away on the local date of the period's due time (pausing is inclusive of its date), so a
+    period that started while the team was away is skipped as a whole."""
+    if team.paused_until is None:
+        return False
+    due_day = period.due.astimezone(zone_for(zone_name)).date()
+    return team.paused_until >= due_day
+
+
+def is_away(team: TeamInfo, now: datetime, zone_name: str) -> bool:
+    """Away today, in the team's zone (what the digest says)."""
+    if team.paused_until is None:
+        return False
+    return team.paused_until >= now.astimezone(zone_for(zone_name)).date()
+
+
+def team_zone(team: TeamInfo, default_tz: str) -> str:
+    return team.schedule.tz if team.schedule is not None else default_tz
+
+
+def digest_schedule(policy: Policy, tz: str) -> Schedule:
+    return Schedule(
+        cadence=Cadence.WEEKLY, weekday=policy.digest_weekday, at=policy.digest_time, tz=tz
+    )
+
+
+def channels_of(teams: Sequence[TeamInfo]) -> dict[str, list[TeamInfo]]:
+    """Active teams by channel, each channel's teams oldest first (the first one sets its zone)."""
+    channels: dict[str, list[TeamInfo]] = {}
+    for team in sorted(teams, key=lambda t: t.id):
+        if team.archived or not team.channel_id:
+            continue
+        channels.setdefault(team.channel_id, []).append(team)
+    return channels
+
+
+def channel_zone(teams: Sequence[TeamInfo], default_tz: str) -> str:
+    """The zone of the channel's first team that has a schedule, else the default."""
+    for team in teams:
+        if team.schedule is not None:
+            return team.schedule.tz
+    return default_tz
+
+
+def current_keys(state: WorkspaceState, now: datetime, policy: Policy) -> set[str]:
+    """The period keys the planner may ask about: what the loader must fetch deliveries for."""
+    keys: set[str] = set()
+    for team in state.teams:
+        if team.schedule is not None:
+            keys.add(period_at(team.schedule, now).key)
+    for teams in channels_of(state.teams).values():
+        keys.add(
+            period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now).key
+        )
+    return keys
+
+
+def plan(state: WorkspaceState, now: datetime, policy: Policy) -> list[Job]:
+    """Every job due at `now`, check-ins and digests first, then what depends on a sent one."""
+    jobs: list[Job] = []
+    for team in sorted(state.teams, key=lambda t: t.id):
+        jobs += _team_jobs(state, team, now, policy)
+    for channel_id, teams in channels_of(state.teams).items():
+        jobs += _digest_jobs(state, channel_id, teams, now, policy)
+    order = {
+        Kind.CHECKIN: 0,
+        Kind.DIGEST: 0,
+        Kind.LEAD_DM: 1,
+        Kind.REMINDER: 1,
+        Kind.DIGEST_CHART: 1,
+    }
+    return sorted(jobs, key=lambda job: order[job.kind])
+
+
+def _wanted(state: WorkspaceState, key: DeliveryKey, now: datetime) -> tuple[bool, bool]:
+    """(plan it, as a retry)."""
+    found = state.deliveries.get(key)
+    if found is None:
+        return True, False
+    if found.status == "claimed" and found.lease_until < now:
+        return True, True
+    return False, False
+
+
+def _sent(state: WorkspaceState, key: DeliveryKey) -> bool:
+    found = state.deliveries.get(key)
+    return found is not None and found.status == "sent"
+
+
+def _job(
+    state: WorkspaceState,
+    *,
+    kind: Kind,
+    target: str,
+    period: Period,
+    channel_id: str,
+    team: TeamInfo | None,
+    due: datetime,
+    now: datetime,
+) -> list[Job]:
+    want, retry = _wanted(state, (target, kind.value, period.key), now)
+    if not want:
+        return []
+    return [
+        Job(
+            kind=kind,
+            workspace_id=state.workspace_id,
+            slack_team_id=state.slack_team_id,
+            target=target,
+            period_key=period.key,
+            channel_id=channel_id,
+            team_id=team.id if team is not None else None,
+            due=due,
+            expires=period.end,
+            team=team,
+            retry=retry,
+        )
+    ]
+
+
+def _team_jobs(state: WorkspaceState, team: TeamInfo, now: datetime, policy: Policy) -> list[Job]:
+    schedule = team.schedule
+    if team.archived or not team.channel_id or schedule is None:
+        return []
+    period = period_at(schedule, now)
+    if now < period.due or is_paused(team, period, schedule.tz):
+        return []
+    if state.checkins.get((team.id, period.key)) in CLOSED_CHECKINS:
+        return []
+    assessed = state.last_assessed.get(team.id)
+    if assessed is not None and assessed >= period.start:
+        return []
+    make = partial(_job, state, period=period, team=team, now=now)
+    target = team_target(team.id)
+    jobs = make(kind=Kind.CHECKIN, target=target, channel_id=team.channel_id, due=period.due)
+    if not _sent(state, (target, Kind.CHECKIN.value, period.key)):
+        return jobs
+    for lead in dict.fromkeys(team.leads):
+        target_lead = lead_target(team.id, lead)
+        jobs += make(kind=Kind.LEAD_DM, target=target_lead, channel_id=lead, due=period.due)
+    remind_at = period.due + policy.reminder_after
+    if remind_at <= now < period.end:
+        jobs += make(kind=Kind.REMINDER, target=target, channel_id=team.channel_id, due=remind_at)
+    return jobs
+
+
+def _digest_jobs(
+    state: WorkspaceState,
+    channel_id: str,
+    teams: Sequence[TeamInfo],
+    now: datetime,
+    policy: Policy,
+) -> list[Job]:
+    period = period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now)
+    if now < period.due:
+        return []
+    target = channel_target(channel_id)
+    make = partial(
+        _job, state, target=target, period=period, channel_id=channel_id, team=None, now=now
+    )
+    jobs = make(kind=Kind.DIGEST, due=period.due)
+    assessed = any(team.id in state.last_assessed for team in teams)
+    if assessed and _sent(state, (target, Kind.DIGEST.value, period.key)):
+        jobs += make(kind=Kind.DIGEST_CHART, due=period.due)
+    return jobs

@@ -1,0 +1,205 @@
+"""Claim, send, record: one job from the plan, exactly once per delivery key.
+
+The claim is its own short transaction, committed before anything is posted, so other processes
+see it while the post is under way. Only the winner posts. Success marks the delivery sent with
+the Slack ts (and, for a check-in, the check-in row with its message). A failure after the
+client's own retries (429s wait Retry-After; 5xx and timeouts back off) keeps the delivery
+claimed with its error and a later lease, so a later tick retries it: it is logged at WARNING
+and counted, never dropped. A process that dies after claiming leaves the same state; its lease
+runs out and the next tick sends the message. (A death between Slack's answer and the "sent"
+mark re-sends once after the lease: Slack has no idempotency key for chat.postMessage.)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.db import repositories as repo
+from bot.metrics import DeliveryOutcome
+from bot.scheduling import digest as digests
+from bot.scheduling.deps import TickDeps
+from bot.scheduling.kinds import Kind
+from bot.scheduling.plan import Job
+from bot.scheduling.queries import delivery_attempts
+from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
+from rubric.periods import Cadence
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    status: str
+    """"sent", "failed" (will be retried), or "lost" (another process holds the claim)."""
+    error: str | None = None
+
+
+class Sender:
+    """Sends jobs for one tick. Thread-safe: workers share it."""
+
+    def __init__(self, deps: TickDeps, now: datetime, started: float) -> None:
+        self.deps = deps
+        self.now = now
+        self.started = started
+
+    def current(self) -> datetime:
+        """The tick's `now` moved on by the time the tick has been running, so a long run claims
+        with leases that are still ahead of the real clock."""
+        return self.now + timedelta(seconds=self.deps.monotonic() - self.started)
+
+    def deliver(self, job: Job) -> Outcome:
+        deps = self.deps
+        key: dict[str, Any] = {
+            "workspace_id": job.workspace_id,
+            "target": job.target,
+            "kind": job.kind.value,
+            "period_key": job.period_key,
+        }
+        with deps.database.write() as session:
+            won = repo.claim_delivery(session, **key, now=self.current(), lease=deps.lease)
+        if not won:
+            return Outcome(job, "lost")
+        try:
+            ts = self._send(job)
+        except Exception as error:
+            return self._failed(job, key, error)
+        at = self.current()
+        with deps.database.write() as session:
+            repo.mark_delivery_sent(session, **key, now=at, message_ts=ts)
+            if job.kind is Kind.CHECKIN and job.team_id is not None:
+                repo.upsert_checkin(
+                    session,
+                    workspace_id=job.workspace_id,
+                    team_id=job.team_id,
+                    period_key=job.period_key,
+                    now=at,
+                    channel_id=job.channel_id,
+                    message_ts=ts,
+                )
+        deps.metrics.delivery(job.kind.value, DeliveryOutcome.SENT)
+        return Outcome(job, "sent")
+
+    def _failed(self, job: Job, key: dict[str, Any], error: Exception) -> Outcome:
+        deps = self.deps
+        reason = describe(error)
+        at = self.current()
+        with deps.database.write() as session:
+            attempts = delivery_attempts(
+                session,
+                workspace_id=job.workspace_id,
+                key=(job.target, job.kind.value, job.period_key),
+            )
+            delay = min(deps.lease * 2 ** max(attempts - 1, 0), max(MAX_RETRY_DELAY, deps.lease))
+            repo.mark_delivery_failed(session, **key, error=reason, retry_at=at + delay)
+        log.warning(
+            "could not send %s to %s for %s (attempt %d); retrying after %s: %s",
+            job.kind.value,
+            job.target,
+            job.period_key,
+            attempts,
+            (at + delay).isoformat(),
+            reason,
+            exc_info=not isinstance(error, SlackApiError | OSError),
+        )
+        deps.metrics.delivery(job.kind.value, DeliveryOutcome.FAILED)
+        return Outcome(job, "failed", reason)
+
+    # ---- the Slack side ----------------------------------------------------------------------
+
+    def _send(self, job: Job) -> str | None:
+        if job.kind is Kind.DIGEST:
+            return self._post(job, job.channel_id, self._digest_payload(job))
+        if job.kind is Kind.DIGEST_CHART:
+            return self._upload_charts(job)
+        team = job.team
+        assert team is not None, f"{job.kind} needs its team"
+        if job.kind is Kind.CHECKIN:
+            payload = build_checkin(
+                team_id=team.id,
+                team_name=team.name,
+                period_key=job.period_key,
+                cadence=team.schedule.cadence if team.schedule else Cadence.WEEKLY,
+                language=team.language,
+            )
+            return self._post(job, team.channel_id, payload)
+        if job.kind is Kind.REMINDER:
+            payload = build_reminder(
+                team_id=team.id,
+                team_name=team.name,
+                period_key=job.period_key,
+                language=team.language,
+            )
+            return self._post(job, team.channel_id, payload)
+        payload = build_lead_dm(
+            team_name=team.name,
+            team_id=team.id,
+            channel_id=team.channel_id,
+            period_key=job.period_key,
+            language=team.language,
+        )
+        client = self.deps.client_for(job.slack_team_id)
+        opened = client.conversations_open(users=job.channel_id)
+        return self._post(job, str(opened["channel"]["id"]), payload)
+
+    def _post(self, job: Job, channel: str, payload: dict[str, Any]) -> str:
+        client = self.deps.client_for(job.slack_team_id)
+        self.deps.pacer.acquire(job.slack_team_id, channel)
+        response = client.chat_postMessage(
+            channel=channel, text=payload["text"], blocks=payload["blocks"]
+        )
+        return str(response["ts"])
+
+    def _digest(self, job: Job) -> digests.ChannelDigest:
+        with self.deps.database.read() as session:
+            return digests.collect_digest(
+                session,
+                rubrics=self.deps.rubrics,
+                workspace_id=job.workspace_id,
+                channel_id=job.channel_id,
+                now=self.now,
+                policy=self.deps.policy,
+            )
+
+    def _digest_payload(self, job: Job) -> dict[str, Any]:
+        return digests.digest_message(self._digest(job))
+
+    def _upload_charts(self, job: Job) -> str | None:
+        charts = digests.digest_charts(self._digest(job))
+        if not charts:
+            return None
+        self.deps.pacer.acquire(job.slack_team_id, job.channel_id, workspace_rate=False)
+        upload_charts(self.deps.client_for(job.slack_team_id), job.channel_id, charts)
+        return None
+
+
+def upload_charts(client: Any, channel_id: str, charts: list[Any]) -> None:
+    """One files v2 upload with every chart, alt text from each Chart, shared in the channel."""
+    client.files_upload_v2(
+        channel=channel_id,
+        file_uploads=[
+            {
+                "content": chart.png,
+                "filename": f"mlscore-overview-{index}.png",
+                "title": chart.title,
+                "alt_txt": chart.alt_text,
+            }
+            for index, chart in enumerate(charts, start=1)
+        ],
+    )
+
+
+def describe(error: Exception) -> str:
+    """A short reason for the log and the deliveries row (Slack's error code when it has one)."""
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error") if error.response is not None else None
+        status = getattr(error.response, "status_code", None)
+        return f"slack {code or 'error'} (HTTP {status})"
+    return f"{type(error).__name__}: {error}"[:500]

@@ -1,0 +1,181 @@
+"""One scheduling pass: plan what is due in every workspace, then claim and send it.
+
+A pass runs in rounds: check-ins and digests first; then, from fresh state, what depends on one
+of them having gone out (the leads' DMs, reminders, the digest's chart). Jobs are interleaved
+across channels and sent by a few worker threads sharing one pacer, so a channel's second
+message waits its turn without holding up the others. Pending deliveries that nobody wants any
+more (their period is over, the team answered or went away) are given up explicitly: marked
+failed with the reason, logged and counted, never left to linger or dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.db import repositories as repo
+from bot.metrics import DeliveryOutcome
+from bot.scheduling import queries
+from bot.scheduling.deps import TickDeps
+from bot.scheduling.plan import DeliveryKey, Job, plan
+from bot.scheduling.send import Outcome, Sender
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 4
+
+
+@dataclass
+class TickReport:
+    now: datetime
+    sent: Counter[str] = field(default_factory=Counter)
+    """Messages sent, by kind."""
+    failed: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(kind, target, period key, error) of sends that failed and will be retried."""
+    lost: int = 0
+    """Claims another process won (it sends those)."""
+    abandoned: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(kind, target, period key, reason) of pending deliveries given up as no longer wanted."""
+    errors: list[str] = field(default_factory=list)
+    """Workspaces whose pass broke off (logged with their traceback)."""
+    pending: int = 0
+
+    @property
+    def sent_total(self) -> int:
+        return sum(self.sent.values())
+
+
+def run_tick(deps: TickDeps, now: datetime) -> TickReport:
+    """One pass over every workspace at `now` (an aware datetime)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    report = TickReport(now=now)
+    sender = Sender(deps, now, deps.monotonic())
+    with deps.database.read() as session:
+        spaces = queries.workspaces(session)
+    for workspace_id, slack_team_id in spaces:
+        try:
+            _run_workspace(deps, sender, workspace_id, slack_team_id, report)
+        except Exception as error:
+            log.exception("the scheduling pass of workspace %s broke off", slack_team_id)
+            report.errors.append(f"{slack_team_id}: {type(error).__name__}: {error}")
+    with deps.database.read() as session:
+        report.pending = queries.pending_count(session)
+    deps.metrics.set_deliveries_pending(report.pending)
+    log.info(
+        "tick at %s: sent %d %s, %d failed, %d claimed elsewhere, %d given up, %d pending",
+        now.isoformat(),
+        report.sent_total,
+        dict(report.sent),
+        len(report.failed),
+        report.lost,
+        len(report.abandoned),
+        report.pending,
+    )
+    return report
+
+
+def _run_workspace(
+    deps: TickDeps, sender: Sender, workspace_id: int, slack_team_id: str, report: TickReport
+) -> None:
+    jobs: list[Job] = []
+    for _ in range(MAX_ROUNDS):
+        jobs = _plan(deps, workspace_id, slack_team_id, sender.current())
+        if not jobs:
+            break
+        outcomes = _send_all(deps, sender, jobs)
+        for outcome in outcomes:
+            _record(report, outcome)
+        if not any(outcome.status == "sent" for outcome in outcomes):
+            break
+    _abandon_unwanted(deps, workspace_id, {job.key for job in jobs}, sender.current(), report)
+
+
+def _plan(deps: TickDeps, workspace_id: int, slack_team_id: str, now: datetime) -> list[Job]:
+    policy = deps.policy
+    with deps.database.read() as session:
+        state = queries.workspace_state(
+            session, workspace_id=workspace_id, slack_team_id=slack_team_id, now=now, policy=policy
+        )
+    return plan(state, now, policy)
+
+
+def interleave(jobs: Sequence[Job]) -> list[Job]:
+    """Round-robin over channels, keeping each channel's order: consecutive jobs go to
+    different channels, so the per-channel pace rarely makes a worker wait."""
+    queues: dict[str, list[Job]] = {}
+    for job in jobs:
+        queues.setdefault(job.channel_id, []).append(job)
+    ordered: list[Job] = []
+    while queues:
+        for channel in list(queues):
+            ordered.append(queues[channel].pop(0))
+            if not queues[channel]:
+                del queues[channel]
+    return ordered
+
+
+def _send_all(deps: TickDeps, sender: Sender, jobs: Sequence[Job]) -> list[Outcome]:
+    ordered = interleave(jobs)
+    if deps.workers <= 1 or len(ordered) == 1:
+        return [_safe(sender, job) for job in ordered]
+    with ThreadPoolExecutor(max_workers=deps.workers, thread_name_prefix="tick") as pool:
+        return list(pool.map(lambda job: _safe(sender, job), ordered))
+
+
+def _safe(sender: Sender, job: Job) -> Outcome:
+    """A database error while claiming or recording must not stop the other jobs."""
+    try:
+        return sender.deliver(job)
+    except Exception as error:
+        log.exception("delivery %s %s %s broke off", job.kind.value, job.target, job.period_key)
+        return Outcome(job, "failed", f"{type(error).__name__}: {error}")
+
+
+def _record(report: TickReport, outcome: Outcome) -> None:
+    job = outcome.job
+    if outcome.status == "sent":
+        report.sent[job.kind.value] += 1
+    elif outcome.status == "lost":
+        report.lost += 1
+    else:
+        report.failed.append((job.kind.value, job.target, job.period_key, outcome.error or ""))
+
+
+def _abandon_unwanted(
+    deps: TickDeps,
+    workspace_id: int,
+    planned: Iterable[DeliveryKey],
+    now: datetime,
+    report: TickReport,
+) -> None:
+    wanted = set(planned)
+    with deps.database.read() as session:
+        pending = repo.pending_deliveries(session, workspace_id=workspace_id, now=now)
+    for delivery in pending:
+        key = (delivery.target, delivery.kind, delivery.period_key)
+        if key in wanted:
+            continue
+        reason = (
+            "given up: no longer due (its period ended, the team answered, skipped or is "
+            f"away); last error: {delivery.last_error or 'none (never sent)'}"
+        )
+        with deps.database.write() as session:
+            done = queries.abandon_delivery(
+                session, workspace_id=workspace_id, key=key, now=now, reason=reason
+            )
+        if done:
+            log.warning(
+                "gave up %s to %s for %s after %d attempts: %s",
+                delivery.kind,
+                delivery.target,
+                delivery.period_key,
+                delivery.attempts,
+                reason,
+            )
+            deps.metrics.delivery(delivery.kind, DeliveryOutcome.FAILED)
+            report.abandoned.append((delivery.kind, delivery.target, delivery.period_key, reason))
