@@ -1,26 +1,170 @@
-"""The `mlscore` command line."""
+"""The `mlscore` command line.
+
+Imports are local to each command so that `mlscore --help` and `mlscore tick` stay quick and
+never pay for matplotlib or the web stack they do not use.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.settings import ConfigError, Settings
+
+log = logging.getLogger("bot.cli")
+
+
+def _iso_datetime(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 date and time: {text!r}") from error
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mlscore", description="ML Test Score check-ins for Slack teams."
+        prog="mlscore",
+        description=(
+            "ML Test Score check-ins for Slack teams. Without a command: serves Slack when "
+            "tokens are configured, otherwise runs the offline demo."
+        ),
     )
-    parser.add_subparsers(dest="command")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve Slack over HTTP (Events API)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the minute tick in this process"
+    )
+
+    socket = commands.add_parser("socket", help="serve Slack over Socket Mode (SLACK_APP_TOKEN)")
+    socket.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the minute tick in this process"
+    )
+
+    tick = commands.add_parser("tick", help="run one scheduling pass and exit")
+    tick.add_argument("--now", type=_iso_datetime, help="pretend it is this ISO-8601 instant")
+
+    demo = commands.add_parser("demo", help="simulate a few months offline and write a report")
+    demo.add_argument("--out", type=Path, default=Path("demo-out"))
+    demo.add_argument("--weeks", type=int, default=16)
+
+    db = commands.add_parser("db", help="database migrations")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="apply every migration")
+    downgrade = db_commands.add_parser("downgrade", help="undo migrations down to a revision")
+    downgrade.add_argument("revision", default="base", nargs="?")
+
+    export = commands.add_parser("export", help="export a workspace's or a team's data")
+    export.add_argument("--workspace", help="Slack team id (T...); default: the only one")
+    export.add_argument("--team", help="team name; default: every team")
+    export.add_argument("--format", choices=("csv", "json"), default="json")
+    export.add_argument("--out", type=Path, help="file to write; default: standard output")
+
+    rubric = commands.add_parser("rubric", help="check or show a rubric file")
+    rubric.add_argument("file", type=Path, nargs="?", help="a rubric file; default: built-in")
     return parser
+
+
+def _settings() -> Settings:
+    return Settings()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
+    try:
+        settings = _settings()
+    except ValidationError as error:
+        print(f"mlscore: invalid configuration:\n{error}", file=sys.stderr)
+        return 2
+
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets())
+    command = args.command or ("serve" if settings.has_slack else "demo")
+    try:
+        return _run(command, args, settings)
+    except ConfigError as error:
+        print(f"mlscore: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    if command == "serve":
+        from bot.runtime import serve
+
+        return serve(
+            settings,
+            host=getattr(args, "host", "127.0.0.1"),
+            port=getattr(args, "port", 3000),
+            scheduler=not getattr(args, "no_scheduler", False),
+        )
+    if command == "socket":
+        from bot.runtime import socket_mode
+
+        return socket_mode(settings, scheduler=not args.no_scheduler)
+    if command == "tick":
+        from bot.scheduling.cli import tick_once
+
+        return tick_once(settings, now=args.now)
+    if command == "demo":
+        from bot.demo import run_demo
+
+        out: Path = getattr(args, "out", Path("demo-out"))
+        index = run_demo(out, weeks=getattr(args, "weeks", 16))
+        print(f"Demo written to {index}. Open it in a browser.")
         return 0
+    if command == "db":
+        from bot.db.migrate import downgrade, upgrade
+
+        if args.db_command == "upgrade":
+            upgrade(settings.database_url)
+            print("Database is up to date.")
+        else:
+            downgrade(settings.database_url, args.revision)
+            print(f"Database downgraded to {args.revision}.")
+        return 0
+    if command == "export":
+        from bot.runtime import export_data
+
+        data = export_data(settings, workspace=args.workspace, team=args.team, fmt=args.format)
+        if args.out:
+            args.out.write_bytes(data)
+            print(f"Wrote {len(data)} bytes to {args.out}.")
+        else:
+            sys.stdout.buffer.write(data)
+        return 0
+    if command == "rubric":
+        return _rubric(args.file)
+    raise AssertionError(f"unhandled command {command}")
+
+
+def _rubric(path: Path | None) -> int:
+    from rubric.catalog import RubricError, default_rubric, load_rubric
+
+    try:
+        loaded = load_rubric(path) if path else default_rubric()
+    except RubricError as error:
+        print(f"mlscore: {error}", file=sys.stderr)
+        return 1
+    items = loaded.items
+    print(f"{loaded.name.en} ({loaded.id} {loaded.version}): {len(items)} items")
+    for section in loaded.sections:
+        print(f"  {section.id}  {section.name.en}")
+        for item in section.items:
+            flag = "" if item.enabled else "  (disabled)"
+            print(f"    {item.id:<5} {item.name.en}{flag}")
     return 0
 
 
