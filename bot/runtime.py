@@ -1,0 +1,41 @@
+"""Long-running entry points: the HTTP server, Socket Mode, one tick, exports."""
+
+from __future__ import annotations
+
+import logging
+from bot.db.migrate import upgrade
+from bot.settings import ConfigError, Settings
+from bot.wiring import build_bolt, build_container, build_web
+
+log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -> int:
+    import uvicorn
+
+    settings.require_signing_secret()  # refuse before touching anything else
+    upgrade(settings.database_url)
+    container = build_container(settings)
+    web = build_web(container, build_bolt(container))
+    log.info("serving Slack on http://%s:%d/slack/events", host, port)
+    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+    return 0
+
+
+def socket_mode(settings: Settings, *, scheduler: bool = True) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    if not settings.slack_app_token or not settings.slack_app_token.get_secret_value().strip():
+        raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...).")
+    upgrade(settings.database_url)
+    container = build_container(settings)
+    app = build_bolt(container, socket_mode=True)
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    log.info("connecting to Slack over Socket Mode")
+    handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
+    return 0
+
+
+def export_data(settings: Settings, *, workspace: str | None, team: str | None, fmt: str) -> bytes:
+    container = build_container(settings)
+    return container.services.export_for_cli(workspace=workspace, team=team, fmt=fmt)

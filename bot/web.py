@@ -1,0 +1,112 @@
+"""The ASGI application: Slack's endpoints, the OAuth routes, health and metrics.
+
+Bolt's own Starlette adapter runs the synchronous `App.dispatch` on the event loop, which would
+serialise every request behind the slowest one. Here dispatch runs in a worker thread, so the
+loop keeps accepting requests while a listener works.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from slack_bolt import BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.metrics import Metrics, request_kind
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+log = logging.getLogger(__name__)
+
+# Slack never sends more than a few hundred kB; anything far larger is not Slack.
+MAX_BODY_BYTES = 1_000_000
+
+
+def _to_response(bolt_response: BoltResponse) -> Response:
+    response = Response(
+        status_code=bolt_response.status,
+        content=bolt_response.body,
+        headers=bolt_response.first_headers_without_set_cookie(),
+    )
+    for cookie in bolt_response.cookies():
+        for name, morsel in cookie.items():
+            response.set_cookie(
+                key=name,
+                value=morsel.value,
+                max_age=int(morsel["max-age"]) if morsel["max-age"] else None,
+                path=morsel["path"] or "/",
+                secure=True,
+                httponly=True,
+            )
+    return response
+
+
+def create_web_app(
+    bolt_app: App,
+    *,
+    signing_secret: str,
+    database_ok: Callable[[], bool],
+    metrics: Metrics,
+) -> Starlette:
+    verifier = SignatureVerifier(signing_secret)
+
+    async def slack_events(request: Request) -> Response:
+        started = time.perf_counter()
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            return PlainTextResponse("payload too large", status_code=413)
+        plain_headers = dict(request.headers)
+        headers: dict[str, str | Sequence[str]] = dict(plain_headers)
+        try:
+            text = raw.decode("utf-8")
+            bolt_request = BoltRequest(body=text, query=request.url.query, headers=headers)
+        except (UnicodeDecodeError, ValueError):
+            # A body Bolt cannot even parse: say who is wrong without trusting it.
+            if not verifier.is_valid_request(raw, plain_headers):
+                return PlainTextResponse("invalid signature", status_code=401)
+            return PlainTextResponse("malformed request body", status_code=400)
+        kind = request_kind(bolt_request.body)
+        metrics.count_request(kind)
+        bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+        metrics.observe_ack(kind, time.perf_counter() - started)
+        return _to_response(bolt_response)
+
+    async def oauth_route(request: Request) -> Response:
+        flow = bolt_app.oauth_flow
+        if flow is None:
+            return PlainTextResponse("OAuth is not configured", status_code=404)
+        bolt_request = BoltRequest(body="", query=request.url.query, headers=dict(request.headers))
+        if request.url.path == flow.install_path:
+            bolt_response = await run_in_threadpool(flow.handle_installation, bolt_request)
+        else:
+            bolt_response = await run_in_threadpool(flow.handle_callback, bolt_request)
+        return _to_response(bolt_response)
+
+    async def healthz(_: Request) -> Response:
+        ok = await run_in_threadpool(database_ok)
+        return JSONResponse(
+            {"status": "ok" if ok else "degraded", "database": ok},
+            status_code=200 if ok else 503,
+        )
+
+    async def metrics_route(_: Request) -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    routes = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/slack/install", oauth_route, methods=["GET"]),
+        Route("/slack/oauth_redirect", oauth_route, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_route, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)

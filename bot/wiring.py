@@ -1,0 +1,105 @@
+"""The one place that builds the engine, the services, the Bolt app and the web app."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+
+from bot.clock import Clock, utcnow
+from bot.db.engine import Database
+from bot.metrics import Metrics
+from bot.rubrics import RubricRegistry
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack.clients import make_web_client
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from slack_sdk import WebClient
+    from starlette.applications import Starlette
+
+    from bot.slack.deps import SlackDeps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    database: Database
+    services: Services
+    metrics: Metrics
+    clock: Clock
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def database_ok(self) -> bool:
+        try:
+            with self.database.read() as session:
+                session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        except Exception:
+            log.warning("database check failed", exc_info=True)
+            return False
+        return True
+
+    def web_client(self, token: str | None = None) -> WebClient:
+        bot_token = token
+        if bot_token is None and self.settings.slack_bot_token:
+            bot_token = self.settings.slack_bot_token.get_secret_value()
+        return make_web_client(bot_token, base_url=self.settings.slack_api_url)
+
+
+def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
+    database = Database.from_url(settings.database_url)
+    services = Services(
+        database=database,
+        rubrics=RubricRegistry(settings.rubric_file),
+        clock=clock,
+        admins=settings.admins,
+        default_language=settings.default_language,
+        default_timezone=settings.default_timezone,
+    )
+    return Container(
+        settings=settings,
+        database=database,
+        services=services,
+        metrics=Metrics(),
+        clock=clock,
+    )
+
+
+def build_slack_deps(container: Container) -> SlackDeps:
+    from bot.slack.deps import SlackDeps
+
+    return SlackDeps(
+        settings=container.settings,
+        services=container.services,
+        metrics=container.metrics,
+        extras=container.extras,
+    )
+
+
+def build_bolt(container: Container, *, socket_mode: bool = False) -> App:
+    from bot.slack.app import build_bolt_app
+
+    settings = container.settings
+    signing_secret = None if socket_mode else settings.require_signing_secret()
+    return build_bolt_app(
+        build_slack_deps(container),
+        client=container.web_client(),
+        signing_secret=signing_secret,
+        socket_mode=socket_mode,
+    )
+
+
+def build_web(container: Container, bolt_app: App) -> Starlette:
+    from bot.web import create_web_app
+
+    return create_web_app(
+        bolt_app,
+        signing_secret=container.settings.require_signing_secret(),
+        database_ok=container.database_ok,
+        metrics=container.metrics,
+    )
