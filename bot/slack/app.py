@@ -1,0 +1,105 @@
+"""Builds the Bolt app: a middleware that scopes each request, the listeners, one error handler."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.oauth import OAuthFlow
+from slack_sdk import WebClient
+
+from bot.slack.deps import SlackDeps
+from bot.slack.directory import SlackDirectory
+from bot.slack.i18n import t
+from bot.slack.listeners import register_all
+from bot.slack.scope import RequestScope
+
+log = logging.getLogger(__name__)
+
+
+def _workspace_key(context: BoltContext) -> tuple[str, str | None] | None:
+    team_id = context.team_id
+    if not team_id:
+        # Org-wide installs can send enterprise-only payloads; key them by the enterprise.
+        team_id = context.enterprise_id
+    if not team_id:
+        return None
+    return team_id, context.enterprise_id
+
+
+def make_scope_middleware(deps: SlackDeps) -> Callable[..., BoltResponse]:
+    def scope_middleware(
+        context: BoltContext, client: WebClient, next_: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        key = _workspace_key(context)
+        if key is not None:
+            workspace_id = deps.workspace_ids.get(key)
+            if workspace_id is None:
+                workspace_id = deps.services.workspace_for(key[0], key[1])
+                deps.workspace_ids[key] = workspace_id
+            context["scope"] = RequestScope(
+                deps=deps,
+                workspace_id=workspace_id,
+                slack_team_id=key[0],
+                user_id=context.user_id,
+                channel_id=context.channel_id,
+                directory=SlackDirectory(
+                    client,
+                    workspace=key[0],
+                    admins=deps.settings.admins,
+                    cache=deps.user_cache,
+                ),
+            )
+        return next_()
+
+    return scope_middleware
+
+
+def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
+    """The one place unexpected errors end: logged in full, told briefly, never a 5xx to Slack."""
+    log.error(
+        "unhandled error in a Slack request: %s",
+        type(error).__name__,
+        exc_info=error,
+        extra={"ctx": {"type": body.get("type") or ("command" if "command" in body else None)}},
+    )
+    scope = context.get("scope")
+    language = scope.language() if isinstance(scope, RequestScope) else "en"
+    message = t("error.unexpected", language)
+    if "command" in body:
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_type": "ephemeral", "text": message}),
+            headers={"content-type": ["application/json"]},
+        )
+    return BoltResponse(status=200, body="")
+
+
+def build_bolt_app(
+    deps: SlackDeps,
+    *,
+    client: WebClient,
+    signing_secret: str | None,
+    oauth_flow: OAuthFlow | None = None,
+    socket_mode: bool = False,
+) -> App:
+    app = App(
+        # The client carries the bot token in single-workspace mode; with OAuth, Bolt finds
+        # each workspace's token in the installation store.
+        client=client,
+        signing_secret=signing_secret or None,
+        # Over Socket Mode requests arrive on the authenticated websocket, unsigned.
+        request_verification_enabled=not socket_mode,
+        # auth.test is called on the first request instead, so start-up needs no network.
+        token_verification_enabled=False,
+        oauth_flow=oauth_flow,
+        process_before_response=False,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    app.use(make_scope_middleware(deps))
+    register_all(app)
+    app.error(handle_error)
+    return app

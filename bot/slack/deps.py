@@ -1,0 +1,25 @@
+"""Everything a listener may need, built once in bot.wiring and handed to the Bolt app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.slack.directory import TTLCache
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+    from bot.services import Services
+    from bot.settings import Settings
+
+
+@dataclass
+class SlackDeps:
+    settings: Settings
+    services: Services
+    metrics: Metrics
+    user_cache: TTLCache = field(default_factory=TTLCache)
+    # Feature services that arrive with later issues (scheduling, criteria) register here
+    # so the listeners can reach them without globals.
+    extras: dict[str, Any] = field(default_factory=dict)
+    workspace_ids: dict[tuple[str, str | None], int] = field(default_factory=dict)

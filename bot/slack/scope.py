@@ -1,0 +1,56 @@
+"""Per-request context for listeners: who asked, from which workspace, in which language.
+
+A Bolt middleware builds one for every verified request and puts it in `context["scope"]`, so
+listeners get their dependencies from Bolt's context instead of module globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.services.types import Actor, TeamInfo
+from bot.slack.i18n import resolve_language
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.slack.deps import SlackDeps
+    from bot.slack.directory import SlackDirectory
+
+
+@dataclass
+class RequestScope:
+    deps: SlackDeps
+    workspace_id: int
+    slack_team_id: str
+    user_id: str | None
+    channel_id: str | None
+    directory: SlackDirectory
+    _locale: str | None = field(default=None, init=False)
+    _locale_loaded: bool = field(default=False, init=False)
+
+    @property
+    def settings(self) -> Settings:
+        return self.deps.settings
+
+    def user_locale(self) -> str | None:
+        if not self._locale_loaded and self.user_id:
+            self._locale = self.directory.locale(self.user_id)
+            self._locale_loaded = True
+        return self._locale
+
+    def language(self, team: TeamInfo | None = None) -> str:
+        """The language for what only this person sees: their locale wins, then the team's."""
+        return resolve_language(
+            self.user_locale(),
+            team.language if team else None,
+            default=self.settings.default_language,
+        )
+
+    def actor(self, team: TeamInfo | None = None) -> Actor:
+        return Actor(
+            workspace_id=self.workspace_id,
+            user_id=self.user_id or "",
+            language=self.language(team),
+            channel_id=self.channel_id,
+        )
