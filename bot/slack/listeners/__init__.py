@@ -1,0 +1,14 @@
+"""Thin listeners: ack first, parse, call one use case, render. register_all binds them."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners import actions, assessment, commands, events
+
+
+def register_all(app: App) -> None:
+    commands.register(app)
+    assessment.register(app)
+    actions.register(app)
+    events.register(app)

@@ -1,0 +1,123 @@
+"""Buttons outside the assessment modal: check-in messages and the Home tab."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.services.types import ServiceError
+from bot.slack.blocks.checkin import parse_checkin_value
+from bot.slack.blocks.scorecard import build_scorecard
+from bot.slack.i18n import t
+from bot.slack.ids import ActionId
+from bot.slack.listeners.assessment import open_assessment
+from bot.slack.listeners.common import scope_of, service_error_text
+from bot.slack.scope import RequestScope
+from bot.slack.uploads import direct_channel
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.action(ActionId.CHECKIN_OPEN)(handle_checkin_open)
+    app.action(ActionId.HOME_ASSESS)(handle_home_assess)
+    app.action(ActionId.HOME_SCORECARD)(handle_home_scorecard)
+
+
+def _tell(scope: RequestScope, client: WebClient, body: dict[str, Any], text: str) -> None:
+    """An ephemeral note where the click happened, or a DM when it was on the Home tab."""
+    user = scope.user_id or ""
+    channel = (body.get("channel") or {}).get("id")
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    else:
+        client.chat_postMessage(channel=direct_channel(client, user), text=text)
+
+
+def _open(
+    scope: RequestScope,
+    client: WebClient,
+    body: dict[str, Any],
+    team_id: int,
+    period_key: str | None,
+) -> None:
+    services = scope.deps.services
+    try:
+        team = services.get_team(scope.workspace_id, team_id)
+        open_assessment(
+            scope, client, trigger_id=str(body["trigger_id"]), team=team, period_key=period_key
+        )
+    except ServiceError as error:
+        _tell(scope, client, body, service_error_text(error, scope.language()))
+
+
+def handle_checkin_open(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    ack()
+    scope = scope_of(context)
+    parsed = parse_checkin_value(action.get("value"))
+    if parsed is None or not parsed[0].isdigit():
+        _tell(scope, client, body, t("error.stale_view", scope.language()))
+        return
+    _open(scope, client, body, int(parsed[0]), parsed[1])
+
+
+def handle_home_assess(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    ack()
+    scope = scope_of(context)
+    value = str(action.get("value") or "")
+    if not value.isdigit():
+        _tell(scope, client, body, t("error.stale_view", scope.language()))
+        return
+    _open(scope, client, body, int(value), None)
+
+
+def handle_home_scorecard(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    ack()
+    scope = scope_of(context)
+    value = str(action.get("value") or "")
+    services = scope.deps.services
+    language = scope.language()
+    try:
+        if not value.isdigit():
+            raise LookupError(value)
+        team = services.get_team(scope.workspace_id, int(value))
+        card = services.scorecard(scope.workspace_id, team.id)
+    except (LookupError, ServiceError):
+        _tell(scope, client, body, t("error.stale_view", language))
+        return
+    if card is None:
+        _tell(scope, client, body, t("error.no_assessment", language, team=team.name))
+        return
+    payload = build_scorecard(
+        team_name=team.name,
+        score=card.score,
+        report=card.gaps,
+        diff=card.diff,
+        rubric=card.rubric,
+        language=language,
+        assessed_at=card.assessed_at,
+        assessed_by=card.assessed_by,
+        overall_note=card.snapshot.note,
+    )
+    client.chat_postMessage(channel=direct_channel(client, scope.user_id or ""), **payload)

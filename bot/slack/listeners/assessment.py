@@ -1,0 +1,266 @@
+"""The assessment modal: open it, move between pages, keep drafts, submit.
+
+Pages move with response_action "update", so the modal stack never grows past one view. Every
+page's answers go into the person's draft before the page changes, and view_closed stores the
+page on screen, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.services.types import DraftState, ItemDraft, ServiceError, Submission, TeamInfo
+from bot.slack.blocks.assessment import (
+    AssessmentMeta,
+    InvalidView,
+    ItemInput,
+    PageInput,
+    build_assessment_page,
+    build_draft_prompt,
+    errors_response,
+    pages,
+    parse_assessment_page,
+    update_response,
+    validate_page,
+)
+from bot.slack.blocks.scorecard import build_announcement
+from bot.slack.i18n import t
+from bot.slack.ids import ActionId, BlockId, CallbackId
+from bot.slack.listeners.common import scope_of, service_error_text
+from bot.slack.scope import RequestScope
+from rubric.model import Rubric
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.view_submission(CallbackId.ASSESSMENT)(handle_page_submission)
+    app.view_closed(CallbackId.ASSESSMENT)(handle_modal_closed)
+    app.action(ActionId.NAV_BACK)(handle_back)
+    app.action(ActionId.DRAFT_CONTINUE)(handle_draft_continue)
+    app.action(ActionId.DRAFT_DISCARD)(handle_draft_discard)
+
+
+# ---- opening -------------------------------------------------------------------------------
+
+
+def _inputs(state: DraftState) -> dict[str, ItemInput]:
+    return {item: ItemInput(a.choice, a.note) for item, a in state.answers.items()}
+
+
+def page_view(
+    rubric: Rubric, team: TeamInfo, state: DraftState, language: str, page: int
+) -> dict[str, Any]:
+    return build_assessment_page(
+        rubric,
+        meta=AssessmentMeta(str(team.id), page=page, period=state.period_key),
+        team_name=team.name,
+        language=language,
+        stage=state.stage,
+        answers=_inputs(state),
+        overall_note=state.overall_note,
+    )
+
+
+def open_assessment(
+    scope: RequestScope,
+    client: WebClient,
+    *,
+    trigger_id: str,
+    team: TeamInfo,
+    period_key: str | None = None,
+) -> None:
+    """Opens the modal at once (trigger_id lives 3 s): the draft prompt, or page 1 pre-filled."""
+    services = scope.deps.services
+    start = services.start_assessment(scope.actor(team), scope.directory, team.id)
+    language = scope.language(team)
+    state = start.state if period_key is None else replace(start.state, period_key=period_key)
+    if start.resumed_draft and start.draft_saved_at is not None:
+        view = build_draft_prompt(
+            meta=AssessmentMeta(str(team.id), page=state.page, period=state.period_key),
+            team_name=team.name,
+            language=language,
+            saved_at=start.draft_saved_at,
+            pages_total=len(pages(start.rubric)),
+        )
+    else:
+        view = page_view(
+            start.rubric, team, state, language, state.page if start.resumed_draft else 0
+        )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+
+def _team_and_page(scope: RequestScope, view: dict[str, Any]) -> tuple[TeamInfo, Rubric, PageInput]:
+    meta = AssessmentMeta.from_json(view.get("private_metadata"))
+    try:
+        team_id = int(meta.team_id)
+    except ValueError:
+        raise InvalidView("team id is not a number") from None
+    services = scope.deps.services
+    team = services.get_team(scope.workspace_id, team_id)
+    rubric = services.rubrics.get(team.rubric_id)
+    return team, rubric, parse_assessment_page(view, rubric)
+
+
+def _merge(state: DraftState, page_input: PageInput) -> DraftState:
+    answers = dict(state.answers)
+    for item_id, value in page_input.answers.items():
+        answers[item_id] = ItemDraft(value.choice, value.note)
+    return replace(
+        state,
+        stage=page_input.stage or state.stage,
+        answers=answers,
+        overall_note=(
+            page_input.overall_note if page_input.overall_note is not None else state.overall_note
+        ),
+        page=page_input.page.index,
+        period_key=page_input.meta.period or state.period_key,
+    )
+
+
+def _store_page(scope: RequestScope, team: TeamInfo, page_input: PageInput) -> DraftState:
+    services = scope.deps.services
+    actor = scope.actor(team)
+    current = services.get_draft(actor, team.id)
+    if current is None:
+        current = services.start_assessment(actor, scope.directory, team.id).state
+    merged = _merge(current, page_input)
+    services.save_draft(actor, team.id, merged)
+    return merged
+
+
+def handle_page_submission(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    scope = scope_of(context)
+    view = body["view"]
+    try:
+        team, rubric, page_input = _team_and_page(scope, view)
+    except (InvalidView, ServiceError) as error:
+        log.warning("assessment page could not be read: %s", error)
+        ack(response_action="errors", errors={BlockId.INTRO: t("error.stale_view", "en")})
+        return
+    language = scope.language(team)
+    errors = validate_page(page_input, language)
+    if errors:
+        ack(errors_response(errors))
+        return
+    first_input = next(iter(page_input.answers), None)
+    error_block = f"{BlockId.ITEM}:{first_input}" if first_input else BlockId.OVERALL_NOTE
+    try:
+        state = _store_page(scope, team, page_input)
+        if not page_input.is_last:
+            next_view = page_view(rubric, team, state, language, page_input.page.index + 1)
+            ack(update_response(next_view))
+            return
+        submission = scope.deps.services.submit(
+            scope.actor(team), scope.directory, team.id, state, submission_key=view["id"]
+        )
+    except ServiceError as error:
+        ack(response_action="errors", errors={error_block: service_error_text(error, language)})
+        return
+    except SQLAlchemyError:
+        # The database is down or busy: keep the modal open with what was typed.
+        log.exception("could not store an assessment page")
+        ack(response_action="errors", errors={error_block: t("error.storage", language)})
+        return
+    ack(response_action="clear")
+    if submission.created:
+        announce(scope, client, submission.scorecard.team, submission)
+
+
+def announce(
+    scope: RequestScope, client: WebClient, team: TeamInfo, submission: Submission
+) -> None:
+    """Tells the team's channel; a failure here is logged, the assessment is already stored."""
+    card = submission.scorecard
+    message = build_announcement(
+        team_name=team.name,
+        user_id=scope.user_id or "",
+        score=card.score,
+        diff=card.diff,
+        report=card.gaps,
+        rubric=card.rubric,
+        language=team.language,
+    )
+    try:
+        client.chat_postMessage(channel=team.channel_id, **message)
+    except Exception:
+        log.warning("could not announce an assessment in its channel", exc_info=True)
+        if scope.user_id:
+            _tell_user_post_failed(scope, client, team)
+
+
+def _tell_user_post_failed(scope: RequestScope, client: WebClient, team: TeamInfo) -> None:
+    try:
+        client.chat_postMessage(
+            channel=scope.user_id or "",
+            text=t("assess.announce_failed", scope.language(team), team=team.name),
+        )
+    except Exception:
+        log.warning("could not tell the user either; the assessment is stored", exc_info=True)
+
+
+def handle_modal_closed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    scope = scope_of(context)
+    try:
+        team, _, page_input = _team_and_page(scope, body["view"])
+        _store_page(scope, team, page_input)
+    except (InvalidView, ServiceError) as error:
+        log.info("closed assessment view not kept as a draft: %s", error)
+
+
+def handle_back(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    scope = scope_of(context)
+    view = body["view"]
+    team, rubric, page_input = _team_and_page(scope, view)
+    state = _store_page(scope, team, page_input)
+    target = max(0, page_input.page.index - 1)
+    client.views_update(
+        view_id=view["id"],
+        hash=view.get("hash"),
+        view=page_view(rubric, team, state, scope.language(team), target),
+    )
+
+
+def _draft_action(
+    body: dict[str, Any], context: BoltContext, client: WebClient, *, fresh: bool
+) -> None:
+    scope = scope_of(context)
+    view = body["view"]
+    meta = AssessmentMeta.from_json(body["actions"][0].get("value"))
+    services = scope.deps.services
+    team = services.get_team(scope.workspace_id, int(meta.team_id))
+    start = services.start_assessment(scope.actor(team), scope.directory, team.id, fresh=fresh)
+    state = start.state if meta.period is None else replace(start.state, period_key=meta.period)
+    page = 0 if fresh else state.page
+    client.views_update(
+        view_id=view["id"],
+        hash=view.get("hash"),
+        view=page_view(start.rubric, team, state, scope.language(team), page),
+    )
+
+
+def handle_draft_continue(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    _draft_action(body, context, client, fresh=False)
+
+
+def handle_draft_discard(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    _draft_action(body, context, client, fresh=True)

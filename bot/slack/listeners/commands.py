@@ -1,0 +1,267 @@
+"""`/mlscore`: acknowledge at once, parse, call one use case, answer in the person's language."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.services.types import Invalid, NotFound, TeamInfo
+from bot.slack import commands as cmd
+from bot.slack.blocks.checkin import build_schedule_set
+from bot.slack.blocks.errors import build_notice, build_parse_error, ephemeral
+from bot.slack.blocks.help import build_help
+from bot.slack.blocks.scorecard import build_gaps, build_scorecard, trend_text
+from bot.slack.blocks.teams import build_teams_list
+from bot.slack.chart_posts import post_trend
+from bot.slack.listeners.assessment import open_assessment
+from bot.slack.listeners.common import Respond, scope_of, telling_user
+from bot.slack.scope import RequestScope
+from bot.slack.uploads import direct_channel, upload_file
+from rubric.periods import Schedule
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.command("/mlscore")(handle_mlscore)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/mlscore` call: who, where, and how to answer."""
+
+    scope: RequestScope
+    client: WebClient
+    respond: Respond
+    command: dict[str, Any]
+    language: str
+
+    @property
+    def channel_id(self) -> str:
+        return str(self.command.get("channel_id") or "")
+
+    def say(self, payload: dict[str, Any]) -> None:
+        self.respond(ephemeral(payload))
+
+    def notice(self, key: str, language: str | None = None, **params: object) -> None:
+        self.say(build_notice(key, language or self.language, **params))
+
+    def team(self, ref: cmd.TeamRef | None) -> TeamInfo:
+        return self.scope.deps.services.resolve_team(self.scope.actor(), ref)
+
+
+def handle_mlscore(
+    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    scope = scope_of(context)
+    language = scope.language()
+    parsed = cmd.parse_command(command.get("text"))
+    if isinstance(parsed, cmd.ParseError):
+        respond(ephemeral(build_parse_error(parsed, language)))
+        return
+    handler = _HANDLERS.get(type(parsed))
+    call = Invocation(scope, client, respond, command, language)
+    with telling_user(respond, language):
+        if handler is None:
+            extra = scope.deps.extras.get("commands", {}).get(type(parsed))
+            if extra is None:
+                call.notice("error.not_available")
+                return
+            extra(call, parsed)
+            return
+        handler(call, parsed)
+
+
+# ---- teams ---------------------------------------------------------------------------------
+
+
+def _help(call: Invocation, _: cmd.Help) -> None:
+    call.say(build_help(call.language))
+
+
+def _team_create(call: Invocation, parsed: cmd.TeamCreate) -> None:
+    channel_id = call.channel_id
+    if parsed.channel is not None:
+        if parsed.channel.channel_id is None:
+            raise Invalid("error.channel_mention_needed", name=parsed.channel.name or "")
+        channel_id = parsed.channel.channel_id
+    team = call.scope.deps.services.create_team(
+        call.scope.actor(), call.scope.directory, name=parsed.name, channel_id=channel_id
+    )
+    call.notice("team.created", team=team.name, channel=team.channel_id)
+
+
+def _teams(call: Invocation, _: cmd.ListTeams) -> None:
+    summaries = call.scope.deps.services.list_teams(call.scope.workspace_id)
+    call.say(build_teams_list(summaries, call.language))
+
+
+def _stage(call: Invocation, parsed: cmd.SetStage) -> None:
+    team = call.team(parsed.team)
+    services = call.scope.deps.services
+    updated = services.set_stage(
+        call.scope.actor(team), call.scope.directory, team.id, parsed.stage
+    )
+    rubric = services.rubrics.get(updated.rubric_id)
+    call.notice(
+        "team.stage_set",
+        call.scope.language(team),
+        team=updated.name,
+        stage=_stage_label(rubric, updated, call.scope.language(team)),
+    )
+
+
+def _stage_label(rubric: Any, team: TeamInfo, language: str) -> str:
+    from bot.slack.blocks.assessment import stage_label
+
+    return stage_label(rubric, team.stage, language)
+
+
+def _language(call: Invocation, parsed: cmd.SetLanguage) -> None:
+    team = call.team(None)
+    call.scope.deps.services.set_language(
+        call.scope.actor(team), call.scope.directory, team.id, parsed.language
+    )
+    call.notice("team.language_set", parsed.language, team=team.name)
+
+
+def _schedule(call: Invocation, parsed: cmd.SetSchedule) -> None:
+    team = call.team(parsed.team)
+    schedule: Schedule | None = None
+    if parsed.cadence is not None:
+        base = team.schedule or Schedule.default()
+        try:
+            schedule = Schedule(
+                cadence=parsed.cadence,
+                weekday=base.weekday if parsed.weekday is None else parsed.weekday,
+                at=base.at if parsed.at is None else parsed.at,
+                tz=parsed.tz or base.tz,
+            )
+        except ValueError as error:
+            raise Invalid("error.bad_schedule", reason=str(error)) from None
+    updated = call.scope.deps.services.set_schedule(
+        call.scope.actor(team), call.scope.directory, team.id, schedule
+    )
+    call.say(
+        build_schedule_set(
+            team_name=updated.name, schedule=updated.schedule, language=call.scope.language(team)
+        )
+    )
+
+
+# ---- assessing and reporting ---------------------------------------------------------------
+
+
+def _assess(call: Invocation, parsed: cmd.Assess) -> None:
+    team = call.team(parsed.team)
+    open_assessment(call.scope, call.client, trigger_id=str(call.command["trigger_id"]), team=team)
+
+
+def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
+    team = call.team(parsed.team)
+    services = call.scope.deps.services
+    card = services.scorecard(call.scope.workspace_id, team.id)
+    # Public posts speak the team's language; private answers the person's.
+    language = team.language if parsed.public else call.scope.language(team)
+    if card is None:
+        raise NotFound("error.no_assessment", team=team.name)
+    trend = services.trend(call.scope.workspace_id, team.id)
+    has_history = trend is not None and len(trend.trend.points) > 1
+    payload = build_scorecard(
+        team_name=team.name,
+        score=card.score,
+        report=card.gaps,
+        diff=card.diff,
+        rubric=card.rubric,
+        language=language,
+        assessed_at=card.assessed_at,
+        assessed_by=card.assessed_by,
+        overall_note=card.snapshot.note,
+        chart_follows=has_history,
+    )
+    if parsed.public:
+        call.client.chat_postMessage(channel=team.channel_id, **payload)
+        target = team.channel_id
+    else:
+        call.say(payload)
+        target = ""
+    if has_history and trend is not None:
+        if not target:
+            target = direct_channel(call.client, call.scope.user_id or "")
+        post_trend(
+            call.scope.deps.metrics, call.client, trend, channel_id=target, language=language
+        )
+
+
+def _gaps(call: Invocation, parsed: cmd.ShowGaps) -> None:
+    team = call.team(parsed.team)
+    card = call.scope.deps.services.scorecard(call.scope.workspace_id, team.id)
+    if card is None:
+        raise NotFound("error.no_assessment", team=team.name)
+    language = call.scope.language(team)
+    call.say(
+        build_gaps(team_name=team.name, report=card.gaps, rubric=card.rubric, language=language)
+    )
+
+
+def _trend(call: Invocation, parsed: cmd.ShowTrend) -> None:
+    team = call.team(parsed.team)
+    view = call.scope.deps.services.trend(call.scope.workspace_id, team.id)
+    if view is None:
+        raise NotFound("error.no_assessment", team=team.name)
+    language = call.scope.language(team)
+    line = trend_text(view.diff, view.rubric, language)
+    call.notice("trend.reply", language, team=team.name, line=line)
+    channel = direct_channel(call.client, call.scope.user_id or "")
+    post_trend(call.scope.deps.metrics, call.client, view, channel_id=channel, language=language)
+
+
+# ---- data rights ---------------------------------------------------------------------------
+
+
+def _export(call: Invocation, parsed: cmd.Export) -> None:
+    services = call.scope.deps.services
+    team = call.team(parsed.team) if parsed.team is not None else None
+    data = services.export(
+        call.scope.actor(team), call.scope.directory, team.id if team else None, "csv"
+    )
+    name = f"mlscore-{team.name if team else 'workspace'}.csv"
+    channel = direct_channel(call.client, call.scope.user_id or "")
+    upload_file(call.client, data, channel_id=channel, filename=name, title=name)
+    call.notice("export.sent", file=name)
+
+
+def _erase_team(call: Invocation, parsed: cmd.EraseTeam) -> None:
+    team = call.team(parsed.team)
+    call.scope.deps.services.erase_team(call.scope.actor(team), call.scope.directory, team.id)
+    call.notice("erase.team_done", team=team.name)
+
+
+def _erase_notes(call: Invocation, parsed: cmd.EraseNotes) -> None:
+    count = call.scope.deps.services.erase_user_notes(
+        call.scope.actor(), call.scope.directory, parsed.user_id
+    )
+    call.notice("erase.notes_done", user=parsed.user_id, count=count)
+
+
+_HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
+    cmd.Help: _help,
+    cmd.TeamCreate: _team_create,
+    cmd.ListTeams: _teams,
+    cmd.SetStage: _stage,
+    cmd.SetLanguage: _language,
+    cmd.SetSchedule: _schedule,
+    cmd.Assess: _assess,
+    cmd.ShowScorecard: _scorecard,
+    cmd.ShowGaps: _gaps,
+    cmd.ShowTrend: _trend,
+    cmd.Export: _export,
+    cmd.EraseTeam: _erase_team,
+    cmd.EraseNotes: _erase_notes,
+}

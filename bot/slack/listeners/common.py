@@ -1,0 +1,51 @@
+"""Small helpers every listener uses: the request scope, ephemeral replies, error messages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk.errors import SlackApiError
+
+from bot.services.types import ServiceError
+from bot.slack.i18n import t
+from bot.slack.scope import RequestScope
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[..., Any]
+
+
+def scope_of(context: BoltContext) -> RequestScope:
+    scope = context.get("scope")
+    if not isinstance(scope, RequestScope):
+        # The middleware sets it for every request that names a workspace; one that does not
+        # is not something a listener can act on.
+        raise LookupError("request has no workspace scope")
+    return scope
+
+
+def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"response_type": "ephemeral", "text": text}
+    if blocks:
+        message["blocks"] = blocks
+    return message
+
+
+def service_error_text(error: ServiceError, language: str) -> str:
+    return t(error.key, language, **error.params)
+
+
+@contextmanager
+def telling_user(respond: Respond, language: str) -> Iterator[None]:
+    """Turns expected failures into a message for the person instead of a stack trace."""
+    try:
+        yield
+    except ServiceError as error:
+        respond(ephemeral(service_error_text(error, language)))
+    except SlackApiError as error:
+        log.warning("Slack refused a call: %s", error.response.get("error"))
+        respond(ephemeral(t("error.slack", language, error=error.response.get("error", "?"))))
