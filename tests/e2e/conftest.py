@@ -1,0 +1,45 @@
+"""End-to-end fixtures: the real `mlscore serve` process, the fake Slack, signed requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.driver import BotProcess, SlackDriver, run_bot
+from tests.fakes.slack_api import FakeSlack
+
+ADMIN = "U0ADMIN"
+LEAD = "U0USER"
+OUTSIDER = "U0OUTSIDER"
+SPANISH = "U0ESPANOL"
+TEAM_CHANNEL = "C0CHANNEL"
+OTHER_CHANNEL = "C0OTHER"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    # The per-channel limit is exercised by the scheduling tests; here it would only slow
+    # down a conversation that posts a scorecard and a chart in the same second.
+    with FakeSlack(channel_rate=None) as server:
+        server.add_user(ADMIN, "admin", is_admin=True)
+        server.add_user(OUTSIDER, "outsider")
+        server.add_user(SPANISH, "lucia", locale="es-ES", tz="Europe/Madrid")
+        server.set_members(TEAM_CHANNEL, [LEAD, ADMIN, SPANISH, "U0BOT"])
+        server.add_channel(OTHER_CHANNEL, "other-team", members=[OUTSIDER, "U0BOT"])
+        yield server
+        assert server.violations == [], "a Block Kit payload broke one of Slack's limits"
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, tmp_path: Path) -> Iterator[BotProcess]:
+    with run_bot(fake, f"sqlite:///{tmp_path / 'e2e.db'}", tmp_path) as process:
+        yield process
+
+
+@pytest.fixture
+def slack(bot: BotProcess, fake: FakeSlack) -> Iterator[SlackDriver]:
+    driver = SlackDriver(bot, fake)
+    yield driver
+    driver.http.close()

@@ -1,0 +1,210 @@
+"""A team lead creates a team, assesses it page by page, and sees where it stands."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+
+from tests.e2e.conftest import ADMIN, LEAD, OUTSIDER, SPANISH
+from tests.e2e.driver import SlackDriver, fill_state
+from tests.fakes.slack_api import FakeSlack
+
+SECTIONS = (("FD", 7), ("MD", 7), ("I", 7), ("Mo", 7))
+
+
+def text_of(body: dict[str, Any]) -> str:
+    """Everything a person reads in a message: the fallback and every block's text."""
+    return json.dumps(body, ensure_ascii=False)
+
+
+def create_team(slack: SlackDriver, name: str = "Vision") -> None:
+    response, _, url = slack.command(f"team create {name}", user=ADMIN)
+    assert response.status_code == 200
+    assert name in text_of(slack.responses_to(url)[0])
+
+
+def open_modal(slack: SlackDriver, fake: FakeSlack, user: str = LEAD) -> dict[str, Any]:
+    response, trigger, _ = slack.command("assess", user=user)
+    assert response.status_code == 200
+    calls = slack.wait_for(
+        lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger],
+        what="views.open",
+    )
+    assert calls[0].ok
+    return fake.view_stack(user)[-1]
+
+
+def answer_page(view: dict[str, Any], level: str, notes: dict[str, str] | None = None) -> dict:
+    values: dict[str, str | None] = {}
+    for block in view["blocks"]:
+        block_id = block.get("block_id", "")
+        if block_id.startswith("item:"):
+            values[block_id] = level
+        if block_id == "stage":
+            values[block_id] = "production"
+    for item, note in (notes or {}).items():
+        values[f"note:{item}"] = note
+    return fill_state(view, values)
+
+
+def complete_assessment(
+    slack: SlackDriver, fake: FakeSlack, levels: tuple[str, str, str, str], user: str = LEAD
+) -> None:
+    view = open_modal(slack, fake, user)
+    for page, level in enumerate(levels):
+        filled = answer_page(view, level, {"FD1": "schema checked in CI"} if page == 0 else None)
+        response, body = slack.submit_view(filled, user=user)
+        assert response.status_code == 200
+        if page < 3:
+            assert body is not None and body["response_action"] == "update"
+            view = fake.view_stack(user)[-1]
+        else:
+            assert body is not None and body["response_action"] == "clear"
+
+
+def test_help_answers_with_examples_only_to_the_person(slack: SlackDriver) -> None:
+    response, _, url = slack.command("help")
+    assert response.status_code == 200
+    body = slack.responses_to(url)[0]
+    assert body["response_type"] == "ephemeral"
+    assert "/mlscore assess" in text_of(body)
+
+
+def test_a_full_assessment_through_the_pages_is_stored_and_announced(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack)
+    complete_assessment(slack, fake, ("automated", "manual", "automated", "manual"))
+
+    # The channel hears about it: who, the final score (min of 7, 3.5, 7, 3.5) and gaps.
+    announcement = slack.wait_for(
+        lambda: [m for m in fake.messages("C0CHANNEL") if "3.5" in m.text], what="announcement"
+    )
+    assert LEAD in text_of(announcement[0].as_slack())
+
+    response, _, url = slack.command("scorecard")
+    assert response.status_code == 200
+    card = text_of(slack.responses_to(url)[0])
+    assert "ML Test Score: 3.5" in card
+    assert "7/7" in card.replace(" ", "") or "7 / 7" in card
+
+
+def test_the_modal_is_prefilled_with_the_last_answers(slack: SlackDriver, fake: FakeSlack) -> None:
+    create_team(slack)
+    complete_assessment(slack, fake, ("manual", "manual", "manual", "manual"))
+    view = open_modal(slack, fake)
+    levels = [
+        block["element"].get("initial_option", {}).get("value")
+        for block in view["blocks"]
+        if block.get("block_id", "").startswith("item:")
+    ]
+    assert levels == ["manual"] * 7
+    notes = {
+        block["block_id"]: block["element"].get("initial_value")
+        for block in view["blocks"]
+        if block.get("block_id", "").startswith("note:")
+    }
+    assert notes["note:FD1"] == "schema checked in CI"
+
+
+def test_a_missing_answer_comes_back_as_an_error_on_its_block(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack)
+    view = open_modal(slack, fake)
+    filled = answer_page(view, "manual")
+    filled["state"]["values"]["item:FD3"]["item_level"]["selected_option"] = None
+    response, body = slack.submit_view(filled)
+    assert response.status_code == 200
+    assert body is not None and body["response_action"] == "errors"
+    assert set(body["errors"]) == {"item:FD3"}
+
+
+def test_an_oversized_note_is_refused_and_nothing_is_stored(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack)
+    view = open_modal(slack, fake)
+    filled = answer_page(view, "manual", {"FD2": "x" * 1001})
+    response, body = slack.submit_view(filled)
+    assert body is not None and body["response_action"] == "errors"
+    assert "note:FD2" in body["errors"]
+    _, _, url = slack.command("scorecard")
+    assert "ML Test Score" not in text_of(slack.responses_to(url)[0])
+
+
+def test_closing_the_modal_keeps_a_draft_that_the_next_assess_offers(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack)
+    view = open_modal(slack, fake)
+    filled = answer_page(view, "automated")
+    response, body = slack.submit_view(filled)
+    assert body is not None and body["response_action"] == "update"
+    page_two = fake.view_stack(LEAD)[-1]
+    slack.close_view(answer_page(page_two, "manual"))
+
+    prompt = open_modal(slack, fake)
+    assert prompt["callback_id"] == "assessment_draft_prompt"
+    continue_button = next(
+        element
+        for block in prompt["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "draft_continue"
+    )
+    slack.block_action(continue_button, view=prompt)
+    resumed = slack.wait_for(
+        lambda: (v := fake.view_stack(LEAD)[-1])["callback_id"] == "assessment" and v,
+        what="the draft to reopen",
+    )
+    levels = {
+        block["block_id"]: block["element"].get("initial_option", {}).get("value")
+        for block in resumed["blocks"]
+        if block.get("block_id", "").startswith("item:")
+    }
+    assert set(levels) == {f"item:MD{i}" for i in range(1, 8)}
+    assert set(levels.values()) == {"manual"}
+
+
+def test_a_person_outside_the_channel_cannot_assess(slack: SlackDriver, fake: FakeSlack) -> None:
+    create_team(slack)
+    response, _, url = slack.command("assess Vision", user=OUTSIDER, channel="C0OTHER")
+    assert response.status_code == 200
+    assert "views.open" not in [c.method for c in fake.calls]
+    assert slack.responses_to(url)[0]["response_type"] == "ephemeral"
+
+
+def test_unknown_team_and_unknown_subcommand_get_helpful_messages(slack: SlackDriver) -> None:
+    _, _, url = slack.command("scorecard Nowhere")
+    assert "Nowhere" in text_of(slack.responses_to(url)[0])
+    _, _, url = slack.command("frobnicate")
+    assert "frobnicate" in text_of(slack.responses_to(url)[0])
+
+
+def test_a_spanish_speaker_is_answered_in_spanish(slack: SlackDriver) -> None:
+    _, _, url = slack.command("help", user=SPANISH)
+    body = text_of(slack.responses_to(url)[0])
+    assert re.search(r"equipo|evaluaci", body)
+
+
+def test_forged_and_stale_signatures_are_refused(slack: SlackDriver) -> None:
+    from tests.fakes.signing import command_body, signed_headers
+
+    body = command_body("help")
+    forged = signed_headers("not-the-secret", body)
+    assert slack.post(body, headers=forged).status_code == 401
+    stale = signed_headers(slack.secret, body, timestamp=1_000_000_000)
+    assert slack.post(body, headers=stale).status_code == 401
+
+
+def test_malformed_bodies_get_4xx_and_the_server_keeps_answering(slack: SlackDriver) -> None:
+    for body in (b"payload=%7Bnot-json", b"\xff\xfe\x00garbage", b"{\"type\": 3"):
+        status = slack.post(body).status_code
+        assert 400 <= status < 500, (body, status)
+    assert httpx.get(f"{slack.bot.url}/healthz").status_code == 200
+    response, _, _ = slack.command("help")
+    assert response.status_code == 200
