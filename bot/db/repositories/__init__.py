@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.db.repositories.assessments import (
     AnswerInput,
+    AnswerRow,
     AssessmentRecord,
     SavedAssessment,
     assessment_history,
@@ -92,6 +93,7 @@ __all__ = [
     "DEFAULT_LEASE",
     "UNCHANGED",
     "AnswerInput",
+    "AnswerRow",
     "AssessmentRecord",
     "SavedAssessment",
     "VoteInput",

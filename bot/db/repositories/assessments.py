@@ -27,12 +27,21 @@ AnswerInput = Answer | tuple[str, str, str]
 """An answer to save: a rubric Answer, or (item_id, choice, note)."""
 
 
+class AnswerRow(NamedTuple):
+    """One stored answer. Loaded as plain rows, not ORM objects: a trend holds thousands."""
+
+    assessment_id: int
+    item_id: str
+    choice: str
+    note: str
+
+
 @dataclass(frozen=True)
 class AssessmentRecord:
     """One assessment with its answers (by item id order)."""
 
     assessment: Assessment
-    answers: tuple[AssessmentAnswer, ...]
+    answers: tuple[AnswerRow, ...]
 
     @property
     def id(self) -> int:
@@ -243,14 +252,20 @@ def _newest_first(statement: _S) -> _S:
 
 def _with_answers(session: Session, assessments: Sequence[Assessment]) -> list[AssessmentRecord]:
     ids = [a.id for a in assessments]
-    answers: dict[int, list[AssessmentAnswer]] = defaultdict(list)
+    answers: dict[int, list[AnswerRow]] = defaultdict(list)
     if ids:
-        for answer in session.exec(
-            select(AssessmentAnswer)
+        rows = session.exec(
+            select(
+                AssessmentAnswer.assessment_id,
+                AssessmentAnswer.item_id,
+                AssessmentAnswer.choice,
+                AssessmentAnswer.note,
+            )
             .where(col(AssessmentAnswer.assessment_id).in_(ids))
             .order_by(col(AssessmentAnswer.assessment_id), col(AssessmentAnswer.item_id))
-        ):
-            answers[answer.assessment_id].append(answer)
+        )
+        for assessment_id, item_id, choice, note in rows:
+            answers[assessment_id].append(AnswerRow(assessment_id, item_id, choice, note))
     return [AssessmentRecord(a, tuple(answers[a.id])) for a in assessments if a.id is not None]
 
 
