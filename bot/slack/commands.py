@@ -7,9 +7,8 @@ ParseError. The manifest sets should_escape, so channels arrive as ``<#C123|name
 Team references (bot.services.types.TeamRef): a channel mention, or a name. Where the team is
 the last thing on the line (``assess fraud model``) the rest of the line is the name; where
 keywords follow it (``stage fraud model production``) the keywords are taken off the end
-first. Quotes
-(``"fraud model"``, also typographic ones) keep a name together and stop a word being read as a
-keyword, so a team can even be called ``"public"``.
+first. Quotes (``"fraud model"``, also typographic ones) keep a name together and stop a word
+being read as a keyword, so a team can even be called ``"public"``.
 """
 
 from __future__ import annotations

@@ -652,6 +652,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "{team}: never assessed",
         "es": "{team}: nunca evaluado",
     },
+    "digest.away": {"en": "Away: {teams}", "es": "Ausentes: {teams}"},
+    "digest.away_team": {"en": "{team} (until {date})", "es": "{team} (hasta el {date})"},
+    "digest.skipped": {
+        "en": "Skipped this period: {teams}",
+        "es": "Se saltan este periodo: {teams}",
+    },
+    "digest.on_demand": {
+        "en": "Posted on request by <@{user}>.",
+        "es": "Publicado a petición de <@{user}>.",
+    },
     "digest.chart": {
         "en": "The chart of the teams by section follows.",
         "es": "El gráfico de los equipos por sección va a continuación.",

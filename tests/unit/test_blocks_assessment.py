@@ -268,3 +268,34 @@ def test_draft_prompt_offers_continue_and_fresh_start_with_the_metadata():
     assert AssessmentMeta.from_json(buttons[0]["value"]) == meta
     assert "5 mar 2025, 14:30" in view["blocks"][0]["text"]["text"]
     assert "página 3 de 4" in view["blocks"][0]["text"]["text"]
+
+
+def test_a_very_long_section_is_split_into_pages_that_each_fit():
+    from rubric.model import Item, Section, Text
+
+    def text(value):
+        return Text(en=value, es=value)
+
+    items = tuple(
+        Item(id=f"X{i}", name=text(f"Test {i} " + "n" * 150), guidance=text("g" * 1900))
+        for i in range(90)
+    )
+    big = RUBRIC.model_copy(
+        update={"sections": (Section(id="X", name=text("Huge"), items=items),), "criteria": None}
+    )
+    all_pages = pages(big)
+    assert [len(page.items) for page in all_pages] == [40, 40, 10]
+    answers = {item.id: ItemInput("manual", "z" * NOTE_MAX) for item in items}
+    for index in range(3):
+        view = build_assessment_page(
+            big,
+            meta=AssessmentMeta(team_id="1", page=index),
+            team_name=LONG_TEAM,
+            language="en",
+            stage=Stage.ROADMAP,
+            answers=answers,
+            overall_note="o" * OVERALL_NOTE_MAX,
+        )
+        assert check_view(view) == []
+        parsed = parse_assessment_page(slack_state(view), big)
+        assert parsed.answers == {item.id: answers[item.id] for item in all_pages[index].items}
