@@ -55,7 +55,7 @@ class AssessmentUseCases(UseCases):
         database = self._ctx.database
         with database.write() if fresh else database.read() as session:
             row = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, row.channel_id)
+            self._ctx.require_member(actor, directory, row)
             team = team_info(row)
             rubric = load_rubric(self._ctx.rubrics, team.rubric_id)
             ws = actor.workspace_id
@@ -128,7 +128,7 @@ class AssessmentUseCases(UseCases):
         ws = actor.workspace_id
         with self._ctx.database.write() as session:
             row = load_team(session, workspace_id=ws, team_id=team_id, for_update=True)
-            self._ctx.require_member(actor, directory, row.channel_id)
+            self._ctx.require_member(actor, directory, row)
             rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
             criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
             repeated = assessment_id_for_key(

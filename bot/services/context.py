@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.db.engine import Database
+from bot.db.tables import Team
 from bot.rubrics import RubricRegistry
 from bot.services.types import Actor, Directory, NotAllowed
 
@@ -25,14 +26,15 @@ class ServiceContext:
 
     def require_admin(self, actor: Actor, directory: Directory) -> None:
         if not self.is_admin(directory, actor.user_id):
-            raise NotAllowed("error.admin_only")
+            raise NotAllowed("error.no_permission")
 
-    def require_member(self, actor: Actor, directory: Directory, channel_id: str | None) -> None:
+    def require_member(self, actor: Actor, directory: Directory, team: Team) -> None:
         """Members of the team's channel, and admins; a team without a channel: admins only."""
         if self.is_admin(directory, actor.user_id):
             return
+        channel_id = team.channel_id
         if channel_id is None or not directory.is_member(channel_id, actor.user_id):
-            raise NotAllowed("error.not_member", channel=channel_id or "")
+            raise NotAllowed("error.not_member", channel=channel_id or "", team=team.name)
 
 
 class UseCases:

@@ -73,7 +73,7 @@ class DataRightsUseCases(UseCases):
             if team is not None:
                 row = repo.get_team_by_name(session, workspace_id=found.id, name=team)
                 if row is None:
-                    raise NotFound("error.unknown_team", name=team)
+                    raise NotFound("error.unknown_team", name=team, team=team)
                 team_id = row.id
         return self.export_workspace_data(found.id, team_id, _check_format(fmt))
 

@@ -81,7 +81,7 @@ class TeamUseCases(UseCases):
                     now=now,
                 )
             except AlreadyExists:
-                raise Conflict("error.team_exists", name=name) from None
+                raise Conflict("error.team_exists", name=name, team=name) from None
             assert team.id is not None
             team = repo.set_schedule(
                 session,
@@ -118,7 +118,7 @@ class TeamUseCases(UseCases):
                     session, workspace_id=actor.workspace_id, name=ref.name
                 )
                 if team is None:
-                    raise NotFound("error.unknown_team", name=ref.name)
+                    raise NotFound("error.unknown_team", name=ref.name, team=ref.name)
                 return team_info(team)
             channel_id = ref.channel_id if ref is not None else None
             channel_id = channel_id or actor.channel_id
@@ -169,7 +169,7 @@ class TeamUseCases(UseCases):
         now = self._ctx.clock()
         with self._ctx.database.write() as session:
             current = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, current.channel_id)
+            self._ctx.require_member(actor, directory, current)
             before = current.language
             team = repo.set_language(
                 session, workspace_id=actor.workspace_id, team_id=team_id, language=language
@@ -194,7 +194,7 @@ class TeamUseCases(UseCases):
         now = self._ctx.clock()
         with self._ctx.database.write() as session:
             current = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, current.channel_id)
+            self._ctx.require_member(actor, directory, current)
             if schedule is None:
                 cadence, weekday = OFF, current.weekday
                 local_time, tz = current.local_time, current.tz
@@ -235,7 +235,7 @@ class TeamUseCases(UseCases):
         now = self._ctx.clock()
         with self._ctx.database.write() as session:
             current = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, current.channel_id)
+            self._ctx.require_member(actor, directory, current)
             team = repo.set_paused_until(
                 session, workspace_id=actor.workspace_id, team_id=team_id, paused_until=until
             )
@@ -258,7 +258,7 @@ class TeamUseCases(UseCases):
         unique = list(dict.fromkeys(lead for lead in leads if lead))
         with self._ctx.database.write() as session:
             current = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, current.channel_id)
+            self._ctx.require_member(actor, directory, current)
             team = repo.update_team(
                 session,
                 workspace_id=actor.workspace_id,

@@ -39,6 +39,7 @@ def test_someone_outside_the_channel_cannot_assess_but_an_admin_can(world):
     with pytest.raises(NotAllowed) as error:
         world.services.start_assessment(world.actor(OUTSIDER), world.directory, team.id)
     assert error.value.key == "error.not_member"
+    assert error.value.params == {"channel": "CVISION", "team": "Vision"}
     with pytest.raises(NotAllowed):
         world.submit(team, levels(), user_id=OUTSIDER)
 

@@ -64,7 +64,7 @@ def test_a_non_admin_cannot_create_a_team_and_nothing_is_stored(world):
         world.services.create_team(
             world.actor(LEAD), world.directory, name="Vision", channel_id=VISION_CHANNEL
         )
-    assert error.value.key == "error.admin_only"
+    assert error.value.key == "error.no_permission"
     assert world.services.list_teams(world.workspace) == []
 
 
@@ -73,7 +73,7 @@ def test_a_taken_name_is_a_conflict_whatever_its_case(world):
     with pytest.raises(Conflict) as error:
         world.team("VISION", channel_id=SEARCH_CHANNEL)
     assert error.value.key == "error.team_exists"
-    assert error.value.params == {"name": "VISION"}
+    assert error.value.params == {"name": "VISION", "team": "VISION"}
 
 
 def test_a_channel_already_bound_to_a_team_is_a_conflict(world):
@@ -112,7 +112,7 @@ def test_an_unknown_team_name_and_a_channel_without_team_are_not_found(world):
     with pytest.raises(NotFound) as unknown:
         world.services.resolve_team(world.actor(LEAD), TeamRef(name="Nope"))
     assert unknown.value.key == "error.unknown_team"
-    assert unknown.value.params == {"name": "Nope"}
+    assert unknown.value.params == {"name": "Nope", "team": "Nope"}
 
     with pytest.raises(NotFound) as empty_channel:
         world.services.resolve_team(world.actor(LEAD, channel_id="CRANDOM"), None)
