@@ -10,7 +10,7 @@ from bot.db.errors import AlreadyExists
 from bot.limits import TEAM_NAME_MAX_CHARS
 from bot.services import _audit
 from bot.services._convert import OFF, team_info
-from bot.services._lookup import load_team
+from bot.services._lookup import load_rubric, load_team
 from bot.services._queries import lock_workspace
 from bot.services.context import UseCases
 from bot.services.types import (
@@ -49,12 +49,19 @@ class TeamUseCases(UseCases):
             return workspace.id
 
     def create_team(
-        self, actor: Actor, directory: Directory, *, name: str, channel_id: str
+        self,
+        actor: Actor,
+        directory: Directory,
+        *,
+        name: str,
+        channel_id: str,
+        rubric_id: str | None = None,
     ) -> TeamInfo:
         """Bind a new team to a channel (admins only). One team per channel, names unique in the
-        workspace ignoring case. Starts at the research stage on the default rubric, weekly
-        check-ins in the configured zone and language."""
+        workspace ignoring case. Starts at the research stage on the given rubric (default: the
+        ML Test Score), weekly check-ins in the configured zone and language."""
         self._ctx.require_admin(actor, directory)
+        rubric = load_rubric(self._ctx.rubrics, rubric_id or self._ctx.rubrics.default().id)
         name = " ".join(name.split())
         if not name:
             raise Invalid("error.team_name_empty")
@@ -74,7 +81,7 @@ class TeamUseCases(UseCases):
                     workspace_id=actor.workspace_id,
                     name=name,
                     stage=Stage.RESEARCH,
-                    rubric_id=self._ctx.rubrics.default().id,
+                    rubric_id=rubric.id,
                     channel_id=channel_id,
                     language=self._ctx.default_language,
                     created_by=actor.user_id,

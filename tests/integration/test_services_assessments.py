@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlmodel import func, select
 
@@ -261,3 +263,33 @@ def test_a_period_key_from_the_modal_is_used_only_when_the_team_has_that_check_i
     assert first.assessment.period_key == "2025-W09"
     assert checkin.status == "answered"
     assert second.assessment.period_key == "2025-W10"
+
+
+def test_the_same_submission_sent_at_once_from_several_threads_is_stored_once(world):
+    team = world.team()
+    state = answered_state(levels(FD1="manual"))
+    barrier = threading.Barrier(4)
+    results = []
+    errors = []
+
+    def submit_once():
+        barrier.wait()
+        try:
+            results.append(
+                world.services.submit(
+                    world.actor(LEAD), world.directory, team.id, state, submission_key="V-dup"
+                )
+            )
+        except Exception as error:  # collected to fail the test with the cause
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit_once) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(r.created for r in results) == [False, False, False, True]
+    assert len({r.assessment_id for r in results}) == 1
+    assert stored_counts(world) == (1, 28)
