@@ -69,7 +69,9 @@ class AssessmentUseCases(UseCases):
                     state = draft_from_json(draft.state, fallback_stage=team.stage)
                     if period_key and not state.period_key:
                         state = replace(state, period_key=period_key)
-                    return AssessmentStart(team, rubric, state, resumed_draft=True)
+                    return AssessmentStart(
+                        team, rubric, state, resumed_draft=True, draft_saved_at=draft.updated_at
+                    )
             latest = repo.latest_assessment(session, workspace_id=ws, team_id=team_id)
             state = _prefilled(rubric, team, latest, period_key)
             return AssessmentStart(team, rubric, state, resumed_draft=False)

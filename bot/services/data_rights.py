@@ -18,10 +18,10 @@ from bot.services.types import Actor, Directory, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
-ExportFormat = Literal["json", "csv", "answers_csv"]
-EXPORT_FILE_SUFFIXES: dict[str, str] = {"json": ".json", "csv": ".zip", "answers_csv": ".csv"}
-"""json: one document with every table; csv: a zip of one CSV per table; answers_csv: one flat
-CSV with a row per answer (the spreadsheet view)."""
+ExportFormat = Literal["json", "csv", "csv_zip"]
+EXPORT_FILE_SUFFIXES: dict[str, str] = {"json": ".json", "csv": ".csv", "csv_zip": ".zip"}
+"""json: one document with every table; csv: one flat CSV with a row per answer and its
+assessment and team (the spreadsheet view); csv_zip: a zip of one CSV per table (everything)."""
 
 
 class DataRightsUseCases(UseCases):
@@ -126,7 +126,7 @@ class DataRightsUseCases(UseCases):
 
 
 def _check_format(fmt: str) -> ExportFormat:
-    formats: dict[str, ExportFormat] = {"json": "json", "csv": "csv", "answers_csv": "answers_csv"}
+    formats: dict[str, ExportFormat] = {"json": "json", "csv": "csv", "csv_zip": "csv_zip"}
     try:
         return formats[fmt]
     except KeyError:
@@ -141,5 +141,5 @@ def _export(session: Session, workspace_id: int, team_id: int | None, fmt: Expor
     if fmt == "json":
         return db_export.to_json(data).encode("utf-8")
     if fmt == "csv":
-        return db_export.to_csv_zip(data)
-    return db_export.answers_csv(data).encode("utf-8")
+        return db_export.answers_csv(data).encode("utf-8")
+    return db_export.to_csv_zip(data)

@@ -56,6 +56,7 @@ def test_a_first_assessment_starts_empty_at_the_team_stage(world):
     team = world.team()
     start = world.services.start_assessment(world.actor(LEAD), world.directory, team.id)
     assert start.resumed_draft is False
+    assert start.draft_saved_at is None
     assert start.state == DraftState(stage=Stage.RESEARCH)
 
 
@@ -92,9 +93,12 @@ def test_a_saved_draft_is_resumed_and_a_fresh_start_discards_it(world):
     lead = world.actor(LEAD)
     world.services.save_draft(lead, team.id, draft)
 
+    saved_at = world.clock.now
+    world.clock.advance(hours=3)
     resumed = world.services.start_assessment(lead, world.directory, team.id)
     assert resumed.resumed_draft is True
     assert resumed.state == draft
+    assert resumed.draft_saved_at == saved_at
     # the draft is the person's own: the admin starts from the last answers
     other = world.services.start_assessment(world.actor(ADMIN), world.directory, team.id)
     assert other.resumed_draft is False

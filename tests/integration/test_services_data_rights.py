@@ -48,17 +48,17 @@ def test_an_admin_exports_one_team_as_json(world, teams):
     assert exported[0].detail == {"format": "json"}
 
 
-def test_the_workspace_export_as_csv_is_a_zip_of_tables(world, teams):
+def test_the_workspace_export_as_csv_zip_holds_every_table(world, teams):
     archive = zipfile.ZipFile(
-        io.BytesIO(world.services.export(world.actor(ADMIN), world.directory, None, "csv"))
+        io.BytesIO(world.services.export(world.actor(ADMIN), world.directory, None, "csv_zip"))
     )
     assert {"teams.csv", "assessments.csv", "answers.csv"} <= set(archive.namelist())
     rows = list(csv.DictReader(io.StringIO(archive.read("teams.csv").decode())))
     assert sorted(row["name"] for row in rows) == ["Search", "Vision"]
 
 
-def test_the_flat_answers_csv_has_a_row_per_answer(world, teams):
-    text = world.services.export_workspace_data(world.workspace, None, "answers_csv").decode()
+def test_the_csv_export_has_a_row_per_answer(world, teams):
+    text = world.services.export_workspace_data(world.workspace, None, "csv").decode()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 56
     assert {row["team"] for row in rows} == {"Vision", "Search"}
