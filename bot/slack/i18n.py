@@ -923,6 +923,97 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Here is the history of *{team}*.",
         "es": "Aquí tienes el historial de *{team}*.",
     },
+    # ---- messages of the listeners and use cases ---------------------------------------------
+    "error.not_available": {
+        "en": "That command is not available in this installation.",
+        "es": "Ese comando no está disponible en esta instalación.",
+    },
+    "error.channel_mention_needed": {
+        "en": "Mention the channel so I know which one it is: `#{name}` → pick it from the list.",
+        "es": "Menciona el canal para saber cuál es: `#{name}` → elígelo de la lista.",
+    },
+    "error.bad_schedule": {
+        "en": "That schedule does not work: {reason}",
+        "es": "Esa programación no sirve: {reason}",
+    },
+    "error.team_name_empty": {
+        "en": "A team needs a name: `/mlscore team create <name>`.",
+        "es": "Un equipo necesita un nombre: `/mlscore team create <nombre>`.",
+    },
+    "error.team_name_too_long": {
+        "en": "Team names can have at most {limit} characters.",
+        "es": "El nombre de un equipo puede tener como mucho {limit} caracteres.",
+    },
+    "error.unknown_workspace": {
+        "en": "I don't know this workspace yet. Reinstall the app, then try again.",
+        "es": "Todavía no conozco este espacio de trabajo. Reinstala la app e inténtalo de nuevo.",
+    },
+    "error.no_team_in_channel": {
+        "en": (
+            "This channel has no team. Name one, or create it here with "
+            "`/mlscore team create <name>`."
+        ),
+        "es": (
+            "Este canal no tiene equipo. Indica uno, o créalo aquí con "
+            "`/mlscore team create <nombre>`."
+        ),
+    },
+    "error.unknown_language": {
+        "en": "I speak `en` and `es`, not `{language}`.",
+        "es": "Hablo `en` y `es`, no `{language}`.",
+    },
+    "error.unknown_timezone": {
+        "en": "`{tz}` is not a time zone I know. Use an IANA name such as `Europe/Madrid`.",
+        "es": "No conozco la zona horaria `{tz}`. Usa un nombre IANA como `Europe/Madrid`.",
+    },
+    "error.team_not_found": {
+        "en": "That team no longer exists. `/mlscore teams` lists the current ones.",
+        "es": "Ese equipo ya no existe. `/mlscore teams` muestra los actuales.",
+    },
+    "error.unknown_rubric": {
+        "en": "The rubric `{rubric}` is not installed here.",
+        "es": "La rúbrica `{rubric}` no está instalada aquí.",
+    },
+    "error.workspace_required": {
+        "en": "There are {count} workspaces; say which one to export.",
+        "es": "Hay {count} espacios de trabajo; indica cuál exportar.",
+    },
+    "error.unknown_export_format": {
+        "en": "I can export as `csv` or `json`, not `{format}`.",
+        "es": "Puedo exportar en `csv` o `json`, no en `{format}`.",
+    },
+    "error.answer_missing": {
+        "en": "*{item}* has no answer yet. Every test needs one.",
+        "es": "*{item}* todavía no tiene respuesta. Todas las pruebas la necesitan.",
+    },
+    "error.invalid_choice": {
+        "en": "`{choice}` is not a valid answer for *{item}*.",
+        "es": "`{choice}` no es una respuesta válida para *{item}*.",
+    },
+    "error.note_too_long": {
+        "en": "The note on *{item}* has {length} characters; the limit is {limit}.",
+        "es": "La nota de *{item}* tiene {length} caracteres; el límite es {limit}.",
+    },
+    "error.overall_note_too_long": {
+        "en": "The overall note has {length} characters; the limit is {limit}.",
+        "es": "La nota general tiene {length} caracteres; el límite es {limit}.",
+    },
+    "error.no_schedule": {
+        "en": "*{team}* has no check-in schedule. Set one with `/mlscore schedule`.",
+        "es": "*{team}* no tiene calendario de revisiones. Ponle uno con `/mlscore schedule`.",
+    },
+    "error.already_answered": {
+        "en": "*{team}* already answered the check-in of {period}.",
+        "es": "*{team}* ya respondió a la revisión de {period}.",
+    },
+    "error.pause_in_past": {
+        "en": "{date} is in the past. Pick a date to come back on.",
+        "es": "{date} ya ha pasado. Elige la fecha de vuelta.",
+    },
+    "trend.reply": {
+        "en": "*{team}*: {line} The chart is in your messages with me.",
+        "es": "*{team}*: {line} Tienes el gráfico en tus mensajes conmigo.",
+    },
 }
 
 

@@ -87,8 +87,17 @@ def run_bot(
     log_path = tmp_path / f"bot-{port}.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
-             *args],
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *args,
+            ],
             cwd=tmp_path,
             env=bot_env(fake, database_url, **extra_env),
             stdout=log_file,

@@ -59,10 +59,12 @@ def complete_assessment(
         response, body = slack.submit_view(filled, user=user)
         assert response.status_code == 200
         if page < 3:
-            assert body is not None and body["response_action"] == "update"
+            assert body is not None
+            assert body["response_action"] == "update"
             view = fake.view_stack(user)[-1]
         else:
-            assert body is not None and body["response_action"] == "clear"
+            assert body is not None
+            assert body["response_action"] == "clear"
 
 
 def test_help_answers_with_examples_only_to_the_person(slack: SlackDriver) -> None:
@@ -119,7 +121,8 @@ def test_a_missing_answer_comes_back_as_an_error_on_its_block(
     filled["state"]["values"]["item:FD3"]["item_level"]["selected_option"] = None
     response, body = slack.submit_view(filled)
     assert response.status_code == 200
-    assert body is not None and body["response_action"] == "errors"
+    assert body is not None
+    assert body["response_action"] == "errors"
     assert set(body["errors"]) == {"item:FD3"}
 
 
@@ -129,8 +132,9 @@ def test_an_oversized_note_is_refused_and_nothing_is_stored(
     create_team(slack)
     view = open_modal(slack, fake)
     filled = answer_page(view, "manual", {"FD2": "x" * 1001})
-    response, body = slack.submit_view(filled)
-    assert body is not None and body["response_action"] == "errors"
+    _response, body = slack.submit_view(filled)
+    assert body is not None
+    assert body["response_action"] == "errors"
     assert "note:FD2" in body["errors"]
     _, _, url = slack.command("scorecard")
     assert "ML Test Score" not in text_of(slack.responses_to(url)[0])
@@ -142,8 +146,9 @@ def test_closing_the_modal_keeps_a_draft_that_the_next_assess_offers(
     create_team(slack)
     view = open_modal(slack, fake)
     filled = answer_page(view, "automated")
-    response, body = slack.submit_view(filled)
-    assert body is not None and body["response_action"] == "update"
+    _response, body = slack.submit_view(filled)
+    assert body is not None
+    assert body["response_action"] == "update"
     page_two = fake.view_stack(LEAD)[-1]
     slack.close_view(answer_page(page_two, "manual"))
 
@@ -202,7 +207,7 @@ def test_forged_and_stale_signatures_are_refused(slack: SlackDriver) -> None:
 
 
 def test_malformed_bodies_get_4xx_and_the_server_keeps_answering(slack: SlackDriver) -> None:
-    for body in (b"payload=%7Bnot-json", b"\xff\xfe\x00garbage", b"{\"type\": 3"):
+    for body in (b"payload=%7Bnot-json", b"\xff\xfe\x00garbage", b'{"type": 3'):
         status = slack.post(body).status_code
         assert 400 <= status < 500, (body, status)
     assert httpx.get(f"{slack.bot.url}/healthz").status_code == 200

@@ -99,6 +99,13 @@ def open_assessment(
 # ---- pages ---------------------------------------------------------------------------------
 
 
+def first_input_block(view: dict[str, Any]) -> str | None:
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None
+
+
 def _team_and_page(scope: RequestScope, view: dict[str, Any]) -> tuple[TeamInfo, Rubric, PageInput]:
     meta = AssessmentMeta.from_json(view.get("private_metadata"))
     try:
@@ -147,15 +154,19 @@ def handle_page_submission(
         team, rubric, page_input = _team_and_page(scope, view)
     except (InvalidView, ServiceError) as error:
         log.warning("assessment page could not be read: %s", error)
-        ack(response_action="errors", errors={BlockId.INTRO: t("error.stale_view", "en")})
+        # Slack only shows errors on input blocks: put it on the first one of this view.
+        block = first_input_block(view)
+        if block is None:
+            ack()
+            return
+        ack(response_action="errors", errors={block: t("error.stale_view", scope.language())})
         return
     language = scope.language(team)
     errors = validate_page(page_input, language)
     if errors:
         ack(errors_response(errors))
         return
-    first_input = next(iter(page_input.answers), None)
-    error_block = f"{BlockId.ITEM}:{first_input}" if first_input else BlockId.OVERALL_NOTE
+    error_block = first_input_block(view) or BlockId.OVERALL_NOTE
     try:
         state = _store_page(scope, team, page_input)
         if not page_input.is_last:

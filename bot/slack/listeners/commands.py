@@ -94,7 +94,7 @@ def _team_create(call: Invocation, parsed: cmd.TeamCreate) -> None:
     team = call.scope.deps.services.create_team(
         call.scope.actor(), call.scope.directory, name=parsed.name, channel_id=channel_id
     )
-    call.notice("team.created", team=team.name, channel=team.channel_id)
+    call.notice("info.team_created", team=team.name, channel=team.channel_id)
 
 
 def _teams(call: Invocation, _: cmd.ListTeams) -> None:
@@ -110,7 +110,7 @@ def _stage(call: Invocation, parsed: cmd.SetStage) -> None:
     )
     rubric = services.rubrics.get(updated.rubric_id)
     call.notice(
-        "team.stage_set",
+        "info.stage_set",
         call.scope.language(team),
         team=updated.name,
         stage=_stage_label(rubric, updated, call.scope.language(team)),
@@ -128,7 +128,7 @@ def _language(call: Invocation, parsed: cmd.SetLanguage) -> None:
     call.scope.deps.services.set_language(
         call.scope.actor(team), call.scope.directory, team.id, parsed.language
     )
-    call.notice("team.language_set", parsed.language, team=team.name)
+    call.notice("info.language_set", parsed.language, team=team.name)
 
 
 def _schedule(call: Invocation, parsed: cmd.SetSchedule) -> None:
@@ -234,20 +234,20 @@ def _export(call: Invocation, parsed: cmd.Export) -> None:
     name = f"mlscore-{team.name if team else 'workspace'}.csv"
     channel = direct_channel(call.client, call.scope.user_id or "")
     upload_file(call.client, data, channel_id=channel, filename=name, title=name)
-    call.notice("export.sent", file=name)
+    call.notice("info.export_ready", team=team.name if team else name)
 
 
 def _erase_team(call: Invocation, parsed: cmd.EraseTeam) -> None:
     team = call.team(parsed.team)
     call.scope.deps.services.erase_team(call.scope.actor(team), call.scope.directory, team.id)
-    call.notice("erase.team_done", team=team.name)
+    call.notice("info.team_erased", team=team.name)
 
 
 def _erase_notes(call: Invocation, parsed: cmd.EraseNotes) -> None:
     count = call.scope.deps.services.erase_user_notes(
         call.scope.actor(), call.scope.directory, parsed.user_id
     )
-    call.notice("erase.notes_done", user=parsed.user_id, count=count)
+    call.notice("info.notes_erased", user=parsed.user_id, count=count)
 
 
 _HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
