@@ -217,6 +217,8 @@ def test_submitting_stores_the_stage_change_closes_the_check_in_and_drops_the_dr
         audit = repo.list_audit(
             session, workspace_id=world.workspace, action="assessment.submitted"
         )
+    assert checkin is not None
+    assert stored is not None
     assert [(h.previous_stage, h.stage, h.changed_by) for h in history][-1] == (
         "research",
         "roadmap",
@@ -264,6 +266,9 @@ def test_a_period_key_from_the_modal_is_used_only_when_the_team_has_that_check_i
         checkin = repo.get_checkin(
             session, workspace_id=world.workspace, team_id=team.id, period_key="2025-W09"
         )
+    assert first is not None
+    assert second is not None
+    assert checkin is not None
     assert first.assessment.period_key == "2025-W09"
     assert checkin.status == "answered"
     assert second.assessment.period_key == "2025-W10"

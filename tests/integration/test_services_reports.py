@@ -138,6 +138,7 @@ def test_gaps_follow_the_team_stage_and_the_criteria_the_workspace_adopted(world
         record = repo.get_assessment(
             session, workspace_id=world.workspace, assessment_id=stored.assessment_id
         )
+    assert record is not None
     assert record.assessment.criteria_version == 1
 
 

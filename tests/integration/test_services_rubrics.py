@@ -38,6 +38,7 @@ def test_default_criteria_are_version_0_and_optional_without_a_matrix():
     paper = registry.default()
     own = registry.default_criteria(paper)
     assert own.version == 0
+    assert paper.criteria is not None
     assert own.items == paper.criteria.items
 
     aspects = registry.get("seed-aspects")
