@@ -66,7 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export a workspace's or a team's data")
     export.add_argument("--workspace", help="Slack team id (T...); default: the only one")
     export.add_argument("--team", help="team name; default: every team")
-    export.add_argument("--format", choices=("csv", "json"), default="json")
+    export.add_argument(
+        "--format",
+        choices=("csv", "csv_zip", "json"),
+        default="json",
+        help="csv: one row per answer; csv_zip: every table as CSV in a zip; json: everything",
+    )
     export.add_argument("--out", type=Path, help="file to write; default: standard output")
 
     rubric = commands.add_parser("rubric", help="check or show a rubric file")

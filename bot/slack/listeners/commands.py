@@ -244,10 +244,10 @@ def _erase_team(call: Invocation, parsed: cmd.EraseTeam) -> None:
 
 
 def _erase_notes(call: Invocation, parsed: cmd.EraseNotes) -> None:
-    count = call.scope.deps.services.erase_user_notes(
+    erased = call.scope.deps.services.erase_user_notes(
         call.scope.actor(), call.scope.directory, parsed.user_id
     )
-    call.notice("info.notes_erased", user=parsed.user_id, count=count)
+    call.notice("info.notes_erased", user=parsed.user_id, count=sum(erased.values()))
 
 
 _HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
