@@ -23,12 +23,14 @@ DeliveryKey = tuple[str, str, str]
 """(target, kind, period_key) inside one workspace: the unique key of a delivery."""
 
 CLOSED_CHECKINS = frozenset({"answered", "skipped"})
+LATE_CHECKIN = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class DeliveryState:
     status: str
     lease_until: datetime
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -212,12 +214,17 @@ def _team_jobs(state: WorkspaceState, team: TeamInfo, now: datetime, policy: Pol
     make = partial(_job, state, period=period, team=team, now=now)
     target = team_target(team.id)
     jobs = make(kind=Kind.CHECKIN, target=target, channel_id=team.channel_id, due=period.due)
-    if not _sent(state, (target, Kind.CHECKIN.value, period.key)):
+    checkin = state.deliveries.get((target, Kind.CHECKIN.value, period.key))
+    if checkin is None or checkin.status != "sent":
         return jobs
     for lead in dict.fromkeys(team.leads):
         target_lead = lead_target(team.id, lead)
         jobs += make(kind=Kind.LEAD_DM, target=target_lead, channel_id=lead, due=period.due)
-    remind_at = period.due + policy.reminder_after
+    # Counted from the due time, or from when the check-in went out if that was much later
+    # (after downtime): a reminder right behind a late check-in would only be noise.
+    sent_at = checkin.sent_at or period.due
+    base = sent_at if sent_at - period.due > LATE_CHECKIN else period.due
+    remind_at = base + policy.reminder_after
     if remind_at <= now < period.end:
         jobs += make(kind=Kind.REMINDER, target=target, channel_id=team.channel_id, due=remind_at)
     return jobs

@@ -68,7 +68,12 @@ def deliveries_for(
             Delivery.workspace_id == workspace_id, col(Delivery.period_key).in_(list(period_keys))
         )
     ).all()
-    return {(d.target, d.kind, d.period_key): DeliveryState(d.status, d.lease_until) for d in rows}
+    return {
+        (d.target, d.kind, d.period_key): DeliveryState(
+            d.status, _utc(d.lease_until), _utc(d.sent_at) if d.sent_at else None
+        )
+        for d in rows
+    }
 
 
 def abandon_delivery(

@@ -117,17 +117,18 @@ def seed_team(
 def workspace_id(db: Database) -> int:
     with db.read() as session:
         found = repo.get_workspace(session, slack_team_id=TEAM_ID)
-        assert found is not None and found.id is not None
+        assert found is not None
+        assert found.id is not None
         return found.id
 
 
-def assess(
-    db: Database, team_id: int, at: datetime, choices: dict[str, str], *, key: str
-) -> None:
+def assess(db: Database, team_id: int, at: datetime, choices: dict[str, str], *, key: str) -> None:
     """Store an assessment directly (as the assessment service would)."""
     registry = RubricRegistry()
     rubric = registry.get(RUBRIC)
-    answers = [Answer(item_id=item.id, choice=choices.get(item.id, "not_done")) for item in rubric.items]
+    answers = [
+        Answer(item_id=item.id, choice=choices.get(item.id, "not_done")) for item in rubric.items
+    ]
     with db.write() as session:
         team = repo.require_team(session, workspace_id=workspace_id(db), team_id=team_id)
         repo.save_assessment(

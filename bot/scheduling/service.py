@@ -1,0 +1,220 @@
+"""Use cases of the scheduler that people trigger: skip a period, go away until a date, come
+back, read a schedule in words, and post the digest now.
+
+Each runs in one transaction with an audit entry. Members of the team's channel and admins may
+skip or pause; anyone in a channel (or an admin) may ask for its digest.
+
+On-demand digests are claimed in the deliveries table under their own key, "now-<user>-<minute>"
+(never the week's key): a double-clicked command posts once, while the weekly digest still goes
+out at its time, as people expect of a scheduled summary. A failed on-demand post is marked
+failed for good (the person is told and can ask again) rather than retried hours later.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.db import repositories as repo
+from bot.metrics import DeliveryOutcome
+from bot.scheduling.deps import TickDeps
+from bot.scheduling.digest import collect_digest, digest_charts, digest_message
+from bot.scheduling.kinds import ON_DEMAND_PREFIX, Kind, channel_target
+from bot.scheduling.send import describe, upload_charts
+from bot.services import Services
+from bot.services._convert import team_info
+from bot.services.types import (
+    Actor,
+    Conflict,
+    Directory,
+    Invalid,
+    NotAllowed,
+    NotFound,
+    ServiceError,
+    TeamInfo,
+)
+from bot.slack.i18n import format_date, format_datetime, t, weekday_name
+from rubric.periods import next_due, period_at, zone_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    team: TeamInfo
+    period_key: str
+
+
+@dataclass(frozen=True)
+class DigestPosted:
+    channel_id: str
+    message_ts: str | None
+    teams: int
+    charts: int
+    repeated: bool
+    """True when the same request had already posted it (nothing new was sent)."""
+
+
+class SchedulingService:
+    def __init__(self, deps: TickDeps, services: Services) -> None:
+        self.deps = deps
+        self.services = services
+
+    # ---- permissions ---------------------------------------------------------------------------
+
+    def _is_admin(self, directory: Directory, user_id: str) -> bool:
+        return user_id in self.deps.settings.admins or directory.is_admin(user_id)
+
+    def _require_member(self, actor: Actor, directory: Directory, team: TeamInfo) -> None:
+        if self._is_admin(directory, actor.user_id):
+            return
+        if not team.channel_id or not directory.is_member(team.channel_id, actor.user_id):
+            raise NotAllowed("error.not_member", channel=team.channel_id, team=team.name)
+
+    def _team(self, actor: Actor, team_id: int) -> TeamInfo:
+        with self.deps.database.read() as session:
+            row = repo.get_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            if row is None:
+                raise NotFound("error.team_not_found")
+            return team_info(row)
+
+    # ---- skip, pause, resume -------------------------------------------------------------------
+
+    def skip_period(
+        self, actor: Actor, directory: Directory, team_id: int, now: datetime
+    ) -> Skipped:
+        """Mark the current period's check-in skipped: no reminder follows, and charts show
+        the period as skipped (never as a zero). Skipping twice is harmless."""
+        team = self._team(actor, team_id)
+        self._require_member(actor, directory, team)
+        if team.schedule is None:
+            raise Invalid("error.no_schedule", team=team.name)
+        period = period_at(team.schedule, now)
+        scope = {"workspace_id": actor.workspace_id, "team_id": team_id}
+        with self.deps.database.write() as session:
+            current = repo.get_checkin(session, **scope, period_key=period.key)
+            if current is not None and current.status == "answered":
+                raise Conflict("error.already_answered", team=team.name, period=period.key)
+            repo.mark_checkin(session, **scope, period_key=period.key, status="skipped", now=now)
+            repo.append_audit(
+                session,
+                workspace_id=actor.workspace_id,
+                actor=actor.user_id,
+                action="checkin.skipped",
+                at=now,
+                target=repo.team_target(team_id),
+                detail={"period_key": period.key},
+            )
+        return Skipped(team, period.key)
+
+    def pause(
+        self, actor: Actor, directory: Directory, team_id: int, until: date, now: datetime
+    ) -> TeamInfo:
+        """Away until `until` (inclusive): no check-ins or reminders for periods due by then;
+        the digest says the team is away."""
+        team = self._team(actor, team_id)
+        zone = zone_for(team.schedule.tz if team.schedule else self.deps.settings.default_timezone)
+        today = now.astimezone(zone).date()
+        if until < today:
+            raise Invalid("error.pause_in_past", date=until.isoformat())
+        return self.services.set_paused_until(actor, directory, team_id, until)
+
+    def resume(self, actor: Actor, directory: Directory, team_id: int) -> TeamInfo:
+        """Back before the date: check-ins resume with the next period that falls due."""
+        return self.services.set_paused_until(actor, directory, team_id, None)
+
+    # ---- words ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def schedule_summary(team: TeamInfo, now: datetime, language: str | None = None) -> str:
+        """The schedule in a sentence, with the next check-in in the team's zone and whether the
+        team is away, for confirmations."""
+        lang = language or team.language
+        schedule = team.schedule
+        if schedule is None:
+            return t("checkin.schedule_off", lang, team=team.name)
+        sentence = t(
+            "checkin.schedule_set",
+            lang,
+            team=team.name,
+            cadence=t(f"cadence.{schedule.cadence.value}", lang),
+            weekday=weekday_name(schedule.weekday, lang),
+            time=f"{schedule.at:%H:%M}",
+            tz=schedule.tz,
+        )
+        upcoming = next_due(schedule, now)
+        if team.paused_until is not None:
+            while upcoming.astimezone(schedule.zone).date() <= team.paused_until:
+                upcoming = next_due(schedule, upcoming)
+            sentence += " " + t(
+                "checkin.paused", lang, team=team.name, date=format_date(team.paused_until, lang)
+            )
+        next_text = format_datetime(upcoming.astimezone(schedule.zone), lang)
+        return f"{sentence} → {next_text}"
+
+    # ---- the digest, now -----------------------------------------------------------------------
+
+    def digest_now(
+        self, actor: Actor, directory: Directory, channel_id: str, now: datetime
+    ) -> DigestPosted:
+        deps = self.deps
+        if not self._is_admin(directory, actor.user_id) and not directory.is_member(
+            channel_id, actor.user_id
+        ):
+            raise NotAllowed("error.not_member", channel=channel_id, team="")
+        with deps.database.read() as session:
+            workspace = repo.get_workspace_by_id(session, workspace_id=actor.workspace_id)
+            digest = collect_digest(
+                session,
+                rubrics=deps.rubrics,
+                workspace_id=actor.workspace_id,
+                channel_id=channel_id,
+                now=now,
+                policy=deps.policy,
+            )
+        if not digest.teams:
+            raise NotFound("error.no_team_here", command="digest")
+        key: dict[str, Any] = {
+            "workspace_id": actor.workspace_id,
+            "target": channel_target(channel_id),
+            "kind": Kind.DIGEST.value,
+            "period_key": f"{ON_DEMAND_PREFIX}{actor.user_id}-{now:%Y%m%dT%H%M}",
+        }
+        with deps.database.write() as session:
+            won = repo.claim_delivery(session, **key, now=now, lease=deps.lease)
+        if not won:
+            return DigestPosted(channel_id, None, len(digest.teams), 0, repeated=True)
+        client = deps.client_for(workspace.slack_team_id)
+        try:
+            deps.pacer.acquire(workspace.slack_team_id, channel_id)
+            payload = digest_message(digest, requested_by=actor.user_id)
+            response = client.chat_postMessage(
+                channel=channel_id, text=payload["text"], blocks=payload["blocks"]
+            )
+            charts = digest_charts(digest)
+            if charts:
+                deps.pacer.acquire(workspace.slack_team_id, channel_id, workspace_rate=False)
+                upload_charts(client, channel_id, charts)
+        except Exception as error:
+            reason = describe(error)
+            with deps.database.write() as session:
+                repo.mark_delivery_failed(session, **key, error=reason, final=True)
+            log.warning("on-demand digest for %s failed: %s", channel_id, reason)
+            deps.metrics.delivery("digest_now", DeliveryOutcome.FAILED)
+            raise ServiceError("error.slack_trouble") from error
+        ts = str(response["ts"])
+        with deps.database.write() as session:
+            repo.mark_delivery_sent(session, **key, now=now, message_ts=ts)
+            repo.append_audit(
+                session,
+                workspace_id=actor.workspace_id,
+                actor=actor.user_id,
+                action="digest.posted",
+                at=now,
+                target=channel_id,
+                detail={"teams": len(digest.teams), "charts": len(charts)},
+            )
+        deps.metrics.delivery("digest_now", DeliveryOutcome.SENT)
+        return DigestPosted(channel_id, ts, len(digest.teams), len(charts), repeated=False)
