@@ -17,16 +17,26 @@ from sqlalchemy import text
 
 from bot.db.engine import make_engine
 
-# Found next to the source tree: right for an editable install and for the Docker image, which
-# copies the repository.
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# Next to the source tree for a checkout or an editable install; an installed package (the
+# Docker image) has none beside it and ships them in the working directory instead.
+_BESIDE_SOURCES = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def migrations_dir() -> Path:
+    for candidate in (_BESIDE_SOURCES, Path.cwd() / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"no Alembic migrations found in {_BESIDE_SOURCES} or {Path.cwd() / 'migrations'}"
+    )
+
 # An arbitrary constant shared by every replica: "mlsc" in ASCII.
 MIGRATION_LOCK_ID = 0x6D6C7363
 
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir()))
     # configparser interpolation would read "%" in a password as a reference
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["configure_logger"] = False
