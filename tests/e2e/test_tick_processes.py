@@ -1,0 +1,116 @@
+"""Real tick processes on one database (SQLite and PostgreSQL) against a FakeSlack in this
+process: simultaneous ticks send each check-in once, and a tick killed mid-run loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.db import repositories as repo
+from bot.db.engine import Database
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.integration.test_scheduling_helpers import (
+    checkins_sent,
+    fake,
+    seed_team,
+    workspace_id,
+)
+
+__all__ = ["fake"]
+
+ROOT = Path(__file__).resolve().parents[2]
+DUE = datetime(2026, 3, 2, 10, tzinfo=UTC)  # Monday, W10
+# `mlscore tick` until bot.runtime points at bot.scheduling.cli; the same code path either way.
+TICK = (
+    "import sys; from datetime import datetime; from bot.settings import Settings; "
+    "from bot.logs import configure_logging; from bot.scheduling.cli import tick_once; "
+    "configure_logging('INFO', 'text', secrets=[]); "
+    "sys.exit(tick_once(Settings(), datetime.fromisoformat(sys.argv[1])))"
+)
+
+
+def start_tick(database_url: str, fake: FakeSlack, now: datetime) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fake.base_url,
+        "MLSCORE_DIGEST_WEEKDAY": "4",  # keep Friday's digest out of Monday's counts
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", TICK, now.isoformat()],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(process: subprocess.Popen[bytes]) -> str:
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+    return (out + err).decode()
+
+
+def test_three_ticks_started_together_send_each_checkin_once(
+    db: Database, migrated_url: str, fake: FakeSlack
+) -> None:
+    teams = [seed_team(db, f"Team {n}", f"C0TEAM{n}", leads=[f"U0LEAD{n}"]) for n in range(6)]
+
+    processes = [start_tick(migrated_url, fake, DUE) for _ in range(3)]
+    logs = [finish(process) for process in processes]
+    later = start_tick(migrated_url, fake, DUE + timedelta(minutes=1))
+    finish(later)
+
+    sent = checkins_sent(fake)
+    assert sent == Counter(
+        {(f"C0TEAM{n}", f"post:{t}", "2026-W10"): 1 for n, t in enumerate(teams)}
+        | {(f"D0LEAD{n}", f"post:{t}", "2026-W10"): 1 for n, t in enumerate(teams)}
+    )
+    assert fake.violations == []
+    with db.read() as session:
+        deliveries = repo.list_deliveries(session, workspace_id=workspace_id(db))
+    assert len(deliveries) == 12
+    assert {d.status for d in deliveries} == {"sent"}
+    assert all(d.attempts == 1 for d in deliveries)
+    assert sum("sent 0 " not in log for log in logs) >= 1
+
+
+def test_a_tick_killed_mid_run_loses_nothing_and_a_tick_after_the_lease_finishes_once(
+    db: Database, migrated_url: str, fake: FakeSlack
+) -> None:
+    # Eight teams share a channel, so the pacer spaces their posts a second apart: the tick is
+    # killed with some posted, some claimed and waiting their turn, and some not yet claimed.
+    teams = [seed_team(db, f"Team {n}", "C0SHARED") for n in range(8)]
+    process = start_tick(migrated_url, fake, DUE)
+    deadline = time.monotonic() + 60
+    while len(fake.messages("C0SHARED")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.5)  # between two posts, so nothing is on the wire
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=10)  # reaps it and closes its pipes
+
+    with db.read() as session:
+        left = repo.list_deliveries(session, workspace_id=workspace_id(db))
+    posted_before = len(fake.messages("C0SHARED"))
+    claimed_unsent = [d for d in left if d.status == "claimed"]
+    assert 3 <= posted_before < 8
+    assert claimed_unsent, "the kill should leave claimed, unsent deliveries"
+
+    finish(start_tick(migrated_url, fake, DUE + timedelta(minutes=1)))  # within the lease
+    within_lease = len(fake.messages("C0SHARED"))
+    finish(start_tick(migrated_url, fake, DUE + timedelta(minutes=6)))  # after it
+
+    assert within_lease == 8 - len(claimed_unsent)  # only the never-claimed ones went
+    assert checkins_sent(fake) == Counter({("C0SHARED", f"post:{t}", "2026-W10"): 1 for t in teams})
+    with db.read() as session:
+        final = repo.list_deliveries(session, workspace_id=workspace_id(db))
+    assert {d.status for d in final} == {"sent"}
+    retried = {d.target for d in final if d.attempts == 2}
+    assert retried == {d.target for d in claimed_unsent}
