@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import text
 
@@ -18,9 +18,11 @@ from bot.slack.clients import make_web_client
 
 if TYPE_CHECKING:
     from slack_bolt import App
+    from slack_bolt.oauth import OAuthFlow
     from slack_sdk import WebClient
     from starlette.applications import Starlette
 
+    from bot.scheduling.deps import TickDeps
     from bot.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,19 @@ class Container:
             log.warning("database check failed", exc_info=True)
             return False
         return True
+
+    def client_for(self, slack_team_id: str) -> WebClient:
+        """The Web API client that speaks for one workspace."""
+        lookup = self.extras.get("token_for")
+        if lookup is not None:
+            token = lookup(slack_team_id)
+            if token is None:
+                raise LookupError(f"no installation for workspace {slack_team_id}")
+            return self.web_client(token)
+        client = self.extras.get("single_client")
+        if client is None:
+            client = self.extras["single_client"] = self.web_client()
+        return cast("WebClient", client)
 
     def web_client(self, token: str | None = None) -> WebClient:
         bot_token = token
@@ -70,9 +85,22 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
     )
 
 
-def build_slack_deps(container: Container) -> SlackDeps:
-    from bot.slack.deps import SlackDeps
+def build_tick_deps(container: Container) -> TickDeps:
+    from bot.scheduling.cli import deps_from_container
 
+    return deps_from_container(container, client_for=container.client_for)
+
+
+def build_slack_deps(container: Container) -> SlackDeps:
+    from bot.scheduling.service import SchedulingService
+    from bot.slack.deps import SlackDeps
+    from bot.slack.listeners import criteria, scheduling
+
+    extras = container.extras
+    extras["scheduling"] = SchedulingService(build_tick_deps(container), container.services)
+    commands = extras.setdefault("commands", {})
+    commands.update(criteria.COMMANDS)
+    commands.update(scheduling.COMMANDS)
     return SlackDeps(
         settings=container.settings,
         services=container.services,
@@ -86,10 +114,15 @@ def build_bolt(container: Container, *, socket_mode: bool = False) -> App:
 
     settings = container.settings
     signing_secret = None if socket_mode else settings.require_signing_secret()
+    oauth_flow = build_oauth_flow(container)
     return build_bolt_app(
         build_slack_deps(container),
-        client=container.web_client(),
+        # With OAuth the app's client has no token: Bolt finds each workspace's in the store.
+        client=container.web_client()
+        if oauth_flow is None
+        else make_web_client(None, base_url=settings.slack_api_url),
         signing_secret=signing_secret,
+        oauth_flow=oauth_flow,
         socket_mode=socket_mode,
     )
 
@@ -102,4 +135,21 @@ def build_web(container: Container, bolt_app: App) -> Starlette:
         signing_secret=container.settings.require_signing_secret(),
         database_ok=container.database_ok,
         metrics=container.metrics,
+    )
+
+
+def build_oauth_flow(container: Container) -> OAuthFlow | None:
+    """Bolt's OAuth flow when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, else None.
+
+    Refuses (ConfigError) without MLSCORE_TOKEN_KEY: tokens are only ever stored encrypted.
+    """
+    if not container.settings.oauth_enabled:
+        return None
+    from bot.slack.oauth import oauth_flow_for
+
+    return oauth_flow_for(
+        container.settings,
+        container.database,
+        metrics=container.metrics,
+        clock=container.clock,
     )
