@@ -55,7 +55,10 @@ class BotProcess:
                 self.process.wait()
 
 
-def bot_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
+def bot_env(
+    fake: FakeSlack, database_url: str, *, unset: tuple[str, ...] = (), **extra: str
+) -> dict[str, str]:
+    """The serve process's environment; `unset` names variables to leave out entirely."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -71,6 +74,8 @@ def bot_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
         LOG_LEVEL="INFO",
     )
     env.update(extra)
+    for name in unset:
+        env.pop(name, None)
     return env
 
 
@@ -81,6 +86,7 @@ def run_bot(
     tmp_path: Path,
     *,
     args: tuple[str, ...] = ("--no-scheduler",),
+    unset: tuple[str, ...] = (),
     **extra_env: str,
 ) -> Iterator[BotProcess]:
     port = free_port()
@@ -99,7 +105,7 @@ def run_bot(
                 *args,
             ],
             cwd=tmp_path,
-            env=bot_env(fake, database_url, **extra_env),
+            env=bot_env(fake, database_url, unset=unset, **extra_env),
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
