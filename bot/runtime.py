@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+
 from bot.db.migrate import upgrade
+from bot.scheduling.scheduler import start_scheduler, stop_scheduler
 from bot.settings import ConfigError, Settings
-from bot.wiring import build_bolt, build_container, build_web
+from bot.wiring import build_bolt, build_container, build_tick_deps, build_web
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +19,13 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
     upgrade(settings.database_url)
     container = build_container(settings)
     web = build_web(container, build_bolt(container))
+    ticker = start_scheduler(build_tick_deps(container)) if scheduler else None
     log.info("serving Slack on http://%s:%d/slack/events", host, port)
-    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+    try:
+        uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        if ticker is not None:
+            stop_scheduler(ticker)
     return 0
 
 
@@ -31,8 +38,13 @@ def socket_mode(settings: Settings, *, scheduler: bool = True) -> int:
     container = build_container(settings)
     app = build_bolt(container, socket_mode=True)
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    ticker = start_scheduler(build_tick_deps(container)) if scheduler else None
     log.info("connecting to Slack over Socket Mode")
-    handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
+    try:
+        handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
+    finally:
+        if ticker is not None:
+            stop_scheduler(ticker)
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, assessment, commands, events
+from bot.slack.listeners import actions, assessment, commands, criteria, events, scheduling
 
 
 def register_all(app: App) -> None:
@@ -12,3 +12,5 @@ def register_all(app: App) -> None:
     assessment.register(app)
     actions.register(app)
     events.register(app)
+    scheduling.register(app)
+    criteria.register(app)

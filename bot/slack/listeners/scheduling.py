@@ -1,0 +1,111 @@
+"""Check-in controls: skip a period, pause and resume, post the weekly summary now."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.services.types import ServiceError
+from bot.slack import commands as cmd
+from bot.slack.blocks.checkin import (
+    build_paused,
+    build_resumed,
+    build_skipped,
+    parse_checkin_value,
+)
+from bot.slack.blocks.errors import ephemeral
+from bot.slack.i18n import t
+from bot.slack.ids import ActionId
+from bot.slack.listeners.common import scope_of, service_error_text
+
+if TYPE_CHECKING:
+    from bot.scheduling.service import SchedulingService
+    from bot.slack.listeners.commands import Invocation
+    from bot.slack.scope import RequestScope
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.action(ActionId.CHECKIN_SKIP)(handle_checkin_skip)
+
+
+def scheduling_of(scope: RequestScope) -> SchedulingService:
+    service: SchedulingService = scope.deps.extras["scheduling"]
+    return service
+
+
+def _skip(call: Invocation, parsed: cmd.Skip) -> None:
+    team = call.team(parsed.team)
+    now = scheduling_of(call.scope).deps.clock()
+    skipped = scheduling_of(call.scope).skip_period(
+        call.scope.actor(team), call.scope.directory, team.id, now
+    )
+    language = call.scope.language(team)
+    call.say(build_skipped(team_name=team.name, period_key=skipped.period_key, language=language))
+
+
+def _pause(call: Invocation, parsed: cmd.Pause) -> None:
+    team = call.team(parsed.team)
+    now = scheduling_of(call.scope).deps.clock()
+    scheduling_of(call.scope).pause(
+        call.scope.actor(team), call.scope.directory, team.id, parsed.until, now
+    )
+    language = call.scope.language(team)
+    call.say(build_paused(team_name=team.name, until=parsed.until, language=language))
+
+
+def _resume(call: Invocation, parsed: cmd.Resume) -> None:
+    team = call.team(parsed.team)
+    scheduling_of(call.scope).resume(call.scope.actor(team), call.scope.directory, team.id)
+    call.say(build_resumed(team_name=team.name, language=call.scope.language(team)))
+
+
+def _digest(call: Invocation, _: cmd.Digest) -> None:
+    now = scheduling_of(call.scope).deps.clock()
+    posted = scheduling_of(call.scope).digest_now(
+        call.scope.actor(), call.scope.directory, call.channel_id, now
+    )
+    call.notice("info.digest_posted", channel=posted.channel_id)
+
+
+COMMANDS: dict[type[Any], Any] = {
+    cmd.Skip: _skip,
+    cmd.Pause: _pause,
+    cmd.Resume: _resume,
+    cmd.Digest: _digest,
+}
+
+
+def handle_checkin_skip(  # noqa: PLR0917  Bolt injects listener arguments by name
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Any,
+) -> None:
+    ack()
+    scope = scope_of(context)
+    language = scope.language()
+    parsed = parse_checkin_value(action.get("value"))
+    if parsed is None or not parsed[0].isdigit():
+        respond(ephemeral({"text": t("error.stale_view", language), "replace_original": False}))
+        return
+    services = scope.deps.services
+    try:
+        team = services.get_team(scope.workspace_id, int(parsed[0]))
+        skipped = scheduling_of(scope).skip_period(
+            scope.actor(team), scope.directory, team.id, scheduling_of(scope).deps.clock()
+        )
+    except ServiceError as error:
+        respond(ephemeral({"text": service_error_text(error, language), "replace_original": False}))
+        return
+    message = build_skipped(
+        team_name=team.name, period_key=skipped.period_key, language=team.language
+    )
+    # The whole channel sees that this period was skipped, so nobody answers it twice.
+    client.chat_postMessage(channel=team.channel_id, **message)
