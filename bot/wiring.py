@@ -145,11 +145,16 @@ def build_oauth_flow(container: Container) -> OAuthFlow | None:
     """
     if not container.settings.oauth_enabled:
         return None
-    from bot.slack.oauth import oauth_flow_for
+    from bot.slack.oauth import oauth_flow_for, tokens_for
 
-    return oauth_flow_for(
+    flow = oauth_flow_for(
         container.settings,
         container.database,
         metrics=container.metrics,
         clock=container.clock,
     )
+    # Container.client_for (the scheduler's) finds each workspace's token here.
+    container.extras["token_for"] = tokens_for(
+        container.database, container.settings.require_token_key()
+    )
+    return flow

@@ -377,3 +377,53 @@ def test_oauth_settings_use_the_encrypted_store_the_signed_states_and_the_bot_sc
     url = oauth.authorize_url_generator.generate(state="s")
     assert "scope=commands,chat:write,users:read" in url
     assert "client_id=123.456" in url
+
+
+def test_wiring_in_oauth_mode_gives_bolt_the_flow_and_the_scheduler_each_workspaces_token(
+    tmp_path: Path,
+) -> None:
+    from bot.db.migrate import upgrade
+    from bot.wiring import build_bolt, build_container
+
+    url = f"sqlite:///{tmp_path / 'wiring.db'}"
+    upgrade(url)
+    settings = Settings(
+        slack_client_id="123.456",
+        slack_client_secret="shh",
+        slack_signing_secret="signing",
+        slack_bot_token="xoxb-single-workspace-token",
+        database_url=url,
+        MLSCORE_TOKEN_KEY=KEY,
+        _env_file=None,
+    )
+    container = build_container(settings)
+    try:
+        app = build_bolt(container)
+        assert app.oauth_flow is not None
+        assert isinstance(app.oauth_flow.settings.installation_store, EncryptedInstallationStore)
+        # Even with SLACK_BOT_TOKEN set, OAuth mode never falls back to it.
+        assert app.client.token is None
+        app.oauth_flow.settings.installation_store.save(make_installation("T0AAA"))
+        assert container.client_for("T0AAA").token == "xoxb-secret-aaa"
+        with pytest.raises(LookupError):
+            container.client_for("T0BBB")
+    finally:
+        container.database.dispose()
+
+
+def test_wiring_refuses_oauth_mode_without_a_token_key(tmp_path: Path) -> None:
+    from bot.wiring import build_bolt, build_container
+
+    settings = Settings(
+        slack_client_id="123.456",
+        slack_client_secret="shh",
+        slack_signing_secret="signing",
+        database_url=f"sqlite:///{tmp_path / 'nokey.db'}",
+        _env_file=None,
+    )
+    container = build_container(settings)
+    try:
+        with pytest.raises(ConfigError, match="MLSCORE_TOKEN_KEY"):
+            build_bolt(container)
+    finally:
+        container.database.dispose()
