@@ -152,6 +152,7 @@ class SurveyResults:
     cells: tuple[CellResult, ...]
     comments: tuple[ItemComment, ...] = ()
     threshold: int = ANONYMITY_THRESHOLD
+    voters: tuple[str, ...] = ()  # who answered, in non-anonymous rounds only
 
     @property
     def hidden_cells(self) -> int:
@@ -737,4 +738,5 @@ def _results(survey: SurveyRound, rubric: Rubric, votes: Sequence[Any]) -> Surve
         participants=len(participants),
         cells=tuple(cells),
         comments=tuple(shown),
+        voters=() if survey.anonymous else tuple(sorted(participants)),
     )

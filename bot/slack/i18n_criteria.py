@@ -69,6 +69,10 @@ CRITERIA_MESSAGES: dict[str, dict[Language, str]] = {
             "recuentos no se muestran, y al adoptar conservan el nivel vigente."
         ),
     },
+    "results.voters_list": {
+        "en": "*Answered:*",
+        "es": "*Han respondido:*",
+    },
     "results.voters_title": {
         "en": "*Who voted what* (cells where everyone agreed are not listed)",
         "es": "*Quién votó qué* (no se listan las celdas en las que todos coincidieron)",

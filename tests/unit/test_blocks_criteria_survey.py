@@ -191,11 +191,13 @@ def test_public_results_say_who_voted_what_where_people_disagreed():
             CellResult("FD1", RES, 2, tally([NA, MUST]), (("UANA", NA), ("UBEA", MUST))),
             CellResult("FD1", ROAD, 2, tally([MUST, MUST]), (("UANA", MUST), ("UBEA", MUST))),
         ),
+        voters=("UANA", "UBEA"),
     )
     body = texts(build_results(results, "en"))
     assert "*FD1* Res: MUST <@UBEA> · n/a <@UANA>" in body
     assert "Road:" not in body.split("Who voted what")[1]  # unanimous cells are not listed
     assert ":warning:" in body  # n/a against MUST is a split
+    assert "*Answered:*\n<@UANA>, <@UBEA>" in body
 
 
 def test_cells_hidden_for_anonymity_are_counted_not_shown():

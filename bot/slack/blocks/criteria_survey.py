@@ -176,6 +176,11 @@ def build_results(results: SurveyResults, language: str) -> dict[str, Any]:
                 )
             )
         )
+    if results.voters:
+        mentions = [f"<@{user}>" for user in results.voters]
+        # Twenty mentions a line, so a chunk never cuts a mention in half.
+        rows = [", ".join(mentions[i : i + 20]) for i in range(0, len(mentions), 20)]
+        tail += [section(c) for c in chunk_lines([tc("results.voters_list", language), *rows])]
     lines = voter_lines(results, language)
     if lines:
         tail += [
