@@ -16,6 +16,8 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
     import uvicorn
 
     settings.require_signing_secret()  # refuse before touching anything else
+    if settings.oauth_enabled:
+        settings.require_token_key()
     upgrade(settings.database_url)
     container = build_container(settings)
     web = build_web(container, build_bolt(container))
@@ -34,6 +36,8 @@ def socket_mode(settings: Settings, *, scheduler: bool = True) -> int:
 
     if not settings.slack_app_token or not settings.slack_app_token.get_secret_value().strip():
         raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...).")
+    if settings.oauth_enabled:
+        settings.require_token_key()
     upgrade(settings.database_url)
     container = build_container(settings)
     app = build_bolt(container, socket_mode=True)

@@ -36,10 +36,9 @@ def make_scope_middleware(deps: SlackDeps) -> Callable[..., BoltResponse]:
     ) -> BoltResponse:
         key = _workspace_key(context)
         if key is not None:
-            workspace_id = deps.workspace_ids.get(key)
-            if workspace_id is None:
-                workspace_id = deps.services.workspace_for(key[0], key[1])
-                deps.workspace_ids[key] = workspace_id
+            workspace_id: int = deps.workspace_ids.get_or_load(
+                key, lambda: deps.services.workspace_for(key[0], key[1])
+            )
             context["scope"] = RequestScope(
                 deps=deps,
                 workspace_id=workspace_id,

@@ -22,4 +22,6 @@ class SlackDeps:
     # Feature services that arrive with later issues (scheduling, criteria) register here
     # so the listeners can reach them without globals.
     extras: dict[str, Any] = field(default_factory=dict)
-    workspace_ids: dict[tuple[str, str | None], int] = field(default_factory=dict)
+    # Short-lived: after an uninstall and reinstall the workspace gets a new row, and other
+    # replicas must stop using the old id soon.
+    workspace_ids: TTLCache = field(default_factory=lambda: TTLCache(ttl=30.0))

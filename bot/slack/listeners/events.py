@@ -47,5 +47,5 @@ def handle_tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
 def _erase(context: BoltContext, reason: str) -> None:
     scope = scope_of(context)
     scope.deps.services.erase_workspace(scope.slack_team_id)
-    scope.deps.workspace_ids.pop((scope.slack_team_id, context.enterprise_id), None)
+    scope.deps.workspace_ids.forget((scope.slack_team_id, context.enterprise_id))
     log.info("erased a workspace's data after %s", reason)
