@@ -16,6 +16,7 @@ from bot.charts.render import (
     Chart,
     axes_rect,
     cell_grid,
+    column_labels,
     draw_item_rows,
     figure,
     item_rows,
@@ -80,9 +81,9 @@ def render_criteria(
 def _draw(
     fig: Figure, rubric: Rubric, criteria: Criteria, votes: Votes | None, language: str
 ) -> None:
-    import numpy as np  # noqa: PLC0415  lazy import
-    from matplotlib.colors import to_rgb  # noqa: PLC0415  lazy import
-    from matplotlib.patches import Patch  # noqa: PLC0415  lazy import
+    import numpy as np
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Patch
 
     rows = item_rows(rubric)
     stages = list(Stage)
@@ -125,12 +126,13 @@ def _draw(
             color=palette.MUTED,
         )
 
-    ax.set_xticks(
+    column_labels(
+        ax,
         range(len(stages)),
         [wrap(labels.stage_label(rubric, stage, language), 22) for stage in stages],
+        top=True,
+        fontsize=10.5,
     )
-    ax.xaxis.set_ticks_position("top")
-    ax.tick_params(axis="x", length=0, pad=5, labelsize=10.5)
 
     handles = [
         Patch(

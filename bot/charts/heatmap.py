@@ -19,6 +19,7 @@ from bot.charts.render import (
     Chart,
     axes_rect,
     cell_grid,
+    column_labels,
     draw_item_rows,
     figure,
     item_rows,
@@ -184,20 +185,19 @@ def render_heatmap(
 
 
 def _draw(fig: Figure, grid: HeatmapGrid, trend: Trend, rubric: Rubric, language: str) -> None:
-    import numpy as np  # noqa: PLC0415  lazy import
-    from matplotlib.colors import to_rgb  # noqa: PLC0415  lazy import
-    from matplotlib.lines import Line2D  # noqa: PLC0415  lazy import
-    from matplotlib.patches import Patch  # noqa: PLC0415  lazy import
+    import numpy as np
+    from matplotlib.colors import to_rgb
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     rows, columns = len(grid.codes), max(len(trend.points), 1)
     ax = fig.add_axes(axes_rect(fig, left_px=384, right_px=136, top_px=104, bottom_px=52))
     colour_of = {i: to_rgb(cat.colour) for i, cat in enumerate(grid.categories)}
     colour_of[NO_ANSWER] = to_rgb(palette.NO_ANSWER)
     colour_of[SKIPPED] = to_rgb(palette.SKIPPED)
+    empty = [[colour_of[NO_ANSWER]] for _ in grid.codes]  # no history yet: one blank column
     image = np.array(
-        [[colour_of[code] for code in row] for row in grid.codes]
-        if trend.points
-        else [[(1, 1, 1)]],
+        [[colour_of[code] for code in row] for row in grid.codes] if trend.points else empty,
         dtype=float,
     ).reshape(rows, columns, 3)
     ax.imshow(image, aspect="auto", interpolation="nearest", resample=False)
@@ -237,8 +237,9 @@ def _draw(fig: Figure, grid: HeatmapGrid, trend: Trend, rubric: Rubric, language
     fit = max(1, min(MAX_X_LABELS, int(ax.bbox.width / (64 * fig.dpi / 100))))
     step = max(1, math.ceil(columns / fit))
     ticks = list(range(0, len(trend.points), step))
-    ax.set_xticks(ticks, [labels.short_date(trend.points[c].at, language) for c in ticks])
-    ax.tick_params(axis="x", length=0, pad=6)
+    column_labels(
+        ax, ticks, [labels.short_date(trend.points[c].at, language) for c in ticks], top=False
+    )
 
     handles: list[Patch | Line2D] = [
         Patch(facecolor=cat.colour, label=labels.capitalised(cat.label)) for cat in grid.categories

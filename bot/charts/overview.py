@@ -16,6 +16,7 @@ from bot.charts import labels, palette
 from bot.charts.render import (
     Chart,
     axes_rect,
+    column_labels,
     ellipsize,
     fig_x,
     fig_y,
@@ -118,10 +119,10 @@ def render_overview(
 
 
 def _draw(fig: Figure, teams: Sequence[TeamOverview], rubric: Rubric, language: str) -> None:
-    import numpy as np  # noqa: PLC0415  lazy import
-    from matplotlib.colors import to_rgb  # noqa: PLC0415  lazy import
-    from matplotlib.lines import Line2D  # noqa: PLC0415  lazy import
-    from matplotlib.transforms import blended_transform_factory  # noqa: PLC0415  lazy import
+    import numpy as np
+    from matplotlib.colors import to_rgb
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import blended_transform_factory
 
     top_score = section_max(rubric)
     sections = rubric.sections
@@ -216,14 +217,10 @@ def _draw(fig: Figure, teams: Sequence[TeamOverview], rubric: Rubric, language: 
         )
     headers = [section.name.get(language) for section in sections]
     headers.append(labels.label("final_score", language))
-    ax.set_xticks(range(columns), [wrap(h, 15, lines=2) for h in headers])
-    ax.xaxis.set_ticks_position("top")
-    ax.tick_params(axis="x", length=0, pad=5, labelsize=10)
-    ax.set_yticks([])
+    column_labels(ax, range(columns), [wrap(h, 15, lines=2) for h in headers], top=True)
+    ax.set_axis_off()
     ax.set_xlim(-0.5, columns - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
 
     footnote = [
         Line2D(

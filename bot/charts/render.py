@@ -34,6 +34,9 @@ TALL: Final = (1000, 780)
 
 _RENDER_LOCK = threading.Lock()
 
+TEXT_CACHE = True
+"""Draw text through fasttext's cache (False: matplotlib's stock path; tests compare the two)."""
+
 # Applied with rc_context inside the lock, so nothing leaks into other users of matplotlib.
 STYLE: Final[dict[RcKeyType, Any]] = {
     "font.family": "sans-serif",
@@ -60,6 +63,7 @@ STYLE: Final[dict[RcKeyType, Any]] = {
 }
 
 PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
+PNG_COMPRESS_LEVEL: Final = 1
 
 
 @dataclass(frozen=True)
@@ -83,17 +87,24 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 @contextmanager
 def figure(width_px: int, height_px: int, *, dpi: int = DPI) -> Iterator[Figure]:
-    """A fresh Agg-backed Figure of exactly width_px x height_px, under the render lock.
+    """A fresh Agg-backed Figure of width_px x height_px at DPI 100, under the render lock.
+
+    Another `dpi` scales the pixels (dpi 50: half the width and height) with the same layout.
 
     Build the chart inside the block and call `to_png` before it ends.
     """
-    from matplotlib import rc_context  # noqa: PLC0415  lazy import
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415  lazy import
-    from matplotlib.figure import Figure  # noqa: PLC0415  lazy import
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from bot.charts import fasttext
 
     with _RENDER_LOCK, rc_context(STYLE):
-        fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, facecolor="white")
-        FigureCanvasAgg(fig)
+        fig = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=dpi, facecolor="white")
+        if TEXT_CACHE and fasttext.SUPPORTED:
+            fasttext.CachingCanvasAgg(fig)
+        else:
+            FigureCanvasAgg(fig)
         try:
             yield fig
         finally:
@@ -105,7 +116,14 @@ def to_png(fig: Figure) -> tuple[bytes, int, int]:
     """Draw `fig` and return the PNG bytes with their pixel size."""
     buffer = io.BytesIO()
     # No bbox_inches="tight": layout is fixed so the size is exact and nothing is measured twice.
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    # zlib level 1: flat-colour charts compress almost as well as at the default 6 (measured:
+    # heatmap 152 kB vs 154 kB, trend 82 kB vs 75 kB) in 55-65 % of the time, under the lock.
+    fig.savefig(
+        buffer,
+        format="png",
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+    )
     png = buffer.getvalue()
     width, height = png_size(png)
     return png, width, height
@@ -232,11 +250,35 @@ def draw_item_rows(
             color=palette.MUTED,
             linespacing=1.15,
         )
-    ax.set_yticks([])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(-0.5, columns - 0.5)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    ax.set_axis_off()  # no ticks or spines: labels are plain texts (a Tick is five artists)
+
+
+def column_labels(
+    ax: Axes,
+    positions: Sequence[float],
+    texts: Sequence[str],
+    *,
+    top: bool,
+    pad_px: float = 6,
+    fontsize: float = 10,
+) -> None:
+    """Labels above (or below) the given columns, as plain texts instead of ticks."""
+    pad = pad_px * ax.figure.dpi / DPI / ax.bbox.height  # in axes fractions
+    y = 1 + pad if top else -pad
+    transform = ax.get_xaxis_transform()
+    for x, text in zip(positions, texts, strict=True):
+        ax.text(
+            x,
+            y,
+            text,
+            transform=transform,
+            ha="center",
+            va="bottom" if top else "top",
+            fontsize=fontsize,
+            linespacing=1.15,
+        )
 
 
 def cell_grid(ax: Axes, rows: int, columns: int, *, lw: float = 1.0) -> None:

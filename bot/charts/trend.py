@@ -183,8 +183,8 @@ def render_trend(
 
 
 def _draw(fig: Figure, series: TrendSeries, rubric: Rubric, language: str) -> None:
-    from matplotlib.lines import Line2D  # noqa: PLC0415  lazy import
-    from matplotlib.patches import Patch  # noqa: PLC0415  lazy import
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     count = len(series.final)
     ax = fig.add_axes(axes_rect(fig, left_px=58, right_px=214, top_px=128, bottom_px=54))
