@@ -23,8 +23,10 @@ ClientFor = Callable[[str], "WebClient"]
 """slack_team_id -> a WebClient with that workspace's bot token (one client in single-token
 mode; a token lookup in OAuth mode)."""
 
-DEFAULT_WORKERS = 4
-"""Threads sending at once: enough to render a chart while other posts wait for their turn."""
+DEFAULT_WORKERS = 8
+"""Threads sending at once. Most of them sleep on the pacer (a digest's chart waits a second
+behind its message in the same channel), so a few more than cores keep the workspace rate busy
+while charts render."""
 
 
 @dataclass

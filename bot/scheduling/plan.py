@@ -10,7 +10,7 @@ sender crashed, or Slack kept failing) is planned again as a retry.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import partial
 
@@ -73,6 +73,9 @@ class Job:
     """The end of the period; after it the message is no longer worth sending."""
     team: TeamInfo | None = None
     retry: bool = False
+    then: tuple[Job, ...] = ()
+    """Jobs to send right after this one goes out (by the same worker, so a digest's chart
+    renders while other channels wait their turn); planned on their own if they fail."""
 
     @property
     def key(self) -> DeliveryKey:
@@ -213,13 +216,15 @@ def _team_jobs(state: WorkspaceState, team: TeamInfo, now: datetime, policy: Pol
         return []
     make = partial(_job, state, period=period, team=team, now=now)
     target = team_target(team.id)
-    jobs = make(kind=Kind.CHECKIN, target=target, channel_id=team.channel_id, due=period.due)
     checkin = state.deliveries.get((target, Kind.CHECKIN.value, period.key))
-    if checkin is None or checkin.status != "sent":
-        return jobs
+    dms: list[Job] = []
     for lead in dict.fromkeys(team.leads):
         target_lead = lead_target(team.id, lead)
-        jobs += make(kind=Kind.LEAD_DM, target=target_lead, channel_id=lead, due=period.due)
+        dms += make(kind=Kind.LEAD_DM, target=target_lead, channel_id=lead, due=period.due)
+    if checkin is None or checkin.status != "sent":
+        jobs = make(kind=Kind.CHECKIN, target=target, channel_id=team.channel_id, due=period.due)
+        return [replace(job, then=tuple(dms)) for job in jobs]
+    jobs = dms
     # Counted from the due time, or from when the check-in went out if that was much later
     # (after downtime): a reminder right behind a late check-in would only be noise.
     sent_at = checkin.sent_at or period.due
@@ -244,8 +249,8 @@ def _digest_jobs(
     make = partial(
         _job, state, target=target, period=period, channel_id=channel_id, team=None, now=now
     )
-    jobs = make(kind=Kind.DIGEST, due=period.due)
     assessed = any(team.id in state.last_assessed for team in teams)
-    if assessed and _sent(state, (target, Kind.DIGEST.value, period.key)):
-        jobs += make(kind=Kind.DIGEST_CHART, due=period.due)
-    return jobs
+    chart = make(kind=Kind.DIGEST_CHART, due=period.due) if assessed else []
+    if _sent(state, (target, Kind.DIGEST.value, period.key)):
+        return chart
+    return [replace(job, then=tuple(chart)) for job in make(kind=Kind.DIGEST, due=period.due)]

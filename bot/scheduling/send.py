@@ -13,6 +13,7 @@ mark re-sends once after the lease: Slack has no idempotency key for chat.postMe
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +50,9 @@ class Sender:
         self.deps = deps
         self.now = now
         self.started = started
+        # A digest collected for its message, kept for the chart that follows it in this tick.
+        self._digests: dict[tuple[int, str, str], digests.ChannelDigest] = {}
+        self._lock = threading.Lock()
 
     def current(self) -> datetime:
         """The tick's `now` moved on by the time the tick has been running, so a long run claims
@@ -158,8 +162,13 @@ class Sender:
         return str(response["ts"])
 
     def _digest(self, job: Job) -> digests.ChannelDigest:
+        key = (job.workspace_id, job.channel_id, job.period_key)
+        with self._lock:
+            cached = self._digests.pop(key, None)
+        if cached is not None:
+            return cached
         with self.deps.database.read() as session:
-            return digests.collect_digest(
+            collected = digests.collect_digest(
                 session,
                 rubrics=self.deps.rubrics,
                 workspace_id=job.workspace_id,
@@ -167,6 +176,10 @@ class Sender:
                 now=self.now,
                 policy=self.deps.policy,
             )
+        if job.kind is Kind.DIGEST and job.then:
+            with self._lock:
+                self._digests[key] = collected
+        return collected
 
     def _digest_payload(self, job: Job) -> dict[str, Any]:
         return digests.digest_message(self._digest(job))

@@ -92,7 +92,15 @@ def _run_workspace(
             _record(report, outcome)
         if not any(outcome.status == "sent" for outcome in outcomes):
             break
-    _abandon_unwanted(deps, workspace_id, {job.key for job in jobs}, sender.current(), report)
+    _abandon_unwanted(deps, workspace_id, _keys(jobs), sender.current(), report)
+
+
+def _keys(jobs: Iterable[Job]) -> set[DeliveryKey]:
+    keys: set[DeliveryKey] = set()
+    for job in jobs:
+        keys.add(job.key)
+        keys |= _keys(job.then)
+    return keys
 
 
 def _plan(deps: TickDeps, workspace_id: int, slack_team_id: str, now: datetime) -> list[Job]:
@@ -122,9 +130,20 @@ def interleave(jobs: Sequence[Job]) -> list[Job]:
 def _send_all(deps: TickDeps, sender: Sender, jobs: Sequence[Job]) -> list[Outcome]:
     ordered = interleave(jobs)
     if deps.workers <= 1 or len(ordered) == 1:
-        return [_safe(sender, job) for job in ordered]
+        return [outcome for job in ordered for outcome in _chain(sender, job)]
     with ThreadPoolExecutor(max_workers=deps.workers, thread_name_prefix="tick") as pool:
-        return list(pool.map(lambda job: _safe(sender, job), ordered))
+        chains = list(pool.map(lambda job: _chain(sender, job), ordered))
+    return [outcome for chain in chains for outcome in chain]
+
+
+def _chain(sender: Sender, job: Job) -> list[Outcome]:
+    """The job, then its follow-ups if it went out."""
+    outcome = _safe(sender, job)
+    outcomes = [outcome]
+    if outcome.status == "sent":
+        for follow_up in job.then:
+            outcomes += _chain(sender, follow_up)
+    return outcomes
 
 
 def _safe(sender: Sender, job: Job) -> Outcome:
