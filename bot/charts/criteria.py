@@ -55,7 +55,11 @@ def criteria_alt_text(rubric: Rubric, criteria: Criteria, *, language: str = "en
         for stage in Stage
     )
     return labels.label(
-        "criteria_alt", language, rubric=rubric.name.get(language), items=len(rows), counts=counts
+        "criteria_alt",
+        language,
+        rubric=labels.rubric_name(rubric, language),
+        items=len(rows),
+        counts=counts,
     )
 
 
@@ -69,7 +73,7 @@ def render_criteria(
 ) -> Chart:
     """The stage x item requirement matrix (1000x780 at dpi 100)."""
     lang = labels.language_of(language)
-    title = labels.label("criteria_title", lang, rubric=rubric.name.get(lang))
+    title = labels.label("criteria_title", lang, rubric=labels.rubric_name(rubric, lang))
     alt_text = criteria_alt_text(rubric, criteria, language=lang)
     with figure(*TALL, dpi=dpi) as fig:
         _draw(fig, rubric, criteria, votes, lang)
@@ -89,14 +93,14 @@ def _draw(
     stages = list(Stage)
     colours = requirement_colours()
     bottom = 52 if votes else 30
-    ax = fig.add_axes(axes_rect(fig, left_px=384, right_px=136, top_px=134, bottom_px=bottom))
+    ax = fig.add_axes(axes_rect(fig, left_px=440, right_px=136, top_px=134, bottom_px=bottom))
     cells = [
         [colours[criteria.requirement(item.id, stage)] for stage in stages] for _, item in rows
     ]
     image = np.array([[to_rgb(c) for c in row] for row in cells], dtype=float)
     ax.imshow(image, aspect="auto", interpolation="nearest", resample=False)
     cell_grid(ax, len(rows), len(stages), lw=2.0)
-    draw_item_rows(ax, rows, len(stages), language, chars=48)
+    draw_item_rows(ax, rows, len(stages), language, chars=53)
 
     if votes:
         order = list(Requirement)
@@ -129,7 +133,7 @@ def _draw(
     column_labels(
         ax,
         range(len(stages)),
-        [wrap(labels.stage_label(rubric, stage, language), 22) for stage in stages],
+        [wrap(labels.stage_label(rubric, stage, language), 18) for stage in stages],
         top=True,
         fontsize=10.5,
     )

@@ -167,7 +167,7 @@ def render_heatmap(
     """The team's item heatmap (1000x780 at dpi 100)."""
     lang = labels.language_of(language)
     grid = heatmap_grid(trend, rubric, language=lang)
-    rubric_name = rubric.name.get(lang)
+    rubric_name = labels.rubric_name(rubric, lang)
     title = labels.label("heatmap_title", lang, rubric=rubric_name, team=team)
     date = labels.long_date(trend.points[-1].at, lang) if trend.points else ""
     alt_text = heatmap_alt_text(trend, rubric, team=team, language=lang)
@@ -214,7 +214,7 @@ def _draw(fig: Figure, grid: HeatmapGrid, trend: Trend, rubric: Rubric, language
             lw=0,
         )
 
-    draw_item_rows(ax, item_rows(rubric), columns, language, chars=48)
+    draw_item_rows(ax, item_rows(rubric), columns, language, chars=46)
 
     # Triangles for moved cells, sized to the cell so 52 columns stay legible.
     cell_pt = min(ax.bbox.width / columns, ax.bbox.height / max(rows, 1)) * 72 / fig.dpi

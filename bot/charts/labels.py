@@ -188,6 +188,18 @@ def score(value: float, language: str) -> str:
     return text.replace(".", ",") if language_of(language) == "es" else text
 
 
+_ARTICLES = ("The ", "El ", "La ", "Los ", "Las ")
+
+
+def rubric_name(rubric: Rubric, language: str) -> str:
+    """The rubric's name without a leading article, so it fits inside the chart's sentences."""
+    name = rubric.name.get(language_of(language))
+    for article in _ARTICLES:
+        if name.startswith(article) and len(name) > len(article):
+            return name[len(article) :]
+    return name
+
+
 def stage_label(rubric: Rubric, stage: Stage, language: str) -> str:
     """The rubric's own name for a stage when it has one, else the charts' default."""
     for info in rubric.stages:

@@ -64,7 +64,7 @@ def overview_alt_text(
     teams: Sequence[TeamOverview], rubric: Rubric, *, language: str = "en"
 ) -> str:
     """Highest and lowest final score, and how many teams have gaps (and in which section most)."""
-    rubric_name = rubric.name.get(language)
+    rubric_name = labels.rubric_name(rubric, language)
     scored = [team for team in teams if team.final is not None]
     if not scored:
         return labels.label("overview_alt_empty", language, rubric=rubric_name, teams=len(teams))
@@ -108,7 +108,7 @@ def render_overview(
     if len(teams) > MAX_TEAMS:
         raise ValueError(f"{len(teams)} teams exceed {MAX_TEAMS} per overview chart; page them")
     lang = labels.language_of(language)
-    rubric_name = rubric.name.get(lang)
+    rubric_name = labels.rubric_name(rubric, lang)
     heading = title or labels.label("overview_title", lang, rubric=rubric_name)
     alt_text = overview_alt_text(teams, rubric, language=lang)
     with figure(WIDTH, overview_height(len(teams)), dpi=dpi) as fig:

@@ -219,6 +219,8 @@ def draw_item_rows(
 ) -> None:
     """Item labels on the left, section names on the right, white rules between sections.
 
+    `chars` caps a label's length: about (left margin - 20) / 7.8 at 10 pt, as Spanish runs wide.
+
     Labels are plain texts rather than ticks: a Tick is five artists, a Text is one.
     """
     left = ax.get_yaxis_transform()

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 MAX_X_LABELS = 10
+RIGHT_PX = 226  # band names live in the right margin
+BAND_CHARS = 25
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def trend_series(trend: Trend, rubric: Rubric, *, language: str = "en") -> Trend
 
 def trend_alt_text(trend: Trend, rubric: Rubric, *, team: str, language: str = "en") -> str:
     """One sentence with the key fact: the score now, its change, and the weakest section."""
-    rubric_name = rubric.name.get(labels.language_of(language))
+    rubric_name = labels.rubric_name(rubric, labels.language_of(language))
     scored = [p for p in trend.points if not p.skipped and p.final is not None]
     if not scored:
         return labels.label("trend_alt_empty", language, rubric=rubric_name, team=team)
@@ -161,7 +163,7 @@ def render_trend(
     """The team's trend chart. `dpi` scales the pixel size (1000x560 at 100) but not the layout."""
     lang = labels.language_of(language)
     series = trend_series(trend, rubric, language=lang)
-    rubric_name = rubric.name.get(lang)
+    rubric_name = labels.rubric_name(rubric, lang)
     title = labels.label("trend_title", lang, rubric=rubric_name, team=team)
     subtitle_parts = []
     if trend.points:
@@ -187,7 +189,7 @@ def _draw(fig: Figure, series: TrendSeries, rubric: Rubric, language: str) -> No
     from matplotlib.patches import Patch
 
     count = len(series.final)
-    ax = fig.add_axes(axes_rect(fig, left_px=58, right_px=214, top_px=128, bottom_px=54))
+    ax = fig.add_axes(axes_rect(fig, left_px=58, right_px=RIGHT_PX, top_px=128, bottom_px=54))
     ax.set_xlim(-0.5, max(count, 1) - 0.5)
     top = series.y_max + 0.25  # room for markers on the maximum
     ax.set_ylim(-0.25, top)
@@ -294,7 +296,7 @@ def _draw_bands(
             ax.text(
                 1.015,
                 (lower + upper) / 2,
-                wrap(band.label.get(language), 26, lines=2 if upper - lower >= 0.9 else 1),
+                wrap(band.label.get(language), BAND_CHARS, lines=_band_lines(upper - lower)),
                 transform=ax.get_yaxis_transform(),
                 va="center",
                 ha="left",
@@ -307,6 +309,13 @@ def _draw_bands(
     if edges:
         # White rules between bands (not a grid: a rule inside a band would split it).
         ax.hlines(edges[:-1], *ax.get_xlim(), colors="#ffffff", lw=1.2, zorder=0.5)
+
+
+def _band_lines(height: float) -> int:
+    """How many lines a band's name may take: ~50 px a score point, 15 px a line of 10 pt."""
+    if height < 0.9:
+        return 1
+    return 2 if height < 1.9 else 4
 
 
 def _draw_stage_marks(ax: Axes, series: TrendSeries, rubric: Rubric, language: str) -> None:

@@ -377,3 +377,21 @@ def test_chart_matches_its_reference_image(rubric, name, tmp_path):
     actual = tmp_path / name
     actual.write_bytes(png)
     assert compare_images(str(reference), str(actual), tol=2) is None
+
+
+# --- the real rubric ---------------------------------------------------------------------------
+
+
+def test_charts_render_the_shipped_2017_rubric_in_both_languages():
+    from rubric.catalog import default_rubric
+
+    real = default_rubric()
+    assert real.criteria is not None
+    history = sample_trend(real, weeks=6)
+    for language in ("en", "es"):
+        trend_chart = render_trend(history, real, team="Visión", language=language)
+        assert_png(trend_chart, 1000, 560)
+        assert " El " not in trend_chart.alt_text  # the article is dropped inside sentences
+        assert "The ML" not in trend_chart.alt_text
+        assert_png(render_heatmap(history, real, team="Visión", language=language), 1000, 780)
+        assert_png(render_criteria(real, real.criteria, language=language), 1000, 780)
