@@ -1,0 +1,239 @@
+"""`mlscore demo`: a short simulation into a temporary directory, then its files are read back:
+the report, every Block Kit payload against Slack's limits, the charts, the Block Kit Builder
+links, the weekly summary, the skipped period and the escaping of user text."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from PIL import Image
+
+from bot.charts import png_size
+from bot.cli import main
+from bot.db.engine import Database
+from bot.demo import DATABASE_NAME, run_demo
+from bot.demo.mrkdwn import MrkdwnRenderer
+from bot.demo.report import BUILDER_URL
+from bot.demo.sample import ESCAPING_NOTE, TEAMS, WORKSPACE
+from bot.services import Services
+from bot.slack.blocks.checkin import build_skipped, parse_checkin_value
+from bot.slack.i18n import t
+from tests.fakes.blockkit import check_message, check_view
+
+WEEKS = 6
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    index = run_demo(out, weeks=WEEKS)
+    assert index == out / "index.html"
+    return out
+
+
+@pytest.fixture(scope="module")
+def page(demo: Path) -> str:
+    return (demo / "index.html").read_text(encoding="utf-8")
+
+
+def payloads(out: Path) -> dict[str, Any]:
+    return {
+        f"messages/{path.name}": json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((out / "messages").glob("*.json"))
+    }
+
+
+def is_view(payload: dict[str, Any]) -> bool:
+    return payload.get("type") in ("modal", "home")
+
+
+def texts(payload: dict[str, Any]) -> str:
+    """Every string in a payload, joined (what a person could read in it)."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            found.append(node)
+
+    walk(payload)
+    return "\n".join(found)
+
+
+def test_the_report_shows_the_three_teams_in_their_channels(demo: Path, page: str) -> None:
+    assert (demo / DATABASE_NAME).is_file()
+    for team in TEAMS:
+        assert f"<strong>{team.name}</strong>" in page
+        assert f'id="c-{team.channel_id}"' in page
+        assert team.channel_name in page
+    # the Spanish team's messages are in Spanish
+    assert "Toca la revisión semanal del ML Test Score de <strong>Fraude</strong>" in page
+
+
+def test_every_payload_passes_the_block_kit_checks(demo: Path) -> None:
+    found = payloads(demo)
+    kinds = {payload.get("type", "message") for payload in found.values()}
+    assert kinds == {"message", "modal", "home"}
+    # check-ins, announcements and the rest: at least two messages per team and week
+    assert len(found) >= 2 * WEEKS * len(TEAMS)
+    for name, payload in found.items():
+        violations = check_view(payload) if is_view(payload) else check_message(payload)
+        assert violations == [], name
+
+
+def test_charts_are_valid_pngs_of_every_kind(demo: Path) -> None:
+    names = {path.name for path in (demo / "charts").glob("*.png")}
+    expected = {"overview.png", "criteria.png"}
+    for team in TEAMS:
+        expected |= {f"trend-{team.key}.png", f"heatmap-{team.key}.png"}
+    assert names == expected
+    pngs = [*(demo / "charts").glob("*.png"), *(demo / "files").glob("*.png")]
+    for path in pngs:
+        data = path.read_bytes()
+        assert data.startswith(PNG_SIGNATURE), path.name
+        width, height = png_size(data)
+        assert width >= 600, path.name
+        assert height >= 300, path.name
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            assert image.size == (width, height)
+
+
+def test_every_chart_in_the_report_exists_and_has_alt_text(demo: Path, page: str) -> None:
+    images = re.findall(r'<img class="chart" src="([^"]+)" alt="([^"]*)"', page)
+    sources = {src for src, _ in images}
+    assert {f"charts/{p.name}" for p in (demo / "charts").glob("*.png")} <= sources
+    for src, alt in images:
+        assert (demo / html.unescape(src)).is_file(), src
+        assert len(html.unescape(alt)) > 20, src
+
+
+def test_block_kit_builder_links_decode_back_to_their_payloads(demo: Path, page: str) -> None:
+    found = payloads(demo)
+    linked = re.findall(
+        r'data-payload="([^"]+)".*?<a class="bkb" href="([^"]+)"', page, flags=re.DOTALL
+    )
+    assert {html.unescape(path) for path, _ in linked} == set(found)
+    for path, href in linked:
+        link = html.unescape(href)
+        assert link.startswith(BUILDER_URL)
+        decoded = json.loads(unquote(link.removeprefix(BUILDER_URL)))
+        payload = found[html.unescape(path)]
+        expected = payload if is_view(payload) else {"blocks": payload["blocks"]}
+        assert decoded == expected, path
+
+
+def test_the_weekly_summary_reaches_every_channel_with_its_chart(demo: Path, page: str) -> None:
+    found = payloads(demo)
+    summaries = {
+        name: payload
+        for name, payload in found.items()
+        if not is_view(payload)
+        and payload["blocks"][0].get("text", {}).get("text")
+        in (t("digest.header", "en"), t("digest.header", "es"))
+    }
+    assert len(summaries) == len(TEAMS)
+    for team in TEAMS:
+        (text,) = [texts(p) for n, p in summaries.items() if team.channel_name in n]
+        assert f"*{team.name}*" in text
+        assert t("digest.header", team.language) in text
+    # each summary is followed in its channel by the overview chart upload
+    for name in summaries:
+        after = page.split(f'data-payload="{name}"', 1)[1]
+        next_message = after.split('<article class="msg"', 2)[1]
+        assert '<figure class="file">' in next_message
+        assert 'src="files/' in next_message
+
+
+def test_a_skipped_period_is_announced_and_charted_as_skipped(demo: Path) -> None:
+    vision = next(team for team in TEAMS if team.key == "vision")
+    found = payloads(demo)
+    periods = set()
+    for payload in found.values():
+        for block in payload.get("blocks", []):
+            for element in block.get("elements", []):
+                parsed = parse_checkin_value(element.get("value"))
+                if parsed is not None and element.get("action_id") == "checkin_open":
+                    periods.add(parsed[1])
+    notices = [
+        build_skipped(team_name=vision.name, period_key=period, language="en")
+        for period in sorted(periods)
+    ]
+    skipped = [notice for notice in notices if notice in found.values()]
+    assert len(skipped) == 1
+
+    database = Database.from_url(f"sqlite:///{demo / DATABASE_NAME}")
+    try:
+        services = Services(database=database)
+        workspace = services.workspace_for(WORKSPACE)
+        team = next(s.team for s in services.list_teams(workspace) if s.team.name == vision.name)
+        view = services.trend(workspace, team.id)
+    finally:
+        database.dispose()
+    assert view is not None
+    gaps = [point for point in view.trend.points if point.skipped]
+    assert len(gaps) == 1
+    assert gaps[0].final is None
+
+
+def test_notes_with_markup_are_shown_as_text_not_run(page: str) -> None:
+    assert "<script" not in page.lower()
+    # the overall note is in the scorecard (mrkdwn) and the raw text in no input box
+    assert "Fixed the &lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt; injection" in page
+    assert ESCAPING_NOTE.split("<")[0] in page
+
+
+def test_mrkdwn_renders_slack_formatting_and_escapes_everything_else() -> None:
+    render = MrkdwnRenderer(channels={"C1": "general"}, users={"U1": "Ana <b>"}).render
+    assert render("*bold* _it_ ~gone~ `x<y`") == (
+        "<strong>bold</strong> <em>it</em> <del>gone</del> <code>x&lt;y</code>"
+    )
+    assert render("<#C1> <#C2|other> <@U1>") == (
+        '<span class="mention channel">#general</span> '
+        '<span class="mention channel">#other</span> '
+        '<span class="mention user">@Ana &lt;b&gt;</span>'
+    )
+    assert render("<https://example.com/?a=1&amp;b=2|site>") == (
+        '<a href="https://example.com/?a=1&amp;b=2" target="_blank" '
+        'rel="noopener noreferrer">site</a>'
+    )
+    assert render("<javascript:alert(1)|click>") == "&lt;javascript:alert(1)|click&gt;"
+    assert render("a\n&gt; quoted &lt;img src=x onerror=alert(1)&gt;") == (
+        'a<br><span class="quote">quoted &lt;img src=x onerror=alert(1)&gt;</span>'
+    )
+    assert render("```\n<b>&amp;</b>\n```") == (
+        '<pre class="code-block">&lt;b&gt;&amp;&lt;/b&gt;</pre>'
+    )
+    assert render("raw <script>") == "raw &lt;script&gt;"
+
+
+def test_rerunning_the_command_rewrites_the_same_files(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = {
+        p.relative_to(demo): p.read_bytes()
+        for p in demo.rglob("*")
+        if p.is_file() and p.name != DATABASE_NAME and not p.name.startswith(DATABASE_NAME)
+    }
+    assert main(["demo", "--out", str(demo), "--weeks", str(WEEKS)]) == 0
+    assert "index.html" in capsys.readouterr().out
+    second = {
+        p.relative_to(demo): p.read_bytes()
+        for p in demo.rglob("*")
+        if p.is_file() and not p.name.startswith(DATABASE_NAME)
+    }
+    assert second.keys() == first.keys()
+    assert [name for name in first if first[name] != second[name]] == []
