@@ -14,6 +14,7 @@ from bot.db.engine import Database
 from bot.rubrics import RubricRegistry
 from bot.services.assessments import AssessmentUseCases
 from bot.services.context import ServiceContext
+from bot.services.criteria_survey import CriteriaUseCases
 from bot.services.data_rights import EXPORT_FILE_SUFFIXES, DataRightsUseCases, ExportFormat
 from bot.services.reports import ReportUseCases
 from bot.services.summaries import SummaryUseCases
@@ -44,6 +45,7 @@ class Services(
     AssessmentUseCases,
     ReportUseCases,
     DataRightsUseCases,
+    CriteriaUseCases,
 ):
     """Every use case, sharing one context (database, rubrics, clock, admin list, defaults)."""
 
