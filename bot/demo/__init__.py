@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -24,16 +26,18 @@ def run_demo(out: Path, weeks: int = DEFAULT_WEEKS) -> Path:
     The database is recreated on every run, and the output is the same on every run: the
     simulation's clock and random numbers are fixed.
     """
-    from bot.demo.report import write_report
-    from bot.demo.simulate import simulate
-
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     database = out / DATABASE_NAME
     for leftover in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
         leftover.unlink(missing_ok=True)
-    run = simulate(database, weeks)
+    with _quiet("bot.scheduling"), _quiet("alembic"):
+        # Imported here, so that alembic's import-time INFO lines are quiet too.
+        from bot.demo.report import write_report
+        from bot.demo.simulate import simulate
+
+        run = simulate(database, weeks)
     index = write_report(run, out)
     log.info(
         "demo: %d weeks, %d messages and views, %d charts written to %s in %.1f s",
@@ -44,6 +48,19 @@ def run_demo(out: Path, weeks: int = DEFAULT_WEEKS) -> Path:
         time.perf_counter() - started,
     )
     return index
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """A hundred simulated scheduling passes (and the migration of a new database) would bury
+    the command's own output in INFO lines; warnings still show."""
+    logger = logging.getLogger(name)
+    before = logger.level
+    logger.setLevel(max(before, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 __all__ = ["DATABASE_NAME", "DEFAULT_WEEKS", "run_demo"]

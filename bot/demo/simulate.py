@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 LEVELS = ("not_done", "manual", "automated")
 MIN_WEEKS = 4
 MAX_WEEKS = 104
+LATE_ANSWERS = 0.15
+"""The share of check-ins answered only after the reminder."""
 
 
 class SimClock:
@@ -203,25 +205,22 @@ class Simulation:
                 assert state.info.schedule is not None
                 period = period_at(state.info.schedule, middle)
                 due = period.due
-                events.append((due + timedelta(minutes=5), 0, self._tick("check-in")))
-                reminder_at = due + timedelta(hours=sample.REMINDER_AFTER_HOURS, minutes=5)
-                events.append((reminder_at, 0, self._tick("reminder")))
                 key = state.sample.key
+                events.append((due + timedelta(minutes=5), 0, self._tick("check-in")))
+                if key == sample.STAGE_CHANGE_TEAM and week == stage_week:
+                    events.append((period.start - timedelta(hours=12), 1, self._stage(state)))
                 if key == sample.SKIP_TEAM and week == skip_week:
                     events.append((due + timedelta(hours=3), 1 + order, self._skip(state)))
                     continue
-                late = week > 0 and self.rng.random() < 0.15
+                late = week > 0 and self.rng.random() < LATE_ANSWERS
                 hours = self.rng.uniform(49.5, 56) if late else self.rng.uniform(1.5, 28)
+                if late:
+                    # The bot ticks every minute; the demo only at the moments that matter.
+                    reminder_at = due + timedelta(hours=sample.REMINDER_AFTER_HOURS, minutes=5)
+                    events.append((reminder_at, 0, self._tick("reminder")))
                 regress = key == sample.REGRESSION_TEAM and week == regress_week
-                events.append(
-                    (
-                        due + timedelta(hours=hours),
-                        1 + order,
-                        self._answer(state, period.key, week, regress=regress),
-                    )
-                )
-                if key == sample.STAGE_CHANGE_TEAM and week == stage_week:
-                    events.append((period.start - timedelta(hours=12), 1, self._stage(state)))
+                answer = self._answer(state, period.key, week, regress=regress)
+                events.append((due + timedelta(hours=hours), 1 + order, answer))
             for at, _, action in sorted(events, key=lambda e: (e[0], e[1])):
                 self.clock.now = at
                 action()
