@@ -214,7 +214,7 @@ class RecordingClient(WebClient):
 
     def _open_dm(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users", ""))
-        return {"ok": True, "channel": {"id": f"D{users.split(',', maxsplit=1)[0].lstrip('U')}"}}
+        return {"ok": True, "channel": {"id": dm_channel(users.split(",", maxsplit=1)[0])}}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("user", ""))
@@ -255,6 +255,11 @@ class RecordingClient(WebClient):
             note=self._note(),
         )
         return {"ok": True, "view": view}
+
+
+def dm_channel(user_id: str) -> str:
+    """The id of the bot's DM with a person (stable, so the report can name it)."""
+    return f"D{user_id.removeprefix('U')}"
 
 
 def _loads(text: str) -> Any:

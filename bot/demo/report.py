@@ -11,7 +11,6 @@ import html
 import json
 import re
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -372,7 +371,3 @@ def _weekday(day: int) -> str:
 
 def write_report(run: DemoRun, out: Path) -> Path:
     return ReportWriter(run, out).write()
-
-
-def payload_files(out: Path) -> Iterable[Path]:
-    return sorted((out / MESSAGES_DIR).glob("*.json"))

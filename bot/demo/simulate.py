@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.charts import Chart, TeamOverview, render_criteria, render_heatmap, render_overview
 from bot.db.migrate import upgrade
 from bot.demo import sample
-from bot.demo.recorder import Recording, RecordingClient
+from bot.demo.recorder import Recording, RecordingClient, dm_channel
 from bot.demo.sample import SampleTeam
 from bot.rubrics import RubricRegistry
 from bot.scheduling.cli import deps_from_container
@@ -473,7 +473,7 @@ class Simulation:
         zones = {t.channel_id: t.tz for t in sample.TEAMS}
         for team in sample.TEAMS:
             for user, name in team.people:
-                dm = f"D{user.lstrip('U')}"
+                dm = dm_channel(user)
                 channels[dm] = name
                 zones[dm] = team.tz
         channels[sample.ADMIN] = sample.USERS[sample.ADMIN]
