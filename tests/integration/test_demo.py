@@ -7,7 +7,9 @@ from __future__ import annotations
 import html
 import io
 import json
+import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -220,8 +222,20 @@ def test_mrkdwn_renders_slack_formatting_and_escapes_everything_else() -> None:
     assert render("raw <script>") == "raw &lt;script&gt;"
 
 
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """The CLI installs its log handler on the root logger: put things back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("root_logging")
 def test_rerunning_the_command_rewrites_the_same_files(
-    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first = {
         p.relative_to(demo): p.read_bytes()
