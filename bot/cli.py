@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +26,16 @@ def _iso_datetime(text: str) -> datetime:
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"not an ISO-8601 date and time: {text!r}") from error
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _weeks(text: str) -> int:
+    try:
+        weeks = int(text)
+    except ValueError:
+        weeks = 0
+    if not 4 <= weeks <= 104:
+        raise argparse.ArgumentTypeError(f"weeks must be a whole number from 4 to 104: {text!r}")
+    return weeks
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="simulate a few months offline and write a report")
     demo.add_argument("--out", type=Path, default=Path("demo-out"))
-    demo.add_argument("--weeks", type=int, default=16)
+    demo.add_argument("--weeks", type=_weeks, default=16, help="weeks to simulate (4-104)")
 
     db = commands.add_parser("db", help="database migrations")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -105,54 +115,75 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import serve
+
+    return serve(
+        settings,
+        host=getattr(args, "host", "127.0.0.1"),
+        port=getattr(args, "port", 3000),
+        scheduler=not getattr(args, "no_scheduler", False),
+    )
+
+
+def _socket(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import socket_mode
+
+    return socket_mode(settings, scheduler=not args.no_scheduler)
+
+
+def _tick(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduling.cli import tick_once
+
+    return tick_once(settings, now=args.now)
+
+
+def _demo(args: argparse.Namespace, _: Settings) -> int:
+    from bot.demo import run_demo
+
+    out: Path = getattr(args, "out", Path("demo-out"))
+    index = run_demo(out, weeks=getattr(args, "weeks", 16))
+    print(f"Demo written to {index}. Open it in a browser.")
+    return 0
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db.migrate import downgrade, upgrade
+
+    if args.db_command == "upgrade":
+        upgrade(settings.database_url)
+        print("Database is up to date.")
+    else:
+        downgrade(settings.database_url, args.revision)
+        print(f"Database downgraded to {args.revision}.")
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import export_data
+
+    data = export_data(settings, workspace=args.workspace, team=args.team, fmt=args.format)
+    if args.out:
+        args.out.write_bytes(data)
+        print(f"Wrote {len(data)} bytes to {args.out}.")
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "serve": _serve,
+    "socket": _socket,
+    "tick": _tick,
+    "demo": _demo,
+    "db": _db,
+    "export": _export,
+    "rubric": lambda args, _: _rubric(args.file),
+}
+
+
 def _run(command: str, args: argparse.Namespace, settings: Settings) -> int:
-    if command == "serve":
-        from bot.runtime import serve
-
-        return serve(
-            settings,
-            host=getattr(args, "host", "127.0.0.1"),
-            port=getattr(args, "port", 3000),
-            scheduler=not getattr(args, "no_scheduler", False),
-        )
-    if command == "socket":
-        from bot.runtime import socket_mode
-
-        return socket_mode(settings, scheduler=not args.no_scheduler)
-    if command == "tick":
-        from bot.scheduling.cli import tick_once
-
-        return tick_once(settings, now=args.now)
-    if command == "demo":
-        from bot.demo import run_demo
-
-        out: Path = getattr(args, "out", Path("demo-out"))
-        index = run_demo(out, weeks=getattr(args, "weeks", 16))
-        print(f"Demo written to {index}. Open it in a browser.")
-        return 0
-    if command == "db":
-        from bot.db.migrate import downgrade, upgrade
-
-        if args.db_command == "upgrade":
-            upgrade(settings.database_url)
-            print("Database is up to date.")
-        else:
-            downgrade(settings.database_url, args.revision)
-            print(f"Database downgraded to {args.revision}.")
-        return 0
-    if command == "export":
-        from bot.runtime import export_data
-
-        data = export_data(settings, workspace=args.workspace, team=args.team, fmt=args.format)
-        if args.out:
-            args.out.write_bytes(data)
-            print(f"Wrote {len(data)} bytes to {args.out}.")
-        else:
-            sys.stdout.buffer.write(data)
-        return 0
-    if command == "rubric":
-        return _rubric(args.file)
-    raise AssertionError(f"unhandled command {command}")
+    return _COMMANDS[command](args, settings)
 
 
 def _rubric(path: Path | None) -> int:

@@ -12,12 +12,21 @@ from bot.wiring import build_bolt, build_container, build_tick_deps, build_web
 log = logging.getLogger(__name__)
 
 
+def _require_a_token(settings: Settings) -> None:
+    if settings.oauth_enabled:
+        settings.require_token_key()
+    elif not settings.slack_bot_token or not settings.slack_bot_token.get_secret_value().strip():
+        raise ConfigError(
+            "Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+            "(OAuth, many workspaces). Without either, run `mlscore demo` to try it offline."
+        )
+
+
 def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -> int:
     import uvicorn
 
     settings.require_signing_secret()  # refuse before touching anything else
-    if settings.oauth_enabled:
-        settings.require_token_key()
+    _require_a_token(settings)
     upgrade(settings.database_url)
     container = build_container(settings)
     web = build_web(container, build_bolt(container))
@@ -36,8 +45,7 @@ def socket_mode(settings: Settings, *, scheduler: bool = True) -> int:
 
     if not settings.slack_app_token or not settings.slack_app_token.get_secret_value().strip():
         raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...).")
-    if settings.oauth_enabled:
-        settings.require_token_key()
+    _require_a_token(settings)
     upgrade(settings.database_url)
     container = build_container(settings)
     app = build_bolt(container, socket_mode=True)

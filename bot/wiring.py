@@ -76,13 +76,19 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
         default_language=settings.default_language,
         default_timezone=settings.default_timezone,
     )
-    return Container(
+    container = Container(
         settings=settings,
         database=database,
         services=services,
         metrics=Metrics(),
         clock=clock,
     )
+    if settings.oauth_enabled:
+        from bot.slack.oauth import tokens_for
+
+        # Container.client_for (the scheduler's) finds each workspace's token here.
+        container.extras["token_for"] = tokens_for(database, settings.require_token_key())
+    return container
 
 
 def build_tick_deps(container: Container) -> TickDeps:
@@ -145,16 +151,11 @@ def build_oauth_flow(container: Container) -> OAuthFlow | None:
     """
     if not container.settings.oauth_enabled:
         return None
-    from bot.slack.oauth import oauth_flow_for, tokens_for
+    from bot.slack.oauth import oauth_flow_for
 
-    flow = oauth_flow_for(
+    return oauth_flow_for(
         container.settings,
         container.database,
         metrics=container.metrics,
         clock=container.clock,
     )
-    # Container.client_for (the scheduler's) finds each workspace's token here.
-    container.extras["token_for"] = tokens_for(
-        container.database, container.settings.require_token_key()
-    )
-    return flow

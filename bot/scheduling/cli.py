@@ -54,7 +54,9 @@ def tick_once(settings: Settings, now: datetime | None = None) -> int:
 
     container = build_container(settings)
     try:
-        deps = deps_from_container(container)
+        # With OAuth, build_container set up the per-workspace token lookup.
+        lookup = container.client_for if settings.oauth_enabled else None
+        deps = deps_from_container(container, client_for=lookup)
         at = now if now is not None else container.clock()
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)

@@ -623,6 +623,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Weekly ML Test Score summary: {count} teams",
         "es": "Resumen semanal del ML Test Score: {count} equipos",
     },
+    "digest.fallback_one": {
+        "en": "Weekly ML Test Score summary: 1 team",
+        "es": "Resumen semanal del ML Test Score: 1 equipo",
+    },
     "digest.team": {
         "en": "*{team}* · {stage} · ML Test Score: {score} ({change})",
         "es": "*{team}* · {stage} · ML Test Score: {score} ({change})",

@@ -117,4 +117,5 @@ def build_digest(
     blocks += [section(chunk) for chunk in overdue_chunks[:3]]
     if chart_follows:
         blocks.append(context(t("digest.chart", language)))
-    return message(t("digest.fallback", language, count=len(teams)), blocks)
+    key = "digest.fallback_one" if len(teams) == 1 else "digest.fallback"
+    return message(t(key, language, count=len(teams)), blocks)
