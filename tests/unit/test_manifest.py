@@ -142,11 +142,12 @@ def documented_scopes(markdown: str) -> list[str]:
     return scopes
 
 
-def test_bot_scopes_are_exactly_the_documented_ones() -> None:
+@pytest.mark.parametrize("doc", [SETUP_DOC, ROOT / "README.md"], ids=lambda p: p.name)
+def test_bot_scopes_are_exactly_the_documented_ones(doc: Path) -> None:
     manifest_scopes = load_manifest()["oauth_config"]["scopes"]["bot"]
-    doc_scopes = documented_scopes(SETUP_DOC.read_text(encoding="utf-8"))
+    doc_scopes = documented_scopes(doc.read_text(encoding="utf-8"))
 
-    assert doc_scopes, "docs/slack-setup.md has no scope table"
+    assert doc_scopes, f"{doc.name} has no scope table"
     assert sorted(doc_scopes) == sorted(manifest_scopes)
     assert len(set(manifest_scopes)) == len(manifest_scopes)
 
