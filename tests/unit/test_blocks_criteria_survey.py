@@ -33,7 +33,6 @@ from bot.slack.blocks.criteria_survey import (
     page_differs,
     page_votes,
 )
-from bot.slack.i18n_criteria import CRITERIA_MESSAGES, tc
 from bot.slack.ids import cell_block_id, comment_block_id
 from bot.slack.listeners.criteria import error_text, survey_view
 from rubric.catalog import Adjustment, default_rubric
@@ -284,14 +283,3 @@ def test_a_refused_cell_names_stages_and_levels_in_the_persons_language():
     research, production = stage_label(RUBRIC, RES, "es"), stage_label(RUBRIC, PROD, "es")
     assert f"«Obligatorio» en *{research}*" in text
     assert f"«Interesante, opcional» en *{production}*" in text
-
-
-def test_every_criteria_message_has_both_languages_with_the_same_placeholders():
-    for key, entry in CRITERIA_MESSAGES.items():
-        assert set(entry) == {"en", "es"}, key
-        fields = [
-            {name for _, name, _, _ in string.Formatter().parse(entry[lang]) if name}
-            for lang in ("en", "es")
-        ]
-        assert fields[0] == fields[1], key
-    assert tc("error.no_survey", "es").startswith("No hay")  # falls back to the main catalog

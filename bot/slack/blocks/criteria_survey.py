@@ -28,8 +28,7 @@ from bot.slack.blocks.common import (
     message,
     section,
 )
-from bot.slack.i18n import format_date
-from bot.slack.i18n_criteria import tc
+from bot.slack.i18n import format_date, t
 from rubric.catalog import Adjustment
 from rubric.model import Requirement, Rubric, Stage
 
@@ -135,7 +134,7 @@ def voter_lines(results: SurveyResults, language: str) -> list[str]:
         for level in sorted(levels, key=lambda r: r.rank, reverse=True):
             people = ", ".join(f"<@{user}>" for user, chosen in cell.voters if chosen is level)
             groups.append(f"{base.requirement_code(level, language)} {people}")
-        stage = tc(f"stage.code.{cell.stage.value}", language)
+        stage = t(f"stage.code.{cell.stage.value}", language)
         by_item.setdefault(cell.item_id, []).append(f"{stage}: " + " · ".join(groups))
     for item_id, parts in by_item.items():
         lines.append(f"*{item_id}* " + " | ".join(parts))
@@ -150,12 +149,12 @@ def build_results(results: SurveyResults, language: str) -> dict[str, Any]:
         _as_block_results(results), rubric=results.rubric, language=language
     )
     blocks: list[Block] = list(payload["blocks"])
-    privacy = tc(
+    privacy = t(
         "results.privacy_anonymous" if results.round.anonymous else "results.privacy_public",
         language,
     )
     origin = context(
-        tc(
+        t(
             "results.round",
             language,
             user=results.round.opened_by,
@@ -168,7 +167,7 @@ def build_results(results: SurveyResults, language: str) -> dict[str, Any]:
     if results.hidden_cells:
         tail.append(
             context(
-                tc(
+                t(
                     "results.hidden",
                     language,
                     count=results.hidden_cells,
@@ -180,11 +179,11 @@ def build_results(results: SurveyResults, language: str) -> dict[str, Any]:
         mentions = [f"<@{user}>" for user in results.voters]
         # Twenty mentions a line, so a chunk never cuts a mention in half.
         rows = [", ".join(mentions[i : i + 20]) for i in range(0, len(mentions), 20)]
-        tail += [section(c) for c in chunk_lines([tc("results.voters_list", language), *rows])]
+        tail += [section(c) for c in chunk_lines([t("results.voters_list", language), *rows])]
     lines = voter_lines(results, language)
     if lines:
         tail += [
-            section(chunk) for chunk in chunk_lines([tc("results.voters_title", language), *lines])
+            section(chunk) for chunk in chunk_lines([t("results.voters_title", language), *lines])
         ]
     # Extra blocks go before the closing hint; whatever does not fit in 50 is dropped from the
     # voters list, never from the counts.
@@ -207,7 +206,7 @@ def build_adoption(adoption: Adoption, rubric: Rubric, language: str) -> dict[st
     """The reply to `criteria adopt`: the new version, what the survey changed, the cells raised
     so no stage loosens, and the cells kept for lack of votes."""
     if not adoption.created:
-        text = tc("adopt.closed_without_votes", language, version=adoption.version)
+        text = t("adopt.closed_without_votes", language, version=adoption.version)
         return message(text, [section(text)])
     payload = base.build_criteria_adopted(
         version=adoption.version,
@@ -216,7 +215,7 @@ def build_adoption(adoption: Adoption, rubric: Rubric, language: str) -> dict[st
         language=language,
     )
     blocks: list[Block] = list(payload["blocks"])
-    summary = tc(
+    summary = t(
         "adopt.summary",
         language,
         participants=adoption.participants,
@@ -226,12 +225,12 @@ def build_adoption(adoption: Adoption, rubric: Rubric, language: str) -> dict[st
     if adoption.changes:
         lines = [_change_line(c, rubric, language) for c in adoption.changes]
         extra += [
-            section(chunk) for chunk in chunk_lines([tc("adopt.changes_title", language), *lines])
+            section(chunk) for chunk in chunk_lines([t("adopt.changes_title", language), *lines])
         ]
     if adoption.kept:
         extra.append(
             context(
-                tc("adopt.kept", language, count=len(adoption.kept), threshold=ANONYMITY_THRESHOLD)
+                t("adopt.kept", language, count=len(adoption.kept), threshold=ANONYMITY_THRESHOLD)
             )
         )
     # The version line first, then the summary and changes, then the fix-ups.
@@ -241,7 +240,7 @@ def build_adoption(adoption: Adoption, rubric: Rubric, language: str) -> dict[st
 
 def build_adoption_announcement(adoption: Adoption, user_id: str, language: str) -> dict[str, Any]:
     """Posted to the survey's channel: the outcome everyone voted on, nothing about anyone."""
-    text = tc("adopt.announce", language, user=user_id, version=adoption.version)
+    text = t("adopt.announce", language, user=user_id, version=adoption.version)
     return message(text, [section(text)])
 
 
@@ -249,7 +248,7 @@ def build_cell_set(
     update: CellUpdate, *, rubric: Rubric, reason: str, language: str
 ) -> dict[str, Any]:
     """The reply to `criteria set`: the cell's new level, the later stages raised with it."""
-    text = tc(
+    text = t(
         "info.criteria_cell_set",
         language,
         item=update.item_id,
@@ -261,8 +260,7 @@ def build_cell_set(
     if update.adjustments:
         lines = [_change_line(a, rubric, language) for a in update.adjustments]
         blocks += [
-            section(chunk)
-            for chunk in chunk_lines([tc("info.criteria_adjusted", language), *lines])
+            section(chunk) for chunk in chunk_lines([t("info.criteria_adjusted", language), *lines])
         ]
-    blocks.append(context(tc("set.summary", language, reason=escape(reason))))
+    blocks.append(context(t("set.summary", language, reason=escape(reason))))
     return message(text, blocks[:MESSAGE_MAX_BLOCKS])

@@ -46,7 +46,7 @@ from bot.slack.blocks.criteria_survey import (
     page_votes,
     survey_answers,
 )
-from bot.slack.i18n_criteria import tc
+from bot.slack.i18n import t
 from bot.slack.ids import ActionId, CallbackId, cell_block_id
 from bot.slack.listeners.common import scope_of
 from bot.slack.scope import RequestScope
@@ -72,7 +72,7 @@ def use_cases(scope: RequestScope) -> CriteriaUseCases:
 
 def error_text(error: ServiceError, rubric: Rubric, language: str) -> str:
     """A service error in the person's words, stages and levels included."""
-    return tc(error.key, language, **localized_params(error.params, rubric, language))
+    return t(error.key, language, **localized_params(error.params, rubric, language))
 
 
 def _notice(text: str) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def command_criteria_show(call: Invocation, _: cmd.CriteriaShow) -> None:
         adopted_at=view.adopted_at,
     )
     if len(payload["blocks"]) < MESSAGE_MAX_BLOCKS:
-        payload["blocks"].append(context(tc("criteria.chart_follows", call.language)))
+        payload["blocks"].append(context(t("criteria.chart_follows", call.language)))
     call.say(payload)
     # The image is the slow part (render + upload); the text answer is already out.
     try:
@@ -159,7 +159,7 @@ def command_criteria_survey(call: Invocation, parsed: cmd.CriteriaSurvey) -> Non
             posted = call.client.chat_postMessage(channel=channel_id, **invitation)
         except SlackApiError as error:
             log.warning("could not post a survey invitation: %s", error.response.get("error"))
-            call.say(_notice(tc("criteria.invite_failed", call.language, channel=channel_id)))
+            call.say(_notice(t("criteria.invite_failed", call.language, channel=channel_id)))
             return
         cases.record_invitation(
             scope.workspace_id,
@@ -167,7 +167,7 @@ def command_criteria_survey(call: Invocation, parsed: cmd.CriteriaSurvey) -> Non
             channel_id=str(posted.get("channel") or channel_id),
             message_ts=str(posted.get("ts") or ""),
         )
-        call.say(_notice(tc("info.survey_opened", call.language, channel=channel_id)))
+        call.say(_notice(t("info.survey_opened", call.language, channel=channel_id)))
 
 
 def command_criteria_results(call: Invocation, _: cmd.CriteriaResults) -> None:
@@ -265,7 +265,7 @@ def handle_survey_open(
         if not state.round.open:
             raise Invalid("criteria.error.round_closed")
     except ValueError:
-        _tell(scope, client, body, tc("error.stale_view", language))
+        _tell(scope, client, body, t("error.stale_view", language))
         return
     except ServiceError as error:
         _tell(scope, client, body, error_text(error, rubric, language))
@@ -306,7 +306,7 @@ def handle_survey_submission(
         log.warning("survey page could not be read: %s", error)
         ack(
             response_action="errors",
-            errors={_first_input(rubric, 0): tc("error.stale_view", language)},
+            errors={_first_input(rubric, 0): t("error.stale_view", language)},
         )
         return
     errors = validate_survey_page(page, language)
@@ -324,7 +324,7 @@ def handle_survey_submission(
         ack(response_action="errors", errors={block: error_text(error, rubric, language)})
         return
     ack(response_action="clear")
-    _tell(scope, client, {}, tc("info.survey_saved", language))
+    _tell(scope, client, {}, t("info.survey_saved", language))
 
 
 def handle_survey_back(
