@@ -1,6 +1,4 @@
-"""The digest's words about away and skipped teams, which bot.slack.blocks.digest does not
-render yet; kept here in both languages (candidates for bot.slack.i18n) and added to the
-message that build_digest makes."""
+"""The digest's lines about away and skipped teams, added to the message build_digest makes."""
 
 from __future__ import annotations
 
@@ -9,32 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.slack.blocks.common import MESSAGE_MAX_BLOCKS, context, escape
-from bot.slack.i18n import MESSAGES, format_date, t
-
-EXTRA_MESSAGES: dict[str, dict[str, str]] = {
-    "digest.away": {
-        "en": "Away: {teams}",
-        "es": "Ausentes: {teams}",
-    },
-    "digest.away_team": {"en": "{team} (until {date})", "es": "{team} (hasta el {date})"},
-    "digest.skipped": {
-        "en": "Skipped this period: {teams}",
-        "es": "Se saltan este periodo: {teams}",
-    },
-    "digest.on_demand": {
-        "en": "Posted on request by <@{user}>.",
-        "es": "Publicado a petición de <@{user}>.",
-    },
-}
-
-
-def text(key: str, language: str, /, **params: object) -> str:
-    """t() from the shared catalog, falling back to EXTRA_MESSAGES for the keys it lacks."""
-    if key in MESSAGES:
-        return t(key, language, **params)
-    entry = EXTRA_MESSAGES[key]
-    template = entry["es"] if language == "es" else entry["en"]
-    return template.format(**params) if params else template
+from bot.slack.i18n import format_date, t
 
 
 def add_standing_notes(
@@ -50,15 +23,15 @@ def add_standing_notes(
     lines = []
     if away:
         names = [
-            text("digest.away_team", language, team=escape(name), date=format_date(day, language))
+            t("digest.away_team", language, team=escape(name), date=format_date(day, language))
             for name, day in away
         ]
-        lines.append(text("digest.away", language, teams=", ".join(names)))
+        lines.append(t("digest.away", language, teams=", ".join(names)))
     if skipped:
         names = [escape(name) for name in skipped]
-        lines.append(text("digest.skipped", language, teams=", ".join(names)))
+        lines.append(t("digest.skipped", language, teams=", ".join(names)))
     if requested_by:
-        lines.append(text("digest.on_demand", language, user=requested_by))
+        lines.append(t("digest.on_demand", language, user=requested_by))
     blocks = list(payload["blocks"])
     if not lines or len(blocks) >= MESSAGE_MAX_BLOCKS:
         return payload
