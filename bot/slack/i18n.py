@@ -551,8 +551,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     # ---- check-ins -----------------------------------------------------------------------------
     "checkin.fallback": {
-        "en": "Time for the ML Test Score check-in of {team}",
-        "es": "Toca la revisión del ML Test Score de {team}",
+        "en": "Time for the ML Test Score check-in of {team} ({period})",
+        "es": "Toca la revisión del ML Test Score de {team} ({period})",
     },
     "checkin.text": {
         "en": (

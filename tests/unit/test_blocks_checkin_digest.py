@@ -127,3 +127,12 @@ def test_digest_for_many_teams_with_every_gap_fits_a_message():
 def test_empty_digest_says_so():
     payload = build_digest([], language="es", now=NOW)
     assert "no hay equipos" in payload["blocks"][1]["text"]["text"]
+
+
+def test_a_team_never_assessed_is_not_said_to_have_no_gaps():
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    payload = build_digest([DigestTeam("Ads", Stage.ROADMAP, None, None)], language="en", now=now)
+    text = str(payload["blocks"])
+    assert "not assessed yet" in text
+    assert "No mandatory gaps" not in text
+    assert payload["text"].endswith("1 team")

@@ -51,7 +51,7 @@ def build_checkin(
         period=period_key,
     )
     return message(
-        t("checkin.fallback", language, team=escape(team_name)),
+        t("checkin.fallback", language, team=escape(team_name), period=period_key),
         [section(text), _buttons(team_id, period_key, language, skip=True)],
     )
 
@@ -74,7 +74,7 @@ def build_lead_dm(
         "checkin.lead_dm", language, team=escape(team_name), period=period_key, channel=channel_id
     )
     return message(
-        t("checkin.fallback", language, team=escape(team_name)),
+        t("checkin.fallback", language, team=escape(team_name), period=period_key),
         [section(text), _buttons(team_id, period_key, language, skip=False)],
     )
 

@@ -71,6 +71,9 @@ def _team_text(team: DigestTeam, language: str) -> str:
             change=change,
         )
     gaps = ordered_gaps(team, language)
+    if team.final is None:
+        # Without an assessment there is nothing to measure gaps against yet.
+        return head
     if not gaps:
         return f"{head}\n{t('digest.no_gaps', language)}"
     shown = t("common.list_separator", language).join(gaps[:GAPS_SHOWN])
