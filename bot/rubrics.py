@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rubric.catalog import available_rubrics, default_rubric
+from rubric.catalog import available_rubrics, default_rubric, load_rubric
 from rubric.model import Criteria, ItemCriteria, Requirement, Rubric
 
 DEFAULT_CRITERIA_VERSION = 0
@@ -28,7 +28,8 @@ class RubricRegistry:
     def __init__(self, extra_file: Path | None = None) -> None:
         extra = (extra_file,) if extra_file is not None else ()
         self._rubrics: dict[str, Rubric] = available_rubrics(extra)
-        self._default = default_rubric()
+        # An organisation that points the bot at its own rubric wants new teams to use it.
+        self._default = load_rubric(extra_file) if extra_file is not None else default_rubric()
 
     def get(self, rubric_id: str) -> Rubric:
         try:

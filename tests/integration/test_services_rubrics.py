@@ -27,7 +27,8 @@ def test_the_registry_holds_the_builtins_and_the_configured_file(tmp_path):
     registry = RubricRegistry(path)
 
     assert registry.get("our-rubric").sections == builtin.sections
-    assert registry.default().id == "ml-test-score"
+    # New teams get the organisation's own rubric; the built-ins stay for existing teams.
+    assert registry.default().id == "our-rubric"
     assert {"ml-test-score", "seed-aspects", "our-rubric"} <= set(registry.ids())
     with pytest.raises(UnknownRubric):
         registry.get("nope")
