@@ -63,7 +63,9 @@ class Container:
         bot_token = token
         if bot_token is None and self.settings.slack_bot_token:
             bot_token = self.settings.slack_bot_token.get_secret_value()
-        return make_web_client(bot_token, base_url=self.settings.slack_api_url)
+        return make_web_client(
+            bot_token, base_url=self.settings.slack_api_url, metrics=self.metrics
+        )
 
 
 def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
@@ -126,7 +128,7 @@ def build_bolt(container: Container, *, socket_mode: bool = False) -> App:
         # With OAuth the app's client has no token: Bolt finds each workspace's in the store.
         client=container.web_client()
         if oauth_flow is None
-        else make_web_client(None, base_url=settings.slack_api_url),
+        else make_web_client(None, base_url=settings.slack_api_url, metrics=container.metrics),
         signing_secret=signing_secret,
         oauth_flow=oauth_flow,
         socket_mode=socket_mode,
