@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.services.types import ServiceError
 from bot.settings import ConfigError, Settings
 
 log = logging.getLogger("bot.cli")
@@ -84,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--out", type=Path, help="file to write; default: standard output")
 
+    criteria = commands.add_parser(
+        "criteria", help="export or import the stage x test matrix (for version control)"
+    )
+    criteria_commands = criteria.add_subparsers(dest="criteria_command", required=True)
+    criteria_export = criteria_commands.add_parser("export", help="write the matrix in force")
+    criteria_export.add_argument("--workspace", help="Slack team id (T...); default: the only one")
+    criteria_export.add_argument("--out", type=Path, help="file to write; default: standard output")
+    criteria_import = criteria_commands.add_parser(
+        "import", help="adopt a matrix file as the next version"
+    )
+    criteria_import.add_argument("file", type=Path)
+    criteria_import.add_argument("--workspace", help="Slack team id (T...); default: the only one")
+
     rubric = commands.add_parser("rubric", help="check or show a rubric file")
     rubric.add_argument("file", type=Path, nargs="?", help="a rubric file; default: built-in")
     return parser
@@ -111,6 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"mlscore: {error}", file=sys.stderr)
         return 2
+    except ServiceError as error:
+        from bot.slack.i18n import t
+
+        print(f"mlscore: {t(error.key, 'en', **error.params)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -171,6 +190,27 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _criteria(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import export_criteria, import_criteria
+
+    if args.criteria_command == "export":
+        text = export_criteria(settings, workspace=args.workspace)
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+            print(f"Wrote the criteria in force to {args.out}.")
+        else:
+            sys.stdout.write(text)
+        return 0
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except OSError as error:
+        print(f"mlscore: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 1
+    version = import_criteria(settings, workspace=args.workspace, text=text, source=str(args.file))
+    print(f"Criteria version {version} from {args.file} is now in force.")
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "serve": _serve,
     "socket": _socket,
@@ -178,6 +218,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "demo": _demo,
     "db": _db,
     "export": _export,
+    "criteria": _criteria,
     "rubric": lambda args, _: _rubric(args.file),
 }
 

@@ -6,6 +6,7 @@ import logging
 
 from bot.db.migrate import upgrade
 from bot.scheduling.scheduler import start_scheduler, stop_scheduler
+from bot.services.types import Actor
 from bot.settings import ConfigError, Settings
 from bot.wiring import build_bolt, build_container, build_tick_deps, build_web
 
@@ -63,3 +64,24 @@ def socket_mode(settings: Settings, *, scheduler: bool = True) -> int:
 def export_data(settings: Settings, *, workspace: str | None, team: str | None, fmt: str) -> bytes:
     container = build_container(settings)
     return container.services.export_for_cli(workspace=workspace, team=team, fmt=fmt)
+
+
+class _Operator:
+    """The person at the command line: trusted like a workspace admin."""
+
+    def is_admin(self, user_id: str) -> bool:
+        return True
+
+    def is_member(self, channel_id: str, user_id: str) -> bool:
+        return True
+
+
+def export_criteria(settings: Settings, *, workspace: str | None) -> str:
+    services = build_container(settings).services
+    return services.export_criteria(services.workspace_id_for_cli(workspace))
+
+
+def import_criteria(settings: Settings, *, workspace: str | None, text: str, source: str) -> int:
+    services = build_container(settings).services
+    actor = Actor(workspace_id=services.workspace_id_for_cli(workspace), user_id="cli")
+    return services.import_criteria(actor, _Operator(), text, source=source)

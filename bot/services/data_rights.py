@@ -54,9 +54,8 @@ class DataRightsUseCases(UseCases):
         with self._ctx.database.read() as session:
             return _export(session, workspace_id, team_id, fmt)
 
-    def export_for_cli(self, *, workspace: str | None, team: str | None, fmt: str) -> bytes:
-        """`mlscore export`: the workspace by Slack team id (default: the only one), the team
-        by name (default: every team)."""
+    def workspace_id_for_cli(self, workspace: str | None) -> int:
+        """The workspace an operator names by Slack team id (default: the only one)."""
         with self._ctx.database.read() as session:
             if workspace is None:
                 known = repo.list_workspaces(session)
@@ -69,13 +68,20 @@ class DataRightsUseCases(UseCases):
                     raise NotFound("error.unknown_workspace")
                 found = match
             assert found.id is not None
-            team_id: int | None = None
-            if team is not None:
-                row = repo.get_team_by_name(session, workspace_id=found.id, name=team)
-                if row is None:
-                    raise NotFound("error.unknown_team", name=team, team=team)
-                team_id = row.id
-        return self.export_workspace_data(found.id, team_id, _check_format(fmt))
+            return found.id
+
+    def export_for_cli(self, *, workspace: str | None, team: str | None, fmt: str) -> bytes:
+        """`mlscore export`: the workspace by Slack team id (default: the only one), the team
+        by name (default: every team)."""
+        workspace_id = self.workspace_id_for_cli(workspace)
+        team_id: int | None = None
+        if team is not None:
+            with self._ctx.database.read() as session:
+                row = repo.get_team_by_name(session, workspace_id=workspace_id, name=team)
+            if row is None:
+                raise NotFound("error.unknown_team", name=team, team=team)
+            team_id = row.id
+        return self.export_workspace_data(workspace_id, team_id, _check_format(fmt))
 
     def erase_team(self, actor: Actor, directory: Directory, team_id: int) -> dict[str, int]:
         """Remove a team and everything about it (admins only); rows removed per table."""
