@@ -11,6 +11,9 @@ from bot.cli import main
 from bot.db.engine import Database
 from bot.services import Services
 
+FD6_OPTIONAL = "FD6:\n    research: poor_value\n    roadmap: optional\n    production: optional"
+FD6_MANDATORY = "FD6:\n    research: poor_value\n    roadmap: optional\n    production: mandatory"
+
 
 @pytest.fixture
 def database_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -45,15 +48,9 @@ def test_criteria_travel_to_a_file_and_back_as_a_new_version(
     exported = tmp_path / "criteria.yaml"
     assert main(["criteria", "export", "--out", str(exported)]) == 0
     text = exported.read_text(encoding="utf-8")
-    assert "FD6:\n    research: poor_value\n    roadmap: optional\n    production: optional" in text
+    assert FD6_OPTIONAL in text
 
-    exported.write_text(
-        text.replace(
-            "FD6:\n    research: poor_value\n    roadmap: optional\n    production: optional",
-            "FD6:\n    research: poor_value\n    roadmap: optional\n    production: mandatory",
-        ),
-        encoding="utf-8",
-    )
+    exported.write_text(text.replace(FD6_OPTIONAL, FD6_MANDATORY), encoding="utf-8")
     assert main(["criteria", "import", str(exported)]) == 0
     assert "Criteria version 1" in capsys.readouterr().out
 
