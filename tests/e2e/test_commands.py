@@ -167,3 +167,41 @@ def test_uninstalling_erases_the_workspace(slack: SlackDriver, fake: FakeSlack) 
     create_team(slack)
     slack.event({"type": "app_uninstalled"})
     slack.wait_for(lambda: "Vision" not in reply(slack, "teams"), what="the erasure")
+
+
+def test_pause_and_resume_are_confirmed(slack: SlackDriver) -> None:
+    create_team(slack)
+    paused = reply(slack, "pause until 2099-01-31")
+    assert "Vision" in paused
+    assert "2099" in paused
+    assert "Vision" in reply(slack, "resume")
+    assert "2001" in reply(slack, "pause until 2001-01-01")
+
+
+def test_export_sends_the_csv_privately_to_an_admin(slack: SlackDriver, fake: FakeSlack) -> None:
+    create_team(slack)
+    complete_assessment(slack, fake, ("manual", "manual", "manual", "manual"))
+    refused = reply(slack, "export", user=LEAD)
+    assert "admin" in refused.lower()
+    reply(slack, "export Vision", user=ADMIN)
+    upload = slack.wait_for(lambda: fake.files, what="the CSV upload")[0]
+    assert "C0CHANNEL" not in upload.channels
+    csv = upload.content.decode()
+    assert "FD1" in csv
+    assert "schema checked in CI" in csv
+
+
+def test_an_admin_erases_a_persons_notes_and_then_the_team(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack)
+    complete_assessment(slack, fake, ("manual", "manual", "manual", "manual"))
+    assert "admin" in reply(slack, f"erase notes <@{LEAD}>", user=LEAD).lower()
+    reply(slack, f"erase notes <@{LEAD}>", user=ADMIN)
+    reply(slack, "export Vision", user=ADMIN)
+    upload = slack.wait_for(lambda: fake.files, what="the CSV upload")[0]
+    assert "schema checked in CI" not in upload.content.decode()
+
+    assert "Vision" in reply(slack, "erase team Vision", user=ADMIN)
+    assert "Vision" in reply(slack, "scorecard Vision")  # unknown team now, named in the reply
+    assert "ML Test Score:" not in reply(slack, "scorecard Vision")
