@@ -62,17 +62,6 @@ class SchedulingService:
         self.deps = deps
         self.services = services
 
-    # ---- permissions ---------------------------------------------------------------------------
-
-    def _is_admin(self, directory: Directory, user_id: str) -> bool:
-        return user_id in self.deps.settings.admins or directory.is_admin(user_id)
-
-    def _require_member(self, actor: Actor, directory: Directory, team: TeamInfo) -> None:
-        if self._is_admin(directory, actor.user_id):
-            return
-        if not team.channel_id or not directory.is_member(team.channel_id, actor.user_id):
-            raise NotAllowed("error.not_member", channel=team.channel_id, team=team.name)
-
     def _team(self, actor: Actor, team_id: int) -> TeamInfo:
         with self.deps.database.read() as session:
             row = repo.get_team(session, workspace_id=actor.workspace_id, team_id=team_id)
@@ -88,7 +77,7 @@ class SchedulingService:
         """Mark the current period's check-in skipped: no reminder follows, and charts show
         the period as skipped (never as a zero). Skipping twice is harmless."""
         team = self._team(actor, team_id)
-        self._require_member(actor, directory, team)
+        self.services.access.require_member(actor, directory, team)
         if team.schedule is None:
             raise Invalid("error.no_schedule", team=team.name)
         period = period_at(team.schedule, now)
@@ -160,9 +149,7 @@ class SchedulingService:
         self, actor: Actor, directory: Directory, channel_id: str, now: datetime
     ) -> DigestPosted:
         deps = self.deps
-        if not self._is_admin(directory, actor.user_id) and not directory.is_member(
-            channel_id, actor.user_id
-        ):
+        if not self.services.access.may_act_in(directory, actor.user_id, channel_id):
             raise NotAllowed("error.not_member", channel=channel_id, team="")
         with deps.database.read() as session:
             workspace = repo.get_workspace_by_id(session, workspace_id=actor.workspace_id)

@@ -74,6 +74,11 @@ class Services(
     def rubrics(self) -> RubricRegistry:
         return self._ctx.rubrics
 
+    @property
+    def access(self) -> ServiceContext:
+        """Who may do what, for use cases that live outside this package (the scheduler's)."""
+        return self._ctx
+
 
 __all__ = [
     "EXPORT_FILE_SUFFIXES",

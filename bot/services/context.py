@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.tables import Team
 from bot.rubrics import RubricRegistry
 from bot.services.types import Actor, Directory, NotAllowed
+
+
+class _BoundTeam(Protocol):
+    """A team row or a TeamInfo: what a permission check reads of it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def channel_id(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -28,13 +38,18 @@ class ServiceContext:
         if not self.is_admin(directory, actor.user_id):
             raise NotAllowed("error.no_permission")
 
-    def require_member(self, actor: Actor, directory: Directory, team: Team) -> None:
+    def may_act_in(self, directory: Directory, user_id: str, channel_id: str | None) -> bool:
+        """Members of the channel, and admins; no channel: admins only."""
+        if self.is_admin(directory, user_id):
+            return True
+        if not channel_id:
+            return False
+        return directory.is_member(channel_id, user_id)
+
+    def require_member(self, actor: Actor, directory: Directory, team: _BoundTeam) -> None:
         """Members of the team's channel, and admins; a team without a channel: admins only."""
-        if self.is_admin(directory, actor.user_id):
-            return
-        channel_id = team.channel_id
-        if channel_id is None or not directory.is_member(channel_id, actor.user_id):
-            raise NotAllowed("error.not_member", channel=channel_id or "", team=team.name)
+        if not self.may_act_in(directory, actor.user_id, team.channel_id):
+            raise NotAllowed("error.not_member", channel=team.channel_id or "", team=team.name)
 
 
 class UseCases:

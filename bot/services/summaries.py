@@ -28,14 +28,10 @@ class SummaryUseCases(UseCases):
 
     def teams_for_user(self, actor: Actor, directory: Directory) -> list[TeamSummary]:
         """The teams whose channel the person is in; admins see every team."""
-        summaries = self.list_teams(actor.workspace_id)
-        if self._ctx.is_admin(directory, actor.user_id):
-            return summaries
         return [
             summary
-            for summary in summaries
-            if summary.team.channel_id
-            and directory.is_member(summary.team.channel_id, actor.user_id)
+            for summary in self.list_teams(actor.workspace_id)
+            if self._ctx.may_act_in(directory, actor.user_id, summary.team.channel_id)
         ]
 
     def _summaries(self, session: Session, workspace_id: int) -> list[TeamSummary]:

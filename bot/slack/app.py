@@ -45,12 +45,7 @@ def make_scope_middleware(deps: SlackDeps) -> Callable[..., BoltResponse]:
                 slack_team_id=key[0],
                 user_id=context.user_id,
                 channel_id=context.channel_id,
-                directory=SlackDirectory(
-                    client,
-                    workspace=key[0],
-                    admins=deps.settings.admins,
-                    cache=deps.user_cache,
-                ),
+                directory=SlackDirectory(client, workspace=key[0], cache=deps.user_cache),
             )
         return next_()
 

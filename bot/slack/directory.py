@@ -52,19 +52,18 @@ class TTLCache:
 
 
 class SlackDirectory:
-    """Implements bot.services.types.Directory on top of the Web API."""
+    """Implements bot.services.types.Directory on top of the Web API. It reports what Slack
+    says; the configured admin list (MLSCORE_ADMINS) is applied by the services."""
 
     def __init__(
         self,
         client: WebClient,
         *,
         workspace: str,
-        admins: frozenset[str] = frozenset(),
         cache: TTLCache,
     ) -> None:
         self._client = client
         self._workspace = workspace
-        self._admins = admins
         self._cache = cache
 
     def person(self, user_id: str) -> Person:
@@ -86,7 +85,7 @@ class SlackDirectory:
         return person
 
     def is_admin(self, user_id: str) -> bool:
-        return user_id in self._admins or self.person(user_id).is_admin
+        return self.person(user_id).is_admin
 
     def locale(self, user_id: str) -> str | None:
         return self.person(user_id).locale
