@@ -48,12 +48,9 @@ class Container:
 
     def client_for(self, slack_team_id: str) -> WebClient:
         """The Web API client that speaks for one workspace."""
-        lookup = self.extras.get("token_for")
-        if lookup is not None:
-            token = lookup(slack_team_id)
-            if token is None:
-                raise LookupError(f"no installation for workspace {slack_team_id}")
-            return self.web_client(token)
+        per_workspace = self.extras.get("workspace_client")
+        if per_workspace is not None:
+            return cast("WebClient", per_workspace(slack_team_id))
         client = self.extras.get("single_client")
         if client is None:
             client = self.extras["single_client"] = self.web_client()
@@ -86,10 +83,15 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
         clock=clock,
     )
     if settings.oauth_enabled:
-        from bot.slack.oauth import tokens_for
+        from bot.slack.oauth import workspace_clients
 
         # Container.client_for (the scheduler's) finds each workspace's token here.
-        container.extras["token_for"] = tokens_for(database, settings.require_token_key())
+        container.extras["workspace_client"] = workspace_clients(
+            database,
+            settings.require_token_key(),
+            base_url=settings.slack_api_url,
+            metrics=container.metrics,
+        )
     return container
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.scheduling.deps import ClientFor, TickDeps
@@ -12,23 +11,22 @@ from bot.scheduling.tick import run_tick
 from bot.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
     from bot.wiring import Container
 
 log = logging.getLogger(__name__)
 
 
 def deps_from_container(container: Container, *, client_for: ClientFor | None = None) -> TickDeps:
-    """TickDeps from the app's container. Without `client_for`, the bot token of the settings
-    serves every workspace (single-workspace mode); OAuth deployments pass a lookup."""
+    """TickDeps from the app's container. Without `client_for`, the container's clients: the
+    settings' bot token (single-workspace mode), refused when missing, or each workspace's own
+    (OAuth)."""
     if client_for is None:
-        if not container.settings.slack_bot_token:
+        if not container.settings.oauth_enabled and not container.settings.slack_bot_token:
             raise ConfigError(
                 "the scheduler needs SLACK_BOT_TOKEN (or, with OAuth, a per-workspace token "
                 "lookup) to post check-ins"
             )
-        client_for = _single_client(container)
+        client_for = container.client_for
     return TickDeps(
         database=container.database,
         settings=container.settings,
@@ -39,14 +37,6 @@ def deps_from_container(container: Container, *, client_for: ClientFor | None = 
     )
 
 
-def _single_client(container: Container) -> ClientFor:
-    @cache
-    def client() -> WebClient:
-        return container.web_client()
-
-    return lambda _slack_team_id: client()
-
-
 def tick_once(settings: Settings, now: datetime | None = None) -> int:
     """Run one pass at `now` (default: the clock) and return the exit status: 0 when every
     workspace was processed (sends that failed are retried by a later tick), 1 otherwise."""
@@ -54,9 +44,7 @@ def tick_once(settings: Settings, now: datetime | None = None) -> int:
 
     container = build_container(settings)
     try:
-        # With OAuth, build_container set up the per-workspace token lookup.
-        lookup = container.client_for if settings.oauth_enabled else None
-        deps = deps_from_container(container, client_for=lookup)
+        deps = deps_from_container(container)
         at = now if now is not None else container.clock()
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
