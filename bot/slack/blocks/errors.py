@@ -33,7 +33,3 @@ def build_parse_error(error: ParseError, language: str) -> dict[str, Any]:
 def ephemeral(payload: dict[str, Any]) -> dict[str, Any]:
     """A message body as a slash command response that only the person sees."""
     return {**payload, "response_type": "ephemeral"}
-
-
-def in_channel(payload: dict[str, Any]) -> dict[str, Any]:
-    return {**payload, "response_type": "in_channel"}

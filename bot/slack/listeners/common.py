@@ -11,6 +11,7 @@ from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot.services.types import ServiceError
+from bot.slack.blocks.errors import ephemeral
 from bot.slack.i18n import t
 from bot.slack.scope import RequestScope
 
@@ -28,13 +29,6 @@ def scope_of(context: BoltContext) -> RequestScope:
     return scope
 
 
-def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    message: dict[str, Any] = {"response_type": "ephemeral", "text": text}
-    if blocks:
-        message["blocks"] = blocks
-    return message
-
-
 def service_error_text(error: ServiceError, language: str) -> str:
     return t(error.key, language, **error.params)
 
@@ -45,7 +39,8 @@ def telling_user(respond: Respond, language: str) -> Iterator[None]:
     try:
         yield
     except ServiceError as error:
-        respond(ephemeral(service_error_text(error, language)))
+        respond(ephemeral({"text": service_error_text(error, language)}))
     except SlackApiError as error:
         log.warning("Slack refused a call: %s", error.response.get("error"))
-        respond(ephemeral(t("error.slack", language, error=error.response.get("error", "?"))))
+        text = t("error.slack", language, error=error.response.get("error", "?"))
+        respond(ephemeral({"text": text}))
