@@ -14,7 +14,7 @@ from bot.slack.blocks.scorecard import build_scorecard
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
 from bot.slack.listeners.assessment import open_assessment
-from bot.slack.listeners.common import scope_of, service_error_text
+from bot.slack.listeners.common import scope_of, service_error_text, tell
 from bot.slack.scope import RequestScope
 from bot.slack.uploads import direct_channel
 
@@ -25,16 +25,6 @@ def register(app: App) -> None:
     app.action(ActionId.CHECKIN_OPEN)(handle_checkin_open)
     app.action(ActionId.HOME_ASSESS)(handle_home_assess)
     app.action(ActionId.HOME_SCORECARD)(handle_home_scorecard)
-
-
-def _tell(scope: RequestScope, client: WebClient, body: dict[str, Any], text: str) -> None:
-    """An ephemeral note where the click happened, or a DM when it was on the Home tab."""
-    user = scope.user_id or ""
-    channel = (body.get("channel") or {}).get("id")
-    if channel:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
-    else:
-        client.chat_postMessage(channel=direct_channel(client, user), text=text)
 
 
 def _open(
@@ -51,7 +41,7 @@ def _open(
             scope, client, trigger_id=str(body["trigger_id"]), team=team, period_key=period_key
         )
     except ServiceError as error:
-        _tell(scope, client, body, service_error_text(error, scope.language()))
+        tell(scope, client, body, service_error_text(error, scope.language()))
 
 
 def handle_checkin_open(
@@ -65,7 +55,7 @@ def handle_checkin_open(
     scope = scope_of(context)
     parsed = parse_checkin_value(action.get("value"))
     if parsed is None or not parsed[0].isdigit():
-        _tell(scope, client, body, t("error.stale_view", scope.language()))
+        tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     _open(scope, client, body, int(parsed[0]), parsed[1])
 
@@ -81,7 +71,7 @@ def handle_home_assess(
     scope = scope_of(context)
     value = str(action.get("value") or "")
     if not value.isdigit():
-        _tell(scope, client, body, t("error.stale_view", scope.language()))
+        tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     _open(scope, client, body, int(value), None)
 
@@ -104,10 +94,10 @@ def handle_home_scorecard(
         team = services.get_team(scope.workspace_id, int(value))
         card = services.scorecard(scope.workspace_id, team.id)
     except (LookupError, ServiceError):
-        _tell(scope, client, body, t("error.stale_view", language))
+        tell(scope, client, body, t("error.stale_view", language))
         return
     if card is None:
-        _tell(scope, client, body, t("error.no_assessment", language, team=team.name))
+        tell(scope, client, body, t("error.no_assessment", language, team=team.name))
         return
     payload = build_scorecard(
         team_name=team.name,

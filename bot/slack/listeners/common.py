@@ -8,12 +8,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import BoltContext
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.types import ServiceError
 from bot.slack.blocks.errors import ephemeral
 from bot.slack.i18n import t
 from bot.slack.scope import RequestScope
+from bot.slack.uploads import direct_channel
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,20 @@ def scope_of(context: BoltContext) -> RequestScope:
         # is not something a listener can act on.
         raise LookupError("request has no workspace scope")
     return scope
+
+
+def tell(scope: RequestScope, client: WebClient, body: dict[str, Any], text: str) -> None:
+    """An ephemeral note where a button was clicked, else (the Home tab, a modal) a direct
+    message. A Slack refusal is logged: there is nowhere else to say it."""
+    user = scope.user_id or ""
+    channel = (body.get("channel") or {}).get("id")
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            client.chat_postMessage(channel=direct_channel(client, user), text=text)
+    except SlackApiError as error:
+        log.warning("could not tell a person: %s", error.response.get("error"))
 
 
 def service_error_text(error: ServiceError, language: str) -> str:

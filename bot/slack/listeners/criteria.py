@@ -48,7 +48,7 @@ from bot.slack.blocks.criteria_survey import (
 )
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId, CallbackId, cell_block_id
-from bot.slack.listeners.common import scope_of
+from bot.slack.listeners.common import scope_of, tell
 from bot.slack.scope import RequestScope
 from bot.slack.uploads import direct_channel, upload_chart
 from rubric.model import Rubric, Stage
@@ -230,19 +230,6 @@ COMMANDS: dict[type[Any], Callable[[Invocation, Any], None]] = {
 # ---- the survey modal -----------------------------------------------------------------------
 
 
-def _tell(scope: RequestScope, client: WebClient, body: dict[str, Any], text: str) -> None:
-    """An ephemeral note where the click happened, else a direct message."""
-    user = scope.user_id or ""
-    channel = (body.get("channel") or {}).get("id")
-    try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
-        else:
-            client.chat_postMessage(channel=direct_channel(client, user), text=text)
-    except SlackApiError as error:
-        log.warning("could not tell a survey participant: %s", error.response.get("error"))
-
-
 def survey_view(state: SurveyState, language: str, page: int) -> dict[str, Any]:
     return build_survey_page(
         state.rubric,
@@ -265,10 +252,10 @@ def handle_survey_open(
         if not state.round.open:
             raise Invalid("criteria.error.round_closed")
     except ValueError:
-        _tell(scope, client, body, t("error.stale_view", language))
+        tell(scope, client, body, t("error.stale_view", language))
         return
     except ServiceError as error:
-        _tell(scope, client, body, error_text(error, rubric, language))
+        tell(scope, client, body, error_text(error, rubric, language))
         return
     client.views_open(trigger_id=str(body["trigger_id"]), view=survey_view(state, language, 0))
 
@@ -324,7 +311,7 @@ def handle_survey_submission(
         ack(response_action="errors", errors={block: error_text(error, rubric, language)})
         return
     ack(response_action="clear")
-    _tell(scope, client, {}, t("info.survey_saved", language))
+    tell(scope, client, {}, t("info.survey_saved", language))
 
 
 def handle_survey_back(
