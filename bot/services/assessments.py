@@ -27,7 +27,7 @@ from bot.services.types import (
     TeamInfo,
 )
 from bot.services.validation import answers_to_store, problems, valid_choice
-from rubric.model import Rubric, Stage
+from rubric.model import Criteria, Rubric, Stage
 from rubric.periods import period_at
 
 # Check-ins an assessment closes: an open one, or one the scheduler marked skipped before the
@@ -137,7 +137,9 @@ class AssessmentUseCases(UseCases):
                 session, workspace_id=ws, team_id=team_id, submission_key=submission_key
             )
             if repeated is not None:
-                return self._submission(session, actor, row, repeated, created=False)
+                return self._submission(
+                    session, actor, row, repeated, rubric=rubric, criteria=criteria, created=False
+                )
             found = problems(rubric, state)
             if found:
                 raise found[0]
@@ -158,7 +160,9 @@ class AssessmentUseCases(UseCases):
                 submission_key=submission_key,
             )
             if not saved.created:  # lost a race with the same key on PostgreSQL
-                return self._submission(session, actor, row, saved.id, created=False)
+                return self._submission(
+                    session, actor, row, saved.id, rubric=rubric, criteria=criteria, created=False
+                )
             stage_before = row.stage
             if state.stage.value != row.stage:
                 row = repo.update_team(
@@ -183,7 +187,9 @@ class AssessmentUseCases(UseCases):
                         now=now,
                     )
             repo.delete_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
-            submission = self._submission(session, actor, row, saved.id, created=True)
+            submission = self._submission(
+                session, actor, row, saved.id, rubric=rubric, criteria=criteria, created=True
+            )
             _audit.record(
                 session,
                 workspace_id=actor.workspace_id,
@@ -202,8 +208,18 @@ class AssessmentUseCases(UseCases):
             return submission
 
     def _submission(
-        self, session: Session, actor: Actor, row: Team, assessment_id: int, *, created: bool
+        self,
+        session: Session,
+        actor: Actor,
+        row: Team,
+        assessment_id: int,
+        *,
+        rubric: Rubric,
+        criteria: Criteria,
+        created: bool,
     ) -> Submission:
+        """The scorecard of a stored assessment; `rubric` and `criteria` are those submit
+        already loaded, reloaded only for an earlier assessment on another rubric."""
         latest = repo.get_assessment(
             session, workspace_id=actor.workspace_id, assessment_id=assessment_id
         )
@@ -214,8 +230,9 @@ class AssessmentUseCases(UseCases):
             team_id=latest.assessment.team_id,
             before=latest.assessment,
         )
-        rubric = load_rubric(self._ctx.rubrics, latest.assessment.rubric_id)
-        criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
+        if latest.assessment.rubric_id != rubric.id:
+            rubric = load_rubric(self._ctx.rubrics, latest.assessment.rubric_id)
+            criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
         scorecard = build_scorecard(
             team=team_info(row), rubric=rubric, criteria=criteria, latest=latest, previous=previous
         )
