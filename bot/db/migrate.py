@@ -30,6 +30,7 @@ def migrations_dir() -> Path:
         f"no Alembic migrations found in {_BESIDE_SOURCES} or {Path.cwd() / 'migrations'}"
     )
 
+
 # An arbitrary constant shared by every replica: "mlsc" in ASCII.
 MIGRATION_LOCK_ID = 0x6D6C7363
 
