@@ -316,7 +316,8 @@ def tokenize(text: str) -> list[Token]:
             end = text.find(closing, index + 1)
             if end == -1:
                 raise _Stop(ParseError("parse.unclosed_quote", {"text": _shorten(text)}))
-            tokens.append(Token(" ".join(text[index + 1 : end].split()), True, start))
+            quoted = " ".join(text[index + 1 : end].split())
+            tokens.append(Token(unescape_slack(quoted), True, start))
             index = end + 1
             continue
         if char == "<":
@@ -327,8 +328,14 @@ def tokenize(text: str) -> list[Token]:
                 continue
         while index < length and not text[index].isspace():
             index += 1
-        tokens.append(Token(text[start:index], False, start))
+        tokens.append(Token(unescape_slack(text[start:index]), False, start))
     return tokens
+
+
+def unescape_slack(text: str) -> str:
+    """Slack sends &, < and > typed by a person as entities; names are kept as typed (and
+    escaped again wherever they are shown)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -205,3 +205,10 @@ def test_an_admin_erases_a_persons_notes_and_then_the_team(
     assert "Vision" in reply(slack, "erase team Vision", user=ADMIN)
     assert "Vision" in reply(slack, "scorecard Vision")  # unknown team now, named in the reply
     assert "ML Test Score:" not in reply(slack, "scorecard Vision")
+
+
+def test_a_team_name_with_formatting_characters_is_shown_as_typed(slack: SlackDriver) -> None:
+    # Slack sends what a person types with &, < and > as entities (should_escape).
+    answer = reply(slack, "scorecard R&amp;D &lt;b&gt;")
+    assert "R&amp;D &lt;b&gt;" in answer
+    assert "&amp;amp;" not in answer

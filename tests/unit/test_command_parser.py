@@ -325,3 +325,10 @@ def test_any_text_is_a_command_or_a_parse_error(text):
                 t(result.usage_key, language, **result.usage_params)
     else:
         assert dataclasses.is_dataclass(result)
+
+
+def test_names_arrive_unescaped_from_slacks_entities():
+    parsed = parse_command("team create R&amp;D &lt;core&gt; <#C123|rnd>")
+    assert parsed == TeamCreate(
+        name="R&D <core>", channel=ChannelRef(channel_id="C123", name="rnd")
+    )

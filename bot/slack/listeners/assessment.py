@@ -177,7 +177,10 @@ def handle_page_submission(
             scope.actor(team), scope.directory, team.id, state, submission_key=view["id"]
         )
     except ServiceError as error:
-        ack(response_action="errors", errors={error_block: service_error_text(error, language)})
+        ack(
+            response_action="errors",
+            errors={error_block: service_error_text(error, language, mrkdwn=False)},
+        )
         return
     except SQLAlchemyError:
         # The database is down or busy: keep the modal open with what was typed.

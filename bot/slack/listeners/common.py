@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.types import ServiceError
+from bot.slack.blocks.common import escape
 from bot.slack.blocks.errors import ephemeral
 from bot.slack.i18n import t
 from bot.slack.scope import RequestScope
@@ -45,8 +46,14 @@ def tell(scope: RequestScope, client: WebClient, body: dict[str, Any], text: str
         log.warning("could not tell a person: %s", error.response.get("error"))
 
 
-def service_error_text(error: ServiceError, language: str) -> str:
-    return t(error.key, language, **error.params)
+def service_error_text(error: ServiceError, language: str, *, mrkdwn: bool = True) -> str:
+    """The error in words. In messages (mrkdwn) names people typed are escaped so they cannot
+    break the formatting; modal errors are plain text and take them as they are."""
+    params = {
+        name: escape(value) if mrkdwn and isinstance(value, str) else value
+        for name, value in error.params.items()
+    }
+    return t(error.key, language, **params)
 
 
 @contextmanager
