@@ -258,8 +258,8 @@ def _with_answers(session: Session, assessments: Sequence[Assessment]) -> list[A
     ids = [a.id for a in assessments]
     answers: dict[int, list[AnswerRow]] = defaultdict(list)
     if ids:
-        # A Core select of table columns: the rows skip the ORM's per-row processing, which
-        # took most of a trend's time (about 2,900 rows for two years of weekly assessments).
+        # A Core select of table columns: the rows skip the ORM's per-row processing, a large
+        # share of a trend's time (about 2,900 rows for two years of weekly assessments).
         rows = session.connection().execute(
             sa_select(_ANSWERS.assessment_id, _ANSWERS.item_id, _ANSWERS.choice, _ANSWERS.note)
             .where(_ANSWERS.assessment_id.in_(ids))
