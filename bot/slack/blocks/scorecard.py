@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.services.types import Scorecard
 from bot.slack.blocks.assessment import stage_label
 from bot.slack.blocks.common import (
     Block,
@@ -181,6 +182,24 @@ def build_scorecard(
         blocks.append(context(t("scorecard.chart_below", language)))
     fallback = t("scorecard.fallback", language, team=escape(team_name), final=final, band=band)
     return message(fallback, blocks)
+
+
+def scorecard_message(
+    card: Scorecard, language: str, *, chart_follows: bool = False
+) -> dict[str, Any]:
+    """build_scorecard for a team's latest Scorecard from the services."""
+    return build_scorecard(
+        team_name=card.team.name,
+        score=card.score,
+        report=card.gaps,
+        diff=card.diff,
+        rubric=card.rubric,
+        language=language,
+        assessed_at=card.assessed_at,
+        assessed_by=card.assessed_by,
+        overall_note=card.snapshot.note,
+        chart_follows=chart_follows,
+    )
 
 
 def build_gaps(

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.services.types import ServiceError
 from bot.slack.blocks.checkin import parse_checkin_value
-from bot.slack.blocks.scorecard import build_scorecard
+from bot.slack.blocks.scorecard import scorecard_message
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
 from bot.slack.listeners.assessment import open_assessment
@@ -99,15 +99,5 @@ def handle_home_scorecard(
     if card is None:
         tell(scope, client, body, t("error.no_assessment", language, team=team.name))
         return
-    payload = build_scorecard(
-        team_name=team.name,
-        score=card.score,
-        report=card.gaps,
-        diff=card.diff,
-        rubric=card.rubric,
-        language=language,
-        assessed_at=card.assessed_at,
-        assessed_by=card.assessed_by,
-        overall_note=card.snapshot.note,
-    )
+    payload = scorecard_message(card, language)
     client.chat_postMessage(channel=direct_channel(client, scope.user_id or ""), **payload)

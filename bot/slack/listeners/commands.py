@@ -15,7 +15,7 @@ from bot.slack import commands as cmd
 from bot.slack.blocks.checkin import build_schedule_set
 from bot.slack.blocks.errors import build_notice, build_parse_error, ephemeral
 from bot.slack.blocks.help import build_help
-from bot.slack.blocks.scorecard import build_gaps, build_scorecard, trend_text
+from bot.slack.blocks.scorecard import build_gaps, scorecard_message, trend_text
 from bot.slack.blocks.teams import build_teams_list
 from bot.slack.chart_posts import post_trend
 from bot.slack.listeners.assessment import open_assessment
@@ -173,18 +173,7 @@ def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
         raise NotFound("error.no_assessment", team=team.name)
     trend = services.trend(call.scope.workspace_id, team.id)
     has_history = trend is not None and len(trend.trend.points) > 1
-    payload = build_scorecard(
-        team_name=team.name,
-        score=card.score,
-        report=card.gaps,
-        diff=card.diff,
-        rubric=card.rubric,
-        language=language,
-        assessed_at=card.assessed_at,
-        assessed_by=card.assessed_by,
-        overall_note=card.snapshot.note,
-        chart_follows=has_history,
-    )
+    payload = scorecard_message(card, language, chart_follows=has_history)
     if parsed.public:
         call.client.chat_postMessage(channel=team.channel_id, **payload)
         target = team.channel_id
