@@ -49,6 +49,15 @@ def range_value(scale: RangeScale, choice: str) -> float:
     return value
 
 
+def range_values(scale: RangeScale) -> tuple[float, ...]:
+    """Every value a range scale offers, lowest first: min, min + step, ..., max.
+
+    Rounded to 6 decimal places, so that 0.1 steps give 0.3 rather than 0.30000000000000004.
+    """
+    steps = round((scale.max - scale.min) / scale.step)
+    return tuple(round(scale.min + index * scale.step, 6) for index in range(steps + 1))
+
+
 def done_threshold(scale: RangeScale) -> float:
     """The value from which a range answer counts as done: `done_at`, or the scale's midpoint."""
     if scale.done_at is not None:

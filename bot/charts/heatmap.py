@@ -28,6 +28,7 @@ from bot.charts.render import (
     top_legend,
 )
 from rubric.model import LevelScale, RangeScale, Rubric
+from rubric.scoring import format_number, range_values
 from rubric.trends import Trend
 
 if TYPE_CHECKING:
@@ -64,21 +65,12 @@ def categories(rubric: Rubric, language: str) -> tuple[Category, ...]:
         keys = [level.key for level in levels]
         names = [labels.level_label(rubric, key, language) for key in keys]
     else:
-        keys = [_range_key(rubric.scale, value) for value in _range_values(rubric.scale)]
+        keys = [format_number(value) for value in range_values(rubric.scale)]
         names = keys
     # Start the ramp a little above its lightest end so "lowest level" never reads as "empty".
     count = len(keys)
     colours = [palette.ramp_at(0.18 + 0.82 * i / max(count - 1, 1)) for i in range(count)]
     return tuple(Category(k, n, c) for k, n, c in zip(keys, names, colours, strict=True))
-
-
-def _range_values(scale: RangeScale) -> list[float]:
-    steps = round((scale.max - scale.min) / scale.step)
-    return [scale.min + i * scale.step for i in range(steps + 1)]
-
-
-def _range_key(scale: RangeScale, value: float) -> str:
-    return f"{value:g}"
 
 
 def _code(rubric: Rubric, choice: str | None, index: dict[str, int]) -> int:

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rubric.catalog import builtin_rubrics, default_rubric
-from rubric.model import Band, LevelScale, Rubric, ScaleLevel, Section
+from rubric.model import Band, LevelScale, RangeScale, Rubric, ScaleLevel, Section
 from rubric.scoring import (
     band_for,
     format_number,
@@ -13,6 +13,7 @@ from rubric.scoring import (
     is_done,
     max_points,
     points,
+    range_values,
     score,
 )
 from tests.unit.rubric_factories import (
@@ -371,3 +372,12 @@ def test_every_builtin_rubric_scores_from_nothing_to_everything() -> None:
         assert score(rubric, {}).final == 0.0
         assert all(s.score == s.maximum for s in full.sections), rubric.id
         assert full.final == min(s.maximum for s in full.sections)
+
+
+def test_range_values_run_from_min_to_max_in_steps_without_binary_noise() -> None:
+    assert range_values(RangeScale(min=1, max=10, step=1)) == tuple(float(n) for n in range(1, 11))
+    tenths = range_values(RangeScale(min=0, max=1, step=0.1))
+    assert len(tenths) == 11
+    assert tenths[3] == 0.3
+    assert tenths[-1] == 1.0
+    assert [format_number(value) for value in tenths[:4]] == ["0", "0.1", "0.2", "0.3"]
