@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.charts import palette
-from rubric.model import Item, LevelScale, Rubric, Section
+from rubric.model import Item, Rubric, Section
+from rubric.scoring import max_points
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -196,10 +197,7 @@ def wrap(text: str, width: int, *, lines: int = 2) -> str:
 
 def section_max(rubric: Rubric) -> float:
     """The most points any section can reach (7 for the 2017 paper): the top of every y axis."""
-    if isinstance(rubric.scale, LevelScale):
-        top = max(level.points for level in rubric.scale.levels)
-    else:
-        top = rubric.scale.max
+    top = max_points(rubric)
     best = max(
         (sum(1 for item in section.items if item.enabled) for section in rubric.sections),
         default=0,
