@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.db import repositories as repo
@@ -52,7 +53,18 @@ class Sender:
         self.started = started
         # A digest collected for its message, kept for the chart that follows it in this tick.
         self._digests: dict[tuple[int, str, str], digests.ChannelDigest] = {}
+        # One client per workspace for the whole tick: with OAuth each lookup decrypts a token.
+        self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
+
+    def client(self, slack_team_id: str) -> WebClient:
+        with self._lock:
+            found = self._clients.get(slack_team_id)
+        if found is None:
+            found = self.deps.client_for(slack_team_id)
+            with self._lock:
+                self._clients[slack_team_id] = found
+        return found
 
     def current(self) -> datetime:
         """The tick's `now` moved on by the time the tick has been running, so a long run claims
@@ -149,12 +161,12 @@ class Sender:
             period_key=job.period_key,
             language=team.language,
         )
-        client = self.deps.client_for(job.slack_team_id)
+        client = self.client(job.slack_team_id)
         opened = client.conversations_open(users=job.channel_id)
         return self._post(job, str(opened["channel"]["id"]), payload)
 
     def _post(self, job: Job, channel: str, payload: dict[str, Any]) -> str:
-        client = self.deps.client_for(job.slack_team_id)
+        client = self.client(job.slack_team_id)
         self.deps.pacer.acquire(job.slack_team_id, channel)
         response = client.chat_postMessage(
             channel=channel, text=payload["text"], blocks=payload["blocks"]
@@ -189,7 +201,7 @@ class Sender:
         if not charts:
             return None
         self.deps.pacer.acquire(job.slack_team_id, job.channel_id, workspace_rate=False)
-        upload_charts(self.deps.client_for(job.slack_team_id), job.channel_id, charts)
+        upload_charts(self.client(job.slack_team_id), job.channel_id, charts)
         return None
 
 
