@@ -1,0 +1,185 @@
+"""PostgreSQL goes away in the middle of a submission and comes back.
+
+The real `mlscore serve` process runs on a fresh PostgreSQL database. The person has answered
+pages 1-3 of the assessment; the server is stopped, the last page is submitted, the server is
+started again. The person must either see the assessment stored or be told it was not (the
+modal stays open with an error) - never a modal that closes on nothing. Then, without
+restarting the bot, the same submission and a new one must work (pool_pre_ping throws away the
+dead pooled connections).
+
+The server is shared with other test runs, so there is exactly one stop/start here, kept short,
+and the test waits for pg_isready before going on. Needs root and pg_ctlcluster (Debian's
+postgresql-common); skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from bot.slack.i18n import t
+from tests.conftest import POSTGRES_ENV
+from tests.e2e.driver import BotProcess, SlackDriver, run_bot
+from tests.e2e.test_assessment_flow import answer_page, create_team, open_modal
+from tests.fakes.slack_api import FakeSlack
+
+pytestmark = pytest.mark.postgres
+
+ADMIN, LEAD, OTHER = "U0ADMIN", "U0USER", "U0SECOND"
+CHANNEL = "C0CHANNEL"
+
+
+def _cluster() -> tuple[str, str]:
+    """(version, name) of the local cluster, or skip."""
+    if shutil.which("pg_ctlcluster") is None or shutil.which("pg_isready") is None:
+        pytest.skip("pg_ctlcluster / pg_isready not available")
+    if os.geteuid() != 0:
+        pytest.skip("restarting PostgreSQL needs root")
+    versions = sorted(p.name for p in Path("/etc/postgresql").glob("*") if (p / "main").is_dir())
+    if not versions:
+        pytest.skip("no local PostgreSQL cluster under /etc/postgresql")
+    return versions[-1], "main"
+
+
+def _ctl(version: str, name: str, action: str) -> None:
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def _wait_ready(url: str, timeout: float = 60) -> None:
+    parsed = make_url(url)
+    deadline = time.monotonic() + timeout
+    while True:
+        ready = subprocess.run(
+            ["pg_isready", "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)],
+            capture_output=True,
+            check=False,
+        )
+        if ready.returncode == 0:
+            return
+        assert time.monotonic() < deadline, "PostgreSQL did not come back"
+        time.sleep(0.2)
+
+
+@dataclass
+class Restarted:
+    """What happened around the one restart, shared by the tests of this module."""
+
+    url: str
+    bot: BotProcess
+    slack: SlackDriver
+    fake: FakeSlack
+    page: dict[str, Any]
+    status: int
+    body: dict[str, Any] | None
+    stored: int
+
+
+def assessments(url: str) -> int:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM assessments")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def last_page(slack: SlackDriver, fake: FakeSlack, user: str) -> dict[str, Any]:
+    view = open_modal(slack, fake, user)
+    for _ in range(3):
+        _, body = slack.submit_view(answer_page(view, "manual"), user=user)
+        assert body is not None
+        assert body["response_action"] == "update"
+        view = fake.view_stack(user)[-1]
+    return answer_page(view, "automated")
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL server to test against")
+    name = f"mlscore_restart_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def restarted(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restarted]:
+    """Pages 1-3 answered, then: stop PostgreSQL, submit the last page, start it again."""
+    version, name = _cluster()
+    with FakeSlack(channel_rate=None) as fake:
+        fake.add_user(ADMIN, "admin", is_admin=True)
+        fake.add_user(OTHER, "second")
+        fake.set_members(CHANNEL, [LEAD, OTHER, ADMIN, "U0BOT"])
+        with run_bot(fake, database, tmp_path_factory.mktemp("restart")) as bot:
+            slack = SlackDriver(bot, fake)
+            create_team(slack)
+            page = last_page(slack, fake, LEAD)
+            _ctl(version, name, "stop")
+            try:
+                response, body = slack.submit_view(page)
+            finally:
+                _ctl(version, name, "start")
+                _wait_ready(database)
+            yield Restarted(
+                database, bot, slack, fake, page, response.status_code, body, assessments(database)
+            )
+            slack.http.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="handle_page_submission reads the team before its SQLAlchemyError guard; the error "
+    "handler then acks with an empty body, which closes the modal on nothing",
+)
+def test_a_submission_while_postgres_is_down_is_stored_or_refused_never_dropped(
+    restarted: Restarted,
+) -> None:
+    assert restarted.status == 200
+    if restarted.body == {"response_action": "clear"}:
+        assert restarted.stored == 1, "the modal closed but nothing was stored"
+        return
+    assert restarted.body is not None, "the modal closed on nothing (the last page is lost)"
+    assert restarted.body["response_action"] == "errors"
+    assert t("error.storage", "en") in restarted.body["errors"].values()
+    assert restarted.stored == 0
+
+
+def test_after_postgres_comes_back_the_bot_stores_submissions_without_a_restart(
+    restarted: Restarted,
+) -> None:
+    slack, fake, url = restarted.slack, restarted.fake, restarted.url
+    # The person who was cut off presses Submit again (the same view: stored once at most).
+    _, body = slack.submit_view(restarted.page)
+    assert body == {"response_action": "clear"}
+    assert assessments(url) == 1
+    # Someone else assesses afresh.
+    _, body = slack.submit_view(last_page(slack, fake, OTHER), user=OTHER)
+    assert body == {"response_action": "clear"}
+    assert assessments(url) == 2
+    assert httpx.get(f"{restarted.bot.url}/healthz", timeout=5).status_code == 200
