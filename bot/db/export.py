@@ -64,8 +64,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
         data["workspaces"] = [_row(workspace)]
         for table in _any(Team, StageChange, CheckIn, Assessment):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
-        assessment_ids = [row["id"] for row in data["assessments"]]
-        data["answers"] = _answers(session, assessment_ids)
+        data["answers"] = _answers(session, [col(Assessment.workspace_id) == workspace_id])
         for table in _any(Draft, CriteriaVersion, SurveyRound, SurveyVote, Delivery, AuditEntry):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         return data
@@ -81,7 +80,9 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
             table,
             [col(table.workspace_id) == workspace_id, col(table.team_id) == team_id],
         )
-    data["answers"] = _answers(session, [row["id"] for row in data["assessments"]])
+    data["answers"] = _answers(
+        session, [col(Assessment.workspace_id) == workspace_id, col(Assessment.team_id) == team_id]
+    )
     target = team_target(team_id)
     for table in _any(Delivery, AuditEntry):
         data[_name(table)] = _rows(
@@ -148,9 +149,11 @@ def answers_csv(data: Export) -> str:
     return out.getvalue()
 
 
-def _answers(session: Session, assessment_ids: list[int]) -> list[dict[str, Any]]:
-    if not assessment_ids:
-        return []
+def _answers(session: Session, assessments: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    """The answers of the assessments matching `assessments`, selected by a subquery: a list of
+    ids would pass one bound parameter per assessment, past PostgreSQL's 65,535 for a big
+    workspace."""
+    assessment_ids = select(Assessment.id).where(*assessments)
     return _rows(
         session, AssessmentAnswer, [col(AssessmentAnswer.assessment_id).in_(assessment_ids)]
     )

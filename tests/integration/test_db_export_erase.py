@@ -8,14 +8,14 @@ import json
 import zipfile
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlmodel import Session, SQLModel
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.erase import erase_team, erase_user_notes, erase_workspace
 from bot.db.export import answers_csv, export_data, to_csv_zip, to_json
-from bot.db.tables import ALL_TABLES
+from bot.db.tables import ALL_TABLES, Assessment, AssessmentAnswer
 from rubric.model import Requirement, Stage
 
 
@@ -242,3 +242,42 @@ def test_workspace_export_never_contains_the_bot_token(db: Database, now: dateti
     assert {name for name, rows in data.items() if rows} == {
         t.__tablename__ for t in ALL_TABLES if t.__tablename__ != "installations"
     }
+
+
+def test_workspace_export_holds_every_answer_of_more_assessments_than_bound_parameters_allow(
+    db: Database, now: datetime
+) -> None:
+    many = 66_000  # PostgreSQL refuses a statement with more than 65,535 bound parameters
+    with db.write() as session:
+        ws, (team_id, _) = _fill(session, "T1", now)
+        first = 1_000_000
+        session.exec(
+            insert(Assessment),
+            params=[
+                {
+                    "id": first + n,
+                    "workspace_id": ws,
+                    "team_id": team_id,
+                    "rubric_id": "r",
+                    "rubric_version": "2017",
+                    "stage": "research",
+                    "submitted_by": "U1",
+                    "submitted_at": now,
+                    "note": "",
+                    "submission_key": f"bulk-{n}",
+                }
+                for n in range(many)
+            ],
+        )
+        session.exec(
+            insert(AssessmentAnswer),
+            params=[
+                {"assessment_id": first + n, "item_id": "FD1", "choice": "manual", "note": ""}
+                for n in range(many)
+            ],
+        )
+    with db.read() as session:
+        data = export_data(session, workspace_id=ws)
+    bulk = [row for row in data["answers"] if row["assessment_id"] >= first]
+    assert len(bulk) == many
+    assert len(data["answers"]) == many + 8  # and the 2 answers x 2 assessments x 2 teams of _fill
