@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from bot.db.errors import NotFound
@@ -54,10 +54,7 @@ def claim_delivery(
     reclaimed = session.exec(
         update(Delivery)
         .where(
-            col(Delivery.workspace_id) == workspace_id,
-            col(Delivery.target) == target,
-            col(Delivery.kind) == kind,
-            col(Delivery.period_key) == period_key,
+            *_key(workspace_id, target, kind, period_key),
             col(Delivery.status) == "claimed",
             col(Delivery.lease_until) < now,
         )
@@ -122,12 +119,7 @@ def get_delivery(
 ) -> Delivery | None:
     return session.exec(
         select(Delivery)
-        .where(
-            Delivery.workspace_id == workspace_id,
-            Delivery.target == target,
-            Delivery.kind == kind,
-            Delivery.period_key == period_key,
-        )
+        .where(*_key(workspace_id, target, kind, period_key))
         .execution_options(populate_existing=True)
     ).first()
 
@@ -189,14 +181,19 @@ def _update(
     values: dict[str, object],
 ) -> None:
     result = session.exec(
-        update(Delivery)
-        .where(
-            col(Delivery.workspace_id) == workspace_id,
-            col(Delivery.target) == target,
-            col(Delivery.kind) == kind,
-            col(Delivery.period_key) == period_key,
-        )
-        .values(**values)
+        update(Delivery).where(*_key(workspace_id, target, kind, period_key)).values(**values)
     )
     if result.rowcount != 1:
         raise NotFound(f"delivery {kind} {target} {period_key}")
+
+
+def _key(
+    workspace_id: int, target: str, kind: str, period_key: str
+) -> tuple[ColumnElement[bool], ...]:
+    """The conditions that pick one delivery by its unique (workspace, target, kind, period)."""
+    return (
+        col(Delivery.workspace_id) == workspace_id,
+        col(Delivery.target) == target,
+        col(Delivery.kind) == kind,
+        col(Delivery.period_key) == period_key,
+    )
