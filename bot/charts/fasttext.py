@@ -74,11 +74,6 @@ BITMAPS: Final = _BitmapCache()
 METRICS: Final[OrderedDict[tuple[Any, ...], tuple[float, float, float]]] = OrderedDict()
 
 
-def clear_caches() -> None:
-    BITMAPS.clear()
-    METRICS.clear()
-
-
 _hinting_flag = cast("Callable[[], LoadFlags]", get_hinting_flag)
 
 

@@ -130,13 +130,3 @@ def event_body(
         "is_ext_shared_channel": False,
     }
     return json.dumps(body).encode("utf-8")
-
-
-def url_verification_body(challenge: str = "challenge-token") -> bytes:
-    """The body Slack sends to check an Events API request URL."""
-    body = {
-        "token": "legacy-verification-token",
-        "challenge": challenge,
-        "type": "url_verification",
-    }
-    return json.dumps(body).encode("utf-8")
