@@ -45,6 +45,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.i18n import format_datetime, format_number, t
 from bot.slack.ids import ActionId, BlockId, CallbackId, item_block_id, note_block_id
+from rubric import scoring
 from rubric.model import (
     Answer,
     Item,
@@ -342,10 +343,7 @@ def _note_block(item: Item, language: str, note: str) -> Block:
 
 def range_values(scale: RangeScale) -> list[float]:
     """Every value a range scale offers, at most 100 (a static select's limit)."""
-    values: list[float] = []
-    steps = round((scale.max - scale.min) / scale.step)
-    for index in range(steps + 1):
-        values.append(round(scale.min + index * scale.step, 6))
+    values = list(scoring.range_values(scale))
     if len(values) > 100:
         raise ValueError("a range scale with more than 100 values cannot be offered in a select")
     return values
