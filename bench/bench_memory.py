@@ -1,11 +1,16 @@
 """Resident memory of `mlscore serve` over 10,000 mixed requests and 500 charts.
 
 10 simulated users loop through a 40-request script: help, teams, gaps, the four assessment pages
-(each fourth page stores an assessment and announces it) and, once per 20 requests, a chart
-(`scorecard`, then `trend` the next time), so 10,000 requests draw 500 charts. RSS is read from
+and, once per 20 requests, a chart (`scorecard`, then `trend` the next time), so 10,000 requests
+draw 500 charts. RSS is read from
 /proc/<pid>/status (VmRSS) after 0, 1,000, 5,000 and 10,000 requests, each time once the
 background work (answers, uploads, announcements) has finished. The baseline is the empty Bolt
 app (bench/baseline_app.py) given the same requests in the same run.
+
+By default each person re-submits the same views, so the last page is answered idempotently
+and the stored data stays the same size: growth then means a leak, not a bigger working set.
+With --growing-data every last page stores a new assessment (about 1,000 by the end, so each
+trend chart covers ever more points).
 
 Targets: under 250 MB RSS after 10,000 requests, and no growth from the 5,000th to the 10,000th.
 
@@ -70,6 +75,8 @@ def drive(
         part.seed = checkpoint
         result = run_load(part)
         errors += len(result.errors)
+        for error in result.errors[:3]:
+            print(f"    failed: {error}")
         done += result.sent
         if checkpoint == checkpoints[-1] and charts_wanted:
             # Users stop unevenly when the count is reached: top up the charts not drawn yet.
@@ -90,18 +97,37 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="2,000 requests, 100 charts")
+    parser.add_argument(
+        "--growing-data",
+        action="store_true",
+        help="every 4th page stores a new assessment (about 1,000 by the end) instead of "
+        "re-submitting the same view",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the bot (e.g. MALLOC_ARENA_MAX=2)",
+    )
     args = parser.parse_args()
     total = 2_000 if args.quick else args.requests
     checkpoints = [total // 10, total // 2, total]
     users = bench_users(10)
     print(f"bench_memory: {machine()}")
-    print(f"{total} requests ({total // 20} charts) from {len(users)} users")
+    print(
+        f"{total} requests ({total // 20} charts) from {len(users)} users; data "
+        f"{'grows (a new assessment every 20 requests)' if args.growing_data else 'constant'}"
+        + (f"; bot environment {args.env}" if args.env else "")
+    )
     fake = make_fake(users)
     began = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
-            with serve_bot(fake, f"sqlite:///{workdir / 'bench.db'}", workdir) as bot:
+            extra = dict(item.split("=", 1) for item in args.env)
+            db_url = f"sqlite:///{workdir / 'bench.db'}"
+            with serve_bot(fake, db_url, workdir, **extra) as bot:
                 driver = SlackDriver(bot, fake)
                 create_team(driver)
                 pages = assessment_pages(driver, fake, users[0], "manual")
@@ -114,6 +140,7 @@ def main() -> int:
                     response_urls=urls,
                     duration=None,
                     think=(0.0, 0.02),
+                    unique_views=args.growing_data,
                 )
                 files_before = len(fake.files)
                 print("mlscore serve:")

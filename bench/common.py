@@ -310,6 +310,9 @@ class LoadSpec:
     think: tuple[float, float] = (0.1, 0.5)  # seconds between a user's requests, uniform
     seed: int = 1
     offset: int = 0  # where in the script each user starts (continues earlier phases)
+    # False: each user submits each page under one fixed view id, so repeating the last page
+    # stores nothing new (Slack's retry semantics) and the data stops growing.
+    unique_views: bool = True
 
 
 @dataclass
@@ -358,7 +361,10 @@ async def _load(spec: LoadSpec) -> LoadResult:
                 response_url=next(urls),
             )
         view = dict(step.view or {})
-        view["id"] = f"VBENCH{os.getpid()}x{next(views)}"
+        if spec.unique_views:
+            view["id"] = f"VBENCH{os.getpid()}x{next(views)}"
+        else:
+            view["id"] = f"VBENCH-{user}-{step.label.replace(' ', '-')}"
         payload = {
             "type": "view_submission",
             "team": {"id": spec.team_id, "domain": "fake"},
