@@ -80,14 +80,17 @@ def create_web_app(
         if len(raw) > MAX_BODY_BYTES:
             return PlainTextResponse("payload too large", status_code=413)
         plain_headers = dict(request.headers)
+        # Checked here on the raw bytes, before anything is parsed: a forged or stale request
+        # gets 401 whatever its body holds. Bolt checks again; that costs one HMAC.
+        if not signed_by_slack(signing_secret, raw, plain_headers):
+            return PlainTextResponse("invalid signature", status_code=401)
         headers: dict[str, str | Sequence[str]] = dict(plain_headers)
         try:
-            text = raw.decode("utf-8")
-            bolt_request = BoltRequest(body=text, query=request.url.query, headers=headers)
-        except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
-            # A body Bolt cannot even parse: say who is wrong without trusting it.
-            if not signed_by_slack(signing_secret, raw, plain_headers):
-                return PlainTextResponse("invalid signature", status_code=401)
+            bolt_request = BoltRequest(
+                body=raw.decode("utf-8"), query=request.url.query, headers=headers
+            )
+        except (ValueError, TypeError, AttributeError):
+            # Not UTF-8, not JSON, or JSON that is not an object: Slack never sends these.
             return PlainTextResponse("malformed request body", status_code=400)
         kind = request_kind(bolt_request.body)
         metrics.count_request(kind)

@@ -16,7 +16,6 @@ OVERALL_NOTE_MAX characters, here and in the inputs' max_length.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +37,7 @@ from bot.slack.blocks.common import (
     radio_buttons,
     section,
     selected_value,
+    small_json,
     state_values,
     static_select,
     text_input,
@@ -107,7 +107,9 @@ class AssessmentMeta:
     @classmethod
     def from_json(cls, text: str | None) -> AssessmentMeta:
         try:
-            data = json.loads(text or "")
+            data = small_json(text)
+            if not isinstance(data, dict):
+                raise TypeError("not an object")
             meta = cls(
                 team_id=str(data["t"]),
                 page=int(data["p"]),
@@ -115,7 +117,7 @@ class AssessmentMeta:
                 version=int(data.get("v", 0)),
                 period=None if data.get("k") is None else str(data["k"]),
             )
-        except (ValueError, TypeError, KeyError) as error:
+        except (ValueError, TypeError, KeyError, OverflowError) as error:
             raise InvalidView(f"unreadable assessment metadata: {error}") from None
         if meta.page < 0:
             raise InvalidView("negative page")

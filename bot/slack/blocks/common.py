@@ -33,6 +33,8 @@ BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
 INPUT_MAX_LENGTH = 3000
 ID_MAX = 255
+# Our metadata is one flat object with a list or two; anything far busier is not ours.
+MAX_JSON_CONTAINERS = 16
 # chat.postMessage truncates `text` past 40,000; keep the fallback well inside.
 FALLBACK_MAX = 3000
 
@@ -263,9 +265,29 @@ def compact_json(data: object) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
+def small_json(text: str | None, *, max_length: int = PRIVATE_METADATA_MAX) -> Any:
+    """Parse our own small, flat JSON (private_metadata, button values).
+
+    Raises ValueError for anything else: too long, nested deeper than a few levels (json's C
+    parser hits the recursion limit on a few thousand brackets), or not JSON at all.
+    """
+    if not text or len(text) > max_length:
+        raise ValueError("empty or too long")
+    if text.count("[") + text.count("{") > MAX_JSON_CONTAINERS:
+        raise ValueError("too deeply structured")
+    return json.loads(text)
+
+
+def _entry(state: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
+    """state[block_id][action_id] when both levels are objects, else an empty dict."""
+    block = state.get(block_id)
+    entry = block.get(action_id) if isinstance(block, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
 def selected_value(state: dict[str, Any], block_id: str, action_id: str) -> str | None:
     """The value Slack reports for a radio or select in view.state.values, or None."""
-    entry = state.get(block_id, {}).get(action_id) or {}
+    entry = _entry(state, block_id, action_id)
     chosen = entry.get("selected_option")
     if not isinstance(chosen, dict):
         return None
@@ -275,15 +297,14 @@ def selected_value(state: dict[str, Any], block_id: str, action_id: str) -> str 
 
 def typed_value(state: dict[str, Any], block_id: str, action_id: str) -> str:
     """The text Slack reports for a plain_text_input (None when left empty) as a string."""
-    entry = state.get(block_id, {}).get(action_id) or {}
-    value = entry.get("value")
+    value = _entry(state, block_id, action_id).get("value")
     return value if isinstance(value, str) else ""
 
 
 def state_values(view: dict[str, Any]) -> dict[str, Any]:
     """view["state"]["values"], tolerating a view without state (nothing typed yet)."""
-    state = view.get("state") or {}
-    values = state.get("values") or {}
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
     return values if isinstance(values, dict) else {}
 
 

@@ -9,7 +9,6 @@ fits one page, longer ones are split.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +32,7 @@ from bot.slack.blocks.common import (
     option,
     section,
     selected_value,
+    small_json,
     state_values,
     static_select,
     text_input,
@@ -185,9 +185,11 @@ class SurveyMeta:
     @classmethod
     def from_json(cls, text: str | None) -> SurveyMeta:
         try:
-            data = json.loads(text or "")
+            data = small_json(text)
+            if not isinstance(data, dict):
+                raise TypeError("not an object")
             meta = cls(round_id=str(data["r"]), page=int(data["p"]))
-        except (ValueError, TypeError, KeyError) as error:
+        except (ValueError, TypeError, KeyError, OverflowError) as error:
             raise InvalidSurveyView(f"unreadable survey metadata: {error}") from None
         if meta.page < 0:
             raise InvalidSurveyView("negative page")

@@ -54,7 +54,7 @@ def handle_checkin_open(
     ack()
     scope = scope_of(context)
     parsed = parse_checkin_value(action.get("value"))
-    if parsed is None or not parsed[0].isdigit():
+    if parsed is None or not parsed[0].isdecimal():
         tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     _open(scope, client, body, int(parsed[0]), parsed[1])
@@ -70,7 +70,7 @@ def handle_home_assess(
     ack()
     scope = scope_of(context)
     value = str(action.get("value") or "")
-    if not value.isdigit():
+    if not value.isdecimal():
         tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     _open(scope, client, body, int(value), None)
@@ -89,7 +89,7 @@ def handle_home_scorecard(
     services = scope.deps.services
     language = scope.language()
     try:
-        if not value.isdigit():
+        if not value.isdecimal():
             raise LookupError(value)
         team = services.get_team(scope.workspace_id, int(value))
         card = services.scorecard(scope.workspace_id, team.id)

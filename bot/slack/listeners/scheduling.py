@@ -92,7 +92,7 @@ def handle_checkin_skip(  # noqa: PLR0917  Bolt injects listener arguments by na
     scope = scope_of(context)
     language = scope.language()
     parsed = parse_checkin_value(action.get("value"))
-    if parsed is None or not parsed[0].isdigit():
+    if parsed is None or not parsed[0].isdecimal():
         respond(ephemeral({"text": t("error.stale_view", language), "replace_original": False}))
         return
     services = scope.deps.services
