@@ -63,6 +63,22 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     scope = context.get("scope")
     language = scope.language() if isinstance(scope, RequestScope) else "en"
     message = t("error.unexpected", language)
+    if body.get("type") == "view_submission":
+        # An empty ack would close the modal as if it had been accepted: keep it open instead.
+        block = next(
+            (
+                b.get("block_id")
+                for b in (body.get("view") or {}).get("blocks") or []
+                if b.get("type") == "input" and b.get("block_id")
+            ),
+            None,
+        )
+        if block is not None:
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_action": "errors", "errors": {block: message}}),
+                headers={"content-type": ["application/json"]},
+            )
     if "command" in body:
         return BoltResponse(
             status=200,

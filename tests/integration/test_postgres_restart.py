@@ -152,11 +152,6 @@ def restarted(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             slack.http.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handle_page_submission reads the team before its SQLAlchemyError guard; the error "
-    "handler then acks with an empty body, which closes the modal on nothing",
-)
 def test_a_submission_while_postgres_is_down_is_stored_or_refused_never_dropped(
     restarted: Restarted,
 ) -> None:

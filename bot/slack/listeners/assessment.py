@@ -145,22 +145,39 @@ def _store_page(scope: RequestScope, team: TeamInfo, page_input: PageInput) -> D
     return merged
 
 
+def _read_page(
+    scope: RequestScope, view: dict[str, Any], ack: Ack
+) -> tuple[TeamInfo, Rubric, PageInput] | None:
+    """The page and its team, or None once the refusal has been acked.
+
+    Slack only shows errors on input blocks, so a refusal goes on the view's first one; an
+    empty ack would close the modal as if it had been accepted.
+    """
+    try:
+        return _team_and_page(scope, view)
+    except SQLAlchemyError:
+        log.exception("could not read the team of an assessment page")
+        key = "error.storage"
+    except (InvalidView, ServiceError) as error:
+        log.warning("assessment page could not be read: %s", error)
+        key = "error.stale_view"
+    block = first_input_block(view)
+    if block is None:
+        ack()
+    else:
+        ack(response_action="errors", errors={block: t(key, scope.language())})
+    return None
+
+
 def handle_page_submission(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     scope = scope_of(context)
     view = body["view"]
-    try:
-        team, rubric, page_input = _team_and_page(scope, view)
-    except (InvalidView, ServiceError) as error:
-        log.warning("assessment page could not be read: %s", error)
-        # Slack only shows errors on input blocks: put it on the first one of this view.
-        block = first_input_block(view)
-        if block is None:
-            ack()
-            return
-        ack(response_action="errors", errors={block: t("error.stale_view", scope.language())})
+    read = _read_page(scope, view, ack)
+    if read is None:
         return
+    team, rubric, page_input = read
     language = scope.language(team)
     errors = validate_page(page_input, language)
     if errors:
