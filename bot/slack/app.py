@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -107,6 +108,8 @@ def build_bolt_app(
         token_verification_enabled=False,
         oauth_flow=oauth_flow,
         process_before_response=False,
+        # Bolt's default pool of 5 threads makes acks queue behind slower listeners.
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
     app.use(make_scope_middleware(deps))

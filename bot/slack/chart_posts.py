@@ -1,20 +1,25 @@
-"""Render a chart and post it: the slow part of a request, always run after the ack."""
+"""Render a chart and post it: the slow part of a request, run after the ack on a pool of its
+own so the listener thread is free for the next request at once."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
-from bot.metrics import Metrics
 from bot.services.types import TrendView
+from bot.slack.deps import SlackDeps
+from bot.slack.i18n import t
 from bot.slack.uploads import upload_chart
 
 log = logging.getLogger(__name__)
 
 
 def post_trend(
-    metrics: Metrics,
+    deps: SlackDeps,
     client: WebClient,
     view: TrendView,
     *,
@@ -22,10 +27,10 @@ def post_trend(
     language: str,
     thread_ts: str | None = None,
 ) -> None:
-    from bot.charts import render_trend
-
-    with metrics.time_chart("trend"):
-        chart = render_trend(view.trend, view.rubric, team=view.team.name, language=language)
+    with deps.metrics.time_chart("trend"):
+        chart = deps.charts.render(
+            "render_trend", view.trend, view.rubric, team=view.team.name, language=language
+        )
     upload_chart(
         client,
         chart,
@@ -33,3 +38,29 @@ def post_trend(
         filename=f"mlscore-trend-{view.team.id}.png",
         thread_ts=thread_ts,
     )
+
+
+def post_trend_later(
+    deps: SlackDeps,
+    client: WebClient,
+    view: TrendView,
+    *,
+    channel_id: str | Callable[[], str],
+    language: str,
+    tell: Callable[[str], Any],
+) -> None:
+    """post_trend in the background; if it fails, the person is told the chart is missing."""
+
+    def run() -> None:
+        try:
+            target = channel_id() if callable(channel_id) else channel_id
+            post_trend(deps, client, view, channel_id=target, language=language)
+        except (SlackClientError, OSError, RuntimeError, TimeoutError) as error:
+            # SlackClientError covers a refused API call and a failed upload of the bytes.
+            log.warning("could not post a trend chart: %s", type(error).__name__)
+            try:
+                tell(t("error.chart_failed", language, team=view.team.name))
+            except SlackClientError:
+                log.warning("could not tell the person either")
+
+    deps.background.submit(run)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.charts.worker import ChartWorker
 from bot.slack.directory import TTLCache
 
 if TYPE_CHECKING:
@@ -19,6 +21,11 @@ class SlackDeps:
     services: Services
     metrics: Metrics
     user_cache: TTLCache = field(default_factory=TTLCache)
+    charts: ChartWorker = field(default_factory=ChartWorker)
+    # Slow work after the ack (charts, uploads); a few threads, since renders queue anyway.
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="slow")
+    )
     # Feature services that arrive with later issues (scheduling, criteria) register here
     # so the listeners can reach them without globals.
     extras: dict[str, Any] = field(default_factory=dict)

@@ -1120,6 +1120,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Reason (kept in the audit log): {reason}",
         "es": "Motivo (queda en el registro de auditoría): {reason}",
     },
+    "error.chart_failed": {
+        "en": "I could not post the chart of *{team}* (Slack refused the file). Try again later.",
+        "es": "No he podido publicar el gráfico de *{team}* (Slack rechazó el archivo). "
+        "Inténtalo más tarde.",
+    },
     "trend.reply": {
         "en": "*{team}*: {line} The chart is in your messages with me.",
         "es": "*{team}*: {line} Tienes el gráfico en tus mensajes conmigo.",

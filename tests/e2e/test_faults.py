@@ -206,11 +206,6 @@ def test_a_scorecard_chart_rate_limited_once_is_uploaded_once(
     assert len([r for r in fake.responses if r.url == url]) == 1  # no error message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a failed POST of the bytes raises SlackRequestError, which telling_user "
-    "(bot/slack/listeners/common.py) does not catch: the person is never told",
-)
 def test_a_scorecard_whose_file_bytes_are_refused_says_the_chart_failed(
     slack: SlackDriver, fake: FakeSlack
 ) -> None:

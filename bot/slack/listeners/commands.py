@@ -10,14 +10,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.services.types import Invalid, NotFound, TeamInfo
+from bot.services.types import Invalid, NotFound, TeamInfo, TrendView
 from bot.slack import commands as cmd
 from bot.slack.blocks.checkin import build_schedule_set
 from bot.slack.blocks.errors import build_notice, build_parse_error, ephemeral
 from bot.slack.blocks.help import build_help
 from bot.slack.blocks.scorecard import build_gaps, scorecard_message, trend_text
 from bot.slack.blocks.teams import build_teams_list
-from bot.slack.chart_posts import post_trend
+from bot.slack.chart_posts import post_trend_later
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import Respond, scope_of, telling_user
 from bot.slack.scope import RequestScope
@@ -50,6 +50,21 @@ class Invocation:
 
     def notice(self, key: str, language: str | None = None, **params: object) -> None:
         self.say(build_notice(key, language or self.language, **params))
+
+    def post_trend(self, view: TrendView, language: str, *, public: bool) -> None:
+        """The team's trend chart, after the ack: in its channel, or in the person's DM."""
+
+        def private_channel() -> str:
+            return direct_channel(self.client, self.scope.user_id or "")
+
+        post_trend_later(
+            self.scope.deps,
+            self.client,
+            view,
+            channel_id=view.team.channel_id if public else private_channel,
+            language=language,
+            tell=lambda text: self.say({"text": text}),
+        )
 
     def team(self, ref: cmd.TeamRef | None) -> TeamInfo:
         return self.scope.deps.services.resolve_team(self.scope.actor(), ref)
@@ -176,16 +191,11 @@ def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
     payload = scorecard_message(card, language, chart_follows=has_history)
     if parsed.public:
         call.client.chat_postMessage(channel=team.channel_id, **payload)
-        target = team.channel_id
     else:
         call.say(payload)
-        target = ""
     if has_history and trend is not None:
-        if not target:
-            target = direct_channel(call.client, call.scope.user_id or "")
-        post_trend(
-            call.scope.deps.metrics, call.client, trend, channel_id=target, language=language
-        )
+        # Files cannot be ephemeral: a private scorecard's chart goes to the person's DM.
+        call.post_trend(trend, language, public=parsed.public)
 
 
 def _gaps(call: Invocation, parsed: cmd.ShowGaps) -> None:
@@ -207,8 +217,7 @@ def _trend(call: Invocation, parsed: cmd.ShowTrend) -> None:
     language = call.scope.language(team)
     line = trend_text(view.diff, view.rubric, language)
     call.notice("trend.reply", language, team=team.name, line=line)
-    channel = direct_channel(call.client, call.scope.user_id or "")
-    post_trend(call.scope.deps.metrics, call.client, view, channel_id=channel, language=language)
+    call.post_trend(view, language, public=False)
 
 
 # ---- data rights ---------------------------------------------------------------------------
