@@ -96,11 +96,6 @@ def main() -> int:
         action="store_true",
         help="send `/mlscore gaps` (same data, no chart) instead of `scorecard`",
     )
-    parser.add_argument(
-        "--listener-workers",
-        type=int,
-        help="experiment: start the bot with Bolt's listener pool at N threads instead of 5",
-    )
     args = parser.parse_args()
     duration = 8.0 if args.quick else args.duration
     users = bench_users(args.users)
@@ -109,17 +104,13 @@ def main() -> int:
         f"{args.users} users, {duration:.0f} s per server, think time "
         f"{args.think[0]}-{args.think[1]} s"
     )
-    if args.listener_workers:
-        print(
-            f"EXPERIMENT: the bot's Bolt listener pool patched to {args.listener_workers} threads"
-        )
 
     fake = make_fake(users)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             db_url = f"sqlite:///{workdir / 'bench.db'}"
-            with serve_bot(fake, db_url, workdir, listener_workers=args.listener_workers) as bot:
+            with serve_bot(fake, db_url, workdir) as bot:
                 driver = SlackDriver(bot, fake)
                 create_team(driver)
                 pages = assessment_pages(driver, fake, users[0], "manual")

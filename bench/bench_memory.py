@@ -12,6 +12,9 @@ and the stored data stays the same size: growth then means a leak, not a bigger 
 With --growing-data every last page stores a new assessment (about 1,000 by the end, so each
 trend chart covers ever more points).
 
+RSS is the sum over the server and the processes it started (the chart worker renders in its
+own process); the per-process figures are printed at each checkpoint.
+
 Targets: under 250 MB RSS after 10,000 requests, and no growth from the 5,000th to the 10,000th.
 
     .venv/bin/python -m bench.bench_memory            # 10,000 requests, 500 charts
@@ -64,10 +67,11 @@ def drive(
     checkpoints: list[int],
     charts_wanted: int = 0,
 ) -> tuple[list[tuple[int, float]], int]:
-    """RSS (MB) at each checkpoint (requests sent so far) and the count of failed requests."""
+    """RSS (MB) of the server and its child processes (the chart worker) together at each
+    checkpoint (requests sent so far), and the count of failed requests."""
     settle(fake, quiet=0.5)
     files_before = len(fake.files)
-    readings = [(0, server.rss_mb())]
+    readings = [(0, sum(server.tree_rss_mb().values()))]
     done, errors = 0, 0
     for checkpoint in checkpoints:
         part = LoadSpec(**{**spec.__dict__, "url": server.url, "count": checkpoint - done})
@@ -88,8 +92,13 @@ def drive(
                 errors += len(result.errors)
                 done += result.sent
         settle(fake, quiet=1.0)
-        readings.append((done, server.rss_mb()))
-        print(f"  {done:>6} requests: {readings[-1][1]:6.1f} MB  ({result.elapsed:.0f} s)")
+        tree = server.tree_rss_mb()
+        readings.append((done, sum(tree.values())))
+        parts = " + ".join(f"{mb:.1f}" for mb in tree.values())
+        print(
+            f"  {done:>6} requests: {readings[-1][1]:6.1f} MB (processes: {parts})  "
+            f"({result.elapsed:.0f} s)"
+        )
     return readings, errors
 
 

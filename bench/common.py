@@ -102,6 +102,10 @@ class ServerProcess:
     def rss_mb(self) -> float:
         return rss_mb(self.pid)
 
+    def tree_rss_mb(self) -> dict[int, float]:
+        """RSS of the server and of every process it started (the chart worker), by pid."""
+        return {pid: rss_mb(pid) for pid in process_tree(self.pid)}
+
     def metrics(self) -> str:
         return httpx.get(f"{self.url}/metrics", timeout=5).text
 
@@ -121,6 +125,28 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and its descendants, from the ppid field of /proc/<pid>/stat."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        # The command name may contain spaces and parentheses: split after its last ")".
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree += children
+        frontier += children
+    return tree
 
 
 @contextmanager
@@ -166,33 +192,14 @@ def server_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, st
     return env
 
 
-# An experiment, not the shipped configuration: Bolt's App runs listeners on a
-# ThreadPoolExecutor(max_workers=5) unless given one; this starts `mlscore serve` with a larger
-# default pool to show what passing `listener_executor` in bot/slack/app.py would change.
-_PATCHED_POOL = (
-    "import concurrent.futures as f, sys, slack_bolt.app.app as a\n"
-    "a.ThreadPoolExecutor = lambda max_workers=5, **k: f.ThreadPoolExecutor({workers}, **k)\n"
-    "from bot.cli import main\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
-
-
 @contextmanager
 def serve_bot(
-    fake: FakeSlack,
-    database_url: str,
-    workdir: Path,
-    *,
-    listener_workers: int | None = None,
-    **extra_env: str,
+    fake: FakeSlack, database_url: str, workdir: Path, **extra_env: str
 ) -> Iterator[ServerProcess]:
     """`mlscore serve` (no scheduler) on a free port, talking to the fake Slack."""
     port = free_port()
-    if listener_workers is None:
-        argv = [sys.executable, "-m", "bot"]
-    else:
-        argv = [sys.executable, "-c", _PATCHED_POOL.format(workers=int(listener_workers))]
-    argv += ["serve", "--host", "127.0.0.1", "--port", str(port), "--no-scheduler"]
+    argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    argv.append("--no-scheduler")
     with start_server(
         argv, server_env(fake, database_url, **extra_env), workdir, port=port
     ) as server:
