@@ -11,8 +11,9 @@ PostgreSQL: a small pool with pre-ping and recycling; reads run in READ ONLY tra
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -82,6 +83,10 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite has one writer at a time. Threads of this process queue here, on a lock that
+        # wakes the next one at once, instead of in SQLite's busy handler, which sleeps in
+        # steps of up to 100 ms; busy_timeout still covers other processes.
+        self._write_turn = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def from_url(cls, url: str, **engine_options: Any) -> Database:
@@ -107,7 +112,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction (BEGIN IMMEDIATE on SQLite); commits on success, else rolls back."""
-        with self.engine.connect() as connection:
+        with self._write_turn or nullcontext(), self.engine.connect() as connection:
             connection.execution_options(**{_MODE: _WRITE})
             with Session(bind=connection, expire_on_commit=False) as session:
                 try:
