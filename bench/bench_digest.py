@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.charts.worker import ChartWorker
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
@@ -116,6 +117,12 @@ def main() -> int:
     parser.add_argument("--workspace-per-minute", type=float, default=300.0)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--charts",
+        choices=("process", "in-process"),
+        default="process",
+        help="render the digest charts in a worker process (as serve does) or in the tick's",
+    )
     args = parser.parse_args()
     teams = max(1, round(args.teams * args.scale))
     channels = max(1, round(args.channels * args.scale))
@@ -152,10 +159,12 @@ def main() -> int:
             client_for=lambda _team: client,
             pacer=pacer,
             workers=args.workers,
+            charts=ChartWorker(in_process=args.charts == "in-process"),
         )
         cpu0, wall0 = time.process_time(), time.perf_counter()
         report = run_tick(deps, DIGEST_AT)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        deps.charts.shutdown()
         db.dispose()
 
     parent.send("stop")
@@ -171,7 +180,10 @@ def main() -> int:
         1 for c in channel_ids if files.get(c, 0) == 0
     )
     minimum = seen["min_seconds"]
-    print(f"teams {teams}, channels {channels} (scale {args.scale}), workers {args.workers}")
+    print(
+        f"teams {teams}, channels {channels} (scale {args.scale}), workers {args.workers}, "
+        f"charts {args.charts}"
+    )
     print(
         f"fake limits: 1 msg/s per channel, {args.workspace_per_minute:g} msg/min per workspace "
         f"(burst {seen['workspace_burst']}); pacer at {pacer.workspace_per_minute:g}/min"

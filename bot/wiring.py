@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import text
 
+from bot.charts.worker import ChartWorker
 from bot.clock import Clock, utcnow
 from bot.db.engine import Database
 from bot.metrics import Metrics
@@ -36,6 +37,8 @@ class Container:
     metrics: Metrics
     clock: Clock
     extras: dict[str, Any] = field(default_factory=dict)
+    # One chart worker process per server, shared by listeners and the tick.
+    charts: ChartWorker = field(default_factory=ChartWorker)
 
     def database_ok(self) -> bool:
         try:
@@ -115,6 +118,7 @@ def build_slack_deps(container: Container) -> SlackDeps:
         settings=container.settings,
         services=container.services,
         metrics=container.metrics,
+        charts=container.charts,
         extras=container.extras,
     )
 

@@ -34,6 +34,7 @@ def deps_from_container(container: Container, *, client_for: ClientFor | None = 
         rubrics=container.services.rubrics,
         client_for=client_for,
         clock=container.clock,
+        charts=container.charts,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.charts.worker import ChartWorker
 from bot.clock import Clock, utcnow
 from bot.db.engine import Database
 from bot.metrics import Metrics
@@ -40,6 +41,9 @@ class TickDeps:
     monotonic: Callable[[], float] = time.monotonic
     pacer: Pacer = field(default_factory=Pacer)
     workers: int = DEFAULT_WORKERS
+    # Digest charts; serve shares its worker process so a weekly run does not hold the GIL
+    # that the server's acks need.
+    charts: ChartWorker = field(default_factory=lambda: ChartWorker(in_process=True))
 
     @property
     def policy(self) -> Policy:

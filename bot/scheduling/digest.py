@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.charts import MAX_OVERVIEW_TEAMS, Chart, TeamOverview, render_overview
+from bot.charts import MAX_OVERVIEW_TEAMS, Chart, TeamOverview
+from bot.charts.worker import ChartWorker
 from bot.db import repositories as repo
 from bot.rubrics import RubricRegistry, UnknownRubric
 from bot.scheduling.messages import add_standing_notes
@@ -212,7 +213,7 @@ def digest_message(digest: ChannelDigest, *, requested_by: str | None = None) ->
 # ---- charts ----------------------------------------------------------------------------------
 
 
-def digest_charts(digest: ChannelDigest) -> list[Chart]:
+def digest_charts(digest: ChannelDigest, charts: ChartWorker) -> list[Chart]:
     """The teams by section, one chart per rubric and per MAX_OVERVIEW_TEAMS teams."""
     by_rubric: dict[str, tuple[Rubric, list[TeamOverview]]] = {}
     for team in digest.charted:
@@ -227,9 +228,11 @@ def digest_charts(digest: ChannelDigest) -> list[Chart]:
                 gaps_by_section=team.gaps_by_section,
             )
         )
-    charts = []
+    rendered = []
     for rubric, rows in by_rubric.values():
         for start in range(0, len(rows), MAX_OVERVIEW_TEAMS):
             page = rows[start : start + MAX_OVERVIEW_TEAMS]
-            charts.append(render_overview(page, rubric, language=digest.language))
-    return charts
+            rendered.append(
+                charts.render("render_overview", page, rubric, language=digest.language)
+            )
+    return rendered

@@ -197,7 +197,7 @@ class Sender:
         return digests.digest_message(self._digest(job))
 
     def _upload_charts(self, job: Job) -> str | None:
-        charts = digests.digest_charts(self._digest(job))
+        charts = digests.digest_charts(self._digest(job), self.deps.charts)
         if not charts:
             return None
         self.deps.pacer.acquire(job.slack_team_id, job.channel_id, workspace_rate=False)

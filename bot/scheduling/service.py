@@ -180,7 +180,7 @@ class SchedulingService:
             response = client.chat_postMessage(
                 channel=channel_id, text=payload["text"], blocks=payload["blocks"]
             )
-            charts = digest_charts(digest)
+            charts = digest_charts(digest, deps.charts)
             if charts:
                 deps.pacer.acquire(workspace.slack_team_id, channel_id, workspace_rate=False)
                 upload_charts(client, channel_id, charts)
