@@ -12,6 +12,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
 
+from bot.slack.blocks.common import first_input_block
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
 from bot.slack.i18n import t
@@ -66,14 +67,7 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     message = t("error.unexpected", language)
     if body.get("type") == "view_submission":
         # An empty ack would close the modal as if it had been accepted: keep it open instead.
-        block = next(
-            (
-                b.get("block_id")
-                for b in (body.get("view") or {}).get("blocks") or []
-                if b.get("type") == "input" and b.get("block_id")
-            ),
-            None,
-        )
+        block = first_input_block(body.get("view") or {})
         if block is not None:
             return BoltResponse(
                 status=200,

@@ -301,6 +301,14 @@ def typed_value(state: dict[str, Any], block_id: str, action_id: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def first_input_block(view: dict[str, Any]) -> str | None:
+    """The view's first input block: Slack shows view_submission errors only on input blocks."""
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None
+
+
 def state_values(view: dict[str, Any]) -> dict[str, Any]:
     """view["state"]["values"], tolerating a view without state (nothing typed yet)."""
     state = view.get("state")

@@ -29,6 +29,7 @@ from bot.slack.blocks.assessment import (
     update_response,
     validate_page,
 )
+from bot.slack.blocks.common import first_input_block
 from bot.slack.blocks.scorecard import build_announcement
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId, BlockId, CallbackId
@@ -97,13 +98,6 @@ def open_assessment(
 
 
 # ---- pages ---------------------------------------------------------------------------------
-
-
-def first_input_block(view: dict[str, Any]) -> str | None:
-    for block in view.get("blocks") or []:
-        if block.get("type") == "input" and block.get("block_id"):
-            return str(block["block_id"])
-    return None
 
 
 def _team_and_page(scope: RequestScope, view: dict[str, Any]) -> tuple[TeamInfo, Rubric, PageInput]:
