@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot.slack.blocks.common import context, escape, message, section
@@ -9,13 +10,16 @@ from bot.slack.commands import ParseError
 from bot.slack.i18n import t
 
 
+def escape_params(params: Mapping[str, object]) -> dict[str, object]:
+    """Message params with the strings escaped for mrkdwn, so names people typed cannot break
+    the formatting."""
+    return {name: escape(v) if isinstance(v, str) else v for name, v in params.items()}
+
+
 def build_notice(key: str, language: str, **params: object) -> dict[str, Any]:
     """A one-section message for any catalog key (errors, confirmations). String params are
     escaped for mrkdwn, so a team name typed by a person cannot break the formatting."""
-    safe = {
-        name: escape(value) if isinstance(value, str) else value for name, value in params.items()
-    }
-    text = t(key, language, **safe)
+    text = t(key, language, **escape_params(params))
     return message(text, [section(text)])
 
 

@@ -12,8 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.types import ServiceError
-from bot.slack.blocks.common import escape
-from bot.slack.blocks.errors import ephemeral
+from bot.slack.blocks.errors import ephemeral, escape_params
 from bot.slack.i18n import t
 from bot.slack.scope import RequestScope
 from bot.slack.uploads import direct_channel
@@ -49,10 +48,7 @@ def tell(scope: RequestScope, client: WebClient, body: dict[str, Any], text: str
 def service_error_text(error: ServiceError, language: str, *, mrkdwn: bool = True) -> str:
     """The error in words. In messages (mrkdwn) names people typed are escaped so they cannot
     break the formatting; modal errors are plain text and take them as they are."""
-    params = {
-        name: escape(value) if mrkdwn and isinstance(value, str) else value
-        for name, value in error.params.items()
-    }
+    params = escape_params(error.params) if mrkdwn else error.params
     return t(error.key, language, **params)
 
 
