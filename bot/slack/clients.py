@@ -2,14 +2,19 @@
 
 slack_sdk retries nothing unless told to: 429s need RateLimitErrorRetryHandler, 5xx and
 timeouts need their own handlers. Every client the bot builds goes through here.
+
+Slack has no idempotency key for the calls that create a message, so those are sent at most
+once when the outcome is ambiguous: a read timeout, a connection dropped after the request went
+out, or a 504 may each hide a post that did land. The bot has no history scope to look, and a
+doubled message in a team's channel is worse than one the user is told may be missing. Errors
+from which Slack cannot have acted (429, 500/502/503, a failed connect) are still retried.
 """
 
 from __future__ import annotations
 
-import socket
 from http.client import RemoteDisconnected
 from typing import Any
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,10 +36,50 @@ from slack_sdk.web import SlackResponse
 from bot.metrics import Metrics
 
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
+UNCONFIRMED_STATUS = 504
+"""The gateway gave up waiting: Slack may still have done what was asked."""
+
+POSTING_METHODS = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.scheduleMessage",
+        "chat.meMessage",
+        "files.completeUploadExternal",  # shares the uploaded files into the channel
+    }
+)
+"""Web API methods that create a message: never repeated after an unconfirmed attempt."""
+
+# Raised while reading the answer, after urllib sent the whole request. socket.timeout is an
+# alias of TimeoutError; RemoteDisconnected is a ConnectionResetError, named for the reader.
+_UNANSWERED = (TimeoutError, RemoteDisconnected, ConnectionResetError)
+
+
+def is_unconfirmed(error: BaseException) -> bool:
+    """True when the request may have reached Slack but no answer came back.
+
+    urllib wraps whatever fails while connecting or sending (a connect timeout, DNS, a refused
+    connection) in URLError: the request never arrived whole, so repeating it is safe. What
+    fails while reading the answer surfaces bare (slack_sdk re-raises it as it is): a read
+    timeout as TimeoutError, a dropped connection as RemoteDisconnected or ConnectionResetError.
+    A 504 comes back as a SlackApiError whose response has that status.
+    """
+    if isinstance(error, SlackApiError):
+        return getattr(error.response, "status_code", None) == UNCONFIRMED_STATUS
+    if isinstance(error, HTTPError):  # a URLError that carries an answer
+        return error.code == UNCONFIRMED_STATUS
+    if isinstance(error, URLError):
+        return False
+    return isinstance(error, _UNANSWERED)
+
+
+def _posts(request: HttpRequest) -> bool:
+    return _method_of(request.url) in POSTING_METHODS
 
 
 class ServerTroubleRetryHandler(ServerErrorRetryHandler):
-    """Retries every transient 5xx with exponential backoff, not only 500 and 503."""
+    """Retries every transient 5xx with exponential backoff, not only 500 and 503, except a 504
+    to a method that posts (Slack may have posted it)."""
 
     def _can_retry(
         self,
@@ -44,7 +89,25 @@ class ServerTroubleRetryHandler(ServerErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        return response is not None and response.status_code in RETRIED_STATUSES
+        if response is None or response.status_code not in RETRIED_STATUSES:
+            return False
+        return not (response.status_code == UNCONFIRMED_STATUS and _posts(request))
+
+
+class ConnectionTroubleRetryHandler(ConnectionErrorRetryHandler):
+    """Retries connection trouble, except an unanswered request to a method that posts."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if error is not None and is_unconfirmed(error) and _posts(request):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
 class CountedRetries(RetryHandler):
@@ -117,17 +180,11 @@ def _plain_retry_handlers(*, attempts: int, backoff: float) -> list[RetryHandler
     return [
         RateLimitErrorRetryHandler(max_retry_count=attempts),
         ServerTroubleRetryHandler(max_retry_count=attempts, interval_calculator=calculator),
-        ConnectionErrorRetryHandler(
+        ConnectionTroubleRetryHandler(
             max_retry_count=attempts,
             interval_calculator=calculator,
             # A read timeout surfaces as TimeoutError, which the default list misses.
-            error_types=[
-                URLError,
-                ConnectionResetError,
-                RemoteDisconnected,
-                TimeoutError,
-                socket.timeout,
-            ],
+            error_types=[URLError, *_UNANSWERED],
         ),
     ]
 
