@@ -45,6 +45,8 @@ class RequestKind(StrEnum):
 class DeliveryOutcome(StrEnum):
     SENT = "sent"
     FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
+    """Slack did not answer a post that may have landed; recorded as sent, never re-sent."""
 
 
 _ACTION_TYPES: Final = frozenset(

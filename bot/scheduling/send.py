@@ -8,12 +8,20 @@ claimed with its error and a later lease, so a later tick retries it: it is logg
 and counted, never dropped. A process that dies after claiming leaves the same state; its lease
 runs out and the next tick sends the message. (A death between Slack's answer and the "sent"
 mark re-sends once after the lease: Slack has no idempotency key for chat.postMessage.)
+
+A post that Slack never answered (a read timeout, a dropped connection, a 504: see
+bot.slack.clients.is_unconfirmed) may have landed, and the bot cannot look (no history scope).
+It is sent at most once: marked sent without a ts and with a note, logged at WARNING, counted as
+"unconfirmed", and treated as sent by what follows it (a doubled message in a team's channel is
+worse than a missing one). Only the call that creates the message counts: a timeout while opening
+a DM or uploading a chart's bytes posted nothing and is retried like any failure.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +37,7 @@ from bot.scheduling.kinds import Kind
 from bot.scheduling.plan import Job
 from bot.scheduling.queries import delivery_attempts
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
+from bot.slack.clients import is_unconfirmed
 from rubric.periods import Cadence
 
 log = logging.getLogger(__name__)
@@ -40,8 +49,24 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 class Outcome:
     job: Job
     status: str
-    """"sent", "failed" (will be retried), or "lost" (another process holds the claim)."""
+    """"sent"; "unconfirmed" (Slack did not answer the post: recorded as sent, not re-sent);
+    "failed" (will be retried); or "lost" (another process holds the claim)."""
     error: str | None = None
+    """Why it failed, or the note on an unconfirmed post."""
+
+    @property
+    def went_out(self) -> bool:
+        """Sent, or possibly sent: what follows it may go."""
+        return self.status in ("sent", "unconfirmed")
+
+
+class Unconfirmed(Exception):
+    """The call that creates the message got no answer: Slack may have posted it."""
+
+    def __init__(self, method: str, cause: Exception) -> None:
+        super().__init__(f"{method}: {describe(cause)}")
+        self.method = method
+        self.cause = cause
 
 
 class Sender:
@@ -85,11 +110,21 @@ class Sender:
             return Outcome(job, "lost")
         try:
             ts = self._send(job)
+        except Unconfirmed as unconfirmed:
+            return self._unconfirmed(job, key, unconfirmed)
         except Exception as error:
             return self._failed(job, key, error)
+        self._record_sent(job, key, ts)
+        deps.metrics.delivery(job.kind.value, DeliveryOutcome.SENT)
+        return Outcome(job, "sent")
+
+    def _record_sent(
+        self, job: Job, key: dict[str, Any], ts: str | None, note: str | None = None
+    ) -> None:
+        deps = self.deps
         at = self.current()
         with deps.database.write() as session:
-            repo.mark_delivery_sent(session, **key, now=at, message_ts=ts)
+            repo.mark_delivery_sent(session, **key, now=at, message_ts=ts, note=note)
             if job.kind is Kind.CHECKIN and job.team_id is not None:
                 repo.upsert_checkin(
                     session,
@@ -100,8 +135,20 @@ class Sender:
                     channel_id=job.channel_id,
                     message_ts=ts,
                 )
-        deps.metrics.delivery(job.kind.value, DeliveryOutcome.SENT)
-        return Outcome(job, "sent")
+
+    def _unconfirmed(self, job: Job, key: dict[str, Any], unconfirmed: Unconfirmed) -> Outcome:
+        note = f"unconfirmed: {unconfirmed}"
+        self._record_sent(job, key, None, note)
+        log.warning(
+            "Slack did not confirm %s to %s for %s; it may be there, and it will not be re-sent "
+            "to avoid a duplicate: %s",
+            job.kind.value,
+            job.target,
+            job.period_key,
+            unconfirmed,
+        )
+        self.deps.metrics.delivery(job.kind.value, DeliveryOutcome.UNCONFIRMED)
+        return Outcome(job, "unconfirmed", note)
 
     def _failed(self, job: Job, key: dict[str, Any], error: Exception) -> Outcome:
         deps = self.deps
@@ -168,9 +215,14 @@ class Sender:
     def _post(self, job: Job, channel: str, payload: dict[str, Any]) -> str:
         client = self.client(job.slack_team_id)
         self.deps.pacer.acquire(job.slack_team_id, channel)
-        response = client.chat_postMessage(
-            channel=channel, text=payload["text"], blocks=payload["blocks"]
-        )
+        try:
+            response = client.chat_postMessage(
+                channel=channel, text=payload["text"], blocks=payload["blocks"]
+            )
+        except Exception as error:
+            if is_unconfirmed(error):
+                raise Unconfirmed("chat.postMessage", error) from error
+            raise
         return str(response["ts"])
 
     def _digest(self, job: Job) -> digests.ChannelDigest:
@@ -201,8 +253,21 @@ class Sender:
         if not charts:
             return None
         self.deps.pacer.acquire(job.slack_team_id, job.channel_id, workspace_rate=False)
-        upload_charts(self.client(job.slack_team_id), job.channel_id, charts)
+        try:
+            upload_charts(self.client(job.slack_team_id), job.channel_id, charts)
+        except Exception as error:
+            if is_unconfirmed(error) and _raised_in(error, "files_completeUploadExternal"):
+                raise Unconfirmed("files.completeUploadExternal", error) from error
+            raise
         return None
+
+
+def _raised_in(error: BaseException, function: str) -> bool:
+    """Whether `error` came out of `function`. files_upload_v2 makes three calls and only the
+    last, files.completeUploadExternal, shares the files: a timeout before it posted nothing."""
+    return any(
+        frame.f_code.co_name == function for frame, _ in traceback.walk_tb(error.__traceback__)
+    )
 
 
 def upload_charts(client: Any, channel_id: str, charts: list[Any]) -> None:

@@ -7,7 +7,10 @@ skip or pause; anyone in a channel (or an admin) may ask for its digest.
 On-demand digests are claimed in the deliveries table under their own key, "now-<user>-<minute>"
 (never the week's key): a double-clicked command posts once, while the weekly digest still goes
 out at its time, as people expect of a scheduled summary. A failed on-demand post is marked
-failed for good (the person is told and can ask again) rather than retried hours later.
+failed for good (the person is told and can ask again) rather than retried hours later. A
+digest Slack did not confirm may have landed (see bot.slack.clients.is_unconfirmed): it is marked
+sent with a note, and the person is told to look in the channel before asking again, since a
+second request would double it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from bot.db import repositories as repo
 from bot.metrics import DeliveryOutcome
@@ -35,6 +38,7 @@ from bot.services.types import (
     ServiceError,
     TeamInfo,
 )
+from bot.slack.clients import is_unconfirmed
 from bot.slack.i18n import format_date, format_datetime, t, weekday_name
 from rubric.periods import next_due, period_at, zone_for
 
@@ -174,6 +178,7 @@ class SchedulingService:
         if not won:
             return DigestPosted(channel_id, None, len(digest.teams), 0, repeated=True)
         client = deps.client_for(workspace.slack_team_id)
+        response = None  # stays None until chat.postMessage answers: only its silence is ambiguous
         try:
             deps.pacer.acquire(workspace.slack_team_id, channel_id)
             payload = digest_message(digest, requested_by=actor.user_id)
@@ -185,6 +190,8 @@ class SchedulingService:
                 deps.pacer.acquire(workspace.slack_team_id, channel_id, workspace_rate=False)
                 upload_charts(client, channel_id, charts)
         except Exception as error:
+            if response is None and is_unconfirmed(error):
+                self._digest_unconfirmed(key, channel_id, now, error)
             reason = describe(error)
             with deps.database.write() as session:
                 repo.mark_delivery_failed(session, **key, error=reason, final=True)
@@ -205,3 +212,20 @@ class SchedulingService:
             )
         deps.metrics.delivery("digest_now", DeliveryOutcome.SENT)
         return DigestPosted(channel_id, ts, len(digest.teams), len(charts), repeated=False)
+
+    def _digest_unconfirmed(
+        self, key: dict[str, Any], channel_id: str, now: datetime, error: Exception
+    ) -> NoReturn:
+        """chat.postMessage got no answer: the digest may be in the channel, so it is recorded
+        as sent (with the note), and the person is asked to look before asking again."""
+        note = f"unconfirmed: chat.postMessage: {describe(error)}"
+        with self.deps.database.write() as session:
+            repo.mark_delivery_sent(session, **key, now=now, note=note)
+        log.warning(
+            "Slack did not confirm the on-demand digest for %s; it may be there, and it will not "
+            "be re-sent to avoid a duplicate: %s",
+            channel_id,
+            note,
+        )
+        self.deps.metrics.delivery("digest_now", DeliveryOutcome.UNCONFIRMED)
+        raise ServiceError("error.slack_unconfirmed", channel=channel_id) from error

@@ -5,7 +5,8 @@ of them having gone out (the leads' DMs, reminders, the digest's chart). Jobs ar
 across channels and sent by a few worker threads sharing one pacer, so a channel's second
 message waits its turn without holding up the others. Pending deliveries that nobody wants any
 more (their period is over, the team answered or went away) are given up explicitly: marked
-failed with the reason, logged and counted, never left to linger or dropped silently.
+failed with the reason, logged and counted, never left to linger or dropped silently. A post
+Slack did not confirm counts as gone out for what follows it, and is reported on its own.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class TickReport:
     """Messages sent, by kind."""
     failed: list[tuple[str, str, str, str]] = field(default_factory=list)
     """(kind, target, period key, error) of sends that failed and will be retried."""
+    unconfirmed: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(kind, target, period key, note) of posts Slack did not answer: may be there, not re-sent."""
     lost: int = 0
     """Claims another process won (it sends those)."""
     abandoned: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -67,10 +70,12 @@ def run_tick(deps: TickDeps, now: datetime) -> TickReport:
         report.pending = queries.pending_count(session)
     deps.metrics.set_deliveries_pending(report.pending)
     log.info(
-        "tick at %s: sent %d %s, %d failed, %d claimed elsewhere, %d given up, %d pending",
+        "tick at %s: sent %d %s, %d unconfirmed, %d failed, %d claimed elsewhere, %d given up, "
+        "%d pending",
         now.isoformat(),
         report.sent_total,
         dict(report.sent),
+        len(report.unconfirmed),
         len(report.failed),
         report.lost,
         len(report.abandoned),
@@ -90,7 +95,7 @@ def _run_workspace(
         outcomes = _send_all(deps, sender, jobs)
         for outcome in outcomes:
             _record(report, outcome)
-        if not any(outcome.status == "sent" for outcome in outcomes):
+        if not any(outcome.went_out for outcome in outcomes):
             break
     _abandon_unwanted(deps, workspace_id, _keys(jobs), sender.current(), report)
 
@@ -137,10 +142,10 @@ def _send_all(deps: TickDeps, sender: Sender, jobs: Sequence[Job]) -> list[Outco
 
 
 def _chain(sender: Sender, job: Job) -> list[Outcome]:
-    """The job, then its follow-ups if it went out."""
+    """The job, then its follow-ups if it went out (or may have)."""
     outcome = _safe(sender, job)
     outcomes = [outcome]
-    if outcome.status == "sent":
+    if outcome.went_out:
         for follow_up in job.then:
             outcomes += _chain(sender, follow_up)
     return outcomes
@@ -159,6 +164,8 @@ def _record(report: TickReport, outcome: Outcome) -> None:
     job = outcome.job
     if outcome.status == "sent":
         report.sent[job.kind.value] += 1
+    elif outcome.status == "unconfirmed":
+        report.unconfirmed.append((job.kind.value, job.target, job.period_key, outcome.error or ""))
     elif outcome.status == "lost":
         report.lost += 1
     else:

@@ -808,6 +808,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
             "minuto."
         ),
     },
+    "error.slack_unconfirmed": {
+        "en": (
+            "Slack did not confirm in time that the message reached <#{channel}>; it may be there. "
+            "Please look in the channel before asking again, so it is not posted twice."
+        ),
+        "es": (
+            "Slack no ha confirmado a tiempo que el mensaje llegara a <#{channel}>; puede que esté "
+            "ahí. Mira el canal antes de volver a pedirlo, para que no se publique dos veces."
+        ),
+    },
     "error.slack": {
         "en": "Slack refused that request ({error}). Nothing was lost; please try again.",
         "es": (

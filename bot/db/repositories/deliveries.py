@@ -72,14 +72,22 @@ def mark_delivery_sent(
     period_key: str,
     now: datetime,
     message_ts: str | None = None,
+    note: str | None = None,
 ) -> None:
+    """Record a delivery as sent. `note` (kept in last_error) says why there may be no ts, e.g.
+    a post Slack never confirmed, which is deliberately not sent again."""
     _update(
         session,
         workspace_id=workspace_id,
         target=target,
         kind=kind,
         period_key=period_key,
-        values={"status": "sent", "sent_at": now, "message_ts": message_ts, "last_error": None},
+        values={
+            "status": "sent",
+            "sent_at": now,
+            "message_ts": message_ts,
+            "last_error": note[:2000] if note is not None else None,
+        },
     )
 
 
