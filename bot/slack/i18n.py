@@ -845,6 +845,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
             "del equipo. ¿Está el bot en ese canal?"
         ),
     },
+    "assess.announce_unconfirmed": {
+        "en": (
+            "Your assessment of *{team}* is saved. Slack did not confirm in time that the "
+            "announcement reached <#{channel}>; it may be there."
+        ),
+        "es": (
+            "Tu evaluación de *{team}* está guardada. Slack no ha confirmado a tiempo que el "
+            "anuncio llegara a <#{channel}>; puede que esté ahí."
+        ),
+    },
     "error.internal": {
         "en": "Something went wrong on my side and it has been logged. Please try again.",
         "es": "Algo ha fallado por mi parte y ha quedado registrado. Inténtalo de nuevo.",
