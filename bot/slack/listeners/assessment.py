@@ -31,6 +31,7 @@ from bot.slack.blocks.assessment import (
 )
 from bot.slack.blocks.common import first_input_block
 from bot.slack.blocks.scorecard import build_announcement
+from bot.slack.clients import is_unconfirmed
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.listeners.common import scope_of, service_error_text
@@ -219,17 +220,23 @@ def announce(
     )
     try:
         client.chat_postMessage(channel=team.channel_id, **message)
-    except Exception:
+    except Exception as error:
         log.warning("could not announce an assessment in its channel", exc_info=True)
         if scope.user_id:
-            _tell_user_post_failed(scope, client, team)
+            # Slack may have posted it without answering; the person should look, not resend.
+            key = (
+                "assess.announce_unconfirmed" if is_unconfirmed(error) else "assess.announce_failed"
+            )
+            _tell_user_post_failed(scope, client, team, key)
 
 
-def _tell_user_post_failed(scope: RequestScope, client: WebClient, team: TeamInfo) -> None:
+def _tell_user_post_failed(
+    scope: RequestScope, client: WebClient, team: TeamInfo, key: str
+) -> None:
     try:
         client.chat_postMessage(
             channel=scope.user_id or "",
-            text=t("assess.announce_failed", scope.language(team), team=team.name),
+            text=t(key, scope.language(team), team=team.name, channel=team.channel_id),
         )
     except Exception:
         log.warning("could not tell the user either; the assessment is stored", exc_info=True)
