@@ -21,6 +21,7 @@ from bot.services.types import (
     Actor,
     AssessmentStart,
     Directory,
+    DraftPage,
     DraftState,
     ItemDraft,
     Submission,
@@ -88,6 +89,38 @@ class AssessmentUseCases(UseCases):
                 state=draft_to_json(state),
                 now=self._ctx.clock(),
             )
+
+    def save_draft_page(self, actor: Actor, team_id: int, page: DraftPage) -> DraftState:
+        """Merge one page into the person's draft (started from the team's last answers when
+        there is none) and return the result.
+
+        The read and the write share one transaction, so pages stored late or by another
+        replica add to each other instead of one overwriting the other's answers.
+        """
+        ws = actor.workspace_id
+        with self._ctx.database.write() as session:
+            # On PostgreSQL two pages would otherwise both read the old draft and the later
+            # write would drop the other's answers; the team row lock queues them.
+            row = load_team(session, workspace_id=ws, team_id=team_id, for_update=True)
+            draft = repo.get_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
+            if draft is not None:
+                state = draft_from_json(draft.state, fallback_stage=Stage(row.stage))
+            else:
+                team = team_info(row)
+                latest = repo.latest_assessment(session, workspace_id=ws, team_id=team_id)
+                state = _prefilled(
+                    load_rubric(self._ctx.rubrics, team.rubric_id), team, latest, None
+                )
+            merged = page.applied_to(state)
+            repo.save_draft(
+                session,
+                workspace_id=ws,
+                team_id=team_id,
+                user_id=actor.user_id,
+                state=draft_to_json(merged),
+                now=self._ctx.clock(),
+            )
+            return merged
 
     def get_draft(self, actor: Actor, team_id: int) -> DraftState | None:
         with self._ctx.database.read() as session:

@@ -6,7 +6,7 @@ service that opened it, and ids (not rows) cross thread boundaries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
@@ -120,6 +120,28 @@ class DraftState:
     overall_note: str = ""
     page: int = 0
     period_key: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftPage:
+    """One page of the modal as submitted: its answers, and the fields only some pages carry
+    (None where the page does not have them)."""
+
+    page: int
+    answers: dict[str, ItemDraft] = field(default_factory=dict)
+    stage: Stage | None = None
+    overall_note: str | None = None
+    period_key: str | None = None
+
+    def applied_to(self, state: DraftState) -> DraftState:
+        return replace(
+            state,
+            stage=self.stage or state.stage,
+            answers={**state.answers, **self.answers},
+            overall_note=self.overall_note if self.overall_note is not None else state.overall_note,
+            page=self.page,
+            period_key=self.period_key or state.period_key,
+        )
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,58 @@ def dms_to(fake: FakeSlack, user: str) -> list[str]:
 # ---- an assessment -------------------------------------------------------------------------
 
 
+def _block_draft_writes(bot: BotProcess, *, blocked: bool) -> None:
+    """Draft reads still work while draft writes fail, as when the disk fills up."""
+    with sqlite3.connect(_db_of(bot)) as connection:
+        if blocked:
+            for event in ("INSERT", "UPDATE"):
+                connection.execute(
+                    f"CREATE TRIGGER no_draft_{event.lower()} BEFORE {event} ON drafts "
+                    "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+                )
+        else:
+            connection.execute("DROP TRIGGER no_draft_insert")
+            connection.execute("DROP TRIGGER no_draft_update")
+
+
+def test_a_page_not_kept_after_its_ack_comes_back_as_filled_with_a_note(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
+) -> None:
+    """A middle page is acked before its draft is written; if the write fails, the person is
+    taken back to that page, with what they chose and typed, and told to send it again."""
+    create_team(slack)
+    first = open_modal(slack, fake)
+    filled = answer_page(first, "automated", {"FD1": "validated in CI"})
+    _block_draft_writes(bot, blocked=True)
+    _, body = slack.submit_view(filled)
+    assert body is not None
+    assert body["response_action"] == "update"  # the ack did not wait for the write
+
+    def back_on_page_one() -> dict[str, Any] | None:
+        view = fake.view_stack(LEAD)[-1]
+        return view if view["title"]["text"].startswith("ML Test Score 1/") else None
+
+    view = slack.wait_for(back_on_page_one, what="the page the draft could not keep")
+    assert "could not save" in text_of(view)
+    assert "validated in CI" in str(view["blocks"])
+    chosen = [
+        block["element"].get("initial_option", {}).get("value")
+        for block in view["blocks"]
+        if block.get("block_id", "").startswith("item:")
+    ]
+    assert chosen and set(chosen) == {"automated"}  # the choices come back selected
+
+    _block_draft_writes(bot, blocked=False)
+    _, body = slack.submit_view(answer_page(view, "automated", {"FD1": "validated in CI"}))
+    assert body is not None
+    assert body["response_action"] == "update"
+    time.sleep(0.5)  # the draft is written just after the ack
+    with sqlite3.connect(_db_of(bot)) as connection:
+        (state,) = connection.execute("SELECT state FROM drafts").fetchone()
+    assert "validated in CI" in state
+    assert stored_assessments(bot) == 0
+
+
 def test_a_failing_channel_post_keeps_the_assessment_and_tells_the_person(
     slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:

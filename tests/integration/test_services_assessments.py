@@ -11,6 +11,7 @@ from bot.db import repositories as repo
 from bot.db.tables import Assessment, AssessmentAnswer
 from bot.limits import NOTE_MAX_CHARS, OVERALL_NOTE_MAX_CHARS
 from bot.services import DraftState, Invalid, ItemDraft, NotAllowed
+from bot.services.types import DraftPage
 from bot.services.validation import problems
 from rubric.model import Stage
 from tests.integration.test_services_world import (
@@ -107,6 +108,70 @@ def test_a_saved_draft_is_resumed_and_a_fresh_start_discards_it(world):
     assert fresh.resumed_draft is False
     assert fresh.state.answers["FD1"].choice == "automated"
     assert world.services.get_draft(lead, team.id) is None
+
+
+def test_a_page_starts_the_draft_from_the_last_answers_and_later_pages_add_to_it(world):
+    team = world.team()
+    world.submit(team, levels(FD1="automated", MD1="manual"), notes={"MD1": "by hand"})
+    lead = world.actor(LEAD)
+
+    first = DraftPage(
+        page=0, answers={"FD1": ItemDraft("manual", "regressed")}, stage=Stage.ROADMAP
+    )
+    after_first = world.services.save_draft_page(lead, team.id, first)
+    assert after_first.answers["FD1"] == ItemDraft("manual", "regressed")
+    assert after_first.answers["MD1"] == ItemDraft("manual", "by hand")  # from the last answers
+    assert after_first.stage is Stage.ROADMAP
+
+    second = DraftPage(page=1, answers={"MD1": ItemDraft("automated", "")})
+    world.services.save_draft_page(lead, team.id, second)
+    kept = world.services.get_draft(lead, team.id)
+    assert kept is not None
+    assert kept.answers["FD1"] == ItemDraft("manual", "regressed")
+    assert kept.answers["MD1"] == ItemDraft("automated", "")
+    assert kept.stage is Stage.ROADMAP  # a page without the stage leaves it alone
+    assert kept.page == 1
+
+
+def test_pages_stored_out_of_order_keep_each_others_answers(world):
+    """A page is written after its ack, so the next one can reach the database first (or
+    another replica): neither may undo the other."""
+    team = world.team()
+    lead = world.actor(LEAD)
+    late = DraftPage(page=0, answers={"FD1": ItemDraft("automated", "first page")})
+    early = DraftPage(page=1, answers={"MD1": ItemDraft("manual", "second page")})
+    world.services.save_draft_page(lead, team.id, early)
+    world.services.save_draft_page(lead, team.id, late)
+    kept = world.services.get_draft(lead, team.id)
+    assert kept is not None
+    assert kept.answers["FD1"] == ItemDraft("automated", "first page")
+    assert kept.answers["MD1"] == ItemDraft("manual", "second page")
+
+
+def test_pages_stored_at_once_from_several_threads_all_land(world):
+    team = world.team()
+    lead = world.actor(LEAD)
+    items = ["FD1", "FD2", "FD3", "MD1", "MD2", "I1", "I2", "M1"]
+    barrier = threading.Barrier(len(items))
+    failures: list[BaseException] = []
+
+    def store(item: str) -> None:
+        barrier.wait()
+        try:
+            page = DraftPage(page=0, answers={item: ItemDraft("manual", item)})
+            world.services.save_draft_page(lead, team.id, page)
+        except BaseException as error:  # reported by the assert below
+            failures.append(error)
+
+    threads = [threading.Thread(target=store, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    kept = world.services.get_draft(lead, team.id)
+    assert kept is not None
+    assert {item for item, answer in kept.answers.items() if answer.note == item} == set(items)
 
 
 def test_a_draft_can_be_discarded(world):

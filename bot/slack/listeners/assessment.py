@@ -1,13 +1,16 @@
 """The assessment modal: open it, move between pages, keep drafts, submit.
 
-Pages move with response_action "update", so the modal stack never grows past one view. Every
-page's answers go into the person's draft before the page changes, and view_closed stores the
-page on screen, so nothing typed is lost.
+Pages move with response_action "update", so the modal stack never grows past one view. A middle
+page is acked with the next page first and merged into the person's draft just after, because
+the write can queue behind other writers; if it fails, the person is taken back to that page as
+they filled it. The last page is stored before its ack, and view_closed stores the page on
+screen, so nothing typed is lost.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +18,14 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.services.types import DraftState, ItemDraft, ServiceError, Submission, TeamInfo
+from bot.services.types import (
+    DraftPage,
+    DraftState,
+    ItemDraft,
+    ServiceError,
+    Submission,
+    TeamInfo,
+)
 from bot.slack.blocks.assessment import (
     AssessmentMeta,
     InvalidView,
@@ -57,7 +67,13 @@ def _inputs(state: DraftState) -> dict[str, ItemInput]:
 
 
 def page_view(
-    rubric: Rubric, team: TeamInfo, state: DraftState, language: str, page: int
+    rubric: Rubric,
+    team: TeamInfo,
+    state: DraftState,
+    language: str,
+    page: int,
+    *,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     return build_assessment_page(
         rubric,
@@ -67,6 +83,7 @@ def page_view(
         stage=state.stage,
         answers=_inputs(state),
         overall_note=state.overall_note,
+        notice=notice,
     )
 
 
@@ -113,31 +130,42 @@ def _team_and_page(scope: RequestScope, view: dict[str, Any]) -> tuple[TeamInfo,
     return team, rubric, parse_assessment_page(view, rubric)
 
 
-def _merge(state: DraftState, page_input: PageInput) -> DraftState:
-    answers = dict(state.answers)
-    for item_id, value in page_input.answers.items():
-        answers[item_id] = ItemDraft(value.choice, value.note)
-    return replace(
-        state,
-        stage=page_input.stage or state.stage,
-        answers=answers,
-        overall_note=(
-            page_input.overall_note if page_input.overall_note is not None else state.overall_note
-        ),
+# One person's pages are stored in the order they were sent. The ack of a middle page goes out
+# before its draft is written (the write can queue behind other writers), so the next page from
+# the same person waits here until the previous one is kept. Striped: a fixed set of locks, each
+# shared by the drafts whose key hashes to it.
+_DRAFT_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+def _draft_lock(scope: RequestScope, team: TeamInfo) -> threading.Lock:
+    return _DRAFT_LOCKS[hash((scope.workspace_id, team.id, scope.user_id)) % len(_DRAFT_LOCKS)]
+
+
+def _draft_page(page_input: PageInput) -> DraftPage:
+    return DraftPage(
         page=page_input.page.index,
-        period_key=page_input.meta.period or state.period_key,
+        answers={item: ItemDraft(v.choice, v.note) for item, v in page_input.answers.items()},
+        stage=page_input.stage,
+        overall_note=page_input.overall_note,
+        period_key=page_input.meta.period,
     )
 
 
-def _store_page(scope: RequestScope, team: TeamInfo, page_input: PageInput) -> DraftState:
+def _current_draft(scope: RequestScope, team: TeamInfo) -> DraftState:
+    """The person's draft, or what a new one starts from: reads only, no write lock."""
     services = scope.deps.services
     actor = scope.actor(team)
     current = services.get_draft(actor, team.id)
     if current is None:
         current = services.start_assessment(actor, scope.directory, team.id).state
-    merged = _merge(current, page_input)
-    services.save_draft(actor, team.id, merged)
-    return merged
+    return current
+
+
+def _store_page(scope: RequestScope, team: TeamInfo, page_input: PageInput) -> DraftState:
+    with _draft_lock(scope, team):
+        return scope.deps.services.save_draft_page(
+            scope.actor(team), team.id, _draft_page(page_input)
+        )
 
 
 def _read_page(
@@ -179,29 +207,73 @@ def handle_page_submission(
         ack(errors_response(errors))
         return
     error_block = first_input_block(view) or BlockId.OVERALL_NOTE
-    try:
-        state = _store_page(scope, team, page_input)
-        if not page_input.is_last:
-            next_view = page_view(rubric, team, state, language, page_input.page.index + 1)
-            ack(update_response(next_view))
+    update = _draft_page(page_input)
+    with _draft_lock(scope, team):
+        try:
+            state = update.applied_to(_current_draft(scope, team))
+            if page_input.is_last:
+                submission = scope.deps.services.submit(
+                    scope.actor(team), scope.directory, team.id, state, submission_key=view["id"]
+                )
+        except ServiceError as error:
+            if page_input.is_last:
+                _keep_last_page(scope, team, update)
+            ack(
+                response_action="errors",
+                errors={error_block: service_error_text(error, language, mrkdwn=False)},
+            )
             return
-        submission = scope.deps.services.submit(
-            scope.actor(team), scope.directory, team.id, state, submission_key=view["id"]
-        )
-    except ServiceError as error:
-        ack(
-            response_action="errors",
-            errors={error_block: service_error_text(error, language, mrkdwn=False)},
-        )
-        return
-    except SQLAlchemyError:
-        # The database is down or busy: keep the modal open with what was typed.
-        log.exception("could not store an assessment page")
-        ack(response_action="errors", errors={error_block: t("error.storage", language)})
-        return
+        except SQLAlchemyError:
+            # The database is down or busy: keep the modal open with what was typed.
+            log.exception("could not store an assessment page")
+            ack(response_action="errors", errors={error_block: t("error.storage", language)})
+            return
+        if not page_input.is_last:
+            ack(update_response(page_view(rubric, team, state, language, update.page + 1)))
+            _keep_page(
+                scope, client, view=view, team=team, rubric=rubric, update=update, state=state
+            )
+            return
     ack(response_action="clear")
     if submission.created:
         announce(scope, client, submission.scorecard.team, submission)
+
+
+def _keep_page(
+    scope: RequestScope,
+    client: WebClient,
+    *,
+    view: dict[str, Any],
+    team: TeamInfo,
+    rubric: Rubric,
+    update: DraftPage,
+    state: DraftState,
+) -> None:
+    """Writes a middle page after its ack. If that fails, the person is taken back to the page,
+    as they filled it, with a note, so it is sent again rather than silently lost."""
+    try:
+        scope.deps.services.save_draft_page(scope.actor(team), team.id, update)
+        return
+    except (SQLAlchemyError, ServiceError):
+        log.exception("could not keep an assessment page; taking the person back to it")
+    language = scope.language(team)
+    try:
+        client.views_update(
+            view_id=view["id"],
+            view=page_view(
+                rubric, team, state, language, update.page, notice=t("error.storage", language)
+            ),
+        )
+    except Exception:
+        log.warning("could not take the person back to the page that was not kept", exc_info=True)
+
+
+def _keep_last_page(scope: RequestScope, team: TeamInfo, update: DraftPage) -> None:
+    """A refused last page stays in the draft, so closing the modal now loses nothing."""
+    try:
+        scope.deps.services.save_draft_page(scope.actor(team), team.id, update)
+    except (SQLAlchemyError, ServiceError):
+        log.warning("could not keep a refused last page as a draft", exc_info=True)
 
 
 def announce(
