@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from bot.db import repositories as repo
@@ -22,6 +22,34 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(sqlite_db: Dat
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def test_a_busy_sqlite_server_reuses_its_connections(sqlite_db: Database) -> None:
+    """Each new SQLite connection runs four PRAGMAs; a pool smaller than the threads that read
+    at once opened and closed connections on every burst."""
+    opened: list[object] = []
+    event.listen(sqlite_db.engine, "connect", lambda connection, _record: opened.append(1))
+    readers = 12
+
+    def burst() -> None:
+        barrier = threading.Barrier(readers)
+
+        def read() -> None:
+            with sqlite_db.read() as session:
+                session.connection().exec_driver_sql("SELECT 1")
+                barrier.wait(timeout=10)  # all twelve hold a connection at once
+
+        threads = [threading.Thread(target=read) for _ in range(readers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    burst()
+    first = len(opened)
+    burst()
+    assert first <= readers
+    assert len(opened) == first, "the second burst opened new connections"
 
 
 def test_datetimes_come_back_aware_in_utc(db: Database) -> None:
