@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from bot.db.migrate import upgrade
@@ -23,6 +24,17 @@ def _require_a_token(settings: Settings) -> None:
         )
 
 
+def freeze_startup_objects() -> None:
+    """Moves what start-up built (modules, the app, its listeners) out of the collector's reach.
+
+    A full collection walks every tracked object; with these in it, one took 133 ms in the
+    server under the ack benchmark (10-14 ms without) and made the slowest acks. What requests
+    create is still collected.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -> int:
     import uvicorn
 
@@ -32,6 +44,7 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
     container = build_container(settings)
     web = build_web(container, build_bolt(container))
     ticker = start_scheduler(build_tick_deps(container)) if scheduler else None
+    freeze_startup_objects()
     log.info("serving Slack on http://%s:%d/slack/events", host, port)
     try:
         uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
@@ -52,6 +65,7 @@ def socket_mode(settings: Settings, *, scheduler: bool = True) -> int:
     app = build_bolt(container, socket_mode=True)
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
     ticker = start_scheduler(build_tick_deps(container)) if scheduler else None
+    freeze_startup_objects()
     log.info("connecting to Slack over Socket Mode")
     try:
         handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
