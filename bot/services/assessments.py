@@ -24,12 +24,14 @@ from bot.services.types import (
     DraftPage,
     DraftState,
     ItemDraft,
+    StoredAssessment,
     Submission,
     TeamInfo,
 )
 from bot.services.validation import answers_to_store, problems, valid_choice
 from rubric.model import Criteria, Rubric, Stage
 from rubric.periods import period_at
+from rubric.scoring import score
 
 # Check-ins an assessment closes: an open one, or one the scheduler marked skipped before the
 # team answered late (the answer wins over the skip).
@@ -149,7 +151,23 @@ class AssessmentUseCases(UseCases):
         *,
         submission_key: str,
     ) -> Submission:
-        """Store a finished assessment and return its scorecard.
+        """Store a finished assessment and return its scorecard (`store_assessment`, then
+        `submission`)."""
+        stored = self.store_assessment(
+            actor, directory, team_id, state, submission_key=submission_key
+        )
+        return self.submission(actor, stored)
+
+    def store_assessment(
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        state: DraftState,
+        *,
+        submission_key: str,
+    ) -> StoredAssessment:
+        """Store a finished assessment.
 
         Nothing is stored unless every enabled item has a valid answer and every note is within
         its limit (the first problem is raised as Invalid; `validation.problems` lists them
@@ -157,7 +175,8 @@ class AssessmentUseCases(UseCases):
         assessment with created=False and changes nothing. Otherwise, in one transaction: the
         assessment and its answers with the criteria version in force, the team's stage (and
         its history) when it changed, the check-in of the period marked answered, the draft
-        deleted, and an audit entry.
+        deleted, and an audit entry. The scorecard is left to `submission`, outside the write
+        lock, so that the modal can close before it is built.
         """
         now = self._ctx.clock()
         ws = actor.workspace_id
@@ -170,9 +189,7 @@ class AssessmentUseCases(UseCases):
                 session, workspace_id=ws, team_id=team_id, submission_key=submission_key
             )
             if repeated is not None:
-                return self._submission(
-                    session, actor, row, repeated, rubric=rubric, criteria=criteria, created=False
-                )
+                return StoredAssessment(team_id, repeated, created=False)
             found = problems(rubric, state)
             if found:
                 raise found[0]
@@ -193,9 +210,7 @@ class AssessmentUseCases(UseCases):
                 submission_key=submission_key,
             )
             if not saved.created:  # lost a race with the same key on PostgreSQL
-                return self._submission(
-                    session, actor, row, saved.id, rubric=rubric, criteria=criteria, created=False
-                )
+                return StoredAssessment(team_id, saved.id, created=False)
             stage_before = row.stage
             if state.stage.value != row.stage:
                 row = repo.update_team(
@@ -220,9 +235,8 @@ class AssessmentUseCases(UseCases):
                         now=now,
                     )
             repo.delete_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
-            submission = self._submission(
-                session, actor, row, saved.id, rubric=rubric, criteria=criteria, created=True
-            )
+            stored = repo.get_assessment(session, workspace_id=ws, assessment_id=saved.id)
+            assert stored is not None
             _audit.record(
                 session,
                 workspace_id=actor.workspace_id,
@@ -236,9 +250,25 @@ class AssessmentUseCases(UseCases):
                 stage_before=stage_before,
                 stage=state.stage.value,
                 period_key=period_key,
-                final=submission.scorecard.score.final,
+                final=score(rubric, stored.snapshot().answers).final,
             )
-            return submission
+            return StoredAssessment(team_id, saved.id, created=True)
+
+    def submission(self, actor: Actor, stored: StoredAssessment) -> Submission:
+        """The scorecard of a stored assessment, with what changed since the one before it."""
+        with self._ctx.database.read() as session:
+            row = load_team(session, workspace_id=actor.workspace_id, team_id=stored.team_id)
+            rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
+            criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
+            return self._submission(
+                session,
+                actor,
+                row,
+                stored.assessment_id,
+                rubric=rubric,
+                criteria=criteria,
+                created=stored.created,
+            )
 
     def _submission(
         self,

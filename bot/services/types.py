@@ -167,6 +167,15 @@ class Scorecard:
 
 
 @dataclass(frozen=True)
+class StoredAssessment:
+    """What storing an assessment returns; created=False for a repeated submission key."""
+
+    team_id: int
+    assessment_id: int
+    created: bool
+
+
+@dataclass(frozen=True)
 class Submission:
     assessment_id: int
     created: bool

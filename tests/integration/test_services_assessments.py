@@ -253,6 +253,42 @@ def test_a_double_clicked_submit_stores_one_assessment(world):
     assert len(submitted) == 1
 
 
+def test_storing_is_separate_from_the_scorecard_which_compares_with_the_one_before(world):
+    """The modal closes once the assessment is stored; its scorecard is built afterwards."""
+    team = world.team()
+    world.submit(team, levels(FD1="manual"))
+    world.clock.advance(days=7)
+    lead = world.actor(LEAD)
+    state = answered_state(levels(FD1="automated", MD1="manual"))
+
+    stored = world.services.store_assessment(
+        lead, world.directory, team.id, state, submission_key="V-split"
+    )
+    assert stored.created is True
+    assert stored_counts(world) == (2, 56)
+    with world.db.read() as session:
+        (entry,) = [
+            e
+            for e in repo.list_audit(
+                session, workspace_id=world.workspace, action="assessment.submitted"
+            )
+            if e.detail.get("assessment_id") == stored.assessment_id
+        ]
+
+    submission = world.services.submission(lead, stored)
+    assert submission.assessment_id == stored.assessment_id
+    assert submission.created is True
+    assert submission.scorecard.score.final == entry.detail["final"]
+    assert submission.scorecard.diff is not None  # compared with last week's
+    assert [change.item_id for change in submission.scorecard.diff.improved] == ["FD1", "MD1"]
+
+    again = world.services.store_assessment(
+        lead, world.directory, team.id, state, submission_key="V-split"
+    )
+    assert again == type(stored)(team.id, stored.assessment_id, created=False)
+    assert stored_counts(world) == (2, 56)
+
+
 def test_submitting_stores_the_stage_change_closes_the_check_in_and_drops_the_draft(world):
     team = world.team()
     lead = world.actor(LEAD)

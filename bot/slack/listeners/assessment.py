@@ -23,6 +23,7 @@ from bot.services.types import (
     DraftState,
     ItemDraft,
     ServiceError,
+    StoredAssessment,
     Submission,
     TeamInfo,
 )
@@ -212,7 +213,7 @@ def handle_page_submission(
         try:
             state = update.applied_to(_current_draft(scope, team))
             if page_input.is_last:
-                submission = scope.deps.services.submit(
+                stored = scope.deps.services.store_assessment(
                     scope.actor(team), scope.directory, team.id, state, submission_key=view["id"]
                 )
         except ServiceError as error:
@@ -235,8 +236,22 @@ def handle_page_submission(
             )
             return
     ack(response_action="clear")
-    if submission.created:
-        announce(scope, client, submission.scorecard.team, submission)
+    if stored.created:
+        _announce_stored(scope, client, team, stored)
+
+
+def _announce_stored(
+    scope: RequestScope, client: WebClient, team: TeamInfo, stored: StoredAssessment
+) -> None:
+    """The scorecard is built after the modal has closed; the assessment is already stored."""
+    try:
+        submission = scope.deps.services.submission(scope.actor(team), stored)
+    except SQLAlchemyError:
+        log.exception("stored an assessment but could not read it back to announce it")
+        if scope.user_id:
+            _tell_user_post_failed(scope, client, team, "assess.announce_failed")
+        return
+    announce(scope, client, submission.scorecard.team, submission)
 
 
 def _keep_page(
