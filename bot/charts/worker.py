@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -20,6 +23,10 @@ from bot.charts.render import Chart
 log = logging.getLogger(__name__)
 
 RENDER_TIMEOUT_SECONDS = 60.0
+# How often the worker checks that the server that started it is still there.
+PARENT_POLL_SECONDS = 1.0
+# How long close() lets the worker finish a chart before it is terminated.
+CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 def _render(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Chart:
@@ -27,6 +34,26 @@ def _render(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Chart:
 
     chart: Chart = getattr(bot.charts, name)(*args, **kwargs)
     return chart
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Runs in the worker process as it starts: ends it once the server that started it is gone.
+
+    The server may die without closing it (SIGKILL, the OOM killer); the worker would then wait
+    on its queue for ever. Not prctl(PR_SET_PDEATHSIG): that signal fires when the *thread* that
+    started the worker exits, and ProcessPoolExecutor starts it from whichever thread submits
+    first (CPython 3.11: submit() -> _adjust_process_count() -> _spawn_process(); its manager
+    thread does too, to replace a worker), so a retired request or pool thread would kill a
+    healthy worker. The parent pid changes only when the whole server process is gone. The
+    first check runs before any sleep, so a server that died before this ran is noticed too.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class ChartWorker:
@@ -39,6 +66,7 @@ class ChartWorker:
     def __init__(self, *, in_process: bool = False) -> None:
         self._in_process = in_process
         self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     def render(self, name: str, /, *args: Any, **kwargs: Any) -> Chart:
@@ -56,15 +84,52 @@ class ChartWorker:
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._closed:
+                # A render after close() (a tick or post finishing during shutdown) must not
+                # start a worker that nothing would stop.
+                raise RuntimeError("the chart worker is closed")
             if self._executor is None:
                 # spawn, not fork: the server has threads, and a forked copy of their locks
                 # could deadlock the child.
                 context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                self._executor = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=context,
+                    initializer=_exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
             return self._executor
 
-    def shutdown(self) -> None:
+    def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+        """Stops the worker process: a chart it is drawing may finish within `timeout` seconds,
+        then it is terminated. Later renders raise RuntimeError."""
         with self._lock:
+            self._closed = True
             executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+        if executor is None:
+            return
+        # Kept before shutdown() drops it; read after, when a submit() under way has finished
+        # starting its worker (both hold the executor's lock).
+        by_pid = executor._processes
+        # Without waiting: the executor's own thread sends the worker its stop sentinel.
+        executor.shutdown(wait=False, cancel_futures=True)
+        processes = list(by_pid.values()) if by_pid is not None else []
+        # Wait on the sentinels rather than join(): that thread joins the worker too, and a
+        # process reaped there would look alive here.
+        pending = {process.sentinel: process for process in processes}
+        deadline = time.monotonic() + timeout
+        while pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            ended = multiprocessing.connection.wait(list(pending), remaining)
+            pending = {sentinel: p for sentinel, p in pending.items() if sentinel not in ended}
+        for process in pending.values():
+            log.warning(
+                "chart worker %s did not stop in %.0f s; terminating it", process.pid, timeout
+            )
+            process.terminate()
+            multiprocessing.connection.wait([process.sentinel], 1.0)
+
+    # The name the first tests used; close() is the one to call.
+    shutdown = close
