@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from bot.db.migrate import upgrade
 from bot.scheduling.scheduler import start_scheduler, stop_scheduler
@@ -35,6 +40,37 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised to unwind a long-running entry point through its clean-up."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM unwinds the block, running its `finally`, and then ends the process as before.
+
+    uvicorn shuts down gracefully on SIGTERM, restores the handler it found and raises SIGTERM
+    again; with the default handler the process died right there, before serve()'s clean-up
+    (the chart worker was left running). Socket Mode had no handler at all.
+    """
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if not in_main_thread or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield  # signals are not ours to handle here (another thread, an embedding program)
+        return
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)  # exit status: killed by SIGTERM, as uvicorn meant
+        raise  # not reached: the default action ends the process
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -> int:
     import uvicorn
 
@@ -46,11 +82,13 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
     ticker = start_scheduler(build_tick_deps(container)) if scheduler else None
     freeze_startup_objects()
     log.info("serving Slack on http://%s:%d/slack/events", host, port)
-    try:
-        uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
-    finally:
-        if ticker is not None:
-            stop_scheduler(ticker)
+    with _sigterm_unwinds():
+        try:
+            uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+        finally:
+            if ticker is not None:
+                stop_scheduler(ticker)
+            container.charts.close()  # after the scheduler: a pass under way may draw charts
     return 0
 
 
@@ -67,11 +105,13 @@ def socket_mode(settings: Settings, *, scheduler: bool = True) -> int:
     ticker = start_scheduler(build_tick_deps(container)) if scheduler else None
     freeze_startup_objects()
     log.info("connecting to Slack over Socket Mode")
-    try:
-        handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
-    finally:
-        if ticker is not None:
-            stop_scheduler(ticker)
+    with _sigterm_unwinds():
+        try:
+            handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
+        finally:
+            if ticker is not None:
+                stop_scheduler(ticker)
+            container.charts.close()  # after the scheduler: a pass under way may draw charts
     return 0
 
 
