@@ -164,7 +164,7 @@ def main() -> int:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         report = run_tick(deps, DIGEST_AT)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-        deps.charts.shutdown()
+        deps.charts.close()
         db.dispose()
 
     parent.send("stop")

@@ -130,6 +130,3 @@ class ChartWorker:
             )
             process.terminate()
             multiprocessing.connection.wait([process.sentinel], 1.0)
-
-    # The name the first tests used; close() is the one to call.
-    shutdown = close

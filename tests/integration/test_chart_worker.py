@@ -20,7 +20,7 @@ def test_a_chart_from_the_worker_process_equals_one_drawn_here() -> None:
     try:
         remote = worker.render("render_trend", trend, rubric, team="Vision", language="es")
     finally:
-        worker.shutdown()
+        worker.close()
     local = render_trend(trend, rubric, team="Vision", language="es")
     assert remote.png == local.png
     assert remote.alt_text == local.alt_text
@@ -40,4 +40,4 @@ def test_a_killed_worker_fails_one_render_and_the_next_one_starts_afresh() -> No
         again = worker.render("render_trend", trend, rubric, team="A")
         assert again.png.startswith(b"\x89PNG")
     finally:
-        worker.shutdown()
+        worker.close()
