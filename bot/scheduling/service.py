@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 from bot.db import repositories as repo
 from bot.metrics import DeliveryOutcome
 from bot.scheduling.deps import TickDeps
-from bot.scheduling.digest import collect_digest, digest_charts, digest_message
+from bot.scheduling.digest import ChannelDigest, collect_digest, digest_charts, digest_message
 from bot.scheduling.kinds import ON_DEMAND_PREFIX, Kind, channel_target
 from bot.scheduling.send import describe, upload_charts
 from bot.services import Services
@@ -59,6 +59,8 @@ class DigestPosted:
     charts: int
     repeated: bool
     """True when the same request had already posted it (nothing new was sent)."""
+    chart_failed: bool = False
+    """The message went out but its chart could not be shared."""
 
 
 class SchedulingService:
@@ -178,19 +180,14 @@ class SchedulingService:
         if not won:
             return DigestPosted(channel_id, None, len(digest.teams), 0, repeated=True)
         client = deps.client_for(workspace.slack_team_id)
-        response = None  # stays None until chat.postMessage answers: only its silence is ambiguous
         try:
             deps.pacer.acquire(workspace.slack_team_id, channel_id)
             payload = digest_message(digest, requested_by=actor.user_id)
             response = client.chat_postMessage(
                 channel=channel_id, text=payload["text"], blocks=payload["blocks"]
             )
-            charts = digest_charts(digest, deps.charts)
-            if charts:
-                deps.pacer.acquire(workspace.slack_team_id, channel_id, workspace_rate=False)
-                upload_charts(client, channel_id, charts)
         except Exception as error:
-            if response is None and is_unconfirmed(error):
+            if is_unconfirmed(error):
                 self._digest_unconfirmed(key, channel_id, now, error)
             reason = describe(error)
             with deps.database.write() as session:
@@ -199,8 +196,9 @@ class SchedulingService:
             deps.metrics.delivery("digest_now", DeliveryOutcome.FAILED)
             raise ServiceError("error.slack_trouble") from error
         ts = str(response["ts"])
+        charts, trouble = self._digest_charts(client, workspace.slack_team_id, channel_id, digest)
         with deps.database.write() as session:
-            repo.mark_delivery_sent(session, **key, now=now, message_ts=ts)
+            repo.mark_delivery_sent(session, **key, now=now, message_ts=ts, note=trouble)
             repo.append_audit(
                 session,
                 workspace_id=actor.workspace_id,
@@ -208,10 +206,35 @@ class SchedulingService:
                 action="digest.posted",
                 at=now,
                 target=channel_id,
-                detail={"teams": len(digest.teams), "charts": len(charts)},
+                detail={"teams": len(digest.teams), "charts": charts},
             )
         deps.metrics.delivery("digest_now", DeliveryOutcome.SENT)
-        return DigestPosted(channel_id, ts, len(digest.teams), len(charts), repeated=False)
+        return DigestPosted(
+            channel_id,
+            ts,
+            len(digest.teams),
+            charts,
+            repeated=False,
+            chart_failed=trouble is not None,
+        )
+
+    def _digest_charts(
+        self, client: Any, slack_team_id: str, channel_id: str, digest: ChannelDigest
+    ) -> tuple[int, str | None]:
+        """Uploads the digest's charts once its message is in the channel: (charts shared, why
+        they were not). A failure here must not read as "try again", which would repeat the
+        message that did go out."""
+        deps = self.deps
+        try:
+            charts = digest_charts(digest, deps.charts)
+            if charts:
+                deps.pacer.acquire(slack_team_id, channel_id, workspace_rate=False)
+                upload_charts(client, channel_id, charts)
+        except Exception as error:
+            reason = describe(error)
+            log.warning("on-demand digest for %s posted without its chart: %s", channel_id, reason)
+            return 0, f"chart not shared: {reason}"
+        return len(charts), None
 
     def _digest_unconfirmed(
         self, key: dict[str, Any], channel_id: str, now: datetime, error: Exception

@@ -943,6 +943,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The summary was posted in <#{channel}>.",
         "es": "El resumen se ha publicado en <#{channel}>.",
     },
+    "info.digest_posted_no_chart": {
+        "en": (
+            "The summary was posted in <#{channel}>, but Slack would not take its chart. "
+            "No need to ask again: the text is all there."
+        ),
+        "es": (
+            "El resumen se ha publicado en <#{channel}>, pero Slack no ha aceptado su gráfico. "
+            "No hace falta pedirlo otra vez: el texto está completo."
+        ),
+    },
     "info.export_ready": {
         "en": "Here is the history of *{team}*.",
         "es": "Aquí tienes el historial de *{team}*.",

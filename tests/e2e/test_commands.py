@@ -163,6 +163,18 @@ def test_digest_posts_a_summary_to_the_channel_now(slack: SlackDriver, fake: Fak
     assert summary
 
 
+def test_a_digest_whose_chart_slack_refuses_tells_the_person_the_text_went_out(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack)
+    complete_assessment(slack, fake, ("manual", "automated", "manual", "manual"))
+    fake.fail_next("files.completeUploadExternal", error="invalid_channel")
+    answer = reply(slack, "digest")
+    assert "would not take its chart" in answer
+    assert "No need to ask again" in answer
+    assert fake.files == []
+
+
 def test_uninstalling_erases_the_workspace(slack: SlackDriver, fake: FakeSlack) -> None:
     create_team(slack)
     slack.event({"type": "app_uninstalled"})

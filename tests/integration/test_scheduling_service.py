@@ -171,6 +171,31 @@ def test_weekly_digest_lists_scores_changes_gaps_overdue_and_away_then_the_chart
     assert fake.violations == []
 
 
+def test_digest_now_whose_chart_slack_refuses_says_the_text_went_out(
+    db: Database, fake: FakeSlack
+) -> None:
+    """The message is in the channel: asking the person to try again would post it twice."""
+    alpha = seed_team(db, "Alpha", "C0ALPHA")
+    assess(db, alpha, MONDAY - timedelta(days=6), {"FD1": "automated"}, key="a1")
+    scheduling = service(db, fake)
+    directory = FakeDirectory(members={"C0ALPHA": [MEMBER]})
+    fake.fail_next("files.completeUploadExternal", error="invalid_channel")
+
+    posted_now = scheduling.digest_now(actor(db), directory, "C0ALPHA", MONDAY + timedelta(hours=8))
+
+    assert posted_now.message_ts
+    assert posted_now.chart_failed
+    assert posted_now.charts == 0
+    assert len(posted(fake, "C0ALPHA")) == 1
+    assert fake.files == []
+    with db.read() as session:
+        (row,) = repo.list_deliveries(session, workspace_id=workspace_id(db), kind="digest")
+    assert row.status == "sent"
+    assert row.message_ts == posted_now.message_ts
+    assert row.last_error is not None
+    assert row.last_error.startswith("chart not shared: slack invalid_channel")
+
+
 def test_digest_now_posts_at_once_without_using_up_the_weekly_one(
     db: Database, fake: FakeSlack
 ) -> None:

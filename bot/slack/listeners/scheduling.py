@@ -69,7 +69,10 @@ def _digest(call: Invocation, _: cmd.Digest) -> None:
     posted = scheduling_of(call.scope).digest_now(
         call.scope.actor(), call.scope.directory, call.channel_id, now
     )
-    call.notice("info.digest_posted", channel=posted.channel_id)
+    if posted.chart_failed:
+        call.notice("info.digest_posted_no_chart", channel=posted.channel_id)
+    else:
+        call.notice("info.digest_posted", channel=posted.channel_id)
 
 
 COMMANDS: dict[type[Any], Any] = {
