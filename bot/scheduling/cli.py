@@ -51,5 +51,6 @@ def tick_once(settings: Settings, now: datetime | None = None) -> int:
             at = at.replace(tzinfo=UTC)
         report = run_tick(deps, at)
     finally:
+        container.charts.close()  # the digest's charts start a worker process; end it here
         container.database.dispose()
     return 1 if report.errors else 0
