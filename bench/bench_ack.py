@@ -96,6 +96,11 @@ def main() -> int:
         action="store_true",
         help="send `/mlscore gaps` (same data, no chart) instead of `scorecard`",
     )
+    parser.add_argument(
+        "--baseline-responds",
+        action="store_true",
+        help="the baseline also answers each command on its response_url (one line of text)",
+    )
     args = parser.parse_args()
     duration = 8.0 if args.quick else args.duration
     users = bench_users(args.users)
@@ -125,7 +130,8 @@ def main() -> int:
                     duration=duration,
                     think=(args.think[0], args.think[1]),
                 )
-                with serve_baseline(fake, workdir) as baseline:
+                baseline_env = {"BASELINE_RESPOND": "1"} if args.baseline_responds else {}
+                with serve_baseline(fake, workdir, **baseline_env) as baseline:
                     base = run_against(baseline, spec, warmup=len(users) * 2)
                 calls_before, responses_before = len(fake.calls), len(fake.responses)
                 ours = run_against(bot, spec, warmup=len(users) * 3)
@@ -138,7 +144,8 @@ def main() -> int:
     finally:
         fake.stop()
 
-    report("baseline (empty Bolt app, same stack)", base)
+    responds = ", answering on response_url" if args.baseline_responds else ""
+    report(f"baseline (empty Bolt app{responds}, same stack)", base)
     report("mlscore serve (SQLite)", ours)
     p99_base = percentile(base.all_latencies, 99) * 1000
     p99_ours = percentile(ours.all_latencies, 99) * 1000
