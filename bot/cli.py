@@ -15,7 +15,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.services.types import ServiceError
 from bot.settings import ConfigError, Settings
 
 log = logging.getLogger("bot.cli")
@@ -108,6 +107,10 @@ def _settings() -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Not at module level: the chart worker process re-imports the main module (the `mlscore`
+    # script imports this one), and the services package would bring the database stack along.
+    from bot.services.types import ServiceError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
