@@ -277,8 +277,13 @@ def test_answers_are_kept_when_going_back_and_when_closing_the_modal(
     page_two = fake.view_stack(LEAD)[-1]
     assert prefilled(page_two, "cell:MD3:research") == "mandatory"
     slack.close_view(fill_state(page_two, {"cell:MD4:research": "mandatory"}), user=LEAD)
+    # MD4 is already in the results from page two's earlier save (its pre-filled answer); the
+    # close is stored after its ack, so wait for the changed vote, not for the row.
     results = slack.wait_for(
-        lambda: "MD4" in (r := reply(slack, "criteria results", user=ADMIN)) and r,
+        lambda: (
+            "Res *MUST*" in result_line(r := reply(slack, "criteria results", user=ADMIN), "MD4")
+            and r
+        ),
         what="the closed page's votes",
     )
     assert "Res *MUST* 0·0·0·1" in result_line(results, "MD4")
