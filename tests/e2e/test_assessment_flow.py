@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from typing import Any
 
 import httpx
 
 from tests.e2e.conftest import ADMIN, LEAD, OUTSIDER, SPANISH
-from tests.e2e.driver import SlackDriver, fill_state
+from tests.e2e.driver import BotProcess, SlackDriver, fill_state
 from tests.fakes.slack_api import FakeSlack
 
 SECTIONS = (("FD", 7), ("MD", 7), ("I", 7), ("Mo", 7))
@@ -140,8 +141,15 @@ def test_an_oversized_note_is_refused_and_nothing_is_stored(
     assert "ML Test Score" not in text_of(slack.responses_to(url)[0])
 
 
+def draft_page(bot: BotProcess) -> int | None:
+    """The page the stored draft resumes at (the e2e database sits beside the bot's log)."""
+    with sqlite3.connect(bot.log_path.parent / "e2e.db") as connection:
+        row = connection.execute("SELECT state FROM drafts").fetchone()
+    return None if row is None else int(json.loads(row[0])["page"])
+
+
 def test_closing_the_modal_keeps_a_draft_that_the_next_assess_offers(
-    slack: SlackDriver, fake: FakeSlack
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
     create_team(slack)
     view = open_modal(slack, fake)
@@ -151,6 +159,8 @@ def test_closing_the_modal_keeps_a_draft_that_the_next_assess_offers(
     assert body["response_action"] == "update"
     page_two = fake.view_stack(LEAD)[-1]
     slack.close_view(answer_page(page_two, "manual"))
+    # Both pages are written just after their acks; a person takes longer than that to ask again.
+    slack.wait_for(lambda: draft_page(bot) == 1, what="the closed page in the draft")
 
     prompt = open_modal(slack, fake)
     assert prompt["callback_id"] == "assessment_draft_prompt"
