@@ -19,12 +19,11 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from bot.charts.render import Chart
+from bot.lifeline import exit_with_parent
 
 log = logging.getLogger(__name__)
 
 RENDER_TIMEOUT_SECONDS = 60.0
-# How often the worker checks that the server that started it is still there.
-PARENT_POLL_SECONDS = 1.0
 # How long close() lets the worker finish a chart before it is terminated.
 CLOSE_TIMEOUT_SECONDS = 5.0
 
@@ -34,26 +33,6 @@ def _render(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Chart:
 
     chart: Chart = getattr(bot.charts, name)(*args, **kwargs)
     return chart
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    """Runs in the worker process as it starts: ends it once the server that started it is gone.
-
-    The server may die without closing it (SIGKILL, the OOM killer); the worker would then wait
-    on its queue for ever. Not prctl(PR_SET_PDEATHSIG): that signal fires when the *thread* that
-    started the worker exits, and ProcessPoolExecutor starts it from whichever thread submits
-    first (CPython 3.11: submit() -> _adjust_process_count() -> _spawn_process(); its manager
-    thread does too, to replace a worker), so a retired request or pool thread would kill a
-    healthy worker. The parent pid changes only when the whole server process is gone. The
-    first check runs before any sleep, so a server that died before this ran is noticed too.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(PARENT_POLL_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class ChartWorker:
@@ -95,7 +74,7 @@ class ChartWorker:
                 self._executor = ProcessPoolExecutor(
                     max_workers=1,
                     mp_context=context,
-                    initializer=_exit_with_parent,
+                    initializer=exit_with_parent,
                     initargs=(os.getpid(),),
                 )
             return self._executor

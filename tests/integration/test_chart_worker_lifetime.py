@@ -100,8 +100,8 @@ def test_a_worker_whose_parent_died_before_it_started_watching_exits_at_once() -
     # sleep its 60 s and the run would time out.
     script = (
         "import os, time\n"
-        "from bot.charts.worker import _exit_with_parent\n"
-        "_exit_with_parent(os.getppid() + 1)\n"
+        "from bot.lifeline import exit_with_parent\n"
+        "exit_with_parent(os.getppid() + 1)\n"
         "time.sleep(60)\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
