@@ -32,7 +32,7 @@ def save_draft(
     user_id: str,
     state: dict[str, Any],
     now: datetime,
-) -> Draft:
+) -> None:
     """Store (or replace) the user's draft for the team."""
     require_team(session, workspace_id=workspace_id, team_id=team_id)
     insert = upsert_insert(session, Draft).values(
@@ -44,9 +44,6 @@ def save_draft(
             set_={"state": insert.excluded.state, "updated_at": insert.excluded.updated_at},
         )
     )
-    draft = get_draft(session, workspace_id=workspace_id, team_id=team_id, user_id=user_id)
-    assert draft is not None
-    return draft
 
 
 def delete_draft(session: Session, *, workspace_id: int, team_id: int, user_id: str) -> bool:
