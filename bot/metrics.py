@@ -136,6 +136,11 @@ class Metrics:
         for kind in RequestKind:
             self.requests_total.labels(kind=kind.value)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Metrics:
+        # Bolt deep-copies a request's context (and its client, which counts into this) for
+        # a work function run in a thread: the registry is the app's, shared, never copied.
+        return self
+
     def count_request(self, kind: RequestKind | str) -> None:
         self.requests_total.labels(kind=_kind(kind)).inc()
 

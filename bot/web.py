@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.metrics import Metrics, request_kind
+from bot.slack.handoff import is_internal_header
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -84,7 +85,12 @@ def create_web_app(
         # gets 401 whatever its body holds. Bolt checks again; that costs one HMAC.
         if not signed_by_slack(signing_secret, raw, plain_headers):
             return PlainTextResponse("invalid signature", status_code=401)
-        headers: dict[str, str | Sequence[str]] = dict(plain_headers)
+        # Headers that steer Bolt's lazy listeners or carry a hand-over come only from this
+        # process to the work process, never from outside: a replayed request carrying them
+        # could otherwise run a listener's work again without its ack.
+        headers: dict[str, str | Sequence[str]] = {
+            name: value for name, value in plain_headers.items() if not is_internal_header(name)
+        }
         try:
             bolt_request = BoltRequest(
                 body=raw.decode("utf-8"), query=request.url.query, headers=headers

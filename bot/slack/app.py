@@ -8,13 +8,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
 
 from bot.slack.blocks.common import first_input_block
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
+from bot.slack.handoff import HANDOFF_HEADER, HANDOFF_KEY
 from bot.slack.i18n import t
 from bot.slack.listeners import register_all
 from bot.slack.scope import RequestScope
@@ -83,6 +84,16 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     return BoltResponse(status=200, body="")
 
 
+def handoff_middleware(
+    request: BoltRequest, context: BoltContext, next_: Callable[[], BoltResponse]
+) -> BoltResponse:
+    """In the work process: what the web process's ack function passed on, back in context."""
+    header = request.headers.get(HANDOFF_HEADER)
+    if header:
+        context[HANDOFF_KEY] = json.loads(header[0])
+    return next_()
+
+
 def build_bolt_app(
     deps: SlackDeps,
     *,
@@ -90,22 +101,30 @@ def build_bolt_app(
     signing_secret: str | None,
     oauth_flow: OAuthFlow | None = None,
     socket_mode: bool = False,
+    work_process: bool = False,
 ) -> App:
+    """The Bolt app. Work functions run in Bolt's threads unless bot.workproc takes them over;
+    `work_process=True` builds the work process's app, which runs only handed-over work."""
     app = App(
         # The client carries the bot token in single-workspace mode; with OAuth, Bolt finds
         # each workspace's token in the installation store.
         client=client,
         signing_secret=signing_secret or None,
-        # Over Socket Mode requests arrive on the authenticated websocket, unsigned.
-        request_verification_enabled=not socket_mode,
+        # Over Socket Mode requests arrive on the authenticated websocket, unsigned; the work
+        # process's come over a pipe from the web process, which checked them.
+        request_verification_enabled=not (socket_mode or work_process),
         # auth.test is called on the first request instead, so start-up needs no network.
         token_verification_enabled=False,
         oauth_flow=oauth_flow,
-        process_before_response=False,
-        # Bolt's default pool of 5 threads makes acks queue behind slower listeners.
+        # Each listener's ack function runs before the response; its work function after it,
+        # through the lazy runner (bot/slack/handoff.py).
+        process_before_response=True,
+        # Bolt's default pool of 5 threads makes work queue behind slower listeners.
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    if work_process:
+        app.use(handoff_middleware)
     app.use(make_scope_middleware(deps))
     register_all(app)
     app.error(handle_error)

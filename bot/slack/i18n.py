@@ -835,6 +835,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "I could not save this right now. Your answers are still here; please try again.",
         "es": "No he podido guardarlo ahora mismo. Tus respuestas siguen aquí; inténtalo de nuevo.",
     },
+    "assess.announce_not_read": {
+        "en": (
+            "Your assessment is saved, but I could not read it back to post its scorecard. "
+            "`/mlscore scorecard` shows it once the database answers again."
+        ),
+        "es": (
+            "Tu evaluación está guardada, pero no he podido leerla para publicar su resultado. "
+            "`/mlscore scorecard` lo mostrará cuando la base de datos vuelva a responder."
+        ),
+    },
     "assess.announce_failed": {
         "en": (
             "The assessment of *{team}* is saved, but I could not post it to the team's channel. "

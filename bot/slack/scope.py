@@ -29,6 +29,11 @@ class RequestScope:
     _locale: str | None = field(default=None, init=False)
     _locale_loaded: bool = field(default=False, init=False)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> RequestScope:
+        # Bolt deep-copies the context for a work function run in a thread; the scope holds
+        # the process's services and connections, which are shared, not copied.
+        return self
+
     @property
     def settings(self) -> Settings:
         return self.deps.settings

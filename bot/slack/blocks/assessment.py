@@ -206,10 +206,8 @@ def build_assessment_page(
     stage: Stage | None,
     answers: Mapping[str, ItemValue],
     overall_note: str = "",
-    notice: str | None = None,
 ) -> dict[str, Any]:
-    """The modal view for page `meta.page`, pre-filled with `stage`, `answers` and the note;
-    `notice` (plain words, e.g. why the person is back on this page) goes above the intro."""
+    """The modal view for page `meta.page`, pre-filled with `stage`, `answers` and the note."""
     all_pages = pages(rubric)
     if not 0 <= meta.page < len(all_pages):
         raise ValueError(f"page {meta.page} out of range 0..{len(all_pages) - 1}")
@@ -217,8 +215,7 @@ def build_assessment_page(
     total = len(all_pages)
     is_last = page.index == total - 1
 
-    blocks: list[Block] = [section(f":warning: {escape(notice)}")] if notice else []
-    blocks += [
+    blocks: list[Block] = [
         section(
             t(
                 "assess.intro",

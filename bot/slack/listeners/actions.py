@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services.types import ServiceError
 from bot.slack.blocks.checkin import parse_checkin_value
 from bot.slack.blocks.scorecard import scorecard_message
+from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
 from bot.slack.listeners.assessment import open_assessment
@@ -22,9 +23,9 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(ActionId.CHECKIN_OPEN)(handle_checkin_open)
-    app.action(ActionId.HOME_ASSESS)(handle_home_assess)
-    app.action(ActionId.HOME_SCORECARD)(handle_home_scorecard)
+    app.action(ActionId.CHECKIN_OPEN)(ack=ack_at_once, lazy=[handle_checkin_open])
+    app.action(ActionId.HOME_ASSESS)(ack=ack_at_once, lazy=[handle_home_assess])
+    app.action(ActionId.HOME_SCORECARD)(ack=ack_at_once, lazy=[handle_home_scorecard])
 
 
 def _open(
@@ -44,14 +45,13 @@ def _open(
         tell(scope, client, body, service_error_text(error, scope.language()))
 
 
+@work
 def handle_checkin_open(
-    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    ack()
     scope = scope_of(context)
     parsed = parse_checkin_value(action.get("value"))
     if parsed is None or not parsed[0].isdecimal():
@@ -60,14 +60,13 @@ def handle_checkin_open(
     _open(scope, client, body, int(parsed[0]), parsed[1])
 
 
+@work
 def handle_home_assess(
-    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    ack()
     scope = scope_of(context)
     value = str(action.get("value") or "")
     if not value.isdecimal():
@@ -76,14 +75,13 @@ def handle_home_assess(
     _open(scope, client, body, int(value), None)
 
 
+@work
 def handle_home_scorecard(
-    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    ack()
     scope = scope_of(context)
     value = str(action.get("value") or "")
     services = scope.deps.services

@@ -43,9 +43,10 @@ from bot.slack.blocks.assessment import (
 from bot.slack.blocks.common import first_input_block
 from bot.slack.blocks.scorecard import build_announcement
 from bot.slack.clients import is_unconfirmed
+from bot.slack.handoff import ack_at_once, pass_on, passed, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId, BlockId, CallbackId
-from bot.slack.listeners.common import scope_of, service_error_text
+from bot.slack.listeners.common import scope_of, service_error_text, tell
 from bot.slack.scope import RequestScope
 from rubric.model import Rubric
 
@@ -53,11 +54,24 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.view_submission(CallbackId.ASSESSMENT)(handle_page_submission)
-    app.view_closed(CallbackId.ASSESSMENT)(handle_modal_closed)
-    app.action(ActionId.NAV_BACK)(handle_back)
-    app.action(ActionId.DRAFT_CONTINUE)(handle_draft_continue)
-    app.action(ActionId.DRAFT_DISCARD)(handle_draft_discard)
+    # Only the last page has work after its ack; the others skip the hand-over (for which
+    # Bolt copies the whole request: a quarter of a page's ack time).
+    app.view_submission(CallbackId.ASSESSMENT, matchers=[a_middle_page])(handle_page_submission)
+    app.view_submission(CallbackId.ASSESSMENT)(ack=handle_page_submission, lazy=[after_page])
+    app.view_closed(CallbackId.ASSESSMENT)(ack=ack_at_once, lazy=[handle_modal_closed])
+    app.action(ActionId.NAV_BACK)(ack=ack_at_once, lazy=[handle_back])
+    app.action(ActionId.DRAFT_CONTINUE)(ack=ack_at_once, lazy=[handle_draft_continue])
+    app.action(ActionId.DRAFT_DISCARD)(ack=ack_at_once, lazy=[handle_draft_discard])
+
+
+def a_middle_page(body: dict[str, Any]) -> bool:
+    """Only the last page carries the overall note."""
+    view = body.get("view")
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    return isinstance(blocks, list) and not any(
+        isinstance(block, dict) and block.get("block_id") == BlockId.OVERALL_NOTE
+        for block in blocks
+    )
 
 
 # ---- opening -------------------------------------------------------------------------------
@@ -73,8 +87,6 @@ def page_view(
     state: DraftState,
     language: str,
     page: int,
-    *,
-    notice: str | None = None,
 ) -> dict[str, Any]:
     return build_assessment_page(
         rubric,
@@ -84,7 +96,6 @@ def page_view(
         stage=state.stage,
         answers=_inputs(state),
         overall_note=state.overall_note,
-        notice=notice,
     )
 
 
@@ -131,10 +142,9 @@ def _team_and_page(scope: RequestScope, view: dict[str, Any]) -> tuple[TeamInfo,
     return team, rubric, parse_assessment_page(view, rubric)
 
 
-# One person's pages are stored in the order they were sent. The ack of a middle page goes out
-# before its draft is written (the write can queue behind other writers), so the next page from
-# the same person waits here until the previous one is kept. Striped: a fixed set of locks, each
-# shared by the drafts whose key hashes to it.
+# One person's pages are stored in the order they were sent: a page and a Back or a close of
+# the same draft wait here for each other. Striped: a fixed set of locks, each shared by the
+# drafts whose key hashes to it.
 _DRAFT_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
@@ -193,9 +203,8 @@ def _read_page(
     return None
 
 
-def handle_page_submission(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
+def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The ack function: the next page, or errors, or (last page) store and close."""
     scope = scope_of(context)
     view = body["view"]
     read = _read_page(scope, view, ack)
@@ -209,13 +218,18 @@ def handle_page_submission(
         return
     error_block = first_input_block(view) or BlockId.OVERALL_NOTE
     update = _draft_page(page_input)
+    services = scope.deps.services
     with _draft_lock(scope, team):
         try:
-            state = update.applied_to(_current_draft(scope, team))
             if page_input.is_last:
-                stored = scope.deps.services.store_assessment(
+                state = update.applied_to(_current_draft(scope, team))
+                stored = services.store_assessment(
                     scope.actor(team), scope.directory, team.id, state, submission_key=view["id"]
                 )
+            else:
+                # Written before the ack: the next page's ack reads the draft, and would not
+                # see a write still on its way to the work process.
+                state = services.save_draft_page(scope.actor(team), team.id, update)
         except ServiceError as error:
             if page_input.is_last:
                 _keep_last_page(scope, team, update)
@@ -229,58 +243,31 @@ def handle_page_submission(
             log.exception("could not store an assessment page")
             ack(response_action="errors", errors={error_block: t("error.storage", language)})
             return
-        if not page_input.is_last:
-            ack(update_response(page_view(rubric, team, state, language, update.page + 1)))
-            _keep_page(
-                scope, client, view=view, team=team, rubric=rubric, update=update, state=state
-            )
-            return
+    if not page_input.is_last:
+        ack(update_response(page_view(rubric, team, state, language, update.page + 1)))
+        return
     ack(response_action="clear")
     if stored.created:
-        _announce_stored(scope, client, team, stored)
+        pass_on(context, team_id=stored.team_id, assessment_id=stored.assessment_id)
 
 
-def _announce_stored(
-    scope: RequestScope, client: WebClient, team: TeamInfo, stored: StoredAssessment
-) -> None:
-    """The scorecard is built after the modal has closed; the assessment is already stored."""
+@work
+def after_page(client: WebClient, context: BoltContext) -> None:
+    """The work function: a new assessment is announced, its scorecard built first."""
+    handed = passed(context)
+    if "assessment_id" not in handed:
+        return
+    stored = StoredAssessment(
+        team_id=int(handed["team_id"]), assessment_id=int(handed["assessment_id"]), created=True
+    )
+    scope = scope_of(context)
     try:
-        submission = scope.deps.services.submission(scope.actor(team), stored)
+        submission = scope.deps.services.submission(scope.actor(), stored)
     except SQLAlchemyError:
         log.exception("stored an assessment but could not read it back to announce it")
-        if scope.user_id:
-            _tell_user_post_failed(scope, client, team, "assess.announce_failed")
+        tell(scope, client, {}, t("assess.announce_not_read", scope.language()))
         return
     announce(scope, client, submission.scorecard.team, submission)
-
-
-def _keep_page(
-    scope: RequestScope,
-    client: WebClient,
-    *,
-    view: dict[str, Any],
-    team: TeamInfo,
-    rubric: Rubric,
-    update: DraftPage,
-    state: DraftState,
-) -> None:
-    """Writes a middle page after its ack. If that fails, the person is taken back to the page,
-    as they filled it, with a note, so it is sent again rather than silently lost."""
-    try:
-        scope.deps.services.save_draft_page(scope.actor(team), team.id, update)
-        return
-    except (SQLAlchemyError, ServiceError):
-        log.exception("could not keep an assessment page; taking the person back to it")
-    language = scope.language(team)
-    try:
-        client.views_update(
-            view_id=view["id"],
-            view=page_view(
-                rubric, team, state, language, update.page, notice=t("error.storage", language)
-            ),
-        )
-    except Exception:
-        log.warning("could not take the person back to the page that was not kept", exc_info=True)
 
 
 def _keep_last_page(scope: RequestScope, team: TeamInfo, update: DraftPage) -> None:
@@ -329,8 +316,8 @@ def _tell_user_post_failed(
         log.warning("could not tell the user either; the assessment is stored", exc_info=True)
 
 
-def handle_modal_closed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    ack()
+@work
+def handle_modal_closed(body: dict[str, Any], context: BoltContext) -> None:
     scope = scope_of(context)
     try:
         team, _, page_input = _team_and_page(scope, body["view"])
@@ -339,8 +326,8 @@ def handle_modal_closed(ack: Ack, body: dict[str, Any], context: BoltContext) ->
         log.info("closed assessment view not kept as a draft: %s", error)
 
 
-def handle_back(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
+@work
+def handle_back(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     scope = scope_of(context)
     view = body["view"]
     team, rubric, page_input = _team_and_page(scope, view)
@@ -371,15 +358,11 @@ def _draft_action(
     )
 
 
-def handle_draft_continue(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    ack()
+@work
+def handle_draft_continue(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     _draft_action(body, context, client, fresh=False)
 
 
-def handle_draft_discard(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    ack()
+@work
+def handle_draft_discard(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     _draft_action(body, context, client, fresh=True)

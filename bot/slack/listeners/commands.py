@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services.types import Invalid, NotFound, TeamInfo, TrendView
@@ -18,6 +18,7 @@ from bot.slack.blocks.help import build_help
 from bot.slack.blocks.scorecard import build_gaps, scorecard_message, trend_text
 from bot.slack.blocks.teams import build_teams_list
 from bot.slack.chart_posts import post_trend_later
+from bot.slack.handoff import ack_at_once, work
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import Respond, scope_of, telling_user
 from bot.slack.scope import RequestScope
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.command("/mlscore")(handle_mlscore)
+    app.command("/mlscore")(ack=ack_at_once, lazy=[handle_mlscore])
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,10 @@ class Invocation:
         return self.scope.deps.services.resolve_team(self.scope.actor(), ref)
 
 
+@work
 def handle_mlscore(
-    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     scope = scope_of(context)
     language = scope.language()
     parsed = cmd.parse_command(command.get("text"))

@@ -46,6 +46,7 @@ from bot.slack.blocks.criteria_survey import (
     page_votes,
     survey_answers,
 )
+from bot.slack.handoff import ack_at_once, pass_on, passed, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId, CallbackId, cell_block_id
 from bot.slack.listeners.common import scope_of, tell
@@ -60,10 +61,12 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(ActionId.SURVEY_OPEN)(handle_survey_open)
-    app.action(ActionId.SURVEY_BACK)(handle_survey_back)
-    app.view_submission(CallbackId.CRITERIA_SURVEY)(handle_survey_submission)
-    app.view_closed(CallbackId.CRITERIA_SURVEY)(handle_survey_closed)
+    app.action(ActionId.SURVEY_OPEN)(ack=ack_at_once, lazy=[handle_survey_open])
+    app.action(ActionId.SURVEY_BACK)(ack=ack_at_once, lazy=[handle_survey_back])
+    app.view_submission(CallbackId.CRITERIA_SURVEY)(
+        ack=handle_survey_submission, lazy=[after_survey_page]
+    )
+    app.view_closed(CallbackId.CRITERIA_SURVEY)(ack=ack_at_once, lazy=[handle_survey_closed])
 
 
 def use_cases(scope: RequestScope) -> CriteriaUseCases:
@@ -239,10 +242,10 @@ def survey_view(state: SurveyState, language: str, page: int) -> dict[str, Any]:
     )
 
 
+@work
 def handle_survey_open(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
     scope = scope_of(context)
     language = scope.language()
     rubric = scope.deps.services.rubrics.default()
@@ -280,9 +283,8 @@ def _store(scope: RequestScope, round_id: int, page: SurveyPageInput) -> None:
     use_cases(scope).vote(scope.actor(), round_id, votes, comments)
 
 
-def handle_survey_submission(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
+def handle_survey_submission(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The ack function: each page's votes are stored before its ack."""
     scope = scope_of(context)
     language = scope.language()
     rubric = scope.deps.services.rubrics.default()
@@ -311,13 +313,19 @@ def handle_survey_submission(
         ack(response_action="errors", errors={block: error_text(error, rubric, language)})
         return
     ack(response_action="clear")
-    tell(scope, client, {}, t("info.survey_saved", language))
+    pass_on(context, saved=True)
 
 
-def handle_survey_back(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    ack()
+@work
+def after_survey_page(client: WebClient, context: BoltContext) -> None:
+    """The work function: a note that the votes are in, once the modal has closed."""
+    if passed(context).get("saved"):
+        scope = scope_of(context)
+        tell(scope, client, {}, t("info.survey_saved", scope.language()))
+
+
+@work
+def handle_survey_back(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     scope = scope_of(context)
     view = body["view"]
     round_id, page = _read_page(scope, view)
@@ -336,8 +344,8 @@ def handle_survey_back(
     )
 
 
-def handle_survey_closed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    ack()
+@work
+def handle_survey_closed(body: dict[str, Any], context: BoltContext) -> None:
     scope = scope_of(context)
     try:
         round_id, page = _read_page(scope, body["view"])

@@ -9,13 +9,16 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack.blocks.home import build_home
+from bot.slack.handoff import ack_at_once, work
 from bot.slack.listeners.common import scope_of
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(handle_home_opened)
+    app.event("app_home_opened")(ack=ack_at_once, lazy=[handle_home_opened])
+    # Erased before the ack, in the process that took the request: its workspace cache is
+    # cleared at once (the work process's expires within its 30 s TTL).
     app.event("app_uninstalled")(handle_uninstalled)
     app.event("tokens_revoked")(handle_tokens_revoked)
 
@@ -27,6 +30,7 @@ def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
     client.views_publish(user_id=user_id, view=build_home(summaries, scope.language()))
 
 
+@work
 def handle_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     if event.get("tab", "home") != "home":
         return

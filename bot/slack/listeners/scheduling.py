@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services.types import ServiceError
@@ -17,6 +17,7 @@ from bot.slack.blocks.checkin import (
     parse_checkin_value,
 )
 from bot.slack.blocks.errors import ephemeral
+from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
 from bot.slack.listeners.common import scope_of, service_error_text
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(ActionId.CHECKIN_SKIP)(handle_checkin_skip)
+    app.action(ActionId.CHECKIN_SKIP)(ack=ack_at_once, lazy=[handle_checkin_skip])
 
 
 def scheduling_of(scope: RequestScope) -> SchedulingService:
@@ -83,15 +84,14 @@ COMMANDS: dict[type[Any], Any] = {
 }
 
 
-def handle_checkin_skip(  # noqa: PLR0917  Bolt injects listener arguments by name
-    ack: Ack,
+@work
+def handle_checkin_skip(
     body: dict[str, Any],
     action: dict[str, Any],
     client: WebClient,
     context: BoltContext,
     respond: Any,
 ) -> None:
-    ack()
     scope = scope_of(context)
     language = scope.language()
     parsed = parse_checkin_value(action.get("value"))

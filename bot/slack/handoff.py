@@ -1,0 +1,69 @@
+"""Work after the ack, handed from a listener's ack function to its lazy function.
+
+Every listener is a pair, registered the way Bolt does for function-as-a-service hosts:
+`app.command(...)(ack=<ack function>, lazy=[<work function>])`. The ack function answers Slack
+(and, for a last assessment page, stores it first); the work function does what the person
+waits for without Slack waiting: answers on response_url, charts, posts, draft writes.
+
+Under `mlscore serve` the work functions run in the work process (bot/workproc.py), so their
+CPU never holds the web process's GIL while it acks; elsewhere (Socket Mode, tests) they run in
+a thread of the same process. An ack function tells its work function what it learnt with
+`pass_on`; the values cross a process boundary, so they are JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+from slack_bolt import Ack, BoltContext
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., None])
+
+HANDOFF_KEY: Final = "mlscore_handoff"
+# Carries `pass_on`'s values to the work process. Only the work process reads it: the web
+# process drops every incoming header of this family before Bolt sees the request.
+HANDOFF_HEADER: Final = "x-mlscore-handoff"
+INTERNAL_HEADER_PREFIXES: Final = ("x-mlscore-", "x-slack-bolt-")
+
+
+def ack_at_once(ack: Ack) -> None:
+    """The ack function of listeners whose whole work comes after an empty ack."""
+    ack()
+
+
+def work(function: F) -> F:
+    """Marks a work function: a failure is logged with its traceback (Bolt would log only the
+    message), since after the ack there is no response left to carry it."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except Exception:
+            log.exception("work after an ack failed in %s", function.__name__)
+
+    return run  # type: ignore[return-value]  # same signature: Bolt reads it through unwrap
+
+
+def pass_on(context: BoltContext, **values: Any) -> None:
+    """Values (JSON) the ack function leaves for the work function of the same request."""
+    json.dumps(values)  # refuse here, in the ack function, what could not cross to the worker
+    handed = dict(context.get(HANDOFF_KEY) or {})
+    handed.update(values)
+    context[HANDOFF_KEY] = handed
+
+
+def passed(context: BoltContext) -> dict[str, Any]:
+    """What the ack function passed on; empty if it passed nothing."""
+    handed = context.get(HANDOFF_KEY)
+    return dict(handed) if isinstance(handed, dict) else {}
+
+
+def is_internal_header(name: str) -> bool:
+    return name.lower().startswith(INTERNAL_HEADER_PREFIXES)
