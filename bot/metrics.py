@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any, Final
@@ -23,6 +23,9 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +85,7 @@ class Metrics:
 
     def __init__(self, *, include_process: bool = True) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self._sources: list[Callable[[], bytes | None]] = []
         if include_process:
             # CPU, memory and open files of this process (Linux only; a no-op elsewhere).
             ProcessCollector(namespace=PREFIX, registry=self.registry)
@@ -191,9 +195,62 @@ class Metrics:
         finally:
             self.chart_render_seconds.labels(chart=chart).observe(time.perf_counter() - start)
 
+    def include(self, source: Callable[[], bytes | None]) -> None:
+        """Adds another process's metrics (its exposition text, None until it has any) to
+        what render() serves: the work process counts the Slack calls and deliveries."""
+        self._sources.append(source)
+
     def render(self) -> tuple[bytes, str]:
         """The exposition body and its content type, for GET /metrics."""
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        own = generate_latest(self.registry)
+        others = [text for source in self._sources if (text := source())]
+        if not others:
+            return own, CONTENT_TYPE_LATEST
+        return merge_expositions([own, *others]), CONTENT_TYPE_LATEST
+
+
+def merge_expositions(texts: Sequence[bytes]) -> bytes:
+    """Several processes' metrics as one: same series summed, `_created` the earliest, and
+    the process collector's series (`mlscore_process_*`) those of the first text alone.
+
+    Every process of one app registers the same families, so a series one process never
+    touched is simply zero there.
+    """
+    families: dict[str, Metric] = {}
+    values: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = {}
+    for text in texts:
+        for family in text_string_to_metric_families(text.decode()):
+            if family.name not in families:
+                families[family.name] = Metric(
+                    family.name, family.documentation, family.type, family.unit
+                )
+                values[family.name] = {}
+            merged = values[family.name]
+            for sample in family.samples:
+                key = (sample.name, tuple(sorted(sample.labels.items())))
+                earlier = merged.get(key)
+                if earlier is None:
+                    merged[key] = sample.value
+                elif sample.name.startswith(f"{PREFIX}_process_"):
+                    continue
+                elif sample.name.endswith("_created"):
+                    merged[key] = min(earlier, sample.value)
+                else:
+                    merged[key] = earlier + sample.value
+    for name, family in families.items():
+        for (sample_name, labels), value in values[name].items():
+            family.add_sample(sample_name, dict(labels), value)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Fixed(list(families.values())))
+    return generate_latest(registry)
+
+
+class _Fixed(Collector):
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> list[Metric]:
+        return self._families
 
 
 def _kind(kind: RequestKind | str) -> str:

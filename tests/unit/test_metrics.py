@@ -182,3 +182,35 @@ def test_two_apps_in_one_process_keep_separate_counts() -> None:
 )
 def test_request_kind_classifies_slack_bodies(body: dict[str, object], kind: RequestKind) -> None:
     assert request_kind(body) is kind
+
+
+def test_another_processs_metrics_are_added_to_what_this_one_serves() -> None:
+    web, work = Metrics(), Metrics()
+    web.count_request(RequestKind.COMMAND)
+    web.observe_ack(RequestKind.COMMAND, 0.004)
+    work.slack_api_retry("chat.postMessage", "rate_limited")
+    work.slack_api_retry("chat.postMessage", "rate_limited")
+    web.delivery("checkin", "sent")
+    work.delivery("checkin", "sent")
+    work.set_deliveries_pending(3)
+    web.observe_ack(RequestKind.COMMAND, 0.2)
+    pushed: list[bytes | None] = [None]
+    web.include(lambda: pushed[0])
+
+    assert value(web, "mlscore_deliveries_total", kind="checkin", outcome="sent") == 1
+    pushed[0] = work.render()[0]
+
+    assert value(web, "mlscore_requests_total", kind="command") == 1
+    assert value(web, "mlscore_ack_seconds_count", kind="command") == 2
+    assert value(web, "mlscore_ack_seconds_bucket", kind="command", le="0.005") == 1
+    assert value(web, "mlscore_ack_seconds_sum", kind="command") == pytest.approx(0.204)
+    retries = value(
+        web, "mlscore_slack_api_retries_total", method="chat.postMessage", reason="rate_limited"
+    )
+    assert retries == 2
+    assert value(web, "mlscore_deliveries_total", kind="checkin", outcome="sent") == 2
+    assert value(web, "mlscore_deliveries_pending") == 3
+    # The process collector's figures stay this process's own, not a sum of two processes
+    # (both report the same open-files limit; summed it would double).
+    limit = value(work, "mlscore_process_max_fds")
+    assert value(web, "mlscore_process_max_fds") == limit
