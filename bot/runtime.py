@@ -78,15 +78,37 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
     _require_a_token(settings)
     upgrade(settings.database_url)
     container = build_container(settings)
-    web = build_web(container, build_bolt(container))
-    ticker = start_scheduler(build_tick_deps(container)) if scheduler else None
+    bolt = build_bolt(container)
+    web = build_web(container, bolt)
+    tickers = []
+    work = None
+    if settings.work_process:
+        from bot.workproc import WorkProcess
+
+        def take_over_the_scheduler() -> None:
+            # The work process ran the tick; without it, this process does.
+            tickers.append(start_scheduler(build_tick_deps(container)))
+
+        # It runs the scheduler too: a weekly pass is CPU this process must not share.
+        work = WorkProcess(
+            settings,
+            bolt,
+            scheduler=scheduler,
+            on_death=take_over_the_scheduler if scheduler else None,
+        )
+        work.start()
+        container.metrics.include(work.metrics)
+    elif scheduler:
+        tickers.append(start_scheduler(build_tick_deps(container)))
     freeze_startup_objects()
     log.info("serving Slack on http://%s:%d/slack/events", host, port)
     with _sigterm_unwinds():
         try:
             uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
         finally:
-            if ticker is not None:
+            if work is not None:
+                work.close()
+            for ticker in tickers:
                 stop_scheduler(ticker)
             container.charts.close()  # after the scheduler: a pass under way may draw charts
     return 0

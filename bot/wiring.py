@@ -123,7 +123,12 @@ def build_slack_deps(container: Container) -> SlackDeps:
     )
 
 
-def build_bolt(container: Container, *, socket_mode: bool = False) -> App:
+def build_bolt(
+    container: Container,
+    *,
+    socket_mode: bool = False,
+    work_process: bool = False,
+) -> App:
     from bot.slack.app import build_bolt_app
 
     settings = container.settings
@@ -138,6 +143,7 @@ def build_bolt(container: Container, *, socket_mode: bool = False) -> App:
         signing_secret=signing_secret,
         oauth_flow=oauth_flow,
         socket_mode=socket_mode,
+        work_process=work_process,
     )
 
 

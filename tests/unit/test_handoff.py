@@ -1,13 +1,40 @@
-"""What an ack function passes on to its work function, and which headers are internal."""
+"""What crosses from the web process to the work process, and what an ack function passes on."""
 
 from __future__ import annotations
 
+import json
 import logging
+from urllib.parse import urlencode
 
 import pytest
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, BoltRequest
 
-from bot.slack.handoff import is_internal_header, pass_on, passed, work
+from bot.slack.handoff import HANDOFF_KEY, is_internal_header, pass_on, passed, work
+from bot.workproc import message_for, request_from
+
+
+def _command_request() -> BoltRequest:
+    body = urlencode({"command": "/mlscore", "text": "scorecard «Visión»", "team_id": "T1"})
+    request = BoltRequest(
+        body=body,
+        query={"a": ["1"]},
+        headers={"content-type": "application/x-www-form-urlencoded", "x-slack-signature": "v0=x"},
+    )
+    request.lazy_function_name = "handle_mlscore"
+    request.context[HANDOFF_KEY] = {"assessment_id": 7, "team_id": 3}
+    return request
+
+
+def test_a_handed_over_request_arrives_as_a_lazy_only_request_with_what_was_passed_on() -> None:
+    sent = _command_request()
+    got = request_from(message_for(sent))
+    assert got.raw_body == sent.raw_body
+    assert got.body["text"] == "scorecard «Visión»"
+    assert got.query == {"a": ["1"]}
+    assert got.headers["x-slack-signature"] == ["v0=x"]
+    assert got.lazy_only is True
+    assert got.lazy_function_name == "handle_mlscore"
+    assert json.loads(got.headers["x-mlscore-handoff"][0]) == {"assessment_id": 7, "team_id": 3}
 
 
 def test_pass_on_merges_values_and_passed_reads_them_back() -> None:

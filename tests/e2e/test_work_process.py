@@ -1,0 +1,117 @@
+"""`mlscore serve` acks in its web process and does the rest in a work process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import LEAD
+from tests.e2e.driver import BotProcess, SlackDriver, run_bot
+from tests.e2e.test_assessment_flow import answer_page, create_team, open_modal
+from tests.e2e.test_faults import db_of
+from tests.fakes.signing import interactive_body, signed_headers
+from tests.fakes.slack_api import FakeSlack
+from tests.processes import chart_workers_of, cmdline, wait_until_gone
+
+
+def _work_process(bot: BotProcess) -> int:
+    (work,) = chart_workers_of(bot.process.pid)  # the one spawn child of the web process
+    return work
+
+
+def _drafts(bot: BotProcess) -> list[str]:
+    with sqlite3.connect(db_of(bot)) as connection:
+        return [state for (state,) in connection.execute("SELECT state FROM drafts")]
+
+
+def test_a_command_is_answered_by_the_work_process_while_the_web_process_only_acks(
+    slack: SlackDriver, bot: BotProcess
+) -> None:
+    work = _work_process(bot)
+    assert "spawn_main" in cmdline(work)
+    response, _, url = slack.command("help")
+    assert response.status_code == 200
+    assert response.text == ""  # the ack: the help itself comes on response_url
+    (answer,) = slack.responses_to(url)
+    assert "/mlscore" in str(answer)
+
+
+def test_when_the_work_process_dies_the_web_process_does_the_work_itself(
+    slack: SlackDriver, bot: BotProcess
+) -> None:
+    work = _work_process(bot)
+    os.kill(work, signal.SIGKILL)
+    assert wait_until_gone(work, timeout=10)
+    slack.wait_for(lambda: "the work process ended" in bot.log(), what="the web process noticing")
+    response, _, url = slack.command("help")
+    assert response.status_code == 200
+    (answer,) = slack.responses_to(url)
+    assert "/mlscore" in str(answer)
+
+
+def test_lazy_listener_headers_from_outside_are_ignored(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
+) -> None:
+    """Bolt runs only a listener's work function for a request marked lazy-only; a signed
+    request replayed with those headers must still get its ack (here: the page kept and the
+    next page shown), not skip it."""
+    create_team(slack)
+    first = open_modal(slack, fake)
+    filled = answer_page(first, "automated", {"FD1": "replayed with lazy headers"})
+    payload = {
+        "type": "view_submission",
+        "team": {"id": slack.team_id, "domain": "fake"},
+        "user": {"id": LEAD, "team_id": slack.team_id},
+        "api_app_id": "A0FAKE",
+        "trigger_id": fake.new_trigger_id(LEAD),
+        "view": filled,
+    }
+    body = interactive_body(payload)
+    headers = {
+        **signed_headers(slack.secret, body),
+        "X-Slack-Bolt-Lazy-Only": "1",
+        "X-Slack-Bolt-Lazy-Function-Name": "after_page",
+        "X-Mlscore-Handoff": '{"assessment_id": 1, "team_id": 1}',
+    }
+    response = slack.post(body, headers=headers)
+    assert response.status_code == 200
+    assert response.json()["response_action"] == "update"
+    assert any("replayed with lazy headers" in state for state in _drafts(bot))
+
+
+def test_metrics_of_the_web_process_include_the_slack_calls_the_work_process_made(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
+) -> None:
+    create_team(slack)
+    fake.fail_next("views.open", status=500)  # answered by a retry, counted where it ran
+    response, _, _ = slack.command("assess")
+    assert response.status_code == 200
+    slack.wait_for(
+        lambda: [call.ok for call in fake.calls_to("views.open")] == [False, True],
+        what="views.open failing once, then retried",
+    )
+    retried = 'mlscore_slack_api_retries_total{method="views.open",reason="server_error"} 1.0'
+
+    def scraped() -> bool:
+        return retried in httpx.get(f"{bot.url}/metrics", timeout=5).text
+
+    slack.wait_for(scraped, timeout=15, what="the work process's retry at /metrics")
+
+
+def test_the_web_process_takes_over_the_scheduler_of_a_work_process_that_died(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    with run_bot(fake, f"sqlite:///{tmp_path / 'tick.db'}", tmp_path, args=()) as bot:
+        driver = SlackDriver(bot, fake)
+
+        def started() -> int:
+            return bot.log().count("scheduler started")
+
+        driver.wait_for(lambda: started() == 1, what="the work process's scheduler")
+        (work,) = chart_workers_of(bot.process.pid)
+        os.kill(work, signal.SIGKILL)
+        driver.wait_for(lambda: started() == 2, what="the web process's scheduler")
