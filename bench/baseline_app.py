@@ -6,6 +6,7 @@ same options, with a Web API client built by `bot.slack.clients.make_web_client`
 listeners differ: `/mlscore` and every view submission just ack. With BASELINE_OPEN_MODAL=1,
 `/mlscore assess` also opens a one-block modal (the floor for bench_modal); any other command
 with BASELINE_RESPOND=1 answers on its response_url with one line (the floor for round trips).
+BASELINE_BOLT_DEFAULTS=1 sets Bolt up with its own defaults instead of the bot's settings.
 
     python -m bench.baseline_app --port 3001   # reads SLACK_* like the bot does
 """
@@ -17,6 +18,7 @@ import logging
 import os
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +48,51 @@ def build_baseline_app(
     api_url: str,
     open_modal: bool = False,
     respond_line: bool = False,
+    bolt_defaults: bool = False,
 ) -> Starlette:
-    bolt = App(
-        client=make_web_client(token, base_url=api_url),
-        signing_secret=signing_secret,
-        token_verification_enabled=False,
-        process_before_response=False,
-        logger=logging.getLogger("bench.baseline"),
-    )
+    """By default Bolt is set up as the bot's (bot/slack/app.py): ack functions answer before
+    the response, work functions run after it in a pool of 32 threads. With `bolt_defaults`
+    it is Bolt's own HTTP setup, the baseline of the measurements before the work process:
+    the listener runs in a pool of 5 threads and the response waits for ack(), which Bolt
+    polls for every 10 ms."""
+    if bolt_defaults:
+        bolt = App(
+            client=make_web_client(token, base_url=api_url),
+            signing_secret=signing_secret,
+            token_verification_enabled=False,
+            process_before_response=False,
+            logger=logging.getLogger("bench.baseline"),
+        )
+    else:
+        bolt = App(
+            client=make_web_client(token, base_url=api_url),
+            signing_secret=signing_secret,
+            token_verification_enabled=False,
+            process_before_response=True,
+            listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
+            logger=logging.getLogger("bench.baseline"),
+        )
 
-    @bolt.command("/mlscore")
-    def on_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def ack_command(ack: Ack) -> None:
         ack()
+
+    def after_command(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         if open_modal and command.get("text", "").startswith("assess"):
             client.views_open(trigger_id=command["trigger_id"], view=MINIMAL_MODAL)
         elif respond_line:
             respond(text="baseline")
+
+    if bolt_defaults:
+
+        @bolt.command("/mlscore")
+        def on_command(
+            ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+        ) -> None:
+            ack()
+            after_command(command, client, respond)
+
+    else:
+        bolt.command("/mlscore")(ack=ack_command, lazy=[after_command])
 
     @bolt.view_submission(re.compile(".*"))
     def on_view(ack: Ack) -> None:
@@ -86,6 +117,7 @@ def main() -> None:
         api_url=os.environ["SLACK_API_URL"],
         open_modal=os.environ.get("BASELINE_OPEN_MODAL") == "1",
         respond_line=os.environ.get("BASELINE_RESPOND") == "1",
+        bolt_defaults=os.environ.get("BASELINE_BOLT_DEFAULTS") == "1",
     )
     uvicorn.run(web, host=args.host, port=args.port, log_config=None, access_log=False)
 

@@ -12,8 +12,9 @@ and the stored data stays the same size: growth then means a leak, not a bigger 
 With --growing-data every last page stores a new assessment (about 1,000 by the end, so each
 trend chart covers ever more points).
 
-RSS is the sum over the server and the processes it started (the chart worker renders in its
-own process); the per-process figures are printed at each checkpoint.
+RSS is the sum over the server and the processes it started (the work process, which runs
+everything after the acks, and its chart worker); the per-process figures are printed at each
+checkpoint, with PSS (shared pages split between the processes) next to them.
 
 Targets: under 250 MB RSS after 10,000 requests, and no growth from the 5,000th to the 10,000th.
 
@@ -95,9 +96,11 @@ def drive(
         tree = server.tree_rss_mb()
         readings.append((done, sum(tree.values())))
         parts = " + ".join(f"{mb:.1f}" for mb in tree.values())
+        pss = server.tree_pss_mb()
         print(
-            f"  {done:>6} requests: {readings[-1][1]:6.1f} MB (processes: {parts})  "
-            f"({result.elapsed:.0f} s)"
+            f"  {done:>6} requests: RSS {readings[-1][1]:6.1f} MB (processes: {parts}), "
+            f"PSS {sum(pss.values()):6.1f} MB ({' + '.join(f'{mb:.1f}' for mb in pss.values())})"
+            f"  ({result.elapsed:.0f} s)"
         )
     return readings, errors
 

@@ -106,6 +106,11 @@ class ServerProcess:
         """RSS of the server and of every process it started (the chart worker), by pid."""
         return {pid: rss_mb(pid) for pid in process_tree(self.pid)}
 
+    def tree_pss_mb(self) -> dict[int, float]:
+        """PSS of the same processes: pages they share (libpython, numpy's libraries) are
+        split between them instead of counted in each, so the sum is what the tree costs."""
+        return {pid: pss_mb(pid) for pid in process_tree(self.pid)}
+
     def metrics(self) -> str:
         return httpx.get(f"{self.url}/metrics", timeout=5).text
 
@@ -125,6 +130,14 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size, from /proc/<pid>/smaps_rollup (Pss, in kB)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no Pss for pid {pid}")
 
 
 def process_tree(root: int) -> list[int]:
