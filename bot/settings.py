@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     digest_weekday: int = Field(default=0, ge=0, le=6, alias="MLSCORE_DIGEST_WEEKDAY")
     digest_time: time = Field(default=time(9, 30), alias="MLSCORE_DIGEST_TIME")
     delivery_lease_seconds: int = Field(default=300, ge=10, alias="MLSCORE_DELIVERY_LEASE_SECONDS")
-    # serve: acks in the web process, everything after them in a second process (bot/workproc.py)
-    work_process: bool = Field(default=True, alias="MLSCORE_WORK_PROCESS")
+    # serve: everything after the acks in a second process (bot/workproc.py); for busy installs
+    work_process: bool = Field(default=False, alias="MLSCORE_WORK_PROCESS")
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
 

@@ -1,4 +1,4 @@
-"""`mlscore serve` stopped with SIGTERM takes its work process and chart worker with it."""
+"""`mlscore serve` stopped with SIGTERM takes its chart worker process with it."""
 
 from __future__ import annotations
 
@@ -12,16 +12,15 @@ from tests.fakes.slack_api import FakeSlack
 from tests.processes import chart_workers_of, exited, wait_until_gone
 
 
-def test_sigterm_to_serve_leaves_no_work_process_or_chart_worker_behind(
+def test_sigterm_to_serve_leaves_no_chart_worker_behind(
     slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
     assessed_twice(slack, fake)
     _, _, url = slack.command("scorecard")
     slack.responses_to(url)
     slack.wait_for(lambda: fake.files, timeout=15, what="the scorecard's trend chart")
-    (work,) = chart_workers_of(bot.process.pid)  # the work process draws through its own
-    charts = chart_workers_of(work)
-    assert len(charts) == 1, charts
+    workers = chart_workers_of(bot.process.pid)
+    assert len(workers) == 1, workers
 
     bot.process.send_signal(signal.SIGTERM)
     try:
@@ -30,11 +29,11 @@ def test_sigterm_to_serve_leaves_no_work_process_or_chart_worker_behind(
         raise AssertionError(f"serve did not exit on SIGTERM:\n{bot.log()[-4000:]}") from None
     # It still ends as killed by SIGTERM (what uvicorn does after its graceful shutdown).
     assert bot.process.returncode == -signal.SIGTERM, bot.log()[-4000:]
-    for helper in (work, *charts):
-        # Closed by serve() before it ended, not left to notice on its own that it is gone.
-        closed_first = exited(helper)
-        gone = wait_until_gone(helper, timeout=10)
-        if not gone:
-            os.kill(helper, signal.SIGKILL)  # not left running after a failed test
-        assert gone, f"process {helper} outlived the server:\n{bot.log()[-4000:]}"
-        assert closed_first, f"process {helper} was still running when serve exited"
+    (worker,) = workers
+    # Closed by serve() before it ended, not left to notice on its own that the server is gone.
+    closed_first = exited(worker)
+    gone = wait_until_gone(worker, timeout=10)
+    if not gone:
+        os.kill(worker, signal.SIGKILL)  # not left running after a failed test
+    assert gone, f"chart worker {worker} outlived the server:\n{bot.log()[-4000:]}"
+    assert closed_first, f"chart worker {worker} was still running when serve exited"

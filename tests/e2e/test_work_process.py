@@ -1,21 +1,39 @@
-"""`mlscore serve` acks in its web process and does the rest in a work process."""
+"""`mlscore serve` with MLSCORE_WORK_PROCESS=true: it acks in its web process and does the
+rest in a work process."""
 
 from __future__ import annotations
 
 import os
 import signal
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import LEAD
 from tests.e2e.driver import BotProcess, SlackDriver, run_bot
 from tests.e2e.test_assessment_flow import answer_page, create_team, open_modal
-from tests.e2e.test_faults import db_of
+from tests.e2e.test_faults import (
+    announcements,
+    assessed_twice,
+    db_of,
+    stored_assessments,
+    to_last_page,
+)
 from tests.fakes.signing import interactive_body, signed_headers
 from tests.fakes.slack_api import FakeSlack
-from tests.processes import chart_workers_of, cmdline, wait_until_gone
+from tests.processes import chart_workers_of, cmdline, exited, wait_until_gone
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, tmp_path: Path) -> Iterator[BotProcess]:
+    with run_bot(
+        fake, f"sqlite:///{tmp_path / 'e2e.db'}", tmp_path, MLSCORE_WORK_PROCESS="true"
+    ) as process:
+        yield process
 
 
 def _work_process(bot: BotProcess) -> int:
@@ -105,7 +123,9 @@ def test_metrics_of_the_web_process_include_the_slack_calls_the_work_process_mad
 def test_the_web_process_takes_over_the_scheduler_of_a_work_process_that_died(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
-    with run_bot(fake, f"sqlite:///{tmp_path / 'tick.db'}", tmp_path, args=()) as bot:
+    with run_bot(
+        fake, f"sqlite:///{tmp_path / 'tick.db'}", tmp_path, args=(), MLSCORE_WORK_PROCESS="true"
+    ) as bot:
         driver = SlackDriver(bot, fake)
 
         def started() -> int:
@@ -115,3 +135,43 @@ def test_the_web_process_takes_over_the_scheduler_of_a_work_process_that_died(
         (work,) = chart_workers_of(bot.process.pid)
         os.kill(work, signal.SIGKILL)
         driver.wait_for(lambda: started() == 2, what="the web process's scheduler")
+
+
+def test_an_assessment_is_stored_before_its_ack_and_announced_by_the_work_process(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
+) -> None:
+    create_team(slack)
+    last = to_last_page(slack, fake)
+    _, body = slack.submit_view(last)
+    assert body == {"response_action": "clear"}
+    assert stored_assessments(bot) == 1  # before the ack: no wait
+    posted = slack.wait_for(lambda: announcements(fake), what="the announcement")
+    assert len(posted) == 1
+    assert "Vision" in posted[0]
+
+
+def test_sigterm_to_serve_leaves_no_work_process_or_chart_worker_behind(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
+) -> None:
+    assessed_twice(slack, fake)
+    _, _, url = slack.command("scorecard")
+    slack.responses_to(url)
+    slack.wait_for(lambda: fake.files, timeout=15, what="the scorecard's trend chart")
+    work = _work_process(bot)
+    charts = chart_workers_of(work)  # the work process draws through its own
+    assert len(charts) == 1, charts
+
+    bot.process.send_signal(signal.SIGTERM)
+    try:
+        bot.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"serve did not exit on SIGTERM:\n{bot.log()[-4000:]}") from None
+    assert bot.process.returncode == -signal.SIGTERM, bot.log()[-4000:]
+    for helper in (work, *charts):
+        # Closed by serve() before it ended, not left to notice on its own that it is gone.
+        closed_first = exited(helper)
+        gone = wait_until_gone(helper, timeout=10)
+        if not gone:
+            os.kill(helper, signal.SIGKILL)  # not left running after a failed test
+        assert gone, f"process {helper} outlived the server:\n{bot.log()[-4000:]}"
+        assert closed_first, f"process {helper} was still running when serve exited"
