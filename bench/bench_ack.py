@@ -104,13 +104,20 @@ def main() -> int:
         action="store_true",
         help="the baseline also answers each command on its response_url (one line of text)",
     )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the bot (e.g. MLSCORE_WORK_PROCESS=false)",
+    )
     args = parser.parse_args()
     duration = 8.0 if args.quick else args.duration
     users = bench_users(args.users)
     print(f"bench_ack: {machine()}")
     print(
         f"{args.users} users, {duration:.0f} s per server, think time "
-        f"{args.think[0]}-{args.think[1]} s"
+        f"{args.think[0]}-{args.think[1]} s" + (f"; bot environment {args.env}" if args.env else "")
     )
 
     fake = make_fake(users)
@@ -118,7 +125,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             db_url = f"sqlite:///{workdir / 'bench.db'}"
-            with serve_bot(fake, db_url, workdir) as bot:
+            extra = dict(item.split("=", 1) for item in args.env)
+            with serve_bot(fake, db_url, workdir, **extra) as bot:
                 driver = SlackDriver(bot, fake)
                 create_team(driver)
                 pages = assessment_pages(driver, fake, users[0], "manual")

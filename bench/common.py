@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bot.workproc import METRICS_PUSH_SECONDS  # noqa: E402
 from tests.e2e.driver import SIGNING_SECRET, SlackDriver, bot_env, fill_state, free_port  # noqa: E402
 from tests.fakes.signing import command_body, interactive_body, signed_headers  # noqa: E402
 from tests.fakes.slack_api import TEAM_ID, FakeSlack  # noqa: E402
@@ -112,6 +113,9 @@ class ServerProcess:
         return {pid: pss_mb(pid) for pid in process_tree(self.pid)}
 
     def metrics(self) -> str:
+        """/metrics once the work process has sent what it counted so far (it sends every
+        METRICS_PUSH_SECONDS)."""
+        time.sleep(METRICS_PUSH_SECONDS + 0.5)
         return httpx.get(f"{self.url}/metrics", timeout=5).text
 
     def stop(self) -> None:
