@@ -1,14 +1,14 @@
 """Work after the ack, handed from a listener's ack function to its lazy function.
 
 Every listener is a pair, registered the way Bolt does for function-as-a-service hosts:
-`app.command(...)(ack=<ack function>, lazy=[<work function>])`. The ack function answers Slack
-(and, for a last assessment page, stores it first); the work function does what the person
-waits for without Slack waiting: answers on response_url, charts, posts, draft writes.
+`app.command(...)(ack=<ack function>, lazy=[<work function>])`, with Bolt's
+process_before_response=True: the response goes out as soon as the ack function returns. The
+ack function answers Slack (and stores an assessment page first); the work function does what
+the person waits for without Slack waiting: answers on response_url, charts, posts, modals.
 
-Under `mlscore serve` the work functions run in the work process (bot/workproc.py), so their
-CPU never holds the web process's GIL while it acks; elsewhere (Socket Mode, tests) they run in
-a thread of the same process. An ack function tells its work function what it learnt with
-`pass_on`; the values cross a process boundary, so they are JSON.
+Work functions run in Bolt's threads, or, with MLSCORE_WORK_PROCESS=true, in the work process
+(bot/workproc.py). An ack function tells its work function what it learnt with `pass_on`; the
+values may cross a process boundary, so they are JSON.
 """
 
 from __future__ import annotations

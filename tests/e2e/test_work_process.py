@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,14 +47,21 @@ def _drafts(bot: BotProcess) -> list[str]:
         return [state for (state,) in connection.execute("SELECT state FROM drafts")]
 
 
-def test_a_command_is_answered_by_the_work_process_while_the_web_process_only_acks(
-    slack: SlackDriver, bot: BotProcess
+def test_a_command_is_acked_by_the_web_process_and_answered_by_the_work_process(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
     work = _work_process(bot)
     assert "spawn_main" in cmdline(work)
-    response, _, url = slack.command("help")
-    assert response.status_code == 200
-    assert response.text == ""  # the ack: the help itself comes on response_url
+    os.kill(work, signal.SIGSTOP)  # paused: only the web process can answer now
+    try:
+        response, _, url = slack.command("help")
+        assert response.status_code == 200
+        assert response.text == ""  # the ack, from the web process
+        time.sleep(1.0)
+        # The help itself waits for the work process.
+        assert [r for r in fake.responses if r.url == url] == []
+    finally:
+        os.kill(work, signal.SIGCONT)
     (answer,) = slack.responses_to(url)
     assert "/mlscore" in str(answer)
 

@@ -227,8 +227,8 @@ def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
                     scope.actor(team), scope.directory, team.id, state, submission_key=view["id"]
                 )
             else:
-                # Written before the ack: the next page's ack reads the draft, and would not
-                # see a write still on its way to the work process.
+                # Written before the ack: the next page's ack reads the draft, and might not
+                # see a write made after this ack (in a thread, or in the work process).
                 state = services.save_draft_page(scope.actor(team), team.id, update)
         except ServiceError as error:
             if page_input.is_last:
