@@ -12,8 +12,8 @@ and the stored data stays the same size: growth then means a leak, not a bigger 
 With --growing-data every last page stores a new assessment (about 1,000 by the end, so each
 trend chart covers ever more points).
 
-RSS is the sum over the server and the processes it started (the work process, which runs
-everything after the acks, and its chart worker); the per-process figures are printed at each
+RSS is the sum over the server and the processes it started (the chart worker and, with
+MLSCORE_WORK_PROCESS=true, the work process); the per-process figures are printed at each
 checkpoint, with PSS (shared pages split between the processes) next to them.
 
 Targets: under 250 MB RSS after 10,000 requests, and no growth from the 5,000th to the 10,000th.
