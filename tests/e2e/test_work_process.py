@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,14 +18,14 @@ from tests.e2e.driver import BotProcess, SlackDriver, run_bot
 from tests.e2e.test_assessment_flow import answer_page, create_team, open_modal
 from tests.e2e.test_faults import (
     announcements,
-    assessed_twice,
     db_of,
     stored_assessments,
     to_last_page,
 )
+from tests.e2e.test_shutdown import draw_a_chart, stop_and_expect_gone
 from tests.fakes.signing import interactive_body, signed_headers
 from tests.fakes.slack_api import FakeSlack
-from tests.processes import chart_workers_of, cmdline, exited, wait_until_gone
+from tests.processes import chart_workers_of, cmdline, wait_until_gone
 
 
 @pytest.fixture
@@ -161,25 +160,9 @@ def test_an_assessment_is_stored_before_its_ack_and_announced_by_the_work_proces
 def test_sigterm_to_serve_leaves_no_work_process_or_chart_worker_behind(
     slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
-    assessed_twice(slack, fake)
-    _, _, url = slack.command("scorecard")
-    slack.responses_to(url)
-    slack.wait_for(lambda: fake.files, timeout=15, what="the scorecard's trend chart")
+    draw_a_chart(slack, fake)
     work = _work_process(bot)
     charts = chart_workers_of(work)  # the work process draws through its own
     assert len(charts) == 1, charts
 
-    bot.process.send_signal(signal.SIGTERM)
-    try:
-        bot.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        raise AssertionError(f"serve did not exit on SIGTERM:\n{bot.log()[-4000:]}") from None
-    assert bot.process.returncode == -signal.SIGTERM, bot.log()[-4000:]
-    for helper in (work, *charts):
-        # Closed by serve() before it ended, not left to notice on its own that it is gone.
-        closed_first = exited(helper)
-        gone = wait_until_gone(helper, timeout=10)
-        if not gone:
-            os.kill(helper, signal.SIGKILL)  # not left running after a failed test
-        assert gone, f"process {helper} outlived the server:\n{bot.log()[-4000:]}"
-        assert closed_first, f"process {helper} was still running when serve exited"
+    stop_and_expect_gone(bot, [work, *charts], wait=15)
