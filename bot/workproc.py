@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 from slack_bolt import BoltRequest
 from slack_bolt.lazy_listener import LazyListenerRunner
 
-from bot.slack.handoff import HANDOFF_HEADER, HANDOFF_KEY
+from bot.slack.handoff import HANDOFF_KEY
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -70,8 +70,14 @@ def request_from(message: bytes) -> BoltRequest:
     headers: dict[str, Any] = dict(fields["headers"])
     headers["x-slack-bolt-lazy-only"] = ["1"]
     headers["x-slack-bolt-lazy-function-name"] = [fields["lazy"]]
-    headers[HANDOFF_HEADER] = [json.dumps(fields["handoff"])]
-    return BoltRequest(body=fields["body"], query=fields["query"], headers=headers)
+    # Bolt keeps what the context starts with: the work function finds it where it would
+    # in the web process.
+    return BoltRequest(
+        body=fields["body"],
+        query=fields["query"],
+        headers=headers,
+        context={HANDOFF_KEY: fields["handoff"]},
+    )
 
 
 class WorkProcess:

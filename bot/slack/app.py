@@ -8,14 +8,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
 
 from bot.slack.blocks.common import first_input_block
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
-from bot.slack.handoff import HANDOFF_HEADER, HANDOFF_KEY
 from bot.slack.i18n import t
 from bot.slack.listeners import register_all
 from bot.slack.scope import RequestScope
@@ -84,16 +83,6 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     return BoltResponse(status=200, body="")
 
 
-def handoff_middleware(
-    request: BoltRequest, context: BoltContext, next_: Callable[[], BoltResponse]
-) -> BoltResponse:
-    """In the work process: what the web process's ack function passed on, back in context."""
-    header = request.headers.get(HANDOFF_HEADER)
-    if header:
-        context[HANDOFF_KEY] = json.loads(header[0])
-    return next_()
-
-
 def build_bolt_app(
     deps: SlackDeps,
     *,
@@ -123,8 +112,6 @@ def build_bolt_app(
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    if work_process:
-        app.use(handoff_middleware)
     app.use(make_scope_middleware(deps))
     register_all(app)
     app.error(handle_error)

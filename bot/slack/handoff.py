@@ -26,9 +26,8 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., None])
 
 HANDOFF_KEY: Final = "mlscore_handoff"
-# Carries `pass_on`'s values to the work process. Only the work process reads it: the web
-# process drops every incoming header of this family before Bolt sees the request.
-HANDOFF_HEADER: Final = "x-mlscore-handoff"
+# Headers no request from outside may carry: Bolt's own, which make it skip a listener's ack
+# function, and the x-mlscore- family, kept for the bot's own use.
 INTERNAL_HEADER_PREFIXES: Final = ("x-mlscore-", "x-slack-bolt-")
 
 
