@@ -52,26 +52,20 @@ def build_baseline_app(
 ) -> Starlette:
     """By default Bolt is set up as the bot's (bot/slack/app.py): ack functions answer before
     the response, work functions run after it in a pool of 32 threads. With `bolt_defaults`
-    it is Bolt's own HTTP setup, the baseline of the measurements before the work process:
+    it is Bolt's own HTTP setup, the baseline of the measurements before finding 15:
     the listener runs in a pool of 5 threads and the response waits for ack(), which Bolt
     polls for every 10 ms."""
-    if bolt_defaults:
-        bolt = App(
-            client=make_web_client(token, base_url=api_url),
-            signing_secret=signing_secret,
-            token_verification_enabled=False,
-            process_before_response=False,
-            logger=logging.getLogger("bench.baseline"),
-        )
-    else:
-        bolt = App(
-            client=make_web_client(token, base_url=api_url),
-            signing_secret=signing_secret,
-            token_verification_enabled=False,
-            process_before_response=True,
-            listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
-            logger=logging.getLogger("bench.baseline"),
-        )
+    bolt = App(
+        client=make_web_client(token, base_url=api_url),
+        signing_secret=signing_secret,
+        token_verification_enabled=False,
+        process_before_response=not bolt_defaults,
+        # None: Bolt's own pool of 5 threads.
+        listener_executor=None
+        if bolt_defaults
+        else ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
+        logger=logging.getLogger("bench.baseline"),
+    )
 
     def ack_command(ack: Ack) -> None:
         ack()
