@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import TypeAdapter
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -89,6 +90,7 @@ class ServerProcess:
     process: subprocess.Popen[bytes]
     log_path: Path
     started_in: float  # seconds from Popen to the first 200 on /healthz
+    work_process: bool = False  # MLSCORE_WORK_PROCESS, parsed as the bot's settings parse it
 
     @property
     def pid(self) -> int:
@@ -113,9 +115,10 @@ class ServerProcess:
         return {pid: pss_mb(pid) for pid in process_tree(self.pid)}
 
     def metrics(self) -> str:
-        """/metrics once the work process has sent what it counted so far (it sends every
-        METRICS_PUSH_SECONDS)."""
-        time.sleep(METRICS_PUSH_SECONDS + 0.5)
+        """/metrics; with a work process, once it has sent what it counted so far (it sends
+        every METRICS_PUSH_SECONDS)."""
+        if self.work_process:
+            time.sleep(METRICS_PUSH_SECONDS + 0.5)
         return httpx.get(f"{self.url}/metrics", timeout=5).text
 
     def stop(self) -> None:
@@ -178,7 +181,8 @@ def start_server(
         process = subprocess.Popen(
             list(argv), cwd=workdir, env=dict(env), stdout=log_file, stderr=subprocess.STDOUT
         )
-    server = ServerProcess(url, process, log_path, float("nan"))
+    work_process = TypeAdapter(bool).validate_python(env.get("MLSCORE_WORK_PROCESS", "false"))
+    server = ServerProcess(url, process, log_path, float("nan"), work_process)
     try:
         server.started_in = wait_healthy(server, started, timeout=timeout)
         yield server
