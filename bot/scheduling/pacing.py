@@ -1,7 +1,7 @@
 """Pacing of chat.postMessage: about one message a second per channel, and the workspace's rate.
 
 Slack answers 429 with Retry-After past those rates, and a retried 429 costs at least a second.
-Pacing before each post keeps a big digest run under the limits instead of bouncing off them.
+Pacing each post keeps a big digest run under the limits instead of bouncing off them.
 The pacer is shared by every worker thread of a process; several processes each pace on their
 own (the 429 retry handler covers what they add up to).
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-# A little slower than Slack's nominal rates: the server's clock is not ours, and a post that
-# arrives a few milliseconds early is refused for a whole second.
+# A little slower than Slack's nominal rates: the server's clock is not ours.
 CHANNEL_INTERVAL_SECONDS = 1.05
 WORKSPACE_PER_MINUTE = 285.0
 
@@ -33,7 +33,13 @@ class _Bucket:
 
 
 class Pacer:
-    """Blocks each post until its channel and its workspace may take another message."""
+    """Holds each post until its channel and its workspace may take another message.
+
+    A channel's next post starts `channel_interval` after the previous one *returned*, not
+    after it started: Slack counts a post when it arrives, which is anywhere between the two,
+    so spacing from the start let a post that was slow to leave (a busy machine, a retried
+    429) land less than a second before the next one and be refused.
+    """
 
     def __init__(
         self,
@@ -41,42 +47,54 @@ class Pacer:
         channel_interval: float = CHANNEL_INTERVAL_SECONDS,
         workspace_per_minute: float | None = WORKSPACE_PER_MINUTE,
         workspace_burst: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.channel_interval = channel_interval
         self.workspace_per_minute = workspace_per_minute
         self.workspace_burst = workspace_burst
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._channel_next: dict[tuple[str, str], float] = {}
+        self._busy: set[tuple[str, str]] = set()
         self._workspaces: dict[str, _Bucket] = {}
         self.waited = 0.0
         """Seconds spent waiting, summed over threads (the bench subtracts it from CPU time)."""
 
-    def acquire(self, workspace: str, channel: str, *, workspace_rate: bool = True) -> float:
-        """Wait until one more message may go to `channel`; returns the seconds waited.
+    @contextmanager
+    def slot(self, workspace: str, channel: str, *, workspace_rate: bool = True) -> Iterator[None]:
+        """Wait until one more message may go to `channel`, and keep the channel until the
+        block ends (the post and any retries Slack's client makes inside it).
 
         `workspace_rate=False` spaces the message in its channel only (a file share, whose
         upload methods have their own, more generous, rate tier).
         """
-        waited = 0.0
-        while True:
-            with self._lock:
-                now = self._clock()
-                wait = self._channel_next.get((workspace, channel), 0.0) - now
-                bucket = self._bucket(workspace, now) if workspace_rate else None
-                if bucket is not None:
-                    wait = max(wait, bucket.wait(now))
-                if wait <= 0:
-                    self._channel_next[(workspace, channel)] = now + self.channel_interval
+        key = (workspace, channel)
+        self._take(key, workspace_rate)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy.discard(key)
+                self._channel_next[key] = time.monotonic() + self.channel_interval
+                self._changed.notify_all()
+
+    def _take(self, key: tuple[str, str], workspace_rate: bool) -> None:
+        started = time.monotonic()
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                if key in self._busy:
+                    wait: float | None = None  # until the post in flight returns
+                else:
+                    wait = self._channel_next.get(key, 0.0) - now
+                    bucket = self._bucket(key[0], now) if workspace_rate else None
                     if bucket is not None:
-                        bucket.tokens -= 1
-                    self.waited += waited
-                    return waited
-            self._sleep(wait)
-            waited += wait
+                        wait = max(wait, bucket.wait(now))
+                    if wait <= 0:
+                        self._busy.add(key)
+                        if bucket is not None:
+                            bucket.tokens -= 1
+                        self.waited += now - started
+                        return
+                self._changed.wait(wait)
 
     def _bucket(self, workspace: str, now: float) -> _Bucket | None:
         if not self.workspace_per_minute:

@@ -214,11 +214,11 @@ class Sender:
 
     def _post(self, job: Job, channel: str, payload: dict[str, Any]) -> str:
         client = self.client(job.slack_team_id)
-        self.deps.pacer.acquire(job.slack_team_id, channel)
         try:
-            response = client.chat_postMessage(
-                channel=channel, text=payload["text"], blocks=payload["blocks"]
-            )
+            with self.deps.pacer.slot(job.slack_team_id, channel):
+                response = client.chat_postMessage(
+                    channel=channel, text=payload["text"], blocks=payload["blocks"]
+                )
         except Exception as error:
             if is_unconfirmed(error):
                 raise Unconfirmed("chat.postMessage", error) from error
@@ -252,9 +252,9 @@ class Sender:
         charts = digests.digest_charts(self._digest(job), self.deps.charts)
         if not charts:
             return None
-        self.deps.pacer.acquire(job.slack_team_id, job.channel_id, workspace_rate=False)
         try:
-            upload_charts(self.client(job.slack_team_id), job.channel_id, charts)
+            with self.deps.pacer.slot(job.slack_team_id, job.channel_id, workspace_rate=False):
+                upload_charts(self.client(job.slack_team_id), job.channel_id, charts)
         except Exception as error:
             if is_unconfirmed(error) and _raised_in(error, "files_completeUploadExternal"):
                 raise Unconfirmed("files.completeUploadExternal", error) from error

@@ -181,11 +181,11 @@ class SchedulingService:
             return DigestPosted(channel_id, None, len(digest.teams), 0, repeated=True)
         client = deps.client_for(workspace.slack_team_id)
         try:
-            deps.pacer.acquire(workspace.slack_team_id, channel_id)
             payload = digest_message(digest, requested_by=actor.user_id)
-            response = client.chat_postMessage(
-                channel=channel_id, text=payload["text"], blocks=payload["blocks"]
-            )
+            with deps.pacer.slot(workspace.slack_team_id, channel_id):
+                response = client.chat_postMessage(
+                    channel=channel_id, text=payload["text"], blocks=payload["blocks"]
+                )
         except Exception as error:
             if is_unconfirmed(error):
                 self._digest_unconfirmed(key, channel_id, now, error)
@@ -228,8 +228,8 @@ class SchedulingService:
         try:
             charts = digest_charts(digest, deps.charts)
             if charts:
-                deps.pacer.acquire(slack_team_id, channel_id, workspace_rate=False)
-                upload_charts(client, channel_id, charts)
+                with deps.pacer.slot(slack_team_id, channel_id, workspace_rate=False):
+                    upload_charts(client, channel_id, charts)
         except Exception as error:
             reason = describe(error)
             log.warning("on-demand digest for %s posted without its chart: %s", channel_id, reason)

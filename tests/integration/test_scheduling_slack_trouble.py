@@ -172,6 +172,25 @@ def test_pacing_keeps_a_busy_channel_under_one_message_a_second(
     assert {key[1] for key in checkins_sent(fake)} == {f"post:{t}" for t in teams}
 
 
+def test_a_post_slow_to_arrive_does_not_crowd_the_next_one_in_its_channel(
+    db: Database, fake: FakeSlack
+) -> None:
+    # Slack counts a post when it arrives. The first one takes 0.6 s to get there (a busy
+    # machine); spacing the second from when the first *left* would land it 0.45 s later.
+    seed_team(db, "Team 1", "C0BUSY")
+    seed_team(db, "Team 2", "C0BUSY")
+    fake.delay_next("chat.postMessage", 0.6)
+    deps = make_deps(db, fake)
+
+    report = run_tick(deps, DUE)
+
+    assert report.sent == {"checkin": 2}
+    assert fake.rate_limited == 0
+    arrivals = [call.at for call in fake.calls if call.method == "chat.postMessage"]
+    assert len(arrivals) == 2
+    assert arrivals[1] - arrivals[0] >= 1.0
+
+
 def test_without_pacing_the_fake_refuses_bursts_and_the_retries_still_deliver(
     db: Database, fake: FakeSlack
 ) -> None:
