@@ -194,6 +194,7 @@ class AssessmentUseCases(UseCases):
             if found:
                 raise found[0]
             period_key = self._period_key(session, row, state.period_key, now)
+            answers = answers_to_store(rubric, state)
             saved = repo.save_assessment(
                 session,
                 workspace_id=ws,
@@ -202,7 +203,7 @@ class AssessmentUseCases(UseCases):
                 rubric_version=rubric.version,
                 criteria_version=criteria.version,
                 stage=state.stage,
-                answers=answers_to_store(rubric, state),
+                answers=answers,
                 note=state.overall_note.strip(),
                 submitted_by=actor.user_id,
                 submitted_at=now,
@@ -235,8 +236,6 @@ class AssessmentUseCases(UseCases):
                         now=now,
                     )
             repo.delete_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
-            stored = repo.get_assessment(session, workspace_id=ws, assessment_id=saved.id)
-            assert stored is not None
             _audit.record(
                 session,
                 workspace_id=actor.workspace_id,
@@ -250,7 +249,7 @@ class AssessmentUseCases(UseCases):
                 stage_before=stage_before,
                 stage=state.stage.value,
                 period_key=period_key,
-                final=score(rubric, stored.snapshot().answers).final,
+                final=score(rubric, {answer.item_id: answer for answer in answers}).final,
             )
             return StoredAssessment(team_id, saved.id, created=True)
 
