@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from rubric.diff import Diff
 from rubric.gaps import GapReport
 from rubric.model import Rubric, Snapshot, Stage
@@ -29,6 +31,11 @@ class ServiceError(Exception):
         super().__init__(key)
         self.key = key
         self.params = params
+
+
+# What a use case raises when the database is down, busy or refuses a statement. Named here so
+# that the layers above the services can catch it without importing the database library.
+StorageError = SQLAlchemyError
 
 
 class NotFound(ServiceError):

@@ -16,13 +16,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services.types import (
     DraftPage,
     DraftState,
     ItemDraft,
     ServiceError,
+    StorageError,
     StoredAssessment,
     Submission,
     TeamInfo,
@@ -189,7 +189,7 @@ def _read_page(
     """
     try:
         return _team_and_page(scope, view)
-    except SQLAlchemyError:
+    except StorageError:
         log.exception("could not read the team of an assessment page")
         key = "error.storage"
     except (InvalidView, ServiceError) as error:
@@ -238,7 +238,7 @@ def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
                 errors={error_block: service_error_text(error, language, mrkdwn=False)},
             )
             return
-        except SQLAlchemyError:
+        except StorageError:
             # The database is down or busy: keep the modal open with what was typed.
             log.exception("could not store an assessment page")
             ack(response_action="errors", errors={error_block: t("error.storage", language)})
@@ -263,7 +263,7 @@ def after_page(client: WebClient, context: BoltContext) -> None:
     scope = scope_of(context)
     try:
         submission = scope.deps.services.submission(scope.actor(), stored)
-    except SQLAlchemyError:
+    except StorageError:
         log.exception("stored an assessment but could not read it back to announce it")
         tell(scope, client, {}, t("assess.announce_not_read", scope.language()))
         return
@@ -274,7 +274,7 @@ def _keep_last_page(scope: RequestScope, team: TeamInfo, update: DraftPage) -> N
     """A refused last page stays in the draft, so closing the modal now loses nothing."""
     try:
         scope.deps.services.save_draft_page(scope.actor(team), team.id, update)
-    except (SQLAlchemyError, ServiceError):
+    except (StorageError, ServiceError):
         log.warning("could not keep a refused last page as a draft", exc_info=True)
 
 
