@@ -1,13 +1,13 @@
-"""Alembic environment: the bot's SQLModel metadata, the URL from DATABASE_URL.
+"""Alembic environment: the bot's SQLModel metadata, the URL from the bot's settings.
 
 bot.db.migrate passes an open connection in config.attributes["connection"] (holding the
-PostgreSQL migration lock); the alembic command line builds its own engine from DATABASE_URL, or
-from sqlalchemy.url when that is set on the config.
+PostgreSQL migration lock); the alembic command line builds its own engine from sqlalchemy.url
+when that is set on the config, otherwise from DATABASE_URL read as the app reads it (the
+environment, then a .env file in the working directory).
 """
 
 from __future__ import annotations
 
-import os
 from logging.config import fileConfig
 from typing import Any
 
@@ -19,8 +19,7 @@ from sqlmodel import AutoString, SQLModel
 import bot.db.tables  # noqa: F401  registers every table on SQLModel.metadata
 from bot.db.engine import make_engine
 from bot.db.types import UTCDateTime
-
-DEFAULT_URL = "sqlite:///mlscore.db"
+from bot.settings import Settings
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -30,7 +29,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 
 def database_url() -> str:
-    return config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL", DEFAULT_URL)
+    return config.get_main_option("sqlalchemy.url") or Settings().database_url
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:

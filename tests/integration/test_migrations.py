@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,21 @@ def test_replicas_starting_together_migrate_once(database_url: str) -> None:
     assert [code for code, _ in outcomes] == [0, 0, 0], [err for _, err in outcomes]
     assert current_revision(database_url) == head_revision()
     assert _tables(database_url) == set(SQLModel.metadata.tables)
+
+
+def test_the_alembic_command_reads_database_url_from_dot_env_like_the_app(tmp_path: Path) -> None:
+    target = tmp_path / "from-dotenv.db"
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite:///{target}\n", encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(REPO / "alembic.ini"), "upgrade", "head"],
+        check=False,
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert current_revision(f"sqlite:///{target}") == head_revision()
+    assert not (tmp_path / "mlscore.db").exists()
