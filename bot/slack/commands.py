@@ -447,7 +447,7 @@ def _no_more(tokens: list[Token]) -> None:
 
 def _parse_team_create(args: list[Token]) -> Command:
     usage = "usage.team_create"
-    if not args or args[0].word != "create":
+    if not args or args[0].word not in ("create", "crear"):
         raise _Stop(ParseError("parse.bad_arguments", {"text": _shorten(_join(args))}, usage))
     rest = args[1:]
     channel = channel_ref(rest[-1]) if rest else None

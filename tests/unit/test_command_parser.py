@@ -104,6 +104,7 @@ def test_team_create_takes_a_name_and_an_optional_channel():
     )
     assert parse_command('team create "Fraud detection"') == TeamCreate("Fraud detection")
     assert parse_command("team create Fraud detection") == TeamCreate("Fraud detection")
+    assert parse_command("equipo crear Fraude <#C123>") == TeamCreate("Fraude", ChannelRef("C123"))
 
 
 def test_team_create_without_a_name_asks_for_one():
