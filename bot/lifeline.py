@@ -15,10 +15,9 @@ def exit_with_parent(parent_pid: int) -> None:
 
     That process may die without closing it (SIGKILL, the OOM killer); the helper would then
     wait on its queue for ever. Not prctl(PR_SET_PDEATHSIG): that signal fires when the *thread*
-    that started the helper exits, and ProcessPoolExecutor starts it from whichever thread
-    submits first (CPython 3.11: submit() -> _adjust_process_count() -> _spawn_process(); its
-    manager thread does too, to replace a worker), so a retired request or pool thread would
-    kill a healthy helper. The parent pid changes only when the whole parent process is gone.
+    that started the helper exits, and ProcessPoolExecutor starts helpers from whichever thread
+    happens to need one (docs/performance.md, finding 13), so a retired request or pool thread
+    would kill a healthy helper. The parent pid changes only when the whole parent process is gone.
     The first check runs before any sleep, so a parent that died before this ran is noticed.
     """
 

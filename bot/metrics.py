@@ -33,7 +33,7 @@ PREFIX: Final = "mlscore"
 
 # Slack wants an ack within 3 s; the buckets resolve the fast path (about 1 ms) and the edge.
 ACK_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0)
-# A chart renders in roughly 40-250 ms (docs: REFERENCE.md section 6); cold start near 0.4 s.
+# The buckets span a chart's render from a warm worker to a cold start (docs/performance.md).
 CHART_BUCKETS: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 

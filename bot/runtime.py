@@ -32,9 +32,8 @@ def _require_a_token(settings: Settings) -> None:
 def freeze_startup_objects() -> None:
     """Moves what start-up built (modules, the app, its listeners) out of the collector's reach.
 
-    A full collection walks every tracked object; with these in it, one took 133 ms in the
-    server under the ack benchmark (10-14 ms without) and made the slowest acks. What requests
-    create is still collected.
+    A full collection walks every tracked object; with these in it, collections made the slowest
+    acks (docs/performance.md, finding 10). What requests create is still collected.
     """
     gc.collect()
     gc.freeze()

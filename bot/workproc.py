@@ -3,9 +3,9 @@
 With MLSCORE_WORK_PROCESS=true, `mlscore serve` acks in its web process and hands the rest of
 each request (answers on response_url, scorecards, charts, posts, modals) to one work process,
 which also runs the scheduler. Python threads share one GIL, and under a heavy load the acks
-wait behind that work for it: at 60 requests/s this lowers the ack p99 from 49 to 33 ms, for
-one more interpreter with the whole stack (about 100 MB; docs/performance.md, finding 15). The
-OS schedules two processes more fairly than the GIL schedules threads.
+wait behind that work for it; the OS schedules two processes more fairly than the GIL
+schedules threads. The price is one more interpreter with the whole stack (docs/performance.md,
+finding 15).
 
 A handed-over request is the Slack request itself (raw body and headers), the name of the
 listener's work function and what its ack function passed on. The work process dispatches it

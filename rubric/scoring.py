@@ -25,7 +25,7 @@ def exact(value: float) -> Fraction:
     """The decimal a float was written as (0.1 -> 1/10), not its binary approximation.
 
     Cached: a rubric has a handful of point values, and parsing the decimal anew for every
-    answer made one 28-item score take about 0.9 ms, most of a trend's cost.
+    answer was most of a trend's cost (docs/performance.md, finding 12).
     """
     return Fraction(repr(value))
 

@@ -2,8 +2,8 @@
 
 matplotlib is imported on first render only, so commands that draw nothing never pay for it.
 Its global state (rcParams, font cache, text layout cache) is not thread-safe, so every render
-runs under one module-level lock; Bolt's worker threads then simply queue (measured: threads give
-no speed-up for Agg anyway). Figures are created directly, never through pyplot, so no manager
+runs under one module-level lock; Bolt's worker threads then simply queue (threads give Agg no
+speed-up anyway). Figures are created directly, never through pyplot, so no manager
 keeps them alive: each one is cleared and dropped before the render returns.
 """
 
@@ -117,8 +117,8 @@ def to_png(fig: Figure) -> tuple[bytes, int, int]:
     """Draw `fig` and return the PNG bytes with their pixel size."""
     buffer = io.BytesIO()
     # No bbox_inches="tight": layout is fixed so the size is exact and nothing is measured twice.
-    # zlib level 1: flat-colour charts compress almost as well as at the default 6 (measured:
-    # heatmap 152 kB vs 154 kB, trend 82 kB vs 75 kB) in 55-65 % of the time, under the lock.
+    # zlib level 1: flat-colour charts compress almost as well as at the default 6, in less time
+    # under the lock (figures in docs/performance.md).
     fig.savefig(
         buffer,
         format="png",

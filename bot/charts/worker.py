@@ -1,9 +1,8 @@
 """Charts rendered in a separate process.
 
 Agg holds the GIL for tens of milliseconds at a time, so charts drawn inside the server delay
-every other request's ack (measured: p99 ack 1133 ms with charts in-process against 125 ms
-without them, docs/performance.md). One worker process draws them instead; renders are
-serialised there anyway, and matplotlib's memory stays out of the server.
+every other request's ack (docs/performance.md, finding 1). One worker process draws them
+instead; renders are serialised there anyway, and matplotlib's memory stays out of the server.
 """
 
 from __future__ import annotations

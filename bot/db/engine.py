@@ -64,9 +64,10 @@ def make_engine(
 ) -> Engine:
     """An engine for `url` (sqlite:///path or postgresql+psycopg://...), configured for the bot."""
     if url.startswith("sqlite"):
-        # A file database keeps a connection per busy thread: with the default 5 (+10 opened and
-        # closed again) the server spent 14 % of its GIL time in new connections' PRAGMAs under
-        # the ack benchmark. In-memory URLs keep SQLAlchemy's single-connection pools.
+        # A file database keeps a connection per busy thread: with the default 5, connections
+        # opened and closed again under load spent the server's time on their PRAGMAs
+        # (docs/performance.md, finding 11). In-memory URLs keep SQLAlchemy's single-connection
+        # pools.
         in_memory = url in {"sqlite://", "sqlite:///:memory:"}
         pooling = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 16}
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pooling)

@@ -26,8 +26,8 @@ class SlackDeps:
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="slow")
     )
-    # Feature services that arrive with later issues (scheduling, criteria) register here
-    # so the listeners can reach them without globals.
+    # Services of other features (scheduling, criteria) register here so the listeners can
+    # reach them without globals.
     extras: dict[str, Any] = field(default_factory=dict)
     # Short-lived: after an uninstall and reinstall the workspace gets a new row, and other
     # replicas must stop using the old id soon.

@@ -1,4 +1,4 @@
-"""Block Kit limit checker for the fake Slack (limits from shared/REFERENCE.md, section 3).
+"""Block Kit limit checker for the fake Slack (limits from Slack's Block Kit reference).
 
 Each public function returns a list of human-readable violations; an empty list means Slack
 would accept the payload as far as these rules go. The checker aims to be right about what

@@ -2,7 +2,7 @@
 
 multiprocessing's spawn re-runs the main module in each worker. Under the `mlscore` script that
 module imports `bot.cli`; if that pulled in the database stack, every chart worker would carry
-it (measured: 122 MB against 96 MB after one chart).
+it (docs/performance.md, finding 14).
 """
 
 from __future__ import annotations

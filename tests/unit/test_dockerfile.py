@@ -1,6 +1,6 @@
 """The Dockerfile and compose example, read statically: Docker cannot run here.
 
-These check the facts deployment relies on (issue 8) and that the image stays consistent with
+These check the facts deployment relies on (docs/deploy.md) and that the image stays consistent with
 the repository and the `mlscore` command line.
 """
 

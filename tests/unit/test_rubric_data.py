@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from rubric.catalog import builtin_rubrics, default_rubric, loosening, parse_rubric
 from rubric.model import LevelScale, RangeScale, Requirement, Rubric, Stage, Text
 
-# Copied by hand from the table in shared/REFERENCE.md section 1 (the paper's Tables I-IV), so the
+# Copied by hand from the paper's Tables I-IV (Breck et al. 2017, cited in the README), so the
 # data file is checked against an independent source rather than against itself.
 PAPER_TABLE = [
     ("FD1", "Data 1", "Feature expectations are captured in a schema"),

@@ -1,7 +1,8 @@
 """Small Block Kit helpers shared by every builder: text objects, blocks, elements, limits.
 
-Every helper truncates to the Slack limit it is subject to (shared/REFERENCE.md, section 3), so a
-builder can hand it any user text without checking lengths itself.
+Every helper truncates to the Slack limit it is subject to (Slack's Block Kit reference,
+https://docs.slack.dev/reference/block-kit), so a builder can hand it any user text without
+checking lengths itself.
 """
 
 from __future__ import annotations
