@@ -55,6 +55,8 @@ _JSON_RESERVED: Final = frozenset({"ts", "level", "logger", "msg", "exc", "stack
 _CHATTY_LOGGERS: Final = {
     "slack_sdk": logging.INFO,
     "slack_bolt": logging.INFO,
+    # The logger the app hands Bolt (bot/slack/app.py): at DEBUG, Bolt logs every response body.
+    "bot.slack.bolt": logging.INFO,
     "sqlalchemy.engine": logging.WARNING,
 }
 

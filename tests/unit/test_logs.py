@@ -9,8 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
 from bot.logs import MASK, configure_logging, redact_payload, redact_text
+from bot.settings import Settings
+from bot.slack.app import build_bolt_app
+from bot.slack.deps import SlackDeps
 
 BOT_TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"
 APP_TOKEN = "xapp-1-A0123456789-1234567890123-abcdef0123456789"
@@ -211,6 +215,16 @@ def test_slack_sdk_debug_logging_stays_off_even_at_debug_level(stream: io.String
     configure_logging("DEBUG", "text", stream=stream)
     # slack_sdk logs whole request bodies (notes included) at DEBUG.
     logging.getLogger("slack_sdk.web.base_client").debug("body=%s", NOTE)
+
+    assert NOTE not in stream.getvalue()
+
+
+def test_bolts_debug_logging_stays_off_even_at_debug_level(stream: io.StringIO) -> None:
+    configure_logging("DEBUG", "text", stream=stream)
+    deps = SlackDeps(settings=Settings(_env_file=None), services=None, metrics=None)  # type: ignore[arg-type]
+    app = build_bolt_app(deps, client=WebClient(token="xoxb-0"), signing_secret="secret")
+    # At DEBUG, Bolt logs each response body: a modal page sent back holds the notes typed.
+    app.logger.debug("Responding with status: 200 body: %s", NOTE)
 
     assert NOTE not in stream.getvalue()
 
