@@ -62,5 +62,7 @@ def post_trend_later(
                 tell(t("error.chart_failed", language, team=view.team.name))
             except SlackClientError:
                 log.warning("could not tell the person either")
+        finally:
+            log.debug("trend chart post finished")
 
     deps.background.submit(run)

@@ -46,6 +46,8 @@ def work(function: F) -> F:
             function(*args, **kwargs)
         except Exception:
             log.exception("work after an ack failed in %s", function.__name__)
+        else:
+            log.debug("work after an ack done in %s", function.__name__)
 
     return run  # type: ignore[return-value]  # same signature: Bolt reads it through unwrap
 
