@@ -38,7 +38,7 @@ from bot.charts import (  # noqa: E402  after the path tweak, so it runs from an
 from bot.charts.heatmap import heatmap_grid  # noqa: E402
 from bot.charts.trend import TrendSeries, trend_series  # noqa: E402
 from rubric.model import Stage  # noqa: E402
-from tests.unit.charts_factory import (  # noqa: E402
+from tests.support.charts_factory import (  # noqa: E402
     sample_criteria,
     sample_rubric,
     sample_trend,
@@ -145,7 +145,7 @@ t0 = time.perf_counter()
 import bot.charts
 t1 = time.perf_counter()
 assert "matplotlib" not in sys.modules
-from tests.unit.charts_factory import sample_rubric, sample_trend
+from tests.support.charts_factory import sample_rubric, sample_trend
 rubric = sample_rubric()
 trend = sample_trend(rubric, weeks=12)
 t2 = time.perf_counter()

@@ -47,8 +47,8 @@ from bench.common import (
     serve_baseline,
     serve_bot,
 )
-from tests.e2e.driver import SlackDriver
 from tests.fakes.slack_api import FakeSlack
+from tests.support.driver import SlackDriver
 
 
 def script(pages: list[dict]) -> list[Step]:

@@ -37,9 +37,9 @@ from bench.common import (
     serve_bot,
     wait_for,
 )
-from tests.e2e.driver import SlackDriver
 from tests.fakes.signing import command_body
 from tests.fakes.slack_api import FakeSlack
+from tests.support.driver import SlackDriver
 
 
 def open_once(driver: SlackDriver, fake: FakeSlack, user: str) -> tuple[float, float]:

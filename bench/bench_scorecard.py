@@ -47,9 +47,9 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.services import Actor, DraftState, ItemDraft, Services
 from rubric.model import Stage
-from tests.e2e.driver import SlackDriver
 from tests.fakes.signing import command_body
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
+from tests.support.driver import SlackDriver
 
 USER = "U0B0000"
 WEEKS = 104

@@ -37,7 +37,7 @@ from bench.common import (
     server_env,
     start_server,
 )
-from tests.e2e.driver import free_port
+from tests.support.driver import free_port
 
 BUILD_PATH = """
 import sys

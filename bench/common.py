@@ -34,9 +34,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bot.workproc import METRICS_PUSH_SECONDS  # noqa: E402
-from tests.e2e.driver import SIGNING_SECRET, SlackDriver, bot_env, fill_state, free_port  # noqa: E402
 from tests.fakes.signing import command_body, interactive_body, signed_headers  # noqa: E402
 from tests.fakes.slack_api import TEAM_ID, FakeSlack  # noqa: E402
+from tests.support.driver import SIGNING_SECRET, SlackDriver, bot_env, free_port  # noqa: E402
+from tests.support.view_state import fill_state  # noqa: E402
 
 ADMIN = "U0ADMIN"
 TEAM_CHANNEL = "C0CHANNEL"

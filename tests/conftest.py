@@ -14,22 +14,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-
-POSTGRES_ENV = "MLSCORE_TEST_POSTGRES_URL"
+from tests.support.postgres import fresh_database, run_as_admin, server_url
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -44,19 +41,8 @@ def _sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test only."""
-    server = os.environ.get(POSTGRES_ENV)
-    if not server:
-        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL server to test against")
-    name = f"mlscore_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with fresh_database(server_url(), "mlscore_test") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -84,20 +70,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     """A migrated PostgreSQL database that tests' databases are created from."""
-    server = os.environ.get(POSTGRES_ENV)
-    if not server:
-        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL server to test against")
-    name = f"mlscore_template_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        upgrade(make_url(server).set(database=name).render_as_string(hide_password=False))
+    with fresh_database(server_url(), "mlscore_template") as url:
+        upgrade(url)
+        name = make_url(url).database
+        assert name is not None
         yield name
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 @pytest.fixture
@@ -108,14 +85,11 @@ def migrated_url(database_url: str, request: pytest.FixtureRequest) -> str:
         shutil.copyfile(template, str(url.database))
         return database_url
     template_name: str = request.getfixturevalue("postgres_template")
-    server = os.environ[POSTGRES_ENV]
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{url.database}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{url.database}" TEMPLATE "{template_name}"'))
-    finally:
-        admin.dispose()
+    run_as_admin(
+        server_url(),
+        f'DROP DATABASE "{url.database}" WITH (FORCE)',
+        f'CREATE DATABASE "{url.database}" TEMPLATE "{template_name}"',
+    )
     return database_url
 
 

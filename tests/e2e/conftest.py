@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.driver import BotProcess, SlackDriver, run_bot
 from tests.fakes.slack_api import FakeSlack
-
-ADMIN = "U0ADMIN"
-LEAD = "U0USER"
-OUTSIDER = "U0OUTSIDER"
-SPANISH = "U0ESPANOL"
-TEAM_CHANNEL = "C0CHANNEL"
-OTHER_CHANNEL = "C0OTHER"
+from tests.support.conversation import ADMIN, LEAD, OTHER_CHANNEL, OUTSIDER, SPANISH, TEAM_CHANNEL
+from tests.support.driver import BotProcess, SlackDriver, run_bot
 
 
 @pytest.fixture

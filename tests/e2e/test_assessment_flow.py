@@ -5,67 +5,23 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import ADMIN, LEAD, OUTSIDER, SPANISH
-from tests.e2e.driver import BotProcess, SlackDriver, fill_state
 from tests.fakes.slack_api import FakeSlack
+from tests.support.conversation import (
+    LEAD,
+    OUTSIDER,
+    SPANISH,
+    answer_page,
+    complete_assessment,
+    create_team,
+    open_modal,
+    text_of,
+)
+from tests.support.driver import BotProcess, SlackDriver
 
 SECTIONS = (("FD", 7), ("MD", 7), ("I", 7), ("Mo", 7))
-
-
-def text_of(body: dict[str, Any]) -> str:
-    """Everything a person reads in a message: the fallback and every block's text."""
-    return json.dumps(body, ensure_ascii=False)
-
-
-def create_team(slack: SlackDriver, name: str = "Vision") -> None:
-    response, _, url = slack.command(f"team create {name}", user=ADMIN)
-    assert response.status_code == 200
-    assert name in text_of(slack.responses_to(url)[0])
-
-
-def open_modal(slack: SlackDriver, fake: FakeSlack, user: str = LEAD) -> dict[str, Any]:
-    response, trigger, _ = slack.command("assess", user=user)
-    assert response.status_code == 200
-    calls = slack.wait_for(
-        lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger],
-        what="views.open",
-    )
-    assert calls[0].ok
-    return fake.view_stack(user)[-1]
-
-
-def answer_page(view: dict[str, Any], level: str, notes: dict[str, str] | None = None) -> dict:
-    values: dict[str, str | None] = {}
-    for block in view["blocks"]:
-        block_id = block.get("block_id", "")
-        if block_id.startswith("item:"):
-            values[block_id] = level
-        if block_id == "stage":
-            values[block_id] = "production"
-    for item, note in (notes or {}).items():
-        values[f"note:{item}"] = note
-    return fill_state(view, values)
-
-
-def complete_assessment(
-    slack: SlackDriver, fake: FakeSlack, levels: tuple[str, str, str, str], user: str = LEAD
-) -> None:
-    view = open_modal(slack, fake, user)
-    for page, level in enumerate(levels):
-        filled = answer_page(view, level, {"FD1": "schema checked in CI"} if page == 0 else None)
-        response, body = slack.submit_view(filled, user=user)
-        assert response.status_code == 200
-        if page < 3:
-            assert body is not None
-            assert body["response_action"] == "update"
-            view = fake.view_stack(user)[-1]
-        else:
-            assert body is not None
-            assert body["response_action"] == "clear"
 
 
 def test_help_answers_with_examples_only_to_the_person(slack: SlackDriver) -> None:

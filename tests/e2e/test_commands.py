@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import json
 import struct
+from datetime import date
 
-from tests.e2e.conftest import ADMIN, LEAD, SPANISH
-from tests.e2e.driver import SlackDriver
-from tests.e2e.test_assessment_flow import complete_assessment, create_team, text_of
+from bot.slack.blocks.checkin import build_paused
+from bot.slack.i18n import t
 from tests.fakes.slack_api import FakeSlack
+from tests.support.conversation import (
+    ADMIN,
+    LEAD,
+    SPANISH,
+    complete_assessment,
+    create_team,
+    text_of,
+)
+from tests.support.driver import SlackDriver
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -181,13 +190,22 @@ def test_uninstalling_erases_the_workspace(slack: SlackDriver, fake: FakeSlack) 
     slack.wait_for(lambda: "Vision" not in reply(slack, "teams"), what="the erasure")
 
 
+def paused_notice(until: date) -> str:
+    """The text that confirms a pause of Vision until `until`."""
+    return str(build_paused(team_name="Vision", until=until, language="en")["text"])
+
+
 def test_pause_and_resume_are_confirmed(slack: SlackDriver) -> None:
     create_team(slack)
-    paused = reply(slack, "pause until 2099-01-31")
-    assert "Vision" in paused
-    assert "2099" in paused
+    assert paused_notice(date(2099, 1, 31)) in reply(slack, "pause until 2099-01-31")
     assert "Vision" in reply(slack, "resume")
-    assert "2001" in reply(slack, "pause until 2001-01-01")
+
+
+def test_a_pause_until_a_past_date_is_refused(slack: SlackDriver) -> None:
+    create_team(slack)
+    refused = reply(slack, "pause until 2001-01-01")
+    assert t("error.pause_in_past", "en", date="2001-01-01") in refused
+    assert paused_notice(date(2001, 1, 1)) not in refused
 
 
 def test_export_sends_the_csv_privately_to_an_admin(slack: SlackDriver, fake: FakeSlack) -> None:

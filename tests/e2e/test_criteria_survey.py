@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.conftest import ADMIN, LEAD, OTHER_CHANNEL, OUTSIDER, SPANISH, TEAM_CHANNEL
-from tests.e2e.driver import SlackDriver, fill_state
 from tests.fakes.slack_api import FakeSlack
+from tests.support.conversation import ADMIN, LEAD, OTHER_CHANNEL, OUTSIDER, SPANISH, TEAM_CHANNEL
+from tests.support.driver import SlackDriver
+from tests.support.view_state import fill_state
 
 DEFAULT_MANDATORY_AT_RESEARCH = ("FD5", "MD1", "MD5")
 

@@ -13,50 +13,30 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import LEAD, TEAM_CHANNEL
-from tests.e2e.driver import BotProcess, SlackDriver, bot_env
-from tests.e2e.test_assessment_flow import answer_page, create_team, open_modal, text_of
 from tests.fakes.slack_api import UPLOAD, FakeSlack
+from tests.support.conversation import (
+    ADMIN,
+    LEAD,
+    TEAM_CHANNEL,
+    announcements,
+    answer_page,
+    assessed_twice,
+    create_team,
+    db_of,
+    dms_to,
+    open_modal,
+    stored_assessments,
+    text_of,
+    to_last_page,
+)
+from tests.support.driver import BotProcess, SlackDriver, bot_env
 
 DIGEST_HEADER = "Weekly ML Test Score summary"
-
-
-def db_of(bot: BotProcess) -> Path:
-    # The e2e `bot` fixture keeps its SQLite file next to its log, in the test's tmp_path.
-    return bot.log_path.parent / "e2e.db"
-
-
-def stored_assessments(bot: BotProcess) -> int:
-    with sqlite3.connect(db_of(bot)) as connection:
-        (count,) = connection.execute("SELECT count(*) FROM assessments").fetchone()
-    return int(count)
-
-
-def announcements(fake: FakeSlack) -> list[str]:
-    return [text for text in fake.posted_texts(TEAM_CHANNEL) if "ML Test Score" in text]
-
-
-def to_last_page(slack: SlackDriver, fake: FakeSlack, level: str = "manual") -> dict[str, Any]:
-    """Opens the modal and submits pages 1-3; returns the last page, filled in."""
-    view = open_modal(slack, fake)
-    for _ in range(3):
-        _, body = slack.submit_view(answer_page(view, level))
-        assert body is not None
-        assert body["response_action"] == "update"
-        view = fake.view_stack(LEAD)[-1]
-    return answer_page(view, level)
-
-
-def dms_to(fake: FakeSlack, user: str) -> list[str]:
-    """Texts the bot sent to the person directly (chat.postMessage with channel=user id)."""
-    return [
-        str(call.params.get("text") or "")
-        for call in fake.calls_to("chat.postMessage")
-        if call.params.get("channel") == user and call.ok
-    ]
+# When the ticks run (`mlscore tick --now`), whatever the wall clock says: a Wednesday noon, so
+# the ticks a few minutes apart fall in the same day and week.
+TICK_AT = datetime(2030, 1, 9, 12, 0, tzinfo=UTC)
 
 
 # ---- an assessment -------------------------------------------------------------------------
@@ -130,7 +110,8 @@ def test_a_rate_limited_announcement_is_retried_and_posted_once(
     assert body == {"response_action": "clear"}
 
     slack.wait_for(lambda: announcements(fake), timeout=15, what="the announcement")
-    time.sleep(1.5)  # time for a (wrong) second post to show up
+    # The work after the ack is over: a (wrong) second post would have been made by then.
+    slack.wait_for(lambda: bot.finished("after_page"), what="the work after the ack")
     assert len(announcements(fake)) == 1
     assert fake.rate_limited == 1
     assert stored_assessments(bot) == 1
@@ -149,8 +130,8 @@ def test_a_submission_slack_sends_twice_is_stored_and_announced_once(
     assert first_body == {"response_action": "clear"}
     assert second_body == {"response_action": "clear"}
 
-    slack.wait_for(lambda: announcements(fake), what="the announcement")
-    time.sleep(1.0)
+    # The work after each of the two acks is over: a second announcement would be out by then.
+    slack.wait_for(lambda: bot.finished("after_page") == 2, what="the work after both acks")
     assert stored_assessments(bot) == 1
     assert len(announcements(fake)) == 1
 
@@ -186,7 +167,8 @@ def test_an_announcement_whose_answer_times_out_is_not_posted_twice(
     told = slack.wait_for(lambda: dms_to(fake, LEAD), timeout=20, what="a DM about the post")
     assert "did not confirm" in told[0]
     assert "Vision" in told[0]
-    time.sleep(2)  # time for a (wrong) second post to show up
+    # The DM comes last in the work after the ack: a (wrong) second post would be out by then.
+    slack.wait_for(lambda: bot.finished("after_page"), what="the work after the ack")
     assert stored_assessments(bot) == 1
     assert len(announcements(fake)) == 1
 
@@ -194,34 +176,23 @@ def test_an_announcement_whose_answer_times_out_is_not_posted_twice(
 # ---- a scorecard ---------------------------------------------------------------------------
 
 
-def assessed_twice(slack: SlackDriver, fake: FakeSlack) -> None:
-    """Two assessments, so the scorecard has a trend chart to upload."""
-    from tests.e2e.test_assessment_flow import complete_assessment
-
-    create_team(slack)
-    complete_assessment(slack, fake, ("manual", "manual", "manual", "manual"))
-    complete_assessment(slack, fake, ("automated", "manual", "automated", "manual"))
-
-
-def scorecard(slack: SlackDriver, *, answers: int = 2) -> list[dict[str, Any]]:
-    """Sends `scorecard`; returns what came back on its response_url (waits for `answers`)."""
+def scorecard(slack: SlackDriver, bot: BotProcess, *, answers: int = 2) -> list[dict[str, Any]]:
+    """Sends `scorecard`; returns what came back on its response_url once its chart's post (which
+    renders and uploads, with retries, after the answer) is over."""
     _, _, url = slack.command("scorecard")
     slack.responses_to(url)
-    deadline = time.monotonic() + 15  # the chart renders and uploads (with retries) after it
-    while time.monotonic() < deadline:
-        found = [r.body for r in slack.fake.responses if r.url == url]
-        if len(found) >= answers:
-            break
-        time.sleep(0.1)
+    slack.wait_for(bot.charts_posted, timeout=15, what="the chart's post to finish")
+    found = [r.body for r in slack.fake.responses if r.url == url]
+    assert len(found) == answers, found
     return found
 
 
 def test_a_scorecard_whose_upload_url_fails_still_answers_and_says_so(
-    slack: SlackDriver, fake: FakeSlack
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
     assessed_twice(slack, fake)
     fake.fail_next("files.getUploadURLExternal", status=500, times=3)
-    answers = scorecard(slack)
+    answers = scorecard(slack, bot)
     assert "ML Test Score: 3.5" in text_of(answers[0])
     assert fake.files == []
     assert len(answers) == 2, answers
@@ -229,24 +200,25 @@ def test_a_scorecard_whose_upload_url_fails_still_answers_and_says_so(
 
 
 def test_a_scorecard_chart_rate_limited_once_is_uploaded_once(
-    slack: SlackDriver, fake: FakeSlack
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
     assessed_twice(slack, fake)
     fake.fail_next("files.completeUploadExternal", status=429, retry_after=1)
     _, _, url = slack.command("scorecard")
     assert "ML Test Score: 3.5" in text_of(slack.responses_to(url)[0])
     slack.wait_for(lambda: fake.files, timeout=15, what="the chart")
-    time.sleep(1.0)
+    # The chart's post is over: a second upload or an error message would be out by then.
+    slack.wait_for(bot.charts_posted, what="the chart's post to finish")
     assert len(fake.files) == 1
     assert len([r for r in fake.responses if r.url == url]) == 1  # no error message
 
 
 def test_a_scorecard_whose_file_bytes_are_refused_says_the_chart_failed(
-    slack: SlackDriver, fake: FakeSlack
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
     assessed_twice(slack, fake)
     fake.fail_next(UPLOAD, status=500, times=3)
-    answers = scorecard(slack)
+    answers = scorecard(slack, bot)
     assert "ML Test Score: 3.5" in text_of(answers[0])
     assert fake.files == []
     assert len(answers) == 2, answers
@@ -256,12 +228,12 @@ def test_a_scorecard_whose_file_bytes_are_refused_says_the_chart_failed(
 
 
 def tick(fake: FakeSlack, bot: BotProcess, now: datetime, **env: str) -> int:
-    """`mlscore tick --now NOW` as its own process, on the bot's database and fake Slack."""
-    today = now.weekday()
+    """`mlscore tick --now NOW` as its own process, on the bot's database and fake Slack; the
+    weekly summary is due from the start of TICK_AT's day."""
     environment = bot_env(
         fake,
         f"sqlite:///{db_of(bot)}",
-        MLSCORE_DIGEST_WEEKDAY=str(today),
+        MLSCORE_DIGEST_WEEKDAY=str(TICK_AT.weekday()),
         MLSCORE_DIGEST_TIME="00:00",
         MLSCORE_DELIVERY_LEASE_SECONDS="10",
         **env,
@@ -278,6 +250,14 @@ def tick(fake: FakeSlack, bot: BotProcess, now: datetime, **env: str) -> int:
     return done.returncode
 
 
+def summary_only(slack: SlackDriver) -> None:
+    """Vision's check-ins off: at TICK_AT only the weekly summary is due, so what the ticks
+    send (and retry) is the summary alone."""
+    response, _, url = slack.command("schedule off", user=ADMIN)
+    assert response.status_code == 200
+    slack.responses_to(url)
+
+
 def digests(fake: FakeSlack) -> list[str]:
     return [text for text in fake.posted_texts(TEAM_CHANNEL) if text.startswith(DIGEST_HEADER)]
 
@@ -286,11 +266,12 @@ def test_a_weekly_summary_survives_slack_500s_and_is_posted_exactly_once(
     slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
     create_team(slack)
-    from tests.e2e.test_assessment_flow import complete_assessment
+    from tests.support.conversation import complete_assessment
 
     complete_assessment(slack, fake, ("manual", "manual", "automated", "manual"))
     slack.wait_for(lambda: announcements(fake), what="the announcement")
-    now = datetime.now(UTC).replace(microsecond=0)
+    summary_only(slack)
+    now = TICK_AT
 
     with fake.outage(["chat.postMessage"]):
         tick(fake, bot, now)
@@ -312,7 +293,8 @@ def test_a_weekly_summary_rate_limited_once_is_posted_once(
     slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
     create_team(slack)
-    now = datetime.now(UTC).replace(microsecond=0)
+    summary_only(slack)
+    now = TICK_AT
     fake.fail_next("chat.postMessage", status=429, retry_after=1)
     assert tick(fake, bot, now) == 0
     assert tick(fake, bot, now + timedelta(minutes=15)) == 0

@@ -21,8 +21,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.slack.oauth import BOT_SCOPES
-from tests.e2e.driver import BotProcess, SlackDriver, bot_env, free_port, run_bot
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.support.driver import BotProcess, SlackDriver, bot_env, free_port, run_bot
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "oauth-client-secret-abc"

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ADMIN, LEAD
-from tests.e2e.driver import bot_env, fill_state
 from tests.fakes.slack_api import APP_TOKEN, FakeSlack
 from tests.fakes.socket_mode import FakeSocketModeServer
+from tests.support.conversation import ADMIN, LEAD
+from tests.support.driver import bot_env
+from tests.support.polling import wait_until
+from tests.support.view_state import fill_state
 
 
 def command_payload(fake: FakeSlack, text: str, user: str) -> dict[str, Any]:
@@ -30,13 +31,10 @@ def command_payload(fake: FakeSlack, text: str, user: str) -> dict[str, Any]:
 
 
 def wait_for(predicate: Any, what: str, log: Path, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
+    def tail() -> str:
+        return log.read_text()[-3000:]
+
+    return wait_until(predicate, timeout=timeout, what=what, context=tail)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +14,8 @@ from pathlib import Path
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
-from tests.integration.test_scheduling_helpers import (
-    checkins_sent,
-    fake,
-    seed_team,
-    workspace_id,
-)
+from tests.support.polling import wait_until
+from tests.support.scheduling import checkins_sent, fake, seed_team, workspace_id
 
 __all__ = ["fake"]
 
@@ -89,10 +84,15 @@ def test_a_tick_killed_mid_run_loses_nothing_and_a_tick_after_the_lease_finishes
     # killed with some posted, some claimed and waiting their turn, and some not yet claimed.
     teams = [seed_team(db, f"Team {n}", "C0SHARED") for n in range(8)]
     process = start_tick(migrated_url, fake, DUE)
-    deadline = time.monotonic() + 60
-    while len(fake.messages("C0SHARED")) < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.5)  # between two posts, so nothing is on the wire
+
+    def between_two_posts() -> bool:
+        """At least three posted, and every post recorded as sent: nothing on the wire."""
+        posted = len(fake.messages("C0SHARED"))
+        with db.read() as session:
+            deliveries = repo.list_deliveries(session, workspace_id=workspace_id(db))
+        return posted >= 3 and sum(d.status == "sent" for d in deliveries) == posted
+
+    wait_until(between_two_posts, timeout=60, what="three check-ins posted and recorded")
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=10)  # reaps it and closes its pipes
 

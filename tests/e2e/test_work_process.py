@@ -6,26 +6,33 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import LEAD
-from tests.e2e.driver import BotProcess, SlackDriver, run_bot
-from tests.e2e.test_assessment_flow import answer_page, create_team, open_modal
-from tests.e2e.test_faults import (
+from tests.fakes.signing import interactive_body, signed_headers
+from tests.fakes.slack_api import FakeSlack
+from tests.support.conversation import (
+    LEAD,
     announcements,
+    answer_page,
+    create_team,
     db_of,
+    draw_a_chart,
+    open_modal,
+    stop_and_expect_gone,
     stored_assessments,
     to_last_page,
 )
-from tests.e2e.test_shutdown import draw_a_chart, stop_and_expect_gone
-from tests.fakes.signing import interactive_body, signed_headers
-from tests.fakes.slack_api import FakeSlack
-from tests.processes import chart_workers_of, cmdline, wait_until_gone
+from tests.support.driver import BotProcess, SlackDriver, run_bot
+from tests.support.processes import (
+    chart_workers_of,
+    cmdline,
+    unread_pipe_bytes,
+    wait_until_gone,
+)
 
 
 @pytest.fixture
@@ -56,8 +63,8 @@ def test_a_command_is_acked_by_the_web_process_and_answered_by_the_work_process(
         response, _, url = slack.command("help")
         assert response.status_code == 200
         assert response.text == ""  # the ack, from the web process
-        time.sleep(1.0)
-        # The help itself waits for the work process.
+        # The web process handed the work over: it waits, unread, in the paused process's pipe.
+        slack.wait_for(lambda: unread_pipe_bytes(work) > 0, what="the hand-over in the pipe")
         assert [r for r in fake.responses if r.url == url] == []
     finally:
         os.kill(work, signal.SIGCONT)

@@ -395,6 +395,8 @@ class FakeSlack:
         self._seq = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Set while stopped: a slow answer in progress then ends at once.
+        self._stopped = threading.Event()
         self.socket_mode: SocketModeEndpoint | None = None
 
         self.calls: list[Call] = []
@@ -458,6 +460,7 @@ class FakeSlack:
             return self
         server = _Server(("127.0.0.1", 0), _RequestHandler)
         server.fake = self
+        self._stopped.clear()
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -468,11 +471,17 @@ class FakeSlack:
     def stop(self) -> None:
         server, thread = self._server, self._thread
         self._server = self._thread = None
+        self._stopped.set()
         if server is not None:
             server.shutdown()
             server.server_close()
         if thread is not None:
             thread.join(timeout=5)
+
+    def lag(self, seconds: float | None) -> None:
+        """Answer `seconds` late, as a slow Slack does (sooner if the fake is stopped)."""
+        if seconds:
+            self._stopped.wait(seconds)
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -810,9 +819,7 @@ class FakeSlack:
         self, method: str, params: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Answer one Web API call (used by the HTTP handler; callable directly in tests)."""
-        delay = self._pop_delay(method)
-        if delay:
-            time.sleep(delay)
+        self.lag(self._pop_delay(method))
         with self._lock:
             at = self.clock()
             status, body, extra_headers = self._answer(method, params, headers, at)
@@ -1464,16 +1471,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _upload(self, file_id: str, body: bytes, content_type: str) -> int:
         fake = self.server.fake
-        delay = fake._pop_delay(UPLOAD)
-        if delay:
-            time.sleep(delay)
+        fake.lag(fake._pop_delay(UPLOAD))
         return fake.receive_upload(file_id, body, content_type or None)
 
     def _response_url(self, key: str, body: bytes) -> None:
         fake = self.server.fake
-        delay = fake._pop_delay(RESPONSE_URL)
-        if delay:
-            time.sleep(delay)
+        fake.lag(fake._pop_delay(RESPONSE_URL))
         try:
             decoded: Any = json.loads(body.decode("utf-8")) if body else None
         except (UnicodeDecodeError, ValueError):

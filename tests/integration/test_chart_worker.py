@@ -10,7 +10,7 @@ import pytest
 
 from bot.charts import render_trend
 from bot.charts.worker import ChartWorker
-from tests.unit.charts_factory import sample_rubric, sample_trend
+from tests.support.charts_factory import sample_rubric, sample_trend
 
 
 def test_a_chart_from_the_worker_process_equals_one_drawn_here() -> None:

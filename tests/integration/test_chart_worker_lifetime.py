@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 
 from bot.charts.worker import ChartWorker
-from tests.processes import chart_workers_of, children_of, exited, wait_until_gone
-from tests.unit.charts_factory import sample_rubric, sample_trend
+from tests.support.charts_factory import sample_rubric, sample_trend
+from tests.support.processes import chart_workers_of, children_of, exited, wait_until_gone
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # A stand-in for the server: draws one chart in a worker, says its pid, then waits to be killed.
 PARENT = textwrap.dedent(
     """
-    import os, time
+    import os, signal
     from bot.charts.worker import ChartWorker
-    from tests.unit.charts_factory import sample_rubric, sample_trend
+    from tests.support.charts_factory import sample_rubric, sample_trend
 
     rubric = sample_rubric()
     trend = sample_trend(rubric, weeks=4, seed=1)
@@ -30,7 +30,7 @@ PARENT = textwrap.dedent(
     chart = worker.render("render_trend", trend, rubric, team="A")
     assert chart.png.startswith(b"\\x89PNG")
     print(os.getpid(), flush=True)
-    time.sleep(120)
+    signal.pause()
     """
 )
 
@@ -97,12 +97,12 @@ def test_a_worker_outlives_no_server_killed_with_sigkill() -> None:
 def test_a_worker_whose_parent_died_before_it_started_watching_exits_at_once() -> None:
     # It is given a parent pid that is not its parent's: as if the server had died before the
     # worker's initializer ran, and init had adopted the worker. Without the check it would
-    # sleep its 60 s and the run would time out.
+    # wait for a signal that never comes, and the run would time out.
     script = (
-        "import os, time\n"
+        "import os, signal\n"
         "from bot.lifeline import exit_with_parent\n"
         "exit_with_parent(os.getppid() + 1)\n"
-        "time.sleep(60)\n"
+        "signal.pause()\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run(

@@ -14,7 +14,7 @@ import ctypes, ctypes.util, gc, os
 import matplotlib.figure
 from bot.charts import TeamOverview, render_criteria, render_heatmap, render_overview, render_trend
 from rubric.model import Stage
-from tests.unit.charts_factory import sample_criteria, sample_rubric, sample_trend, sample_votes
+from tests.support.charts_factory import sample_criteria, sample_rubric, sample_trend, sample_votes
 
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 

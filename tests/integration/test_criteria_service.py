@@ -14,7 +14,7 @@ from bot.services.criteria_survey import (
 )
 from rubric.catalog import Adjustment, dump_criteria, load_criteria
 from rubric.model import Requirement, Stage
-from tests.integration.test_services_world import ADMIN, CONFIG_ADMIN, LEAD, OUTSIDER, World, levels
+from tests.support.world import ADMIN, CONFIG_ADMIN, LEAD, OUTSIDER, World, levels
 
 NA = Requirement.NOT_APPLICABLE
 POOR = Requirement.POOR_VALUE

@@ -17,8 +17,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +29,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from bot.slack.i18n import t
-from tests.conftest import POSTGRES_ENV
-from tests.e2e.driver import BotProcess, SlackDriver, run_bot
-from tests.e2e.test_assessment_flow import answer_page, create_team, open_modal
 from tests.fakes.slack_api import FakeSlack
+from tests.support.conversation import answer_page, create_team, open_modal
+from tests.support.driver import BotProcess, SlackDriver, run_bot
+from tests.support.polling import wait_until
+from tests.support.postgres import fresh_database, server_url
 
 pytestmark = pytest.mark.postgres
 
@@ -65,17 +64,13 @@ def _ctl(version: str, name: str, action: str) -> None:
 
 def _wait_ready(url: str, timeout: float = 60) -> None:
     parsed = make_url(url)
-    deadline = time.monotonic() + timeout
-    while True:
-        ready = subprocess.run(
-            ["pg_isready", "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)],
-            capture_output=True,
-            check=False,
-        )
-        if ready.returncode == 0:
-            return
-        assert time.monotonic() < deadline, "PostgreSQL did not come back"
-        time.sleep(0.2)
+    probe = ["pg_isready", "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
+    wait_until(
+        lambda: subprocess.run(probe, capture_output=True, check=False).returncode == 0,
+        timeout=timeout,
+        what="PostgreSQL to come back",
+        interval=0.2,
+    )
 
 
 @dataclass
@@ -113,19 +108,8 @@ def last_page(slack: SlackDriver, fake: FakeSlack, user: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    server = os.environ.get(POSTGRES_ENV)
-    if not server:
-        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL server to test against")
-    name = f"mlscore_restart_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with fresh_database(server_url(), "mlscore_restart") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

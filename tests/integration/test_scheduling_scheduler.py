@@ -3,7 +3,6 @@ ticks that really run run_tick; plus tick_once, the `mlscore tick` entry point."
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -12,13 +11,8 @@ from bot.db.engine import Database
 from bot.scheduling.cli import tick_once
 from bot.scheduling.scheduler import JOB_ID, start_scheduler, stop_scheduler
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.test_scheduling_helpers import (
-    checkins_sent,
-    fake,
-    make_deps,
-    make_settings,
-    seed_team,
-)
+from tests.support.polling import wait_until
+from tests.support.scheduling import checkins_sent, fake, make_deps, make_settings, seed_team
 
 __all__ = ["fake"]
 
@@ -40,9 +34,7 @@ def test_the_scheduler_runs_the_tick_at_once_and_every_interval_from_memory_only
         assert job.misfire_grace_time is None
         assert job.trigger.interval.total_seconds() == 5
         assert all(isinstance(s, MemoryJobStore) for s in scheduler._jobstores.values())
-        deadline = time.monotonic() + 10
-        while not checkins_sent(fake) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: checkins_sent(fake), what="the scheduler's first tick to send")
     finally:
         stop_scheduler(scheduler)
 

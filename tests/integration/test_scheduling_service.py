@@ -16,7 +16,7 @@ from bot.services import Services
 from bot.services.types import Actor, Invalid, NotAllowed
 from tests.fakes.directory import FakeDirectory
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.test_scheduling_helpers import (
+from tests.support.scheduling import (
     assess,
     checkins_sent,
     fake,

@@ -15,13 +15,8 @@ from bot.db.engine import Database
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import run_tick
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.test_scheduling_helpers import (
-    checkins_sent,
-    fake,
-    make_deps,
-    seed_team,
-    workspace_id,
-)
+from tests.support.polling import wait_until
+from tests.support.scheduling import checkins_sent, fake, make_deps, seed_team, workspace_id
 
 __all__ = ["fake"]
 
@@ -81,9 +76,8 @@ def test_a_timeout_is_retried_and_the_lead_still_gets_one_dm(db: Database, fake:
     report = run_tick(deps, DUE)
 
     assert report.sent == {"checkin": 1, "lead_dm": 1}
-    deadline = time.monotonic() + 5
-    while len(fake.calls_to("conversations.open")) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)  # the fake records the slow call when it finally answers it
+    # The fake records the slow call when it finally answers it.
+    wait_until(lambda: len(fake.calls_to("conversations.open")) >= 2, what="the slow call")
     assert len(fake.calls_to("conversations.open")) == 2  # the slow one and the retry
     assert checkins_sent(fake)[("D0LEAD", f"post:{team}", "2026-W10")] == 1
 

@@ -9,14 +9,7 @@ from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.scheduling.tick import run_tick
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.test_scheduling_helpers import (
-    assess,
-    checkins_sent,
-    fake,
-    make_deps,
-    seed_team,
-    workspace_id,
-)
+from tests.support.scheduling import assess, checkins_sent, fake, make_deps, seed_team, workspace_id
 
 __all__ = ["fake"]
 

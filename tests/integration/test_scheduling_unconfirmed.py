@@ -8,8 +8,6 @@ chart's bytes) posted nothing when it times out, and is retried as before.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,7 +23,8 @@ from bot.services import Services
 from bot.services.types import Actor, ServiceError
 from tests.fakes.directory import FakeDirectory
 from tests.fakes.slack_api import FakeSlack
-from tests.integration.test_scheduling_helpers import (
+from tests.support.polling import wait_until
+from tests.support.scheduling import (
     assess,
     checkins_sent,
     fake,
@@ -42,12 +41,6 @@ DUE = datetime(2026, 3, 2, 10, tzinfo=UTC)  # Monday, W10
 DIGEST_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # before the 10:00 check-ins
 TIMEOUT = 1
 SLOW = 2.5  # longer than the client's timeout; the fake still does what was asked
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 5) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def delivery(db: Database, target: str, kind: str, period_key: str = "2026-W10") -> repo.Delivery:

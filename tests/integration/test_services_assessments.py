@@ -14,14 +14,7 @@ from bot.services import DraftState, Invalid, ItemDraft, NotAllowed
 from bot.services.types import DraftPage
 from bot.services.validation import problems
 from rubric.model import Stage
-from tests.integration.test_services_world import (
-    ADMIN,
-    LEAD,
-    OUTSIDER,
-    World,
-    answered_state,
-    levels,
-)
+from tests.support.world import ADMIN, LEAD, OUTSIDER, World, answered_state, levels
 
 
 @pytest.fixture

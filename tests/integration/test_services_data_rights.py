@@ -12,13 +12,7 @@ import pytest
 from bot.db import repositories as repo
 from bot.services import DraftState, Invalid, NotAllowed, NotFound
 from rubric.model import Stage
-from tests.integration.test_services_world import (
-    ADMIN,
-    LEAD,
-    SEARCH_CHANNEL,
-    World,
-    levels,
-)
+from tests.support.world import ADMIN, LEAD, SEARCH_CHANNEL, World, levels
 
 
 @pytest.fixture

@@ -6,14 +6,7 @@ import pytest
 
 from bot.services import DraftState, NotFound, TeamRef
 from rubric.model import Stage
-from tests.integration.test_services_world import (
-    ADMIN,
-    LEAD,
-    VISION_CHANNEL,
-    World,
-    answered_state,
-    levels,
-)
+from tests.support.world import ADMIN, LEAD, VISION_CHANNEL, World, answered_state, levels
 
 
 @pytest.fixture

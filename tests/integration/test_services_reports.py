@@ -11,7 +11,7 @@ import pytest
 from bot.db import repositories as repo
 from rubric.gaps import GapKind
 from rubric.model import Stage
-from tests.integration.test_services_world import ADMIN, World, levels
+from tests.support.world import ADMIN, World, levels
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from bot.rubrics import RubricRegistry, UnknownRubric
 from bot.services import Invalid, NotFound
 from rubric.model import Requirement, Stage
-from tests.integration.test_services_world import ADMIN, World, answered_state
+from tests.support.world import ADMIN, World, answered_state
 
 
 @pytest.fixture

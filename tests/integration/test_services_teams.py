@@ -12,7 +12,7 @@ from bot.limits import TEAM_NAME_MAX_CHARS
 from bot.services import Conflict, Invalid, NotAllowed, NotFound, TeamRef
 from rubric.model import Stage
 from rubric.periods import Cadence, Schedule
-from tests.integration.test_services_world import (
+from tests.support.world import (
     ADMIN,
     CONFIG_ADMIN,
     LEAD,

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.client import RemoteDisconnected
 from urllib.error import URLError
 
@@ -22,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.metrics import Metrics
 from bot.slack.clients import is_unconfirmed, make_web_client
 from tests.fakes.slack_api import BOT_TOKEN, DEFAULT_CHANNEL_ID, DEFAULT_USER_ID, FakeSlack
+from tests.support.polling import wait_until
 
 TIMEOUT = 1  # seconds; the fake answers slow calls after 2
 
@@ -41,12 +41,6 @@ def retries(metrics: Metrics, method: str) -> dict[str, float]:
             if name == "mlscore_slack_api_retries_total" and labels["method"] == method:
                 found[labels["reason"]] = sample.value
     return found
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 5) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def test_a_read_timeout_surfaces_bare_and_the_post_lands_once(fake: FakeSlack) -> None:
@@ -168,6 +162,14 @@ def test_a_connection_dropped_after_the_request_is_unconfirmed_and_a_post_goes_o
     assert server.methods() == ["chat.postMessage"] + ["conversations.open"] * 3
 
 
+def _connected(sock: socket.socket) -> bool:
+    try:
+        sock.getpeername()
+    except OSError:
+        return False
+    return True
+
+
 @pytest.fixture
 def unreachable() -> Iterator[str]:
     """A port whose accept queue is full: the kernel drops new SYNs, so connects time out."""
@@ -181,7 +183,8 @@ def unreachable() -> Iterator[str]:
         filler.setblocking(False)
         filler.connect_ex(("127.0.0.1", port))
         fillers.append(filler)
-    time.sleep(0.1)
+    # Full once a connection is established and waits, unaccepted, in the queue.
+    wait_until(lambda: any(_connected(filler) for filler in fillers), what="a full queue")
     yield f"http://127.0.0.1:{port}/api/"
     for filler in fillers:
         filler.close()

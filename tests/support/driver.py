@@ -24,6 +24,7 @@ import httpx
 
 from tests.fakes.signing import command_body, event_body, interactive_body, signed_headers
 from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, FakeSlack
+from tests.support.polling import wait_until
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
 REPO = Path(__file__).resolve().parents[2]
@@ -44,6 +45,26 @@ class BotProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def healthy(self) -> bool:
+        """Whether /healthz answers 200; fails at once if the process has exited."""
+        if self.process.poll() is not None:
+            raise AssertionError(f"mlscore serve exited early:\n{self.log()}")
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def log_tail(self) -> str:
+        return self.log()[-4000:]
+
+    def finished(self, work_function: str) -> int:
+        """How many times the work after an ack has finished in `work_function` so far."""
+        return self.log().count(f"work after an ack done in {work_function}\n")
+
+    def charts_posted(self) -> int:
+        """How many trend charts the background pool has finished posting (or failed to)."""
+        return self.log().count("trend chart post finished\n")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -71,7 +92,8 @@ def bot_env(
         DATABASE_URL=database_url,
         MLSCORE_ADMINS="U0ADMIN",
         MPLBACKEND="Agg",
-        LOG_LEVEL="INFO",
+        # DEBUG: the tests wait on the lines that say a piece of work is over.
+        LOG_LEVEL="DEBUG",
     )
     env.update(extra)
     for name in unset:
@@ -111,18 +133,7 @@ def run_bot(
         )
     bot = BotProcess(f"http://127.0.0.1:{port}", process, log_path)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"mlscore serve exited early:\n{bot.log()}")
-            try:
-                if httpx.get(f"{bot.url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"mlscore serve did not become healthy:\n{bot.log()}")
-            time.sleep(0.05)
+        wait_until(bot.healthy, timeout=30, what="serve to answer /healthz", context=bot.log)
         yield bot
     finally:
         bot.stop()
@@ -174,24 +185,15 @@ class SlackDriver:
 
     def responses_to(self, response_url: str, *, timeout: float = 10) -> list[dict[str, Any]]:
         """Waits until the bot has answered on response_url; returns every body posted there."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [r.body for r in self.fake.responses if r.url == response_url]
-            if found:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no response on {response_url}:\n{self.bot.log()}")
-            time.sleep(0.02)
+        return wait_until(
+            lambda: [r.body for r in self.fake.responses if r.url == response_url],
+            timeout=timeout,
+            what=f"a response on {response_url}",
+            context=self.bot.log_tail,
+        )
 
     def wait_for(self, predicate: Any, *, timeout: float = 10, what: str = "condition") -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}:\n{self.bot.log()[-4000:]}")
-            time.sleep(0.02)
+        return wait_until(predicate, timeout=timeout, what=what, context=self.bot.log_tail)
 
     def block_action(
         self,
@@ -254,53 +256,3 @@ class SlackDriver:
             "is_cleared": False,
         }
         return self.interactive(payload)
-
-
-def _option_state(element: Mapping[str, Any], value: str | None) -> dict[str, Any]:
-    state: dict[str, Any] = {"type": element["type"]}
-    if value is None:
-        state["selected_option"] = None
-        return state
-    options = list(element.get("options") or [])
-    for group in element.get("option_groups") or []:
-        options.extend(group.get("options") or [])
-    for option in options:
-        if option["value"] == value:
-            state["selected_option"] = option
-            return state
-    raise AssertionError(f"{value!r} is not an option of {element.get('action_id')}")
-
-
-def fill_state(
-    view: Mapping[str, Any], values: Mapping[str, str | None] | None = None
-) -> dict[str, Any]:
-    """The view with `state.values` filled as Slack fills it.
-
-    `values` maps block_id to the value to choose or type; every other input keeps its initial
-    value, which is what Slack reports for an untouched element.
-    """
-    values = dict(values or {})
-    state: dict[str, dict[str, Any]] = {}
-    for block in view.get("blocks", []):
-        elements: list[Mapping[str, Any]] = []
-        if block.get("type") == "input":
-            elements = [block["element"]]
-        elif block.get("type") == "actions":
-            elements = [e for e in block.get("elements", []) if e.get("type") != "button"]
-        for element in elements:
-            block_id = block["block_id"]
-            key = block_id if block.get("type") == "input" else f"{block_id}/{element['action_id']}"
-            kind = element["type"]
-            if kind == "plain_text_input":
-                value = values.get(key, element.get("initial_value"))
-                entry: dict[str, Any] = {"type": kind, "value": value}
-            elif kind in ("radio_buttons", "static_select"):
-                initial = element.get("initial_option")
-                chosen = values.get(key, initial["value"] if initial else None)
-                entry = _option_state(element, chosen)
-            else:
-                continue
-            state.setdefault(block_id, {})[element["action_id"]] = entry
-    filled = dict(view)
-    filled["state"] = {"values": state}
-    return filled

@@ -5,8 +5,13 @@ Read from /proc directly (Linux only) rather than through psutil, which the proj
 
 from __future__ import annotations
 
-import time
+import fcntl
+import os
+import struct
+import termios
 from pathlib import Path
+
+from tests.support.polling import wait_until
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -68,11 +73,32 @@ def chart_workers_of(parent: int) -> list[int]:
     return [pid for pid in children_of(parent) if "spawn_main" in cmdline(pid)]
 
 
+def unread_pipe_bytes(pid: int) -> int:
+    """Bytes that wait, written and not yet read, in the pipes the process holds.
+
+    Each pipe is opened again through /proc and asked how much it holds (FIONREAD), which
+    reads nothing out of it.
+    """
+    total = 0
+    for entry in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if not os.readlink(entry).startswith("pipe:"):
+                continue
+            fd = os.open(entry, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:  # closed meanwhile
+            continue
+        try:
+            held = fcntl.ioctl(fd, termios.FIONREAD, struct.pack("i", 0))
+            total += struct.unpack("i", held)[0]
+        finally:
+            os.close(fd)
+    return total
+
+
 def wait_until_gone(pid: int, *, timeout: float) -> bool:
     """Polls until the process has exited; False if it is still running after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while running(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
+    try:
+        wait_until(lambda: not running(pid), timeout=timeout, what=f"process {pid} to exit")
+    except AssertionError:
+        return False
     return True

@@ -1,7 +1,6 @@
 """A small world for the service tests: two workspaces, people, channels, a clock that moves.
 
 Each test module builds one with a `world` fixture on the `db` fixture (SQLite and PostgreSQL).
-There are no tests here; the module name only follows the project's test_services_* layout.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from bot.slack.ids import ActionId, BlockId, CallbackId, item_block_id, note_blo
 from rubric.catalog import default_rubric, get_rubric
 from rubric.model import Stage
 from tests.fakes.blockkit import check_view, check_view_submission_response
-from tests.unit.test_blocks_common import slack_state
+from tests.support.view_state import slack_state
 
 RUBRIC = default_rubric()
 SEED = get_rubric("seed-aspects")

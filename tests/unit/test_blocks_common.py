@@ -1,53 +1,11 @@
-"""The shared Block Kit helpers, and a helper the other block tests use: `slack_state`, which fills
-a view's state the way Slack does when a person submits it."""
+"""The shared Block Kit helpers: text objects, blocks, elements, limits, state readers."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
 from bot.slack.blocks import common
 from tests.fakes.blockkit import check_message, check_view
-
-
-def slack_state(view: dict[str, Any], changes: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A copy of `view` with state.values as Slack sends it.
-
-    Every input block reports its element: selects and radios as `selected_option` (the initial
-    option unless changed, None when unset), text inputs as `value` (None when empty). `changes`
-    maps block_id to a new value: an option value (str) for selects/radios, the text for inputs,
-    or None to clear.
-    """
-    changes = changes or {}
-    values: dict[str, Any] = {}
-    for block in view["blocks"]:
-        if block["type"] != "input":
-            continue
-        element = block["element"]
-        block_id = block["block_id"]
-        kind = element["type"]
-        if kind in ("radio_buttons", "static_select"):
-            selected = element.get("initial_option")
-            if block_id in changes:
-                wanted = changes[block_id]
-                selected = next(
-                    (o for o in element["options"] if o["value"] == wanted),
-                    None
-                    if wanted is None
-                    else {"text": {"type": "plain_text", "text": "?"}, "value": wanted},
-                )
-            values[block_id] = {element["action_id"]: {"type": kind, "selected_option": selected}}
-        elif kind == "plain_text_input":
-            value = changes.get(block_id, element.get("initial_value"))
-            values[block_id] = {
-                element["action_id"]: {"type": kind, "value": value if value else None}
-            }
-    filled = dict(view)
-    filled["state"] = {"values": values}
-    filled["id"] = "V0001"
-    filled["hash"] = "1700000000.abcd"
-    return filled
 
 
 def test_truncate_keeps_short_text_and_marks_cut_text():

@@ -28,12 +28,8 @@ from bot.slack.blocks.criteria import (
 from bot.slack.ids import ActionId, cell_block_id, comment_block_id
 from rubric.catalog import Adjustment, default_rubric
 from rubric.model import Requirement, Stage
-from tests.fakes.blockkit import (
-    check_message,
-    check_view,
-    check_view_submission_response,
-)
-from tests.unit.test_blocks_common import slack_state
+from tests.fakes.blockkit import check_message, check_view, check_view_submission_response
+from tests.support.view_state import slack_state
 
 RUBRIC = default_rubric()
 CRITERIA = RUBRIC.criteria

@@ -38,7 +38,7 @@ from bot.slack.listeners.criteria import error_text, survey_view
 from rubric.catalog import Adjustment, default_rubric
 from rubric.model import Requirement, Stage
 from tests.fakes.blockkit import check_message, check_view, view_size
-from tests.unit.test_blocks_common import slack_state
+from tests.support.view_state import slack_state
 
 RUBRIC = default_rubric()
 CRITERIA = RUBRIC.criteria

@@ -32,12 +32,7 @@ from bot.charts.overview import overview_height
 from bot.charts.trend import trend_series
 from rubric.model import Requirement, Stage
 from rubric.trends import Trend
-from tests.unit.charts_factory import (
-    sample_criteria,
-    sample_rubric,
-    sample_trend,
-    sample_votes,
-)
+from tests.support.charts_factory import sample_criteria, sample_rubric, sample_trend, sample_votes
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "charts"
@@ -291,7 +286,7 @@ def test_importing_the_charts_does_not_import_matplotlib():
 def test_rendering_never_imports_pyplot():
     run_python(
         "import sys\n"
-        "from tests.unit.charts_factory import sample_rubric, sample_trend\n"
+        "from tests.support.charts_factory import sample_rubric, sample_trend\n"
         "from bot.charts import render_trend, render_heatmap\n"
         "r = sample_rubric(); t = sample_trend(r)\n"
         "render_trend(t, r, team='x'); render_heatmap(t, r, team='x')\n"

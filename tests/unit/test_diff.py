@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rubric.diff import ItemChange, diff
 from rubric.model import Requirement, Snapshot, Stage
-from tests.unit.rubric_factories import (
+from tests.support.rubric_factories import (
     answers,
     criteria,
     paper_rubric,

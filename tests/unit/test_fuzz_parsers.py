@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import threading
-import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -312,8 +311,9 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
     from bot.db.migrate import upgrade
     from bot.settings import Settings
     from bot.wiring import build_bolt, build_container, build_web
-    from tests.e2e.driver import free_port
     from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+    from tests.support.driver import free_port
+    from tests.support.polling import wait_until
 
     database_url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
     with FakeSlack(channel_rate=None, reject_invalid_blocks=False) as fake:
@@ -335,10 +335,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         client = InProcessServer(f"http://127.0.0.1:{port}", fake)
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "the in-process server did not start"
-            time.sleep(0.02)
+        wait_until(lambda: server.started, timeout=20, what="the in-process server to start")
         try:
             yield client
         finally:

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from rubric.catalog import default_rubric
 from rubric.gaps import Gap, GapKind, find_gaps, next_step
 from rubric.model import Criteria, Requirement, Snapshot, Stage
-from tests.unit.rubric_factories import (
+from tests.support.rubric_factories import (
     answers,
     criteria,
     paper_item_ids,

@@ -16,7 +16,7 @@ from rubric.scoring import (
     range_values,
     score,
 )
-from tests.unit.rubric_factories import (
+from tests.support.rubric_factories import (
     BAND_UPPERS,
     answers,
     item,

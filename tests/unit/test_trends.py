@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from rubric.model import Snapshot, Stage
 from rubric.trends import HistoryEntry, build_trend
-from tests.unit.rubric_factories import answers, paper_rubric, range_rubric, snapshot, uniform
+from tests.support.rubric_factories import answers, paper_rubric, range_rubric, snapshot, uniform
 
 RUBRIC = paper_rubric()
 MONDAY = datetime(2026, 1, 5, 9, tzinfo=UTC)  # ISO 2026-W02
