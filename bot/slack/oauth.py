@@ -171,6 +171,13 @@ def _workspace_key(
     return team_id or enterprise_id
 
 
+def _key_of(source: Installation | Bot) -> str:
+    key = _workspace_key(source.enterprise_id, source.team_id, source.is_enterprise_install)
+    if key is None:
+        raise ValueError("an installation needs a team id or an enterprise id")
+    return key
+
+
 class EncryptedInstallationStore(InstallationStore):
     """slack_sdk's InstallationStore on the app's database, with every secret encrypted.
 
@@ -198,42 +205,16 @@ class EncryptedInstallationStore(InstallationStore):
     # ------------------------------------------------------------ writes
 
     def save(self, installation: Installation) -> None:
-        key = _workspace_key(
-            installation.enterprise_id, installation.team_id, installation.is_enterprise_install
-        )
-        if key is None:
-            raise ValueError("an installation needs a team id or an enterprise id")
+        key = _key_of(installation)
         sealed = {name: getattr(installation, name) for name in _SEALED_FIELDS}
         sealed["user_scopes"] = list(installation.user_scopes or [])
         with self._database.write() as session:
-            workspace = repo.ensure_workspace(
-                session,
-                slack_team_id=key,
-                enterprise_id=installation.enterprise_id,
-                name=installation.team_name or installation.enterprise_name,
-                now=self._clock(),
-            )
-            assert workspace.id is not None
-            repo.save_installation(
-                session,
-                workspace_id=workspace.id,
-                bot_user_id=installation.bot_user_id or "",
-                bot_token_encrypted=_seal(self._cipher, sealed),
-                bot_scopes=",".join(installation.bot_scopes or []),
-                installed_at=datetime.fromtimestamp(installation.installed_at, UTC),
-                installed_by=installation.user_id,
-                enterprise_id=installation.enterprise_id,
-                is_enterprise_install=bool(installation.is_enterprise_install),
-                app_id=installation.app_id,
-                bot_id=installation.bot_id,
-            )
+            self._store(session, key, installation, sealed, installed_by=installation.user_id)
         self._logger.info("stored the installation of workspace %s", key)
 
     def save_bot(self, bot: Bot) -> None:
         """Bolt calls this after rotating a bot token: replace the bot's part, keep the rest."""
-        key = _workspace_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
-        if key is None:
-            raise ValueError("a bot installation needs a team id or an enterprise id")
+        key = _key_of(bot)
         with self._database.write() as session:
             found = self._row(session, key)
             sealed = _unseal(self._cipher, found[1].bot_token_encrypted, what=key) if found else {}
@@ -243,27 +224,40 @@ class EncryptedInstallationStore(InstallationStore):
                 bot_refresh_token=bot.bot_refresh_token,
                 bot_token_expires_at=bot.bot_token_expires_at,
             )
-            workspace = repo.ensure_workspace(
-                session,
-                slack_team_id=key,
-                enterprise_id=bot.enterprise_id,
-                name=bot.team_name or bot.enterprise_name,
-                now=self._clock(),
-            )
-            assert workspace.id is not None
-            repo.save_installation(
-                session,
-                workspace_id=workspace.id,
-                bot_user_id=bot.bot_user_id or "",
-                bot_token_encrypted=_seal(self._cipher, sealed),
-                bot_scopes=",".join(bot.bot_scopes or []),
-                installed_at=datetime.fromtimestamp(bot.installed_at, UTC),
-                installed_by=found[1].installed_by if found else None,
-                enterprise_id=bot.enterprise_id,
-                is_enterprise_install=bool(bot.is_enterprise_install),
-                app_id=bot.app_id,
-                bot_id=bot.bot_id,
-            )
+            installed_by = found[1].installed_by if found else None
+            self._store(session, key, bot, sealed, installed_by=installed_by)
+
+    def _store(
+        self,
+        session: Session,
+        key: str,
+        source: Installation | Bot,
+        sealed: dict[str, Any],
+        *,
+        installed_by: str | None,
+    ) -> None:
+        """The workspace (created when new) and its installation row, from what Slack sent."""
+        workspace = repo.ensure_workspace(
+            session,
+            slack_team_id=key,
+            enterprise_id=source.enterprise_id,
+            name=source.team_name or source.enterprise_name,
+            now=self._clock(),
+        )
+        assert workspace.id is not None
+        repo.save_installation(
+            session,
+            workspace_id=workspace.id,
+            bot_user_id=source.bot_user_id or "",
+            bot_token_encrypted=_seal(self._cipher, sealed),
+            bot_scopes=",".join(source.bot_scopes or []),
+            installed_at=datetime.fromtimestamp(source.installed_at, UTC),
+            installed_by=installed_by,
+            enterprise_id=source.enterprise_id,
+            is_enterprise_install=bool(source.is_enterprise_install),
+            app_id=source.app_id,
+            bot_id=source.bot_id,
+        )
 
     def delete_installation(
         self,
