@@ -23,7 +23,6 @@ from typing import Any, NamedTuple, Protocol
 
 from bot.limits import NOTE_MAX_CHARS, OVERALL_NOTE_MAX_CHARS
 from bot.slack.blocks.common import (
-    VIEW_MAX_BLOCKS,
     Block,
     actions,
     button,
@@ -43,6 +42,7 @@ from bot.slack.blocks.common import (
     text_input,
     typed_value,
 )
+from bot.slack.blocks.paging import page_at, page_modal, section_pages
 from bot.slack.i18n import format_datetime, format_number, t
 from bot.slack.ids import ActionId, BlockId, CallbackId, item_block_id, note_block_id
 from rubric import scoring
@@ -155,13 +155,10 @@ class PageInput:
 
 def pages(rubric: Rubric) -> tuple[Page, ...]:
     """The modal's pages: one per section with enabled items, long sections split."""
-    result: list[Page] = []
-    for rubric_section in rubric.sections:
-        enabled = [item for item in rubric_section.items if item.enabled]
-        for start in range(0, len(enabled), ITEMS_PER_PAGE_MAX):
-            chunk = tuple(enabled[start : start + ITEMS_PER_PAGE_MAX])
-            result.append(Page(index=len(result), section=rubric_section, items=chunk))
-    return tuple(result)
+    return tuple(
+        Page(index=index, section=section, items=items)
+        for index, (section, items) in enumerate(section_pages(rubric, ITEMS_PER_PAGE_MAX))
+    )
 
 
 def inputs_from_snapshot(snapshot: Snapshot | None) -> dict[str, ItemInput]:
@@ -209,9 +206,7 @@ def build_assessment_page(
 ) -> dict[str, Any]:
     """The modal view for page `meta.page`, pre-filled with `stage`, `answers` and the note."""
     all_pages = pages(rubric)
-    if not 0 <= meta.page < len(all_pages):
-        raise ValueError(f"page {meta.page} out of range 0..{len(all_pages) - 1}")
-    page = all_pages[meta.page]
+    page = page_at(all_pages, meta.page)
     total = len(all_pages)
     is_last = page.index == total - 1
 
@@ -247,20 +242,17 @@ def build_assessment_page(
                 optional=True,
             )
         )
-    if page.index > 0:
-        back = button(t("common.back", language), ActionId.NAV_BACK, str(page.index - 1))
-        blocks.append(actions([back], block_id=BlockId.NAV))
-    blocks.append(context(t("assess.draft_hint", language)))
-    assert len(blocks) <= VIEW_MAX_BLOCKS, "ITEMS_PER_PAGE_MAX keeps a page within 100 blocks"
-
-    return modal(
+    return page_modal(
+        index=page.index,
+        total=total,
+        blocks=blocks,
+        footer=[context(t("assess.draft_hint", language))],
         callback_id=CallbackId.ASSESSMENT,
         title=t("assess.title", language, page=page.index + 1, pages=total),
-        blocks=blocks,
-        submit=t("common.submit" if is_last else "common.next", language),
+        back_action=ActionId.NAV_BACK,
         close=t("assess.close", language),
         private_metadata=meta.at_page(page.index).to_json(),
-        notify_on_close=True,
+        language=language,
     )
 
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from bot.slack.blocks.assessment import stage_label
+from bot.slack.blocks.assessment import Page, stage_label
 from bot.slack.blocks.common import (
     MESSAGE_MAX_BLOCKS,
-    VIEW_MAX_BLOCKS,
     Block,
     actions,
     button,
@@ -28,7 +27,6 @@ from bot.slack.blocks.common import (
     header,
     input_block,
     message,
-    modal,
     option,
     section,
     selected_value,
@@ -39,6 +37,7 @@ from bot.slack.blocks.common import (
     truncate,
     typed_value,
 )
+from bot.slack.blocks.paging import page_at, page_modal, section_pages
 from bot.slack.i18n import format_date, t
 from bot.slack.ids import (
     ActionId,
@@ -49,7 +48,7 @@ from bot.slack.ids import (
     title_block_id,
 )
 from rubric.catalog import Adjustment
-from rubric.model import Criteria, Item, Requirement, Rubric, Section, Stage
+from rubric.model import Criteria, Requirement, Rubric, Section, Stage
 
 COMMENT_MAX = 1000
 SURVEY_ITEMS_PER_PAGE = 19
@@ -196,11 +195,8 @@ class SurveyMeta:
         return meta
 
 
-@dataclass(frozen=True)
-class SurveyPage:
-    index: int
-    section: Section
-    items: tuple[Item, ...]
+# A survey page walks the rubric as an assessment page does.
+SurveyPage = Page
 
 
 @dataclass(frozen=True)
@@ -216,13 +212,10 @@ class SurveyPageInput:
 
 
 def survey_pages(rubric: Rubric) -> tuple[SurveyPage, ...]:
-    result: list[SurveyPage] = []
-    for rubric_section in rubric.sections:
-        enabled = [item for item in rubric_section.items if item.enabled]
-        for start in range(0, len(enabled), SURVEY_ITEMS_PER_PAGE):
-            chunk = tuple(enabled[start : start + SURVEY_ITEMS_PER_PAGE])
-            result.append(SurveyPage(index=len(result), section=rubric_section, items=chunk))
-    return tuple(result)
+    return tuple(
+        SurveyPage(index=index, section=section, items=items)
+        for index, (section, items) in enumerate(section_pages(rubric, SURVEY_ITEMS_PER_PAGE))
+    )
 
 
 def survey_answers_from_criteria(rubric: Rubric, criteria: Criteria) -> dict[str, SurveyAnswer]:
@@ -243,11 +236,8 @@ def build_survey_page(
     """Survey page `meta.page`, pre-filled with `answers` (the matrix in force, or the person's
     earlier votes in this round)."""
     all_pages = survey_pages(rubric)
-    if not 0 <= meta.page < len(all_pages):
-        raise ValueError(f"page {meta.page} out of range 0..{len(all_pages) - 1}")
-    page = all_pages[meta.page]
+    page = page_at(all_pages, meta.page)
     total = len(all_pages)
-    is_last = page.index == total - 1
     options = [option(requirement_label(r, language), r.value) for r in Requirement]
     blocks: list[Block] = [
         section(
@@ -296,18 +286,16 @@ def build_survey_page(
                 optional=True,
             )
         )
-    if page.index > 0:
-        back = button(t("common.back", language), ActionId.SURVEY_BACK, str(page.index - 1))
-        blocks.append(actions([back], block_id=BlockId.NAV))
-    assert len(blocks) <= VIEW_MAX_BLOCKS, "SURVEY_ITEMS_PER_PAGE keeps a page within 100 blocks"
-    return modal(
+    return page_modal(
+        index=page.index,
+        total=total,
+        blocks=blocks,
         callback_id=CallbackId.CRITERIA_SURVEY,
         title=t("survey.title", language, page=page.index + 1, pages=total),
-        blocks=blocks,
-        submit=t("common.submit" if is_last else "common.next", language),
+        back_action=ActionId.SURVEY_BACK,
         close=t("common.cancel", language),
         private_metadata=SurveyMeta(meta.round_id, page.index).to_json(),
-        notify_on_close=True,
+        language=language,
     )
 
 
