@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 EMOJI: dict[str, str] = {
     "white_check_mark": "\u2705",
     "warning": "\u26a0\ufe0f",
@@ -101,7 +103,7 @@ class MrkdwnRenderer:
 
     # ---- text -----------------------------------------------------------------------------------
 
-    def render(self, text: str) -> str:
+    def render(self, text: str) -> Markup:
         """mrkdwn -> HTML (inline: use inside a div that keeps white space as Slack does)."""
         saved: list[str] = []
 
@@ -129,17 +131,18 @@ class MrkdwnRenderer:
         # Placeholders can nest (a token inside a quote); a few passes resolve them all.
         while _PLACEHOLDER_RE.search(body):
             body = _PLACEHOLDER_RE.sub(lambda m: saved[int(m[1])], body)
-        return body
+        return Markup(body)  # noqa: S704  escaped piece by piece above
 
-    def plain(self, text: str) -> str:
+    def plain(self, text: str) -> Markup:
         """plain_text: shown as typed (with emoji codes turned into emoji, as Slack does)."""
         body = _esc(text)
-        return _EMOJI_RE.sub(lambda m: EMOJI.get(m[1], m[0]), body).replace("\n", "<br>")
+        shown = _EMOJI_RE.sub(lambda m: EMOJI.get(m[1], m[0]), body).replace("\n", "<br>")
+        return Markup(shown)  # noqa: S704  escaped first
 
-    def text_object(self, obj: object) -> str:
+    def text_object(self, obj: object) -> Markup:
         """A Block Kit text object (plain_text or mrkdwn) as HTML."""
         if not isinstance(obj, Mapping):
-            return ""
+            return Markup("")
         text = str(obj.get("text", ""))
         return self.render(text) if obj.get("type") == "mrkdwn" else self.plain(text)
 

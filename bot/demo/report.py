@@ -2,25 +2,29 @@
 
 index.html is self-contained (inline CSS, no script, images by relative path), shows each
 channel's messages roughly as Slack would, and links every payload to Slack's Block Kit Builder.
+It is rendered from the Jinja templates in templates/, with autoescaping: this module gathers
+what they show.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
 from bot.demo import sample
-from bot.demo.blocks_html import BlocksRenderer
+from bot.demo.blocks_html import template_globals
 from bot.demo.mrkdwn import MrkdwnRenderer
 from bot.demo.recorder import Recorded
 from bot.demo.simulate import DemoRun
@@ -48,10 +52,6 @@ def builder_link(payload: dict[str, Any]) -> str:
     return BUILDER_URL + quote(text, safe="")
 
 
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug or "message"
@@ -69,7 +69,7 @@ class ReportWriter:
         self.run = run
         self.out = out
         self.text = MrkdwnRenderer(channels=run.channels, users=run.users)
-        self.blocks = BlocksRenderer(self.text)
+        self.templates = templates(self.text)
         self.payloads: dict[int, WrittenPayload] = {}
         self.files: dict[str, str] = {}
         """file id -> relative path of the PNG."""
@@ -131,77 +131,53 @@ class ReportWriter:
     def html(self) -> str:
         css = resources.files("bot.demo").joinpath("static/demo.css").read_text("utf-8")
         run = self.run
-        channels = [(team.channel_id, team.channel_name) for team, _ in run.teams]
-        dms = sorted(
-            {i.channel for i in run.recording.items if i.channel.startswith("D")},
-        )
-        body = [
-            self._intro(),
-            *(self._channel(cid, name) for cid, name in channels),
-            *(self._dm(channel) for channel in dms),
-            self._views(),
-            self._gallery(),
+        channels = [self._channel(team.channel_id, team.channel_name) for team, _ in run.teams]
+        dms = [
+            self._dm(channel)
+            for channel in sorted({i.channel for i in run.recording.items if i.channel[:1] == "D"})
         ]
-        return (
-            "<!DOCTYPE html>\n"
-            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>mlscore demo · {_esc(sample.WORKSPACE_NAME)}</title>\n"
-            f"<style>\n{css}</style>\n</head>\n<body>\n"
-            '<div class="app">\n'
-            f"{self._sidebar(channels, dms)}\n"
-            '<main class="pane">\n' + "\n".join(body) + "\n</main>\n</div>\n</body>\n</html>\n"
-        )
-
-    def _sidebar(self, channels: list[tuple[str, str]], dms: list[str]) -> str:
-        links = [
-            f'<a class="nav" href="#c-{_esc(cid)}"><span class="hash">#</span> {_esc(name)}</a>'
-            for cid, name in channels
+        views = [self._view(item) for item in run.recording.items if item.kind in VIEW_KINDS]
+        charts = [
+            ShownChart(
+                caption=named.caption,
+                filename=named.filename,
+                path=f"{CHARTS_DIR}/{named.filename}",
+                alt=named.chart.alt_text,
+                width=named.chart.width,
+                height=named.chart.height,
+            )
+            for named in run.charts
         ]
-        people = [
-            f'<a class="nav" href="#c-{_esc(dm)}"><span class="presence"></span> '
-            f"{_esc(self.run.channels.get(dm, dm))}</a>"
-            for dm in dms
-        ]
-        return (
-            '<nav class="sidebar">'
-            f'<div class="workspace">{_esc(sample.WORKSPACE_NAME)}</div>'
-            '<div class="group">Channels</div>' + "".join(links) + '<div class="group">'
-            "Direct messages</div>" + "".join(people) + '<div class="group">Apps</div>'
-            f'<a class="nav" href="#views"><span class="app-icon">ML</span> '
-            f"{_esc(sample.BOT_NAME)}</a>"
-            '<div class="group">Demo</div>'
-            '<a class="nav" href="#charts">Charts</a>'
-            '<a class="nav" href="#about">About this demo</a>'
-            "</nav>"
+        return self.templates.get_template("report.html").render(
+            # The stylesheet ships with the package: it is markup, not text to escape.
+            css=Markup(css),  # noqa: S704
+            workspace=sample.WORKSPACE_NAME,
+            bot_name=sample.BOT_NAME,
+            intro=self._intro(),
+            channels=channels,
+            dms=dms,
+            views=views,
+            charts=charts,
         )
 
-    def _intro(self) -> str:
+    def _intro(self) -> Intro:
         run = self.run
         items = run.recording.items
-        messages = sum(1 for i in items if i.kind in ("message", "ephemeral"))
-        uploads = sum(len(i.files) for i in items)
-        teams = ", ".join(
-            f"<strong>{_esc(info.name)}</strong> ({_esc(info.stage.value)}, "
-            f"{_esc(team.language)}, {_esc(team.tz)})"
-            for team, info in run.teams
-        )
-        events = "".join(f"<li>{_esc(event)}</li>" for event in run.events)
-        return (
-            '<section class="intro" id="about">'
-            "<h1>mlscore offline demo</h1>"
-            f"<p>{run.weeks} simulated weeks, {run.start:%d %b %Y} to {run.end:%d %b %Y}, of "
-            f"weekly check-ins for {teams}. Everything below went through the bot's own services "
-            "and scheduler; the Slack Web API was replaced by an in-process recorder, so nothing "
-            "was sent anywhere.</p>"
-            f"<p>{messages} messages, {uploads} chart uploads, {len(run.charts)} charts. "
-            "Each message links to its Block Kit JSON and opens in Slack's Block Kit Builder. "
-            "Buttons are inert.</p>"
-            f'<ul class="events">{events}</ul>'
-            "</section>"
+        return Intro(
+            weeks=run.weeks,
+            start=f"{run.start:%d %b %Y}",
+            end=f"{run.end:%d %b %Y}",
+            teams=[
+                IntroTeam(info.name, info.stage.value, team.language, team.tz)
+                for team, info in run.teams
+            ],
+            messages=sum(1 for i in items if i.kind in ("message", "ephemeral")),
+            uploads=sum(len(i.files) for i in items),
+            charts=len(run.charts),
+            events=list(run.events),
         )
 
-    def _channel(self, channel_id: str, name: str) -> str:
+    def _channel(self, channel_id: str, name: str) -> Conversation:
         team_info = next(
             (info for team, info in self.run.teams if team.channel_id == channel_id), None
         )
@@ -209,26 +185,21 @@ class ReportWriter:
         if team_info is not None and team_info.schedule is not None:
             schedule = team_info.schedule
             topic = (
-                f"{_esc(team_info.name)} · stage: {_esc(team_info.stage.value)} · "
-                f"{_esc(schedule.cadence.value)} check-ins, {_weekday(schedule.weekday)} "
-                f"{schedule.at:%H:%M} {_esc(schedule.tz)} · language: "
-                f"{_esc(team_info.language)}"
+                f"{team_info.name} · stage: {team_info.stage.value} · "
+                f"{schedule.cadence.value} check-ins, {_weekday(schedule.weekday)} "
+                f"{schedule.at:%H:%M} {schedule.tz} · language: {team_info.language}"
             )
-        return self._conversation(channel_id, f'<span class="hash">#</span> {_esc(name)}', topic)
+        return self._conversation(channel_id, name, topic, is_channel=True)
 
-    def _dm(self, channel: str) -> str:
+    def _dm(self, channel: str) -> Conversation:
         name = self.run.channels.get(channel, channel)
-        return self._conversation(
-            channel, _esc(name), f"Direct messages between {_esc(name)} and {sample.BOT_NAME}"
-        )
+        topic = f"Direct messages between {name} and {sample.BOT_NAME}"
+        return self._conversation(channel, name, topic, is_channel=False)
 
-    def _conversation(self, channel: str, title: str, topic: str) -> str:
+    def _conversation(
+        self, channel: str, name: str, topic: str, *, is_channel: bool
+    ) -> Conversation:
         zone = zone_for(self.run.zones.get(channel, "UTC"))
-        parts = [
-            f'<section class="channel" id="c-{_esc(channel)}">'
-            f'<header class="channel-head"><h2>{title}</h2>'
-            f'<div class="topic">{topic}</div></header>'
-        ]
         items = [
             item
             for item in self.run.recording.items
@@ -237,130 +208,152 @@ class ReportWriter:
         # Like Slack opening a channel at its latest messages: the last weeks are shown, the
         # weeks before fold away behind "earlier messages".
         cutoff = self.run.end - timedelta(days=RECENT_DAYS)
-        older = [item for item in items if item.at < cutoff]
-        recent = [item for item in items if item.at >= cutoff]
-        if older:
-            parts.append(
-                f'<details class="older"><summary>{len(older)} earlier messages</summary>'
-                f"{self._timeline(older, zone)}</details>"
-            )
-        parts.append(self._timeline(recent, zone))
-        parts.append("</section>")
-        return "\n".join(parts)
+        return Conversation(
+            id=channel,
+            name=name,
+            topic=topic,
+            is_channel=is_channel,
+            older=self._timeline([item for item in items if item.at < cutoff], zone),
+            recent=self._timeline([item for item in items if item.at >= cutoff], zone),
+        )
 
-    def _timeline(self, items: list[Recorded], zone: ZoneInfo) -> str:
-        parts = []
+    def _timeline(self, items: list[Recorded], zone: ZoneInfo) -> list[TimelineRow]:
+        """The messages in order, each new day announced before its first one."""
+        rows = []
         day = None
         for item in items:
             local = item.at.astimezone(zone)
-            if local.date() != day:
-                day = local.date()
-                parts.append(f'<div class="day"><span>{local:%A %d %B %Y}</span></div>')
-            parts.append(self._message(item, local))
-        return "\n".join(parts)
-
-    def _message(self, item: Recorded, local: datetime) -> str:
-        body: list[str] = []
-        if item.kind == "ephemeral":
-            body.append('<div class="ephemeral">&#128065; Only visible to you</div>')
-        blocks = item.payload.get("blocks")
-        if blocks:
-            body.append(f'<div class="blocks">{self.blocks.blocks(blocks)}</div>')
-        elif item.payload.get("text"):
-            body.append(f'<div class="mrkdwn">{self.text.render(str(item.payload["text"]))}</div>')
-        for upload in item.files:
-            path = self.files.get(upload.file_id, "")
-            body.append(
-                '<figure class="file">'
-                f'<div class="file-title">{_esc(upload.title)}</div>'
-                f'<img class="chart" src="{_esc(path)}" alt="{_esc(upload.alt_text)}" '
-                f'data-chart="{_esc(path)}">'
-                f'<figcaption class="alt">{_esc(upload.alt_text)}</figcaption></figure>'
+            announce = local.date() != day
+            day = local.date()
+            rows.append(
+                TimelineRow(f"{local:%A %d %B %Y}" if announce else None, self._message(item))
             )
-        return (
-            f'<article class="msg" id="m-{item.number:03d}"{self._payload_attr(item)}>'
-            '<div class="avatar" aria-hidden="true">ML</div><div class="content">'
-            f'<div class="meta"><span class="author">{_esc(sample.BOT_NAME)}</span>'
-            '<span class="app-badge">APP</span>'
-            f'<time datetime="{item.at.isoformat()}" title="{local:%Y-%m-%d %H:%M %Z}">'
-            f"{local:%H:%M}</time></div>" + "".join(body) + self._tools(item) + "</div></article>"
-        )
+        return rows
 
-    def _payload_attr(self, item: Recorded) -> str:
+    def _message(self, item: Recorded) -> ShownMessage:
+        local = item.at.astimezone(zone_for(self.run.zones.get(item.channel, "UTC")))
         written = self.payloads.get(item.number)
-        return f' data-payload="{_esc(written.path)}"' if written else ""
-
-    def _tools(self, item: Recorded) -> str:
-        written = self.payloads.get(item.number)
-        links = []
-        if written is not None:
-            link = builder_link(builder_payload(item))
-            links.append(
-                f'<a class="bkb" href="{_esc(link)}" target="_blank" rel="noopener noreferrer">'
-                "Open in Block Kit Builder</a>"
-            )
-            links.append(f'<a class="json" href="{_esc(written.path)}">JSON</a>')
-        if item.note:
-            links.append(f'<span class="cause">{_esc(item.note)}</span>')
-        return f'<div class="tools">{" · ".join(links)}</div>' if links else ""
-
-    def _views(self) -> str:
-        parts = [
-            '<section class="channel views" id="views"><header class="channel-head">'
-            f"<h2>{_esc(sample.BOT_NAME)} · App Home and modal</h2>"
-            '<div class="topic">Views the bot publishes (the Home tab) and opens (the '
-            "assessment modal)</div></header>"
-        ]
-        for item in self.run.recording.items:
-            if item.kind not in VIEW_KINDS:
-                continue
-            view = item.payload
-            blocks = self.blocks.blocks(view.get("blocks") or [])
-            if item.kind == "home":
-                parts.append(
-                    f'<div class="view-frame home" id="m-{item.number:03d}"'
-                    f"{self._payload_attr(item)}>"
-                    '<div class="tabs"><span class="tab on">Home</span>'
-                    '<span class="tab">Messages</span><span class="tab">About</span></div>'
-                    f'<div class="blocks">{blocks}</div>{self._tools(item)}</div>'
-                )
-                continue
-            title = self.text.text_object(view.get("title"))
-            submit = self.text.text_object(view.get("submit")) if view.get("submit") else ""
-            close = self.text.text_object(view.get("close")) if view.get("close") else "Cancel"
-            submit_html = (
-                f'<button type="button" class="btn primary" tabindex="-1">{submit}</button>'
-                if submit
-                else ""
-            )
-            parts.append(
-                f'<div class="view-frame modal" id="m-{item.number:03d}"'
-                f"{self._payload_attr(item)}>"
-                f'<div class="modal-head"><span class="app-icon">ML</span>{title}'
-                '<span class="x">&#215;</span></div>'
-                f'<div class="blocks">{blocks}</div>'
-                f'<div class="modal-foot"><button type="button" class="btn" tabindex="-1">'
-                f"{close}</button>{submit_html}</div>{self._tools(item)}</div>"
-            )
-        parts.append("</section>")
-        return "\n".join(parts)
-
-    def _gallery(self) -> str:
-        figures = "".join(
-            '<figure class="gallery-item">'
-            f"<figcaption><strong>{_esc(named.caption)}</strong> · "
-            f'<a href="{CHARTS_DIR}/{_esc(named.filename)}">{_esc(named.filename)}</a> · '
-            f"{named.chart.width}&#215;{named.chart.height} px</figcaption>"
-            f'<img class="chart" src="{CHARTS_DIR}/{_esc(named.filename)}" '
-            f'alt="{_esc(named.chart.alt_text)}" data-chart="{CHARTS_DIR}/{_esc(named.filename)}">'
-            f'<p class="alt">{_esc(named.chart.alt_text)}</p></figure>'
-            for named in self.run.charts
+        text = item.payload.get("text")
+        return ShownMessage(
+            number=item.number,
+            ephemeral=item.kind == "ephemeral",
+            at_iso=item.at.isoformat(),
+            at_title=f"{local:%Y-%m-%d %H:%M %Z}",
+            at_clock=f"{local:%H:%M}",
+            blocks=list(item.payload.get("blocks") or []),
+            text=self.text.render(str(text)) if text else None,
+            files=[
+                ShownFile(upload.title, self.files.get(upload.file_id, ""), upload.alt_text)
+                for upload in item.files
+            ],
+            payload_path=written.path if written else None,
+            builder_link=builder_link(builder_payload(item)) if written else None,
+            note=item.note or None,
         )
-        return (
-            '<section class="channel" id="charts"><header class="channel-head"><h2>Charts</h2>'
-            '<div class="topic">Every chart the demo drew, with its alt text</div></header>'
-            f'<div class="gallery">{figures}</div></section>'
+
+    def _view(self, item: Recorded) -> ShownView:
+        view = item.payload
+        return ShownView(
+            kind=item.kind,
+            message=self._message(item),
+            title=self.text.text_object(view.get("title")),
+            submit=self.text.text_object(view.get("submit")) if view.get("submit") else None,
+            close=self.text.text_object(view.get("close")) if view.get("close") else None,
         )
+
+
+@dataclass(frozen=True)
+class IntroTeam:
+    name: str
+    stage: str
+    language: str
+    tz: str
+
+
+@dataclass(frozen=True)
+class Intro:
+    weeks: int
+    start: str
+    end: str
+    teams: list[IntroTeam]
+    messages: int
+    uploads: int
+    charts: int
+    events: list[str]
+
+
+@dataclass(frozen=True)
+class ShownFile:
+    title: str
+    path: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class ShownMessage:
+    """A message as the report shows it; the template escapes every str, Markup is HTML."""
+
+    number: int
+    ephemeral: bool
+    at_iso: str
+    at_title: str
+    at_clock: str
+    blocks: list[Any]
+    text: Markup | None
+    files: list[ShownFile]
+    payload_path: str | None
+    builder_link: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    day: str | None
+    """The day's heading before its first message."""
+    message: ShownMessage
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    name: str
+    topic: str
+    is_channel: bool
+    older: list[TimelineRow]
+    recent: list[TimelineRow]
+
+
+@dataclass(frozen=True)
+class ShownView:
+    kind: str
+    message: ShownMessage
+    title: Markup
+    submit: Markup | None
+    close: Markup | None
+
+
+@dataclass(frozen=True)
+class ShownChart:
+    caption: str
+    filename: str
+    path: str
+    alt: str
+    width: int
+    height: int
+
+
+def templates(text: MrkdwnRenderer) -> Environment:
+    """The report's templates, shipped in the package. Every value a template prints is escaped
+    unless it is Markup: the mrkdwn renderer's output and the stylesheet."""
+    environment = Environment(
+        loader=PackageLoader("bot.demo", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(template_globals(text))
+    return environment
 
 
 def _weekday(day: int) -> str:
