@@ -56,6 +56,8 @@ _CHATTY_LOGGERS: Final = {
     "slack_sdk": logging.INFO,
     "slack_bolt": logging.INFO,
     "sqlalchemy.engine": logging.WARNING,
+    # Lists every plugin it loads at each start of a migration: noise in every `mlscore tick`.
+    "alembic.runtime.plugins": logging.WARNING,
 }
 
 _HANDLER_MARK: Final = "_mlscore_handler"

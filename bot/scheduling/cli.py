@@ -41,8 +41,12 @@ def deps_from_container(container: Container, *, client_for: ClientFor | None = 
 def tick_once(settings: Settings, now: datetime | None = None) -> int:
     """Run one pass at `now` (default: the clock) and return the exit status: 0 when every
     workspace was processed (sends that failed are retried by a later tick), 1 otherwise."""
+    from bot.db.migrate import upgrade
     from bot.wiring import build_container
 
+    # As serve does: a database that was never migrated (or is behind) is brought to head
+    # first, instead of the pass breaking off on a missing table.
+    upgrade(settings.database_url)
     container = build_container(settings)
     try:
         deps = deps_from_container(container)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
+from bot.db.migrate import current_revision, head_revision
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.integration.test_scheduling_helpers import (
     checkins_sent,
@@ -114,3 +115,37 @@ def test_a_tick_killed_mid_run_loses_nothing_and_a_tick_after_the_lease_finishes
     assert {d.status for d in final} == {"sent"}
     retried = {d.target for d in final if d.attempts == 2}
     assert retried == {d.target for d in claimed_unsent}
+
+
+# ---- `mlscore tick` itself ---------------------------------------------------------------
+
+
+def start_cli_tick(
+    database_url: str, fake: FakeSlack, now: datetime, **env: str
+) -> subprocess.Popen[bytes]:
+    """The real command line, `python -m bot tick --now ISO`."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MLSCORE_"))},
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fake.base_url,
+        "MLSCORE_DIGEST_WEEKDAY": "4",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "tick", "--now", now.isoformat()],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_a_tick_on_a_database_never_migrated_migrates_it_first(
+    database_url: str, fake: FakeSlack
+) -> None:
+    assert current_revision(database_url) is None
+    log = finish(start_cli_tick(database_url, fake, DUE))
+
+    assert "Traceback" not in log
+    assert current_revision(database_url) == head_revision()
