@@ -3,8 +3,9 @@
 The claim is its own short transaction, committed before anything is posted, so other processes
 see it while the post is under way. Only the winner posts. Success marks the delivery sent with
 the Slack ts (and, for a check-in, the check-in row with its message). A failure after the
-client's own retries (429s wait Retry-After; 5xx and timeouts back off) keeps the delivery
-claimed with its error and a later lease, so a later tick retries it: it is logged at WARNING
+client's own retries (429s wait a Retry-After of up to 30 s; 5xx and timeouts back off) keeps
+the delivery claimed with its error and a later lease (for a 429, the time Slack asked for), so
+a later tick retries it: it is logged at WARNING
 and counted, never dropped. A process that dies after claiming leaves the same state; its lease
 runs out and the next tick sends the message. (A death between Slack's answer and the "sent"
 mark re-sends once after the lease: Slack has no idempotency key for chat.postMessage.)
@@ -37,7 +38,7 @@ from bot.scheduling.kinds import Kind
 from bot.scheduling.plan import Job
 from bot.scheduling.queries import delivery_attempts
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
-from bot.slack.clients import is_unconfirmed
+from bot.slack.clients import is_unconfirmed, rate_limit_wait
 from rubric.periods import Cadence
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,11 @@ class Sender:
                 key=(job.target, job.kind.value, job.period_key),
             )
             delay = min(deps.lease * 2 ** max(attempts - 1, 0), max(MAX_RETRY_DELAY, deps.lease))
+            asked = rate_limit_wait(error)
+            if asked is not None:
+                # Slack said when: a 429 whose Retry-After was too long to wait out here is
+                # tried again by the first tick after it, not a lease later.
+                delay = timedelta(seconds=max(asked, 1.0))
             repo.mark_delivery_failed(session, **key, error=reason, retry_at=at + delay)
         log.warning(
             "could not send %s to %s for %s (attempt %d); retrying after %s: %s",

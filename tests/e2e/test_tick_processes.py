@@ -149,3 +149,28 @@ def test_a_tick_on_a_database_never_migrated_migrates_it_first(
 
     assert "Traceback" not in log
     assert current_revision(database_url) == head_revision()
+
+
+def deliveries_of(db: Database) -> list:
+    with db.read() as session:
+        return repo.list_deliveries(session, workspace_id=workspace_id(db))
+
+
+def test_a_long_retry_after_is_not_waited_out_and_the_post_goes_once_slack_allows(
+    db: Database, migrated_url: str, fake: FakeSlack
+) -> None:
+    team = seed_team(db, "Team 0", "C0TEAM0")
+    fake.fail_next("chat.postMessage", status=429, retry_after=200)
+    started = time.monotonic()
+    log = finish(start_cli_tick(migrated_url, fake, DUE))
+
+    assert time.monotonic() - started < 25, "the tick waited for the Retry-After"
+    assert "ratelimited" in log
+    assert checkins_sent(fake) == Counter()
+    (pending,) = deliveries_of(db)
+    assert pending.status == "claimed"
+
+    finish(start_cli_tick(migrated_url, fake, DUE + timedelta(minutes=1)))  # Slack said 200 s
+    assert checkins_sent(fake) == Counter()
+    finish(start_cli_tick(migrated_url, fake, DUE + timedelta(minutes=4)))
+    assert checkins_sent(fake) == Counter({("C0TEAM0", f"post:{team}", "2026-W10"): 1})
