@@ -35,6 +35,7 @@ from bot.metrics import DeliveryOutcome
 from bot.scheduling import digest as digests
 from bot.scheduling.deps import TickDeps
 from bot.scheduling.kinds import Kind
+from bot.scheduling.pacing import Stopped
 from bot.scheduling.plan import Job
 from bot.scheduling.queries import delivery_attempts
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
@@ -51,7 +52,8 @@ class Outcome:
     job: Job
     status: str
     """"sent"; "unconfirmed" (Slack did not answer the post: recorded as sent, not re-sent);
-    "failed" (will be retried); or "lost" (another process holds the claim)."""
+    "failed" (will be retried); "lost" (another process holds the claim); or "stopped" (the
+    process is stopping: not sent, left to the next tick)."""
     error: str | None = None
     """Why it failed, or the note on an unconfirmed post."""
 
@@ -105,12 +107,20 @@ class Sender:
             "kind": job.kind.value,
             "period_key": job.period_key,
         }
+        if deps.stopping.is_set():
+            return Outcome(job, "stopped")
         with deps.database.write() as session:
             won = repo.claim_delivery(session, **key, now=self.current(), lease=deps.lease)
         if not won:
             return Outcome(job, "lost")
         try:
             ts = self._send(job)
+        except Stopped:
+            # Its turn had not come: give the claim back, so the next tick sends it at once
+            # rather than after the lease.
+            with deps.database.write() as session:
+                repo.release_delivery(session, **key, now=self.current())
+            return Outcome(job, "stopped")
         except Unconfirmed as unconfirmed:
             return self._unconfirmed(job, key, unconfirmed)
         except Exception as error:

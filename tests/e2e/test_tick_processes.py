@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -117,7 +118,7 @@ def test_a_tick_killed_mid_run_loses_nothing_and_a_tick_after_the_lease_finishes
     assert retried == {d.target for d in claimed_unsent}
 
 
-# ---- `mlscore tick` itself ---------------------------------------------------------------
+# ---- `mlscore tick` itself: SIGTERM, an unmigrated database, a long Retry-After -------------
 
 
 def start_cli_tick(
@@ -141,6 +142,88 @@ def start_cli_tick(
     )
 
 
+class PostGate:
+    """Holds chat.postMessage calls at the fake's door once armed: a post that has reached
+    Slack but has no answer yet, for as long as the test wants."""
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self.arrived = threading.Event()
+        self.opened = threading.Event()
+        self.armed = False
+        self._dispatch = fake.dispatch_api
+        fake.dispatch_api = self._gated  # type: ignore[method-assign]
+
+    def _gated(self, method: str, params: dict, headers: dict) -> tuple:
+        if method == "chat.postMessage" and self.armed:
+            self.arrived.set()
+            self.opened.wait(30)
+        return self._dispatch(method, params, headers)
+
+
+def aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def deliveries_of(db: Database) -> list:
+    with db.read() as session:
+        return repo.list_deliveries(session, workspace_id=workspace_id(db))
+
+
+def test_sigterm_lets_the_post_in_flight_finish_records_it_and_exits_0(
+    db: Database, migrated_url: str, fake: FakeSlack
+) -> None:
+    # Six teams share a channel: posts go a second apart, so at SIGTERM one post is in flight
+    # and the others wait for their turn, claimed or not yet claimed.
+    teams = [seed_team(db, f"Team {n}", "C0SHARED") for n in range(6)]
+    gate = PostGate(fake)
+    process = start_cli_tick(migrated_url, fake, DUE)
+    deadline = time.monotonic() + 60
+    while len(fake.messages("C0SHARED")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    gate.armed = True
+    assert gate.arrived.wait(30), "no third post reached Slack"
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)  # the stop reaches the posts waiting for their turn first
+    gate.opened.set()
+    out, err = process.communicate(timeout=30)
+    log = (out + err).decode()
+
+    assert process.returncode == 0, log
+    assert "stopped early" in log
+    posted_by_first = len(fake.messages("C0SHARED"))
+    assert posted_by_first == 3  # the two before SIGTERM and the one in flight
+    left = deliveries_of(db)
+    assert sum(d.status == "sent" for d in left) == 3, "the post in flight was not recorded"
+    # Nothing stays claimed under a lease: the next tick may send the rest at once.
+    claimed = [d for d in left if d.status == "claimed"]
+    assert all(aware(d.lease_until) < DUE + timedelta(minutes=1) for d in claimed)
+
+    finish(start_cli_tick(migrated_url, fake, DUE + timedelta(minutes=1)))
+
+    assert checkins_sent(fake) == Counter({("C0SHARED", f"post:{t}", "2026-W10"): 1 for t in teams})
+    final = deliveries_of(db)
+    assert {d.status for d in final} == {"sent"}
+    assert all(d.attempts == 1 for d in final)
+
+
+def test_a_post_that_outlasts_the_grace_period_ends_the_tick_with_status_1(
+    db: Database, migrated_url: str, fake: FakeSlack
+) -> None:
+    seed_team(db, "Team 0", "C0TEAM0")
+    gate = PostGate(fake)
+    gate.armed = True
+    process = start_cli_tick(migrated_url, fake, DUE, MLSCORE_STOP_GRACE_SECONDS="1")
+    assert gate.arrived.wait(30)
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    gate.opened.set()
+
+    assert process.returncode == 1
+    assert time.monotonic() - started < 10
+    assert "did not finish within 1 s of SIGTERM" in (out + err).decode()
+
+
 def test_a_tick_on_a_database_never_migrated_migrates_it_first(
     database_url: str, fake: FakeSlack
 ) -> None:
@@ -149,11 +232,6 @@ def test_a_tick_on_a_database_never_migrated_migrates_it_first(
 
     assert "Traceback" not in log
     assert current_revision(database_url) == head_revision()
-
-
-def deliveries_of(db: Database) -> list:
-    with db.read() as session:
-        return repo.list_deliveries(session, workspace_id=workspace_id(db))
 
 
 def test_a_long_retry_after_is_not_waited_out_and_the_post_goes_once_slack_allows(
