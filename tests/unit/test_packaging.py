@@ -18,8 +18,10 @@ def setuptools_config() -> dict:
 def directories_under(top: str) -> set[str]:
     found = {top}
     for path in (ROOT / top).rglob("*"):
-        if path.is_dir() and "__pycache__" not in path.parts:
-            found.add(".".join(path.relative_to(ROOT).parts))
+        parts = path.relative_to(ROOT).parts
+        # What setuptools could import: names that are identifiers (not .ruff_cache), no caches.
+        if path.is_dir() and all(p.isidentifier() and p != "__pycache__" for p in parts):
+            found.add(".".join(parts))
     return found
 
 
