@@ -38,8 +38,9 @@ from bot.services.types import (
     ServiceError,
     TeamInfo,
 )
+from bot.slack.blocks.checkin import schedule_rule
 from bot.slack.clients import is_unconfirmed
-from bot.slack.i18n import format_date, format_datetime, t, weekday_name
+from bot.slack.i18n import format_date, format_datetime, t
 from rubric.periods import next_due, period_at, zone_for
 
 log = logging.getLogger(__name__)
@@ -131,13 +132,7 @@ class SchedulingService:
         if schedule is None:
             return t("checkin.schedule_off", lang, team=team.name)
         sentence = t(
-            "checkin.schedule_set",
-            lang,
-            team=team.name,
-            cadence=t(f"cadence.{schedule.cadence.value}", lang),
-            weekday=weekday_name(schedule.weekday, lang),
-            time=f"{schedule.at:%H:%M}",
-            tz=schedule.tz,
+            "checkin.schedule_set", lang, team=team.name, rule=schedule_rule(schedule, lang)
         )
         upcoming = next_due(schedule, now)
         if team.paused_until is not None:

@@ -94,6 +94,8 @@ class TeamInfo:
     paused_until: date | None = None
     leads: tuple[str, ...] = ()
     archived: bool = False
+    created_at: datetime | None = None
+    """When the team was created: its first check-in is the first slot after it."""
 
 
 @dataclass(frozen=True)

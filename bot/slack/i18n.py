@@ -48,6 +48,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "weekday.5": {"en": "Saturday", "es": "sábado"},
     "weekday.6": {"en": "Sunday", "es": "domingo"},
     "common.more": {"en": "…and {count} more", "es": "…y {count} más"},
+    "common.weekday_date": {"en": "{weekday}, {date}", "es": "{weekday} {date}"},
     "common.none": {"en": "none", "es": "ninguno"},
     "common.never": {"en": "never", "es": "nunca"},
     "common.not_assessed": {"en": "not assessed yet", "es": "sin evaluar todavía"},
@@ -555,9 +556,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "Toca la revisión del ML Test Score de {team} ({period})",
     },
     "checkin.text": {
+        # English puts the cadence after the noun: "every two weeks" is no adjective.
         "en": (
-            "Time for *{team}*'s {cadence} ML Test Score check-in ({period}). It is pre-filled "
-            "with the last answers, so it takes about a minute."
+            "Time for *{team}*'s ML Test Score check-in for {period} ({cadence}). It is "
+            "pre-filled with the last answers, so it takes about a minute."
         ),
         "es": (
             "Toca la revisión {cadence} del ML Test Score de *{team}* ({period}). Viene "
@@ -607,8 +609,24 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "*{team}* ha vuelto: las revisiones se retoman en el próximo periodo.",
     },
     "checkin.schedule_set": {
-        "en": "*{team}* gets a {cadence} check-in on {weekday} at {time} ({tz}).",
-        "es": "*{team}* tendrá una revisión {cadence} los {weekday} a las {time} ({tz}).",
+        "en": "*{team}* gets a check-in {rule}.",
+        "es": "*{team}* tendrá una revisión {rule}.",
+    },
+    "checkin.rule.weekly": {
+        "en": "every {weekday} at {time} ({tz})",
+        "es": "cada {weekday} a las {time} ({tz})",
+    },
+    "checkin.rule.biweekly": {
+        "en": "every other {weekday} at {time} ({tz})",
+        "es": "cada dos semanas, el {weekday} a las {time} ({tz})",
+    },
+    "checkin.rule.monthly": {
+        "en": "on the first {weekday} of each month at {time} ({tz})",
+        "es": "el primer {weekday} de cada mes a las {time} ({tz})",
+    },
+    "checkin.rule.quarterly": {
+        "en": "on the first {weekday} of each quarter at {time} ({tz})",
+        "es": "el primer {weekday} de cada trimestre a las {time} ({tz})",
     },
     "checkin.schedule_off": {
         "en": "*{team}* gets no scheduled check-ins now. `/mlscore assess` still works.",
@@ -906,6 +924,17 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "info.team_created": {
         "en": "Team *{team}* created in <#{channel}>.",
         "es": "Equipo *{team}* creado en <#{channel}>.",
+    },
+    "info.team_first_checkin": {
+        "en": (
+            "It gets a check-in {rule}; the first one is on {date}. To change that: "
+            "`/mlscore schedule weekly|biweekly|monthly|quarterly|off [day] [HH:MM] [time zone]`."
+        ),
+        "es": (
+            "Tendrá una revisión {rule}; la primera, el {date}. Para cambiarlo: "
+            "`/mlscore schedule weekly|biweekly|monthly|quarterly|off [día] [HH:MM] "
+            "[zona horaria]`."
+        ),
     },
     "info.stage_set": {
         "en": "*{team}* is now at the *{stage}* stage.",

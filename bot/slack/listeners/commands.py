@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.services.types import Invalid, NotFound, TeamInfo, TrendView
 from bot.slack import commands as cmd
-from bot.slack.blocks.checkin import build_schedule_set
+from bot.slack.blocks.checkin import build_schedule_set, build_team_created
 from bot.slack.blocks.errors import build_notice, build_parse_error, ephemeral
 from bot.slack.blocks.help import build_help
 from bot.slack.blocks.scorecard import build_gaps, scorecard_message, trend_text
@@ -110,7 +110,15 @@ def _team_create(call: Invocation, parsed: cmd.TeamCreate) -> None:
     team = call.scope.deps.services.create_team(
         call.scope.actor(), call.scope.directory, name=parsed.name, channel_id=channel_id
     )
-    call.notice("info.team_created", team=team.name, channel=team.channel_id)
+    call.say(
+        build_team_created(
+            team_name=team.name,
+            channel_id=team.channel_id,
+            schedule=team.schedule,
+            created_at=team.created_at,
+            language=call.language,
+        )
+    )
 
 
 def _teams(call: Invocation, _: cmd.ListTeams) -> None:
