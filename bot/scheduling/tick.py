@@ -202,8 +202,8 @@ def _abandon_unwanted(
         if key in wanted:
             continue
         reason = (
-            "given up: no longer due (its period ended, the team answered, skipped or is "
-            f"away); last error: {delivery.last_error or 'none (never sent)'}"
+            "given up: no longer due (its grace window or period ended, the team answered, "
+            f"skipped or is away); last error: {delivery.last_error or 'none (never sent)'}"
         )
         with deps.database.write() as session:
             done = queries.abandon_delivery(
