@@ -255,6 +255,12 @@ def test_a_scorecard_whose_file_bytes_are_refused_says_the_chart_failed(
 # ---- the weekly summary --------------------------------------------------------------------
 
 
+def tomorrow() -> datetime:
+    """A day after the team was created: its channel's first weekly summary is due only at a
+    slot after that (tick() puts the slot at midnight of the tick's day)."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+
+
 def tick(fake: FakeSlack, bot: BotProcess, now: datetime, **env: str) -> int:
     """`mlscore tick --now NOW` as its own process, on the bot's database and fake Slack."""
     today = now.weekday()
@@ -290,7 +296,7 @@ def test_a_weekly_summary_survives_slack_500s_and_is_posted_exactly_once(
 
     complete_assessment(slack, fake, ("manual", "manual", "automated", "manual"))
     slack.wait_for(lambda: announcements(fake), what="the announcement")
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = tomorrow()
 
     with fake.outage(["chat.postMessage"]):
         tick(fake, bot, now)
@@ -312,7 +318,7 @@ def test_a_weekly_summary_rate_limited_once_is_posted_once(
     slack: SlackDriver, fake: FakeSlack, bot: BotProcess
 ) -> None:
     create_team(slack)
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = tomorrow()
     fake.fail_next("chat.postMessage", status=429, retry_after=1)
     assert tick(fake, bot, now) == 0
     assert tick(fake, bot, now + timedelta(minutes=15)) == 0
