@@ -47,6 +47,18 @@ class Conflict(ServiceError):
     pass
 
 
+class Unavailable(ServiceError):
+    """Something the answer needs cannot be reached right now (the database, a Slack lookup):
+    nothing was decided, and asking again in a minute may work."""
+
+
+class StorageUnavailable(Unavailable):
+    """The database did not answer."""
+
+    def __init__(self) -> None:
+        super().__init__("error.storage_unavailable")
+
+
 class Directory(Protocol):
     """What the services need to know from Slack about people and channels.
 

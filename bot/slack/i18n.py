@@ -887,6 +887,13 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Something went wrong on my side and it has been logged. Please try again.",
         "es": "Algo ha fallado por mi parte y ha quedado registrado. Inténtalo de nuevo.",
     },
+    "error.storage_unavailable": {
+        "en": "Storage is unavailable right now, so I cannot do that. Try again in a minute.",
+        "es": (
+            "El almacenamiento no está disponible ahora mismo, así que no puedo hacerlo. "
+            "Inténtalo de nuevo en un minuto."
+        ),
+    },
     "error.unexpected": {
         "en": "Something unexpected went wrong and it has been logged. Please try again.",
         "es": "Ha pasado algo inesperado y ha quedado registrado. Inténtalo de nuevo.",
