@@ -894,6 +894,17 @@ MESSAGES: dict[str, dict[Language, str]] = {
             "Inténtalo de nuevo en un minuto."
         ),
     },
+    "error.lookup_unavailable": {
+        "en": (
+            "I could not check with Slack who may do that: Slack asked me to slow down or did "
+            "not answer. Nothing was refused; try again in a minute."
+        ),
+        "es": (
+            "No he podido comprobar con Slack quién puede hacer eso: Slack me ha pedido que "
+            "vaya más despacio o no ha respondido. No se ha denegado nada; inténtalo de nuevo "
+            "en un minuto."
+        ),
+    },
     "error.unexpected": {
         "en": "Something unexpected went wrong and it has been logged. Please try again.",
         "es": "Ha pasado algo inesperado y ha quedado registrado. Inténtalo de nuevo.",
