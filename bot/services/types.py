@@ -62,7 +62,7 @@ class StorageUnavailable(Unavailable):
 class Directory(Protocol):
     """What the services need to know from Slack about people and channels.
 
-    The Slack adapter implements it with users.info and conversations.members (cached);
+    The Slack adapter implements it with users.info and users.conversations (cached);
     tests use a dict-backed fake.
     """
 
