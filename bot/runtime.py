@@ -74,6 +74,8 @@ def _sigterm_unwinds() -> Iterator[None]:
 def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -> int:
     import uvicorn
 
+    from bot.serving import guarded_protocol
+
     settings.require_signing_secret()  # refuse before touching anything else
     _require_a_token(settings)
     upgrade(settings.database_url)
@@ -104,7 +106,14 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
     log.info("serving Slack on http://%s:%d/slack/events", host, port)
     with _sigterm_unwinds():
         try:
-            uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+            uvicorn.run(
+                web,
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                http=guarded_protocol(settings.read_timeout_seconds),
+            )
         finally:
             if work is not None:
                 work.close()

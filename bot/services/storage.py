@@ -22,6 +22,7 @@ from bot.services.types import StorageUnavailable
 OUTAGES = (OperationalError, InterfaceError, PoolTimeout)
 """What SQLAlchemy raises when the database is not there to answer, rather than refusing."""
 
+
 class GuardedDatabase:
     """bot.db.engine.Database's read() and write(), with outages raised as StorageUnavailable."""
 
