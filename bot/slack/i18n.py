@@ -1,19 +1,53 @@
 """The bot's words in English and Spanish, the choice of language, numbers and dates.
 
 Every user-facing string lives in MESSAGES, keyed by a dotted name. `t()` looks a key up and fills
-its ``{placeholders}`` with str.format. Rubric content (item names, guidance, bands, level labels)
-comes from the rubric's own Text values, not from here.
+its ``{placeholders}`` with str.format. A message whose words depend on a number ("1 team",
+"2 teams") is a Plural: one form per plural category, chosen by that number. Rubric content
+(item names, guidance, bands, level labels) comes from the rubric's own Text values, not from
+here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from rubric.model import LANGUAGES, Language
 
 DEFAULT_LANGUAGE: Language = "en"
 
-MESSAGES: dict[str, dict[Language, str]] = {
+
+@dataclass(frozen=True)
+class Plural:
+    """The forms of a message by the plural category of its `by` placeholder (a number).
+
+    English and Spanish (CLDR cardinal rules) have two categories for the numbers the bot
+    shows: "one" for exactly 1, "other" for every other count (0, 2, 1.5 ...). Spanish also has
+    "many" for exact millions ("un millón de equipos"), which the bot never writes in words.
+    """
+
+    one: str
+    other: str
+    by: str = "count"
+
+    def form(self, params: Mapping[str, object]) -> str:
+        return self.one if plural_category(params[self.by]) == "one" else self.other
+
+
+def plural_category(number: object) -> str:
+    """ "one" for the integer 1 (not 1.5, not "1.0"), "other" otherwise: the CLDR rule English
+    and Spanish share for the numbers the bot writes in digits."""
+    if isinstance(number, bool):
+        return "other"
+    if isinstance(number, int):
+        return "one" if number == 1 else "other"
+    if isinstance(number, float) and number.is_integer():
+        return "one" if number == 1 else "other"
+    return "other"
+
+
+MESSAGES: dict[str, dict[Language, str | Plural]] = {
     # ---- shared vocabulary -------------------------------------------------------------------
     "app.name": {"en": "ML Test Score", "es": "ML Test Score"},
     "stage.research": {"en": "Research", "es": "Investigación"},
@@ -418,8 +452,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "{team} · carencias para {stage}",
     },
     "gaps.fallback": {
-        "en": "{team}: {count} mandatory gaps for {stage}",
-        "es": "{team}: {count} carencias obligatorias para {stage}",
+        "en": Plural(
+            one="{team}: 1 mandatory gap for {stage}",
+            other="{team}: {count} mandatory gaps for {stage}",
+        ),
+        "es": Plural(
+            one="{team}: 1 carencia obligatoria para {stage}",
+            other="{team}: {count} carencias obligatorias para {stage}",
+        ),
     },
     "gaps.none": {
         "en": "Every mandatory test for *{stage}* is in place. :white_check_mark:",
@@ -499,7 +539,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     # ---- teams list ----------------------------------------------------------------------------
     "teams.header": {"en": "Teams ({count})", "es": "Equipos ({count})"},
-    "teams.fallback": {"en": "{count} teams", "es": "{count} equipos"},
+    "teams.fallback": {
+        "en": Plural(one="1 team", other="{count} teams"),
+        "es": Plural(one="1 equipo", other="{count} equipos"),
+    },
     "teams.line": {
         "en": "*{name}*{channel} · {stage} · ML Test Score: {score} · gaps: {gaps} · {date}",
         "es": "*{name}*{channel} · {stage} · ML Test Score: {score} · carencias: {gaps} · {date}",
@@ -543,8 +586,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "home.assess": {"en": "Assess", "es": "Evaluar"},
     "home.scorecard": {"en": "Scorecard", "es": "Resultado"},
     "home.more": {
-        "en": "…and {count} more teams. `/mlscore teams` lists them all.",
-        "es": "…y {count} equipos más. `/mlscore teams` los muestra todos.",
+        "en": Plural(
+            one="…and 1 more team. `/mlscore teams` lists them all.",
+            other="…and {count} more teams. `/mlscore teams` lists them all.",
+        ),
+        "es": Plural(
+            one="…y 1 equipo más. `/mlscore teams` los muestra todos.",
+            other="…y {count} equipos más. `/mlscore teams` los muestra todos.",
+        ),
     },
     "home.help": {
         "en": "`/mlscore help` shows every command.",
@@ -638,12 +687,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "Resumen semanal del ML Test Score",
     },
     "digest.fallback": {
-        "en": "Weekly ML Test Score summary: {count} teams",
-        "es": "Resumen semanal del ML Test Score: {count} equipos",
-    },
-    "digest.fallback_one": {
-        "en": "Weekly ML Test Score summary: 1 team",
-        "es": "Resumen semanal del ML Test Score: 1 equipo",
+        "en": Plural(
+            one="Weekly ML Test Score summary: 1 team",
+            other="Weekly ML Test Score summary: {count} teams",
+        ),
+        "es": Plural(
+            one="Resumen semanal del ML Test Score: 1 equipo",
+            other="Resumen semanal del ML Test Score: {count} equipos",
+        ),
     },
     "digest.team": {
         "en": "*{team}* · {stage} · ML Test Score: {score} ({change})",
@@ -667,8 +718,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "*Con la evaluación atrasada*",
     },
     "digest.overdue_line": {
-        "en": "{team}: last assessed {date} ({days} days ago)",
-        "es": "{team}: última evaluación el {date} (hace {days} días)",
+        "en": Plural(
+            one="{team}: last assessed {date} (1 day ago)",
+            other="{team}: last assessed {date} ({days} days ago)",
+            by="days",
+        ),
+        "es": Plural(
+            one="{team}: última evaluación el {date} (hace 1 día)",
+            other="{team}: última evaluación el {date} (hace {days} días)",
+            by="days",
+        ),
     },
     "digest.overdue_never": {
         "en": "{team}: never assessed",
@@ -771,8 +830,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "Resultados de la encuesta de criterios",
     },
     "results.fallback": {
-        "en": "Criteria survey results: {participants} participants",
-        "es": "Resultados de la encuesta de criterios: {participants} participantes",
+        "en": Plural(
+            one="Criteria survey results: 1 participant",
+            other="Criteria survey results: {participants} participants",
+            by="participants",
+        ),
+        "es": Plural(
+            one="Resultados de la encuesta de criterios: 1 participante",
+            other="Resultados de la encuesta de criterios: {participants} participantes",
+            by="participants",
+        ),
     },
     "results.summary": {
         "en": "Participants: {participants} · the survey is {status}.",
@@ -1151,13 +1218,25 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "results.privacy_anonymous": {"en": "anonymous", "es": "anónima"},
     "results.privacy_public": {"en": "public votes", "es": "votos públicos"},
     "results.hidden": {
-        "en": (
-            "{count} cells have fewer than {threshold} votes. In an anonymous survey their counts "
-            "stay hidden, and adopting keeps their level in force."
+        "en": Plural(
+            one=(
+                "1 cell has fewer than {threshold} votes. In an anonymous survey its counts stay "
+                "hidden, and adopting keeps its level in force."
+            ),
+            other=(
+                "{count} cells have fewer than {threshold} votes. In an anonymous survey their "
+                "counts stay hidden, and adopting keeps their level in force."
+            ),
         ),
-        "es": (
-            "{count} celdas tienen menos de {threshold} votos. En una encuesta anónima sus "
-            "recuentos no se muestran, y al adoptar conservan el nivel vigente."
+        "es": Plural(
+            one=(
+                "1 celda tiene menos de {threshold} votos. En una encuesta anónima sus recuentos "
+                "no se muestran, y al adoptar conserva el nivel vigente."
+            ),
+            other=(
+                "{count} celdas tienen menos de {threshold} votos. En una encuesta anónima sus "
+                "recuentos no se muestran, y al adoptar conservan el nivel vigente."
+            ),
         ),
     },
     "results.voters_list": {
@@ -1178,22 +1257,49 @@ MESSAGES: dict[str, dict[Language, str]] = {
             "(versión {version}) se quedan como están."
         ),
     },
-    "adopt.summary": {
-        "en": "{participants} people answered the survey; {changes} cells changed.",
-        "es": "{participants} personas respondieron la encuesta; han cambiado {changes} celdas.",
+    "adopt.summary": {"en": "{answered}; {changed}.", "es": "{answered}; {changed}."},
+    "adopt.answered": {
+        "en": Plural(
+            one="1 person answered the survey",
+            other="{participants} people answered the survey",
+            by="participants",
+        ),
+        "es": Plural(
+            one="1 persona respondió la encuesta",
+            other="{participants} personas respondieron la encuesta",
+            by="participants",
+        ),
+    },
+    "adopt.changed": {
+        "en": Plural(one="1 cell changed", other="{changes} cells changed", by="changes"),
+        "es": Plural(
+            one="ha cambiado 1 celda", other="han cambiado {changes} celdas", by="changes"
+        ),
     },
     "adopt.changes_title": {
         "en": "Cells changed by the survey:",
         "es": "Celdas que cambia la encuesta:",
     },
     "adopt.kept": {
-        "en": (
-            "{count} cells had fewer than {threshold} votes in this anonymous survey and keep "
-            "their level in force."
+        "en": Plural(
+            one=(
+                "1 cell had fewer than {threshold} votes in this anonymous survey and keeps its "
+                "level in force."
+            ),
+            other=(
+                "{count} cells had fewer than {threshold} votes in this anonymous survey and keep "
+                "their level in force."
+            ),
         ),
-        "es": (
-            "{count} celdas tuvieron menos de {threshold} votos en esta encuesta anónima y "
-            "conservan su nivel vigente."
+        "es": Plural(
+            one=(
+                "1 celda tuvo menos de {threshold} votos en esta encuesta anónima y conserva su "
+                "nivel vigente."
+            ),
+            other=(
+                "{count} celdas tuvieron menos de {threshold} votos en esta encuesta anónima y "
+                "conservan su nivel vigente."
+            ),
         ),
     },
     "adopt.announce": {
@@ -1220,9 +1326,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
 
 
 def t(key: str, language: str, /, **params: object) -> str:
-    """The message `key` in `language` with its placeholders filled. Unknown keys raise KeyError."""
+    """The message `key` in `language` with its placeholders filled (a Plural's form chosen by
+    its number). Unknown keys raise KeyError."""
     entry = MESSAGES[key]
     template = entry["es"] if language == "es" else entry["en"]
+    if isinstance(template, Plural):
+        template = template.form(params)
     return template.format(**params) if params else template
 
 
