@@ -266,6 +266,30 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "`{value}` is not a stage. Stages: research, roadmap, production.",
         "es": "`{value}` no es una etapa. Etapas: investigación, hoja de ruta, producción.",
     },
+    "parse.missing_arguments": {
+        "en": "That command needs a little more; here is how it is written.",
+        "es": "A ese comando le falta algo; así se escribe.",
+    },
+    "parse.missing_language": {
+        "en": "Which language? Choose `en` or `es`.",
+        "es": "¿Qué idioma? Elige `en` o `es`.",
+    },
+    "parse.missing_cadence": {
+        "en": "How often? weekly, biweekly, monthly, quarterly or off.",
+        "es": "¿Cada cuánto? weekly, biweekly, monthly, quarterly u off.",
+    },
+    "parse.missing_date": {
+        "en": "Until when? Write the date as YYYY-MM-DD.",
+        "es": "¿Hasta cuándo? Escribe la fecha como AAAA-MM-DD.",
+    },
+    "parse.missing_level": {
+        "en": "Which level? not_applicable, poor_value, optional or mandatory.",
+        "es": "¿Qué nivel? no_aplica, poco_valor, opcional u obligatorio.",
+    },
+    "parse.missing_user": {
+        "en": "Whose notes? Mention the person, like @ana.",
+        "es": "¿De quién son las notas? Menciona a la persona, como @ana.",
+    },
     "parse.missing_stage": {
         "en": "Which stage? research, roadmap or production.",
         "es": "¿Qué etapa? investigación, hoja de ruta o producción.",
