@@ -12,7 +12,7 @@ from types import FrameType
 
 from bot.db.migrate import upgrade
 from bot.scheduling.scheduler import start_scheduler, stop_scheduler
-from bot.services.types import Actor
+from bot.services.types import OPERATOR, Actor
 from bot.settings import ConfigError, Settings
 from bot.wiring import build_bolt, build_container, build_tick_deps, build_web
 
@@ -168,5 +168,5 @@ def export_criteria(settings: Settings, *, workspace: str | None) -> str:
 
 def import_criteria(settings: Settings, *, workspace: str | None, text: str, source: str) -> int:
     services = build_container(settings).services
-    actor = Actor(workspace_id=services.workspace_id_for_cli(workspace), user_id="cli")
+    actor = Actor(workspace_id=services.workspace_id_for_cli(workspace), user_id=OPERATOR)
     return services.import_criteria(actor, _Operator(), text, source=source)

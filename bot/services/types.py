@@ -17,6 +17,10 @@ from rubric.periods import Schedule
 from rubric.scoring import Score
 from rubric.trends import Trend
 
+OPERATOR = "cli"
+"""Who did it, as recorded for what an operator does with the `mlscore` command line (such as
+`mlscore criteria import`): not a Slack user, so never shown as a mention."""
+
 
 class ServiceError(Exception):
     """An expected failure that the user is told about.

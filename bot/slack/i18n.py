@@ -788,6 +788,10 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "Adopted by <@{user}> on {date}.",
         "es": "Adoptados por <@{user}> el {date}.",
     },
+    "criteria.imported": {
+        "en": "Imported from a file with `mlscore criteria import` on {date}.",
+        "es": "Importados de un archivo con `mlscore criteria import` el {date}.",
+    },
     "criteria.default": {
         "en": "The default criteria that come with the bot.",
         "es": "Los criterios por defecto que trae el bot.",
@@ -1104,6 +1108,12 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "info.export_ready": {
         "en": "Here is the history of *{team}*.",
         "es": "Aquí tienes el historial de *{team}*.",
+    },
+    "info.export_ready_workspace": {
+        "en": "Here is the history of every team in this workspace, in *{file}*.",
+        "es": (
+            "Aquí tienes el historial de todos los equipos de este espacio de trabajo, en *{file}*."
+        ),
     },
     # ---- messages of the listeners and use cases ---------------------------------------------
     "error.not_available": {

@@ -241,7 +241,10 @@ def _export(call: Invocation, parsed: cmd.Export) -> None:
     name = f"mlscore-{team.name if team else 'workspace'}.csv"
     channel = direct_channel(call.client, call.scope.user_id or "")
     upload_file(call.client, data, channel_id=channel, filename=name, title=name)
-    call.notice("info.export_ready", team=team.name if team else name)
+    if team is not None:
+        call.notice("info.export_ready", team=team.name)
+    else:
+        call.notice("info.export_ready_workspace", file=name)
 
 
 def _erase_team(call: Invocation, parsed: cmd.EraseTeam) -> None:
