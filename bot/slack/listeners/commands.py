@@ -196,13 +196,14 @@ def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
     if card is None:
         raise NotFound("error.no_assessment", team=team.name)
     trend = services.trend(call.scope.workspace_id, team.id)
-    has_history = trend is not None and len(trend.trend.points) > 1
-    payload = scorecard_message(card, language, chart_follows=has_history)
+    # From the first assessment on: one point still shows each section's score.
+    has_chart = trend is not None and any(p.final is not None for p in trend.trend.points)
+    payload = scorecard_message(card, language, chart_follows=has_chart)
     if parsed.public:
         call.client.chat_postMessage(channel=team.channel_id, **payload)
     else:
         call.say(payload)
-    if has_history and trend is not None:
+    if has_chart and trend is not None:
         # Files cannot be ephemeral: a private scorecard's chart goes to the person's DM.
         call.post_trend(trend, language, public=parsed.public)
 
