@@ -65,7 +65,7 @@ COUNTS = r"count|days|participants|changes|hidden|teams_count"
 
 
 def test_no_plain_message_writes_a_count_before_a_plural_noun():
-    """ "1 teams": a count followed by a plural noun must be a Plural, chosen by the catalog."""
+    """A count followed by a plural noun ("1 teams") must be a Plural, chosen by the catalog."""
     offenders = [
         (key, entry["en"])
         for key, entry in MESSAGES.items()
