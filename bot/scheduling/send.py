@@ -5,10 +5,10 @@ see it while the post is under way. Only the winner posts. Success marks the del
 the Slack ts (and, for a check-in, the check-in row with its message). A failure after the
 client's own retries (429s wait a Retry-After of up to 30 s; 5xx and timeouts back off) keeps
 the delivery claimed with its error and a later lease (for a 429, the time Slack asked for), so
-a later tick retries it: it is logged at WARNING
-and counted, never dropped. A process that dies after claiming leaves the same state; its lease
-runs out and the next tick sends the message. (A death between Slack's answer and the "sent"
-mark re-sends once after the lease: Slack has no idempotency key for chat.postMessage.)
+a later tick retries it: it is logged at WARNING and counted, never dropped. A process that
+dies after claiming leaves the same state; its lease runs out and the next tick sends the
+message. (A death between Slack's answer and the "sent" mark re-sends once after the lease:
+Slack has no idempotency key for chat.postMessage.)
 
 A post that Slack never answered (a read timeout, a dropped connection, a 504: see
 bot.slack.clients.is_unconfirmed) may have landed, and the bot cannot look (no history scope).
