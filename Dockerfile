@@ -22,6 +22,8 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY rubric/ rubric/
 COPY bot/ bot/
+# Built into the package as bot.db.migrations (pyproject.toml maps it).
+COPY migrations/ migrations/
 # A regular (non-editable) install: the runtime image carries no source tree.
 RUN pip install --upgrade pip && pip install .
 
@@ -36,21 +38,18 @@ ENV PATH=/opt/venv/bin:$PATH \
     DATABASE_URL=sqlite:////data/mlscore.db \
     LOG_FORMAT=json
 
-# A fixed, unprivileged uid/gid, so volumes can be prepared on the host (chown 10001).
+# A fixed, unprivileged uid/gid, so volumes can be prepared on the host (chown 10001). Its
+# home, /app, is the working directory and its own: `mlscore demo` writes demo-out/ there.
 RUN groupadd --system --gid 10001 mlscore \
  && useradd --system --uid 10001 --gid mlscore --home-dir /app --no-create-home \
       --shell /usr/sbin/nologin mlscore \
- && mkdir -p /data "$MPLCONFIGDIR" \
- && chown mlscore:mlscore /data "$MPLCONFIGDIR"
+ && mkdir -p /app /data "$MPLCONFIGDIR" \
+ && chown mlscore:mlscore /app /data "$MPLCONFIGDIR"
 
 COPY --from=builder /opt/venv /opt/venv
 
-# The installed package has no migrations/ beside it, so bot.db.migrate falls back to
-# ./migrations in the working directory: keep WORKDIR and these two copies together.
-# alembic.ini is there for running `alembic` by hand inside the container.
+# The migrations are inside the installed package: mlscore runs from any working directory.
 WORKDIR /app
-COPY alembic.ini ./
-COPY migrations/ ./migrations/
 
 USER mlscore
 # Build matplotlib's font cache (in MPLCONFIGDIR) now rather than on the first chart request.

@@ -58,6 +58,8 @@ _CHATTY_LOGGERS: Final = {
     # The logger the app hands Bolt (bot/slack/app.py): at DEBUG, Bolt logs every response body.
     "bot.slack.bolt": logging.INFO,
     "sqlalchemy.engine": logging.WARNING,
+    # Lists every plugin it loads at each start of a migration: noise in every `mlscore tick`.
+    "alembic.runtime.plugins": logging.WARNING,
 }
 
 _HANDLER_MARK: Final = "_mlscore_handler"

@@ -12,7 +12,7 @@ from types import FrameType
 
 from bot.db.migrate import upgrade
 from bot.scheduling.scheduler import start_scheduler, stop_scheduler
-from bot.services.types import Actor
+from bot.services.types import OPERATOR, Actor
 from bot.settings import ConfigError, Settings
 from bot.wiring import build_bolt, build_container, build_tick_deps, build_web
 
@@ -73,6 +73,8 @@ def _sigterm_unwinds() -> Iterator[None]:
 def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -> int:
     import uvicorn
 
+    from bot.serving import guarded_protocol
+
     settings.require_signing_secret()  # refuse before touching anything else
     _require_a_token(settings)
     upgrade(settings.database_url)
@@ -103,7 +105,14 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
     log.info("serving Slack on http://%s:%d/slack/events", host, port)
     with _sigterm_unwinds():
         try:
-            uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+            uvicorn.run(
+                web,
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                http=guarded_protocol(settings.read_timeout_seconds),
+            )
         finally:
             if work is not None:
                 work.close()
@@ -158,5 +167,5 @@ def export_criteria(settings: Settings, *, workspace: str | None) -> str:
 
 def import_criteria(settings: Settings, *, workspace: str | None, text: str, source: str) -> int:
     services = build_container(settings).services
-    actor = Actor(workspace_id=services.workspace_id_for_cli(workspace), user_id="cli")
+    actor = Actor(workspace_id=services.workspace_id_for_cli(workspace), user_id=OPERATOR)
     return services.import_criteria(actor, _Operator(), text, source=source)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import BoltRequest, BoltResponse
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -77,7 +77,12 @@ def create_web_app(
 ) -> Starlette:
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect:
+            # Gone before its body arrived (bot.serving closes a body sent too slowly): there is
+            # nobody to answer.
+            return Response(status_code=400)
         if len(raw) > MAX_BODY_BYTES:
             return PlainTextResponse("payload too large", status_code=413)
         plain_headers = dict(request.headers)

@@ -28,6 +28,8 @@ from rubric.trends import Trend
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
 MAX_X_LABELS = 10
 RIGHT_PX = 226  # band names live in the right margin
@@ -212,34 +214,10 @@ def _draw(fig: Figure, series: TrendSeries, rubric: Rubric, language: str) -> No
             zorder=0.6,
         )
 
-    x = list(range(count))
-    small = count > 26
-    for index, section in enumerate(series.sections):
-        colour = palette.SECTION_LINES[index % len(palette.SECTION_LINES)]
-        (line,) = ax.plot(
-            x,
-            section.values,
-            color=colour,
-            lw=1.8,
-            marker="o",
-            ms=3 if small else 5,
-            label=section.name,
-            zorder=2,
-            solid_capstyle="round",
-        )
-        handles.append(line)
-    (final,) = ax.plot(
-        x,
-        series.final,
-        color=palette.FINAL_LINE,
-        lw=3.4,
-        marker="o",
-        ms=5 if small else 7.5,
-        label=labels.label("final_score", language),
-        zorder=3,
-        solid_capstyle="round",
-    )
-    handles.insert(0, final)
+    if count == 1 and not math.isnan(series.final[0]):
+        handles += _draw_one_assessment(ax, series, language)
+    else:
+        handles += _draw_lines(ax, series, language)
 
     _draw_stage_marks(ax, series, rubric, language)
     if len(series.stage_marks) > 1:
@@ -276,6 +254,80 @@ def _draw(fig: Figure, series: TrendSeries, rubric: Rubric, language: str) -> No
         handlelength=2.2,
         columnspacing=1.6,
     )
+
+
+def _draw_lines(ax: Axes, series: TrendSeries, language: str) -> list[Line2D | Patch]:
+    """A line per section and a bold one for the final score, a marker per assessment."""
+    count = len(series.final)
+    handles: list[Line2D | Patch] = []
+    x = list(range(count))
+    small = count > 26
+    for index, section in enumerate(series.sections):
+        colour = palette.SECTION_LINES[index % len(palette.SECTION_LINES)]
+        (line,) = ax.plot(
+            x,
+            section.values,
+            color=colour,
+            lw=1.8,
+            marker="o",
+            ms=3 if small else 5,
+            label=section.name,
+            zorder=2,
+            solid_capstyle="round",
+        )
+        handles.append(line)
+    (final,) = ax.plot(
+        x,
+        series.final,
+        color=palette.FINAL_LINE,
+        lw=3.4,
+        marker="o",
+        ms=5 if small else 7.5,
+        label=labels.label("final_score", language),
+        zorder=3,
+        solid_capstyle="round",
+    )
+    handles.insert(0, final)
+    return handles
+
+
+def _draw_one_assessment(ax: Axes, series: TrendSeries, language: str) -> list[Line2D | Patch]:
+    """The first assessment: no line to draw yet, so each section is a bar with its score, and
+    the final score (the weakest section) a bold rule across them. Markers alone would hide the
+    weakest section under the final score's."""
+    from matplotlib.patches import Patch
+
+    handles: list[Line2D | Patch] = []
+    width = 0.8 / max(len(series.sections), 1)
+    for index, section in enumerate(series.sections):
+        value = section.values[0]
+        if math.isnan(value):
+            continue
+        colour = palette.SECTION_LINES[index % len(palette.SECTION_LINES)]
+        x = -0.4 + width * (index + 0.5)
+        ax.bar(x, value, width=width * 0.7, color=colour, zorder=2)
+        ax.text(
+            x,
+            value + 0.06,
+            labels.score(value, language),
+            ha="center",
+            va="bottom",
+            fontsize=11,
+            color=palette.INK,
+            zorder=4,
+        )
+        handles.append(Patch(facecolor=colour, label=section.name))
+    (final,) = ax.plot(
+        [-0.45, 0.45],
+        [series.final[0]] * 2,
+        color=palette.FINAL_LINE,
+        lw=3.4,
+        label=labels.label("final_score", language),
+        zorder=3,
+        solid_capstyle="butt",
+    )
+    handles.insert(0, final)
+    return handles
 
 
 def _draw_bands(

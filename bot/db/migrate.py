@@ -17,17 +17,22 @@ from sqlalchemy import text
 
 from bot.db.engine import make_engine
 
-# Next to the source tree for a checkout or an editable install; an installed package (the
-# Docker image) has none beside it and ships them in the working directory instead.
-_BESIDE_SOURCES = Path(__file__).resolve().parents[2] / "migrations"
+# A built package (pip install, a wheel, the Docker image) carries the repository's top-level
+# migrations/ as bot.db.migrations (pyproject.toml maps it); a checkout or an editable install
+# has them at the top of the repository.
+_PACKAGED = Path(__file__).resolve().parent / "migrations"
+_CHECKOUT = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def migrations_dir() -> Path:
-    for candidate in (_BESIDE_SOURCES, Path.cwd() / "migrations"):
+    """Where the Alembic scripts are. Never the working directory: `mlscore` must behave the
+    same wherever it is started, and a stray migrations/ there belongs to something else."""
+    for candidate in (_PACKAGED, _CHECKOUT):
         if (candidate / "env.py").is_file():
             return candidate
     raise FileNotFoundError(
-        f"no Alembic migrations found in {_BESIDE_SOURCES} or {Path.cwd() / 'migrations'}"
+        f"no Alembic migrations found in {_PACKAGED} or {_CHECKOUT}: the mlscore package is "
+        "incomplete; reinstall it from a wheel or a checkout"
     )
 
 

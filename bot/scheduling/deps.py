@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ class TickDeps:
     # Digest charts; serve shares its worker process so a weekly run does not hold the GIL
     # that the server's acks need.
     charts: ChartWorker = field(default_factory=lambda: ChartWorker(in_process=True))
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set by stop(): a pass under way sends nothing more, and finishes what is in flight."""
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.pacer.stop()
 
     @property
     def policy(self) -> Policy:

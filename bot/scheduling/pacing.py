@@ -19,6 +19,10 @@ CHANNEL_INTERVAL_SECONDS = 1.05
 WORKSPACE_PER_MINUTE = 285.0
 
 
+class Stopped(Exception):
+    """The pacer was stopped while a post waited for its turn: the post was not sent."""
+
+
 @dataclass
 class _Bucket:
     rate: float
@@ -55,13 +59,15 @@ class Pacer:
         self._channel_next: dict[tuple[str, str], float] = {}
         self._busy: set[tuple[str, str]] = set()
         self._workspaces: dict[str, _Bucket] = {}
+        self._stopped = False
         self.waited = 0.0
         """Seconds spent waiting, summed over threads (the bench subtracts it from CPU time)."""
 
     @contextmanager
     def slot(self, workspace: str, channel: str, *, workspace_rate: bool = True) -> Iterator[None]:
         """Wait until one more message may go to `channel`, and keep the channel until the
-        block ends (the post and any retries Slack's client makes inside it).
+        block ends (the post and any retries Slack's client makes inside it). Raises Stopped,
+        before the block runs, once stop() was called.
 
         `workspace_rate=False` spaces the message in its channel only (a file share, whose
         upload methods have their own, more generous, rate tier).
@@ -76,10 +82,19 @@ class Pacer:
                 self._channel_next[key] = time.monotonic() + self.channel_interval
                 self._changed.notify_all()
 
+    def stop(self) -> None:
+        """Posts waiting for their turn, and any asked for from now on, raise Stopped; posts
+        already under way finish."""
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+
     def _take(self, key: tuple[str, str], workspace_rate: bool) -> None:
         started = time.monotonic()
         with self._changed:
             while True:
+                if self._stopped:
+                    raise Stopped
                 now = time.monotonic()
                 if key in self._busy:
                     wait: float | None = None  # until the post in flight returns

@@ -1,10 +1,15 @@
 """What is due, given the teams, their check-ins, the deliveries and `now`: pure, no I/O.
 
-The plan never looks back past the current period: after downtime only the latest period of each
-team (and the current week of each channel's digest) is considered, so a bot that was down for
-weeks sends one check-in per team, not one per missed period. A delivery already sent, given up,
-or claimed under a lease that has not expired is not planned again; one whose lease expired (its
-sender crashed, or Slack kept failing) is planned again as a retry.
+Each team is asked about its latest slot only (the last due time at or before `now`), so a bot
+that was down for weeks sends at most one check-in per team, not one per missed period. A
+check-in goes out within its grace window: until half of its period has passed since its slot
+(3.5 days for a weekly one). A check-in missed by downtime still goes out inside that window,
+even once the next period has begun; past it, that period's check-in lapses. A team's first slot
+is the first one after it was created, and a channel's first weekly summary the first one after
+its oldest team was created: a team made on a Friday is not sent Monday's check-in and summary
+at once. A delivery already sent, given up, or claimed under a lease that has not expired is not
+planned again; one whose lease expired (its sender crashed, or Slack kept failing) is planned
+again as a retry.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from functools import partial
 from bot.db.repositories import team_target
 from bot.scheduling.kinds import Kind, channel_target, lead_target
 from bot.services.types import TeamInfo
-from rubric.periods import Cadence, Period, Schedule, period_at, zone_for
+from rubric.periods import Cadence, Period, Schedule, period_at, previous_period, zone_for
 
 DeliveryKey = tuple[str, str, str]
 """(target, kind, period_key) inside one workspace: the unique key of a delivery."""
@@ -126,12 +131,29 @@ def channel_zone(teams: Sequence[TeamInfo], default_tz: str) -> str:
     return default_tz
 
 
+def latest_slot(schedule: Schedule, now: datetime) -> Period:
+    """The period of the last due time at or before `now`: the current period once its slot
+    has come, the previous one before that."""
+    period = period_at(schedule, now)
+    return period if period.due <= now else previous_period(schedule, period)
+
+
+def in_grace(period: Period, now: datetime) -> bool:
+    """Whether less than half of the period has passed since its slot."""
+    return now < period.due + (period.end - period.start) / 2
+
+
+def is_new(team: TeamInfo, period: Period) -> bool:
+    """The team was created at or after the period's slot: its first slot is a later one."""
+    return team.created_at is not None and team.created_at >= period.due
+
+
 def current_keys(state: WorkspaceState, now: datetime, policy: Policy) -> set[str]:
     """The period keys the planner may ask about: what the loader must fetch deliveries for."""
     keys: set[str] = set()
     for team in state.teams:
         if team.schedule is not None:
-            keys.add(period_at(team.schedule, now).key)
+            keys.add(latest_slot(team.schedule, now).key)
     for teams in channels_of(state.teams).values():
         keys.add(
             period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now).key
@@ -202,17 +224,29 @@ def _job(
     ]
 
 
-def _team_jobs(state: WorkspaceState, team: TeamInfo, now: datetime, policy: Policy) -> list[Job]:
+def _open_period(state: WorkspaceState, team: TeamInfo, now: datetime) -> Period | None:
+    """The team's latest slot while something may still be sent for it: the team is active and
+    was there at the slot, not away, not done with the period, and the period is current or
+    still in its grace window."""
     schedule = team.schedule
     if team.archived or not team.channel_id or schedule is None:
-        return []
-    period = period_at(schedule, now)
-    if now < period.due or is_paused(team, period, schedule.tz):
-        return []
+        return None
+    period = latest_slot(schedule, now)
+    if is_new(team, period) or is_paused(team, period, schedule.tz):
+        return None
+    if now >= period.end and not in_grace(period, now):
+        return None
     if state.checkins.get((team.id, period.key)) in CLOSED_CHECKINS:
-        return []
+        return None
     assessed = state.last_assessed.get(team.id)
     if assessed is not None and assessed >= period.start:
+        return None
+    return period
+
+
+def _team_jobs(state: WorkspaceState, team: TeamInfo, now: datetime, policy: Policy) -> list[Job]:
+    period = _open_period(state, team, now)
+    if period is None:
         return []
     make = partial(_job, state, period=period, team=team, now=now)
     target = team_target(team.id)
@@ -222,6 +256,8 @@ def _team_jobs(state: WorkspaceState, team: TeamInfo, now: datetime, policy: Pol
         target_lead = lead_target(team.id, lead)
         dms += make(kind=Kind.LEAD_DM, target=target_lead, channel_id=lead, due=period.due)
     if checkin is None or checkin.status != "sent":
+        if not in_grace(period, now):
+            return []  # it lapses; pending deliveries of it are given up
         jobs = make(kind=Kind.CHECKIN, target=target, channel_id=team.channel_id, due=period.due)
         return [replace(job, then=tuple(dms)) for job in jobs]
     jobs = dms
@@ -243,7 +279,7 @@ def _digest_jobs(
     policy: Policy,
 ) -> list[Job]:
     period = period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now)
-    if now < period.due:
+    if now < period.due or all(is_new(team, period) for team in teams):
         return []
     target = channel_target(channel_id)
     make = partial(

@@ -3,11 +3,12 @@
 The claim is its own short transaction, committed before anything is posted, so other processes
 see it while the post is under way. Only the winner posts. Success marks the delivery sent with
 the Slack ts (and, for a check-in, the check-in row with its message). A failure after the
-client's own retries (429s wait Retry-After; 5xx and timeouts back off) keeps the delivery
-claimed with its error and a later lease, so a later tick retries it: it is logged at WARNING
-and counted, never dropped. A process that dies after claiming leaves the same state; its lease
-runs out and the next tick sends the message. (A death between Slack's answer and the "sent"
-mark re-sends once after the lease: Slack has no idempotency key for chat.postMessage.)
+client's own retries (429s wait a Retry-After of up to 30 s; 5xx and timeouts back off) keeps
+the delivery claimed with its error and a later lease (for a 429, the time Slack asked for), so
+a later tick retries it: it is logged at WARNING and counted, never dropped. A process that
+dies after claiming leaves the same state; its lease runs out and the next tick sends the
+message. (A death between Slack's answer and the "sent" mark re-sends once after the lease:
+Slack has no idempotency key for chat.postMessage.)
 
 A post that Slack never answered (a read timeout, a dropped connection, a 504: see
 bot.slack.clients.is_unconfirmed) may have landed, and the bot cannot look (no history scope).
@@ -34,10 +35,11 @@ from bot.metrics import DeliveryOutcome
 from bot.scheduling import digest as digests
 from bot.scheduling.deps import TickDeps
 from bot.scheduling.kinds import Kind
+from bot.scheduling.pacing import Stopped
 from bot.scheduling.plan import Job
 from bot.scheduling.queries import delivery_attempts
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
-from bot.slack.clients import is_unconfirmed
+from bot.slack.clients import is_unconfirmed, rate_limit_wait
 from rubric.periods import Cadence
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,8 @@ class Outcome:
     job: Job
     status: str
     """"sent"; "unconfirmed" (Slack did not answer the post: recorded as sent, not re-sent);
-    "failed" (will be retried); or "lost" (another process holds the claim)."""
+    "failed" (will be retried); "lost" (another process holds the claim); or "stopped" (the
+    process is stopping: not sent, left to the next tick)."""
     error: str | None = None
     """Why it failed, or the note on an unconfirmed post."""
 
@@ -104,12 +107,20 @@ class Sender:
             "kind": job.kind.value,
             "period_key": job.period_key,
         }
+        if deps.stopping.is_set():
+            return Outcome(job, "stopped")
         with deps.database.write() as session:
             won = repo.claim_delivery(session, **key, now=self.current(), lease=deps.lease)
         if not won:
             return Outcome(job, "lost")
         try:
             ts = self._send(job)
+        except Stopped:
+            # Its turn had not come: give the claim back, so the next tick sends it at once
+            # rather than after the lease.
+            with deps.database.write() as session:
+                repo.release_delivery(session, **key, now=self.current())
+            return Outcome(job, "stopped")
         except Unconfirmed as unconfirmed:
             return self._unconfirmed(job, key, unconfirmed)
         except Exception as error:
@@ -161,6 +172,11 @@ class Sender:
                 key=(job.target, job.kind.value, job.period_key),
             )
             delay = min(deps.lease * 2 ** max(attempts - 1, 0), max(MAX_RETRY_DELAY, deps.lease))
+            asked = rate_limit_wait(error)
+            if asked is not None:
+                # Slack said when: a 429 whose Retry-After was too long to wait out here is
+                # tried again by the first tick after it, not a lease later.
+                delay = timedelta(seconds=max(asked, 1.0))
             repo.mark_delivery_failed(session, **key, error=reason, retry_at=at + delay)
         log.warning(
             "could not send %s to %s for %s (attempt %d); retrying after %s: %s",

@@ -28,6 +28,7 @@ from bot.scheduling.kinds import ON_DEMAND_PREFIX, Kind, channel_target
 from bot.scheduling.send import describe, upload_charts
 from bot.services import Services
 from bot.services._convert import team_info
+from bot.services.storage import GuardedDatabase
 from bot.services.types import (
     Actor,
     Conflict,
@@ -38,8 +39,9 @@ from bot.services.types import (
     ServiceError,
     TeamInfo,
 )
+from bot.slack.blocks.checkin import schedule_rule
 from bot.slack.clients import is_unconfirmed
-from bot.slack.i18n import format_date, format_datetime, t, weekday_name
+from bot.slack.i18n import format_date, format_datetime, t
 from rubric.periods import next_due, period_at, zone_for
 
 log = logging.getLogger(__name__)
@@ -67,9 +69,11 @@ class SchedulingService:
     def __init__(self, deps: TickDeps, services: Services) -> None:
         self.deps = deps
         self.services = services
+        # As for every use case: a database that does not answer is StorageUnavailable.
+        self.storage = GuardedDatabase(deps.database)
 
     def _team(self, actor: Actor, team_id: int) -> TeamInfo:
-        with self.deps.database.read() as session:
+        with self.storage.read() as session:
             row = repo.get_team(session, workspace_id=actor.workspace_id, team_id=team_id)
             if row is None:
                 raise NotFound("error.team_not_found")
@@ -88,7 +92,7 @@ class SchedulingService:
             raise Invalid("error.no_schedule", team=team.name)
         period = period_at(team.schedule, now)
         scope = {"workspace_id": actor.workspace_id, "team_id": team_id}
-        with self.deps.database.write() as session:
+        with self.storage.write() as session:
             current = repo.get_checkin(session, **scope, period_key=period.key)
             if current is not None and current.status == "answered":
                 raise Conflict("error.already_answered", team=team.name, period=period.key)
@@ -131,13 +135,7 @@ class SchedulingService:
         if schedule is None:
             return t("checkin.schedule_off", lang, team=team.name)
         sentence = t(
-            "checkin.schedule_set",
-            lang,
-            team=team.name,
-            cadence=t(f"cadence.{schedule.cadence.value}", lang),
-            weekday=weekday_name(schedule.weekday, lang),
-            time=f"{schedule.at:%H:%M}",
-            tz=schedule.tz,
+            "checkin.schedule_set", lang, team=team.name, rule=schedule_rule(schedule, lang)
         )
         upcoming = next_due(schedule, now)
         if team.paused_until is not None:
@@ -157,7 +155,7 @@ class SchedulingService:
         deps = self.deps
         if not self.services.access.may_act_in(directory, actor.user_id, channel_id):
             raise NotAllowed("error.not_member", channel=channel_id, team="")
-        with deps.database.read() as session:
+        with self.storage.read() as session:
             workspace = repo.get_workspace_by_id(session, workspace_id=actor.workspace_id)
             digest = collect_digest(
                 session,
@@ -175,7 +173,7 @@ class SchedulingService:
             "kind": Kind.DIGEST.value,
             "period_key": f"{ON_DEMAND_PREFIX}{actor.user_id}-{now:%Y%m%dT%H%M}",
         }
-        with deps.database.write() as session:
+        with self.storage.write() as session:
             won = repo.claim_delivery(session, **key, now=now, lease=deps.lease)
         if not won:
             return DigestPosted(channel_id, None, len(digest.teams), 0, repeated=True)
@@ -190,14 +188,14 @@ class SchedulingService:
             if is_unconfirmed(error):
                 self._digest_unconfirmed(key, channel_id, now, error)
             reason = describe(error)
-            with deps.database.write() as session:
+            with self.storage.write() as session:
                 repo.mark_delivery_failed(session, **key, error=reason, final=True)
             log.warning("on-demand digest for %s failed: %s", channel_id, reason)
             deps.metrics.delivery("digest_now", DeliveryOutcome.FAILED)
             raise ServiceError("error.slack_trouble") from error
         ts = str(response["ts"])
         charts, trouble = self._digest_charts(client, workspace.slack_team_id, channel_id, digest)
-        with deps.database.write() as session:
+        with self.storage.write() as session:
             repo.mark_delivery_sent(session, **key, now=now, message_ts=ts, note=trouble)
             repo.append_audit(
                 session,
@@ -242,7 +240,7 @@ class SchedulingService:
         """chat.postMessage got no answer: the digest may be in the channel, so it is recorded
         as sent (with the note), and the person is asked to look before asking again."""
         note = f"unconfirmed: chat.postMessage: {describe(error)}"
-        with self.deps.database.write() as session:
+        with self.storage.write() as session:
             repo.mark_delivery_sent(session, **key, now=now, note=note)
         log.warning(
             "Slack did not confirm the on-demand digest for %s; it may be there, and it will not "

@@ -7,6 +7,10 @@ message waits its turn without holding up the others. Pending deliveries that no
 more (their period is over, the team answered or went away) are given up explicitly: marked
 failed with the reason, logged and counted, never left to linger or dropped silently. A post
 Slack did not confirm counts as gone out for what follows it, and is reported on its own.
+
+A pass asked to stop (TickDeps.stop(); `mlscore tick` on SIGTERM) claims nothing more: posts
+under way finish and are recorded, claims still waiting for their turn are given back, and
+nothing is given up on that pass.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ class TickReport:
     errors: list[str] = field(default_factory=list)
     """Workspaces whose pass broke off (logged with their traceback)."""
     pending: int = 0
+    stopped: int = 0
+    """Jobs not sent because the process was stopping (the next tick sends them)."""
 
     @property
     def sent_total(self) -> int:
@@ -61,6 +67,8 @@ def run_tick(deps: TickDeps, now: datetime) -> TickReport:
     with deps.database.read() as session:
         spaces = queries.workspaces(session)
     for workspace_id, slack_team_id in spaces:
+        if deps.stopping.is_set():
+            break
         try:
             _run_workspace(deps, sender, workspace_id, slack_team_id, report)
         except Exception as error:
@@ -71,7 +79,7 @@ def run_tick(deps: TickDeps, now: datetime) -> TickReport:
     deps.metrics.set_deliveries_pending(report.pending)
     log.info(
         "tick at %s: sent %d %s, %d unconfirmed, %d failed, %d claimed elsewhere, %d given up, "
-        "%d pending",
+        "%d pending%s",
         now.isoformat(),
         report.sent_total,
         dict(report.sent),
@@ -80,6 +88,7 @@ def run_tick(deps: TickDeps, now: datetime) -> TickReport:
         report.lost,
         len(report.abandoned),
         report.pending,
+        f"; stopped early, {report.stopped} left for the next tick" if report.stopped else "",
     )
     return report
 
@@ -95,8 +104,12 @@ def _run_workspace(
         outcomes = _send_all(deps, sender, jobs)
         for outcome in outcomes:
             _record(report, outcome)
-        if not any(outcome.went_out for outcome in outcomes):
+        if deps.stopping.is_set() or not any(outcome.went_out for outcome in outcomes):
             break
+    if deps.stopping.is_set():
+        # The later rounds were never planned: what they would have wanted is unknown, so
+        # nothing pending is given up on this pass.
+        return
     _abandon_unwanted(deps, workspace_id, _keys(jobs), sender.current(), report)
 
 
@@ -168,6 +181,8 @@ def _record(report: TickReport, outcome: Outcome) -> None:
         report.unconfirmed.append((job.kind.value, job.target, job.period_key, outcome.error or ""))
     elif outcome.status == "lost":
         report.lost += 1
+    elif outcome.status == "stopped":
+        report.stopped += 1
     else:
         report.failed.append((job.kind.value, job.target, job.period_key, outcome.error or ""))
 
@@ -187,8 +202,8 @@ def _abandon_unwanted(
         if key in wanted:
             continue
         reason = (
-            "given up: no longer due (its period ended, the team answered, skipped or is "
-            f"away); last error: {delivery.last_error or 'none (never sent)'}"
+            "given up: no longer due (its grace window or period ended, the team answered, "
+            f"skipped or is away); last error: {delivery.last_error or 'none (never sent)'}"
         )
         with deps.database.write() as session:
             done = queries.abandon_delivery(

@@ -17,6 +17,7 @@ from bot.services.context import ServiceContext
 from bot.services.criteria_survey import CriteriaUseCases
 from bot.services.data_rights import EXPORT_FILE_SUFFIXES, DataRightsUseCases, ExportFormat
 from bot.services.reports import ReportUseCases
+from bot.services.storage import GuardedDatabase
 from bot.services.summaries import SummaryUseCases
 from bot.services.teams import TeamUseCases
 from bot.services.types import (
@@ -38,6 +39,7 @@ from bot.services.types import (
     TeamRef,
     TeamSummary,
     TrendView,
+    Unavailable,
 )
 
 
@@ -63,7 +65,7 @@ class Services(
     ) -> None:
         super().__init__(
             ServiceContext(
-                database=database,
+                database=GuardedDatabase(database),
                 rubrics=rubrics if rubrics is not None else RubricRegistry(),
                 clock=clock,
                 admins=frozenset(admins),
@@ -104,4 +106,5 @@ __all__ = [
     "TeamRef",
     "TeamSummary",
     "TrendView",
+    "Unavailable",
 ]

@@ -32,6 +32,7 @@ def team_info(team: Team) -> TeamInfo:
         paused_until=team.paused_until,
         leads=tuple(team.leads),
         archived=team.archived,
+        created_at=team.created_at,
     )
 
 

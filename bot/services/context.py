@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.db.engine import Database
 from bot.rubrics import RubricRegistry
+from bot.services.storage import GuardedDatabase
 from bot.services.types import Actor, Directory, NotAllowed
 
 
@@ -23,7 +23,7 @@ class _BoundTeam(Protocol):
 
 @dataclass(frozen=True)
 class ServiceContext:
-    database: Database
+    database: GuardedDatabase
     rubrics: RubricRegistry
     clock: Clock
     admins: frozenset[str]

@@ -19,6 +19,10 @@ from rubric.periods import Schedule
 from rubric.scoring import Score
 from rubric.trends import Trend
 
+OPERATOR = "cli"
+"""Who did it, as recorded for what an operator does with the `mlscore` command line (such as
+`mlscore criteria import`): not a Slack user, so never shown as a mention."""
+
 
 class ServiceError(Exception):
     """An expected failure that the user is told about.
@@ -54,10 +58,22 @@ class Conflict(ServiceError):
     pass
 
 
+class Unavailable(ServiceError):
+    """Something the answer needs cannot be reached right now (the database, a Slack lookup):
+    nothing was decided, and asking again in a minute may work."""
+
+
+class StorageUnavailable(Unavailable):
+    """The database did not answer."""
+
+    def __init__(self) -> None:
+        super().__init__("error.storage_unavailable")
+
+
 class Directory(Protocol):
     """What the services need to know from Slack about people and channels.
 
-    The Slack adapter implements it with users.info and conversations.members (cached);
+    The Slack adapter implements it with users.info and users.conversations (cached);
     tests use a dict-backed fake.
     """
 
@@ -101,6 +117,8 @@ class TeamInfo:
     paused_until: date | None = None
     leads: tuple[str, ...] = ()
     archived: bool = False
+    created_at: datetime | None = None
+    """When the team was created: its first check-in is the first slot after it."""
 
 
 @dataclass(frozen=True)

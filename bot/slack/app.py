@@ -12,7 +12,9 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
 
+from bot.services.types import ServiceError
 from bot.slack.blocks.common import first_input_block
+from bot.slack.blocks.errors import escape_params
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
 from bot.slack.i18n import t
@@ -38,13 +40,10 @@ def make_scope_middleware(deps: SlackDeps) -> Callable[..., BoltResponse]:
     ) -> BoltResponse:
         key = _workspace_key(context)
         if key is not None:
-            workspace_id: int = deps.workspace_ids.get_or_load(
-                key, lambda: deps.services.workspace_for(key[0], key[1])
-            )
             context["scope"] = RequestScope(
                 deps=deps,
-                workspace_id=workspace_id,
                 slack_team_id=key[0],
+                enterprise_id=key[1],
                 user_id=context.user_id,
                 channel_id=context.channel_id,
                 directory=SlackDirectory(client, workspace=key[0], cache=deps.user_cache),
@@ -55,16 +54,22 @@ def make_scope_middleware(deps: SlackDeps) -> Callable[..., BoltResponse]:
 
 
 def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
-    """The one place unexpected errors end: logged in full, told briefly, never a 5xx to Slack."""
-    log.error(
-        "unhandled error in a Slack request: %s",
-        type(error).__name__,
-        exc_info=error,
-        extra={"ctx": {"type": body.get("type") or ("command" if "command" in body else None)}},
-    )
+    """The one place errors end that no listener handled: an expected one (storage unavailable)
+    told as it is, anything else logged in full and told briefly; never a 5xx to Slack."""
+    kind = {"type": body.get("type") or ("command" if "command" in body else None)}
     scope = context.get("scope")
     language = scope.language() if isinstance(scope, RequestScope) else "en"
-    message = t("error.unexpected", language)
+    if isinstance(error, ServiceError):
+        log.warning("a Slack request ended in %s", error.key, extra={"ctx": kind})
+        message = t(error.key, language, **escape_params(error.params))
+    else:
+        log.error(
+            "unhandled error in a Slack request: %s",
+            type(error).__name__,
+            exc_info=error,
+            extra={"ctx": kind},
+        )
+        message = t("error.unexpected", language)
     if body.get("type") == "view_submission":
         # An empty ack would close the modal as if it had been accepted: keep it open instead.
         block = first_input_block(body.get("view") or {})

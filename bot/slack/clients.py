@@ -12,6 +12,7 @@ from which Slack cannot have acted (429, 500/502/503, a failed connect) are stil
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http.client import RemoteDisconnected
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -50,6 +51,10 @@ POSTING_METHODS = frozenset(
 )
 """Web API methods that create a message: never repeated after an unconfirmed attempt."""
 
+MAX_RETRY_AFTER_SECONDS = 30
+"""The longest Retry-After a call waits out. Past it the call fails at once: a tick leaves the
+message pending for a later tick, a person is told, and no thread sleeps for minutes."""
+
 # Raised while reading the answer, after urllib sent the whole request. socket.timeout is an
 # alias of TimeoutError; RemoteDisconnected is a ConnectionResetError, named for the reader.
 _UNANSWERED = (TimeoutError, RemoteDisconnected, ConnectionResetError)
@@ -75,6 +80,52 @@ def is_unconfirmed(error: BaseException) -> bool:
 
 def _posts(request: HttpRequest) -> bool:
     return _method_of(request.url) in POSTING_METHODS
+
+
+def retry_after_seconds(headers: Mapping[str, Any]) -> float | None:
+    """The Retry-After of a 429's headers (names in any case, values as strings or lists)."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            first = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return max(0.0, float(first))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def rate_limit_wait(error: BaseException) -> float | None:
+    """For a 429 that came back as a SlackApiError: the seconds Slack asked to wait (1 when it
+    did not say). None for any other error."""
+    if not isinstance(error, SlackApiError) or error.response is None:
+        return None
+    if getattr(error.response, "status_code", None) != 429:
+        return None
+    wait = retry_after_seconds(getattr(error.response, "headers", None) or {})
+    return 1.0 if wait is None else wait
+
+
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Waits out a 429 only when its Retry-After is at most `max_wait` seconds."""
+
+    def __init__(
+        self, *, max_retry_count: int = 1, max_wait: float = MAX_RETRY_AFTER_SECONDS
+    ) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = retry_after_seconds(response.headers)
+        return wait is None or wait <= self.max_wait
 
 
 class ServerTroubleRetryHandler(ServerErrorRetryHandler):
@@ -178,7 +229,7 @@ def retry_handlers(
 def _plain_retry_handlers(*, attempts: int, backoff: float) -> list[RetryHandler]:
     calculator = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=RandomJitter())
     return [
-        RateLimitErrorRetryHandler(max_retry_count=attempts),
+        CappedRateLimitRetryHandler(max_retry_count=attempts),
         ServerTroubleRetryHandler(max_retry_count=attempts, interval_calculator=calculator),
         ConnectionTroubleRetryHandler(
             max_retry_count=attempts,

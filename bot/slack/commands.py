@@ -694,9 +694,28 @@ def _parse(text: str) -> Command:
     return parse(tokens[1:], text)
 
 
+# A complaint about what was typed, and what to say instead when nothing was typed there
+# (not "`` is not a person").
+_MISSING = {
+    "parse.bad_arguments": "parse.missing_arguments",
+    "parse.bad_language": "parse.missing_language",
+    "parse.bad_cadence": "parse.missing_cadence",
+    "parse.bad_date": "parse.missing_date",
+    "parse.bad_level": "parse.missing_level",
+    "parse.bad_user": "parse.missing_user",
+}
+
+
+def _nothing_typed(error: ParseError) -> ParseError:
+    missing = _MISSING.get(error.key)
+    if missing is None or any(value.strip() for value in error.params.values()):
+        return error
+    return ParseError(missing, {}, error.usage_key, error.usage_params)
+
+
 def parse_command(text: str | None) -> Command | ParseError:
     """Parse the text after `/mlscore`. Never raises."""
     try:
         return _parse(text or "")
     except _Stop as stop:
-        return stop.error
+        return _nothing_typed(stop.error)

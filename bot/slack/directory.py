@@ -1,7 +1,12 @@
 """People and channels as Slack knows them, cached briefly.
 
-users.info and conversations.members are asked at most once per TTL per (workspace, key), so a
-busy command does not turn into a burst of Web API calls.
+users.info is asked at most once per TTL per (workspace, person), and a person's channels with
+one paginated users.conversations call (Slack's tier 3, 50+ a minute), so the Home tab of a
+workspace with hundreds of teams costs one lookup, not one per team.
+
+A lookup Slack did not answer (rate limited, an outage, a timeout) is not an answer: it raises
+LookupUnavailable, which the person is told about ("try again in a minute"), instead of passing
+for "not an admin" or "not a member" and refusing them. It is not cached.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.services.types import Unavailable
 
 DEFAULT_TTL_SECONDS = 300.0
 
@@ -51,6 +59,21 @@ class TTLCache:
             self._data.pop(key, None)
 
 
+class LookupUnavailable(Unavailable):
+    """Slack did not answer a lookup a permission depends on."""
+
+    def __init__(self) -> None:
+        super().__init__("error.lookup_unavailable")
+
+
+def _not_answered(error: Exception) -> bool:
+    """Slack said nothing about the question: a 429, a 5xx, or no answer at all."""
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", None)
+        return status == 429 or (isinstance(status, int) and status >= 500)
+    return isinstance(error, OSError | URLError)
+
+
 class SlackDirectory:
     """Implements bot.services.types.Directory on top of the Web API. It reports what Slack
     says; the configured admin list (MLSCORE_ADMINS) is applied by the services."""
@@ -70,7 +93,9 @@ class SlackDirectory:
         def load() -> Person:
             try:
                 response = self._client.users_info(user=user_id, include_locale=True)
-            except SlackApiError:
+            except (SlackApiError, OSError, URLError) as error:
+                if _not_answered(error):
+                    raise LookupUnavailable from error
                 # Unknown or deactivated user: no privileges, default language.
                 return Person(user_id, False, None, None)
             user: dict[str, Any] = response.get("user") or {}
@@ -88,31 +113,45 @@ class SlackDirectory:
         return self.person(user_id).is_admin
 
     def locale(self, user_id: str) -> str | None:
-        return self.person(user_id).locale
+        """The person's locale; None when Slack does not say (the default language is used:
+        telling someone that Slack is busy must not itself fail on Slack being busy)."""
+        try:
+            return self.person(user_id).locale
+        except LookupUnavailable:
+            return None
 
-    def members(self, channel_id: str) -> frozenset[str]:
+    def channels_of(self, user_id: str) -> frozenset[str]:
+        """The channels the person is in that the bot can see: every public one, and private
+        ones the bot is in too (the only ones a team can be bound to)."""
+
         def load() -> frozenset[str]:
-            members: set[str] = set()
+            channels: set[str] = set()
             cursor: str | None = None
             try:
                 while True:
-                    response = self._client.conversations_members(
-                        channel=channel_id, cursor=cursor, limit=1000
+                    response = self._client.users_conversations(
+                        user=user_id,
+                        types="public_channel,private_channel",
+                        exclude_archived=True,
+                        limit=999,
+                        cursor=cursor,
                     )
-                    members.update(response.get("members") or [])
+                    channels.update(c["id"] for c in response.get("channels") or [] if "id" in c)
                     cursor = (response.get("response_metadata") or {}).get("next_cursor")
                     if not cursor:
                         break
-            except SlackApiError:
-                # The bot cannot see the channel (private, archived): nobody is a member
-                # as far as we can prove, so only admins may act on it.
+            except (SlackApiError, OSError, URLError) as error:
+                if _not_answered(error):
+                    raise LookupUnavailable from error
+                # Slack refused (an unknown user, a missing scope): no membership can be
+                # proven, so only admins may act.
                 return frozenset()
-            return frozenset(members)
+            return frozenset(channels)
 
-        members: frozenset[str] = self._cache.get_or_load(
-            (self._workspace, "members", channel_id), load
+        channels: frozenset[str] = self._cache.get_or_load(
+            (self._workspace, "channels", user_id), load
         )
-        return members
+        return channels
 
     def is_member(self, channel_id: str, user_id: str) -> bool:
-        return user_id in self.members(channel_id)
+        return channel_id in self.channels_of(user_id)

@@ -1,19 +1,53 @@
 """The bot's words in English and Spanish, the choice of language, numbers and dates.
 
 Every user-facing string lives in MESSAGES, keyed by a dotted name. `t()` looks a key up and fills
-its ``{placeholders}`` with str.format. Rubric content (item names, guidance, bands, level labels)
-comes from the rubric's own Text values, not from here.
+its ``{placeholders}`` with str.format. A message whose words depend on a number ("1 team",
+"2 teams") is a Plural: one form per plural category, chosen by that number. Rubric content
+(item names, guidance, bands, level labels) comes from the rubric's own Text values, not from
+here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from rubric.model import LANGUAGES, Language
 
 DEFAULT_LANGUAGE: Language = "en"
 
-MESSAGES: dict[str, dict[Language, str]] = {
+
+@dataclass(frozen=True)
+class Plural:
+    """The forms of a message by the plural category of its `by` placeholder (a number).
+
+    English and Spanish (CLDR cardinal rules) have two categories for the numbers the bot
+    shows: "one" for exactly 1, "other" for every other count (0, 2, 1.5 ...). Spanish also has
+    "many" for exact millions ("un millón de equipos"), which the bot never writes in words.
+    """
+
+    one: str
+    other: str
+    by: str = "count"
+
+    def form(self, params: Mapping[str, object]) -> str:
+        return self.one if plural_category(params[self.by]) == "one" else self.other
+
+
+def plural_category(number: object) -> str:
+    """ "one" for the integer 1 (not 1.5, not "1.0"), "other" otherwise: the CLDR rule English
+    and Spanish share for the numbers the bot writes in digits."""
+    if isinstance(number, bool):
+        return "other"
+    if isinstance(number, int):
+        return "one" if number == 1 else "other"
+    if isinstance(number, float) and number.is_integer():
+        return "one" if number == 1 else "other"
+    return "other"
+
+
+MESSAGES: dict[str, dict[Language, str | Plural]] = {
     # ---- shared vocabulary -------------------------------------------------------------------
     "app.name": {"en": "ML Test Score", "es": "ML Test Score"},
     "stage.research": {"en": "Research", "es": "Investigación"},
@@ -48,6 +82,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "weekday.5": {"en": "Saturday", "es": "sábado"},
     "weekday.6": {"en": "Sunday", "es": "domingo"},
     "common.more": {"en": "…and {count} more", "es": "…y {count} más"},
+    "common.weekday_date": {"en": "{weekday}, {date}", "es": "{weekday} {date}"},
     "common.none": {"en": "none", "es": "ninguno"},
     "common.never": {"en": "never", "es": "nunca"},
     "common.not_assessed": {"en": "not assessed yet", "es": "sin evaluar todavía"},
@@ -230,6 +265,30 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "parse.bad_stage": {
         "en": "`{value}` is not a stage. Stages: research, roadmap, production.",
         "es": "`{value}` no es una etapa. Etapas: investigación, hoja de ruta, producción.",
+    },
+    "parse.missing_arguments": {
+        "en": "That command needs a little more; here is how it is written.",
+        "es": "A ese comando le falta algo; así se escribe.",
+    },
+    "parse.missing_language": {
+        "en": "Which language? Choose `en` or `es`.",
+        "es": "¿Qué idioma? Elige `en` o `es`.",
+    },
+    "parse.missing_cadence": {
+        "en": "How often? weekly, biweekly, monthly, quarterly or off.",
+        "es": "¿Cada cuánto? weekly, biweekly, monthly, quarterly u off.",
+    },
+    "parse.missing_date": {
+        "en": "Until when? Write the date as YYYY-MM-DD.",
+        "es": "¿Hasta cuándo? Escribe la fecha como AAAA-MM-DD.",
+    },
+    "parse.missing_level": {
+        "en": "Which level? not_applicable, poor_value, optional or mandatory.",
+        "es": "¿Qué nivel? no_aplica, poco_valor, opcional u obligatorio.",
+    },
+    "parse.missing_user": {
+        "en": "Whose notes? Mention the person, like @ana.",
+        "es": "¿De quién son las notas? Menciona a la persona, como @ana.",
     },
     "parse.missing_stage": {
         "en": "Which stage? research, roadmap or production.",
@@ -417,8 +476,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "{team} · carencias para {stage}",
     },
     "gaps.fallback": {
-        "en": "{team}: {count} mandatory gaps for {stage}",
-        "es": "{team}: {count} carencias obligatorias para {stage}",
+        "en": Plural(
+            one="{team}: 1 mandatory gap for {stage}",
+            other="{team}: {count} mandatory gaps for {stage}",
+        ),
+        "es": Plural(
+            one="{team}: 1 carencia obligatoria para {stage}",
+            other="{team}: {count} carencias obligatorias para {stage}",
+        ),
     },
     "gaps.none": {
         "en": "Every mandatory test for *{stage}* is in place. :white_check_mark:",
@@ -498,7 +563,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     # ---- teams list ----------------------------------------------------------------------------
     "teams.header": {"en": "Teams ({count})", "es": "Equipos ({count})"},
-    "teams.fallback": {"en": "{count} teams", "es": "{count} equipos"},
+    "teams.fallback": {
+        "en": Plural(one="1 team", other="{count} teams"),
+        "es": Plural(one="1 equipo", other="{count} equipos"),
+    },
     "teams.line": {
         "en": "*{name}*{channel} · {stage} · ML Test Score: {score} · gaps: {gaps} · {date}",
         "es": "*{name}*{channel} · {stage} · ML Test Score: {score} · carencias: {gaps} · {date}",
@@ -542,8 +610,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "home.assess": {"en": "Assess", "es": "Evaluar"},
     "home.scorecard": {"en": "Scorecard", "es": "Resultado"},
     "home.more": {
-        "en": "…and {count} more teams. `/mlscore teams` lists them all.",
-        "es": "…y {count} equipos más. `/mlscore teams` los muestra todos.",
+        "en": Plural(
+            one="…and 1 more team. `/mlscore teams` lists them all.",
+            other="…and {count} more teams. `/mlscore teams` lists them all.",
+        ),
+        "es": Plural(
+            one="…y 1 equipo más. `/mlscore teams` los muestra todos.",
+            other="…y {count} equipos más. `/mlscore teams` los muestra todos.",
+        ),
     },
     "home.help": {
         "en": "`/mlscore help` shows every command.",
@@ -555,9 +629,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "Toca la revisión del ML Test Score de {team} ({period})",
     },
     "checkin.text": {
+        # English puts the cadence after the noun: "every two weeks" is no adjective.
         "en": (
-            "Time for *{team}*'s {cadence} ML Test Score check-in ({period}). It is pre-filled "
-            "with the last answers, so it takes about a minute."
+            "Time for *{team}*'s ML Test Score check-in for {period} ({cadence}). It is "
+            "pre-filled with the last answers, so it takes about a minute."
         ),
         "es": (
             "Toca la revisión {cadence} del ML Test Score de *{team}* ({period}). Viene "
@@ -607,8 +682,24 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "*{team}* ha vuelto: las revisiones se retoman en el próximo periodo.",
     },
     "checkin.schedule_set": {
-        "en": "*{team}* gets a {cadence} check-in on {weekday} at {time} ({tz}).",
-        "es": "*{team}* tendrá una revisión {cadence} los {weekday} a las {time} ({tz}).",
+        "en": "*{team}* gets a check-in {rule}.",
+        "es": "*{team}* tendrá una revisión {rule}.",
+    },
+    "checkin.rule.weekly": {
+        "en": "every {weekday} at {time} ({tz})",
+        "es": "cada {weekday} a las {time} ({tz})",
+    },
+    "checkin.rule.biweekly": {
+        "en": "every other {weekday} at {time} ({tz})",
+        "es": "cada dos semanas, el {weekday} a las {time} ({tz})",
+    },
+    "checkin.rule.monthly": {
+        "en": "on the first {weekday} of each month at {time} ({tz})",
+        "es": "el primer {weekday} de cada mes a las {time} ({tz})",
+    },
+    "checkin.rule.quarterly": {
+        "en": "on the first {weekday} of each quarter at {time} ({tz})",
+        "es": "el primer {weekday} de cada trimestre a las {time} ({tz})",
     },
     "checkin.schedule_off": {
         "en": "*{team}* gets no scheduled check-ins now. `/mlscore assess` still works.",
@@ -620,12 +711,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "Resumen semanal del ML Test Score",
     },
     "digest.fallback": {
-        "en": "Weekly ML Test Score summary: {count} teams",
-        "es": "Resumen semanal del ML Test Score: {count} equipos",
-    },
-    "digest.fallback_one": {
-        "en": "Weekly ML Test Score summary: 1 team",
-        "es": "Resumen semanal del ML Test Score: 1 equipo",
+        "en": Plural(
+            one="Weekly ML Test Score summary: 1 team",
+            other="Weekly ML Test Score summary: {count} teams",
+        ),
+        "es": Plural(
+            one="Resumen semanal del ML Test Score: 1 equipo",
+            other="Resumen semanal del ML Test Score: {count} equipos",
+        ),
     },
     "digest.team": {
         "en": "*{team}* · {stage} · ML Test Score: {score} ({change})",
@@ -649,8 +742,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "*Con la evaluación atrasada*",
     },
     "digest.overdue_line": {
-        "en": "{team}: last assessed {date} ({days} days ago)",
-        "es": "{team}: última evaluación el {date} (hace {days} días)",
+        "en": Plural(
+            one="{team}: last assessed {date} (1 day ago)",
+            other="{team}: last assessed {date} ({days} days ago)",
+            by="days",
+        ),
+        "es": Plural(
+            one="{team}: última evaluación el {date} (hace 1 día)",
+            other="{team}: última evaluación el {date} (hace {days} días)",
+            by="days",
+        ),
     },
     "digest.overdue_never": {
         "en": "{team}: never assessed",
@@ -686,6 +787,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "criteria.adopted": {
         "en": "Adopted by <@{user}> on {date}.",
         "es": "Adoptados por <@{user}> el {date}.",
+    },
+    "criteria.imported": {
+        "en": "Imported from a file with `mlscore criteria import` on {date}.",
+        "es": "Importados de un archivo con `mlscore criteria import` el {date}.",
     },
     "criteria.default": {
         "en": "The default criteria that come with the bot.",
@@ -753,8 +858,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "es": "Resultados de la encuesta de criterios",
     },
     "results.fallback": {
-        "en": "Criteria survey results: {participants} participants",
-        "es": "Resultados de la encuesta de criterios: {participants} participantes",
+        "en": Plural(
+            one="Criteria survey results: 1 participant",
+            other="Criteria survey results: {participants} participants",
+            by="participants",
+        ),
+        "es": Plural(
+            one="Resultados de la encuesta de criterios: 1 participante",
+            other="Resultados de la encuesta de criterios: {participants} participantes",
+            by="participants",
+        ),
     },
     "results.summary": {
         "en": "Participants: {participants} · the survey is {status}.",
@@ -869,6 +982,24 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Something went wrong on my side and it has been logged. Please try again.",
         "es": "Algo ha fallado por mi parte y ha quedado registrado. Inténtalo de nuevo.",
     },
+    "error.storage_unavailable": {
+        "en": "Storage is unavailable right now, so I cannot do that. Try again in a minute.",
+        "es": (
+            "El almacenamiento no está disponible ahora mismo, así que no puedo hacerlo. "
+            "Inténtalo de nuevo en un minuto."
+        ),
+    },
+    "error.lookup_unavailable": {
+        "en": (
+            "I could not check with Slack who may do that: Slack asked me to slow down or did "
+            "not answer. Nothing was refused; try again in a minute."
+        ),
+        "es": (
+            "No he podido comprobar con Slack quién puede hacer eso: Slack me ha pedido que "
+            "vaya más despacio o no ha respondido. No se ha denegado nada; inténtalo de nuevo "
+            "en un minuto."
+        ),
+    },
     "error.unexpected": {
         "en": "Something unexpected went wrong and it has been logged. Please try again.",
         "es": "Ha pasado algo inesperado y ha quedado registrado. Inténtalo de nuevo.",
@@ -906,6 +1037,17 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "info.team_created": {
         "en": "Team *{team}* created in <#{channel}>.",
         "es": "Equipo *{team}* creado en <#{channel}>.",
+    },
+    "info.team_first_checkin": {
+        "en": (
+            "It gets a check-in {rule}; the first one is on {date}. To change that: "
+            "`/mlscore schedule weekly|biweekly|monthly|quarterly|off [day] [HH:MM] [time zone]`."
+        ),
+        "es": (
+            "Tendrá una revisión {rule}; la primera, el {date}. Para cambiarlo: "
+            "`/mlscore schedule weekly|biweekly|monthly|quarterly|off [día] [HH:MM] "
+            "[zona horaria]`."
+        ),
     },
     "info.stage_set": {
         "en": "*{team}* is now at the *{stage}* stage.",
@@ -966,6 +1108,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "info.export_ready": {
         "en": "Here is the history of *{team}*.",
         "es": "Aquí tienes el historial de *{team}*.",
+    },
+    "info.export_ready_workspace": {
+        "en": "Here is the history of every team in this workspace, in *{file}*.",
+        "es": (
+            "Aquí tienes el historial de todos los equipos de este espacio de trabajo, en *{file}*."
+        ),
     },
     # ---- messages of the listeners and use cases ---------------------------------------------
     "error.not_available": {
@@ -1104,13 +1252,25 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "results.privacy_anonymous": {"en": "anonymous", "es": "anónima"},
     "results.privacy_public": {"en": "public votes", "es": "votos públicos"},
     "results.hidden": {
-        "en": (
-            "{count} cells have fewer than {threshold} votes. In an anonymous survey their counts "
-            "stay hidden, and adopting keeps their level in force."
+        "en": Plural(
+            one=(
+                "1 cell has fewer than {threshold} votes. In an anonymous survey its counts stay "
+                "hidden, and adopting keeps its level in force."
+            ),
+            other=(
+                "{count} cells have fewer than {threshold} votes. In an anonymous survey their "
+                "counts stay hidden, and adopting keeps their level in force."
+            ),
         ),
-        "es": (
-            "{count} celdas tienen menos de {threshold} votos. En una encuesta anónima sus "
-            "recuentos no se muestran, y al adoptar conservan el nivel vigente."
+        "es": Plural(
+            one=(
+                "1 celda tiene menos de {threshold} votos. En una encuesta anónima sus recuentos "
+                "no se muestran, y al adoptar conserva el nivel vigente."
+            ),
+            other=(
+                "{count} celdas tienen menos de {threshold} votos. En una encuesta anónima sus "
+                "recuentos no se muestran, y al adoptar conservan el nivel vigente."
+            ),
         ),
     },
     "results.voters_list": {
@@ -1131,22 +1291,49 @@ MESSAGES: dict[str, dict[Language, str]] = {
             "(versión {version}) se quedan como están."
         ),
     },
-    "adopt.summary": {
-        "en": "{participants} people answered the survey; {changes} cells changed.",
-        "es": "{participants} personas respondieron la encuesta; han cambiado {changes} celdas.",
+    "adopt.summary": {"en": "{answered}; {changed}.", "es": "{answered}; {changed}."},
+    "adopt.answered": {
+        "en": Plural(
+            one="1 person answered the survey",
+            other="{participants} people answered the survey",
+            by="participants",
+        ),
+        "es": Plural(
+            one="1 persona respondió la encuesta",
+            other="{participants} personas respondieron la encuesta",
+            by="participants",
+        ),
+    },
+    "adopt.changed": {
+        "en": Plural(one="1 cell changed", other="{changes} cells changed", by="changes"),
+        "es": Plural(
+            one="ha cambiado 1 celda", other="han cambiado {changes} celdas", by="changes"
+        ),
     },
     "adopt.changes_title": {
         "en": "Cells changed by the survey:",
         "es": "Celdas que cambia la encuesta:",
     },
     "adopt.kept": {
-        "en": (
-            "{count} cells had fewer than {threshold} votes in this anonymous survey and keep "
-            "their level in force."
+        "en": Plural(
+            one=(
+                "1 cell had fewer than {threshold} votes in this anonymous survey and keeps its "
+                "level in force."
+            ),
+            other=(
+                "{count} cells had fewer than {threshold} votes in this anonymous survey and keep "
+                "their level in force."
+            ),
         ),
-        "es": (
-            "{count} celdas tuvieron menos de {threshold} votos en esta encuesta anónima y "
-            "conservan su nivel vigente."
+        "es": Plural(
+            one=(
+                "1 celda tuvo menos de {threshold} votos en esta encuesta anónima y conserva su "
+                "nivel vigente."
+            ),
+            other=(
+                "{count} celdas tuvieron menos de {threshold} votos en esta encuesta anónima y "
+                "conservan su nivel vigente."
+            ),
         ),
     },
     "adopt.announce": {
@@ -1173,9 +1360,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
 
 
 def t(key: str, language: str, /, **params: object) -> str:
-    """The message `key` in `language` with its placeholders filled. Unknown keys raise KeyError."""
+    """The message `key` in `language` with its placeholders filled (a Plural's form chosen by
+    its number). Unknown keys raise KeyError."""
     entry = MESSAGES[key]
     template = entry["es"] if language == "es" else entry["en"]
+    if isinstance(template, Plural):
+        template = template.form(params)
     return template.format(**params) if params else template
 
 

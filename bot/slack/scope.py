@@ -21,13 +21,28 @@ if TYPE_CHECKING:
 @dataclass
 class RequestScope:
     deps: SlackDeps
-    workspace_id: int
     slack_team_id: str
+    enterprise_id: str | None
     user_id: str | None
     channel_id: str | None
     directory: SlackDirectory
+    _workspace_id: int | None = field(default=None, init=False)
     _locale: str | None = field(default=None, init=False)
     _locale_loaded: bool = field(default=False, init=False)
+
+    @property
+    def workspace_id(self) -> int:
+        """Our id of the workspace, looked up (or created) when first needed, not for every
+        request: what needs no storage (`/mlscore help`) is answered while the database is
+        down, and what needs it fails inside the listener, which says so."""
+        if self._workspace_id is None:
+            key = (self.slack_team_id, self.enterprise_id)
+            services = self.deps.services
+            found: int = self.deps.workspace_ids.get_or_load(
+                key, lambda: services.workspace_for(key[0], key[1])
+            )
+            self._workspace_id = found
+        return self._workspace_id
 
     def __deepcopy__(self, memo: dict[int, object]) -> RequestScope:
         # Bolt deep-copies the context for a work function run in a thread; the scope holds

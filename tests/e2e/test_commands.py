@@ -84,6 +84,19 @@ def test_scorecard_public_posts_to_the_channel_with_a_trend_chart(
     assert "3.5" in (upload.alt_txt or "")
 
 
+def test_the_first_scorecard_comes_with_a_chart_of_its_sections(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack)
+    complete_assessment(slack, fake, ("automated", "manual", "automated", "automated"))
+    answer = reply(slack, "scorecard")
+    assert "ML Test Score: 3.5" in answer
+    upload = slack.wait_for(lambda: fake.files, what="the first assessment's chart")[0]
+    assert "C0CHANNEL" not in upload.channels  # a private scorecard's chart goes to the DM
+    assert png_size(upload.content) == (1000, 560)
+    assert "first assessment" in (upload.alt_txt or "")
+
+
 def test_trend_answers_with_a_line_and_sends_the_chart_privately(
     slack: SlackDriver, fake: FakeSlack
 ) -> None:

@@ -441,6 +441,7 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "users.info": self._users_info,
             "conversations.members": self._conversations_members,
+            "users.conversations": self._users_conversations,
             "conversations.info": self._conversations_info,
             "conversations.open": self._conversations_open,
             "files.getUploadURLExternal": self._files_get_upload_url,
@@ -1157,6 +1158,36 @@ class FakeSlack:
         following = start + len(page)
         cursor = str(following) if following < len(channel.members) else ""
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _users_conversations(self, req: ApiRequest) -> dict[str, Any]:
+        """The channels a person is in, as Slack lists them to the bot: public ones, and private
+        ones only where the bot is a member too; `types` filters, pages of at most 999."""
+        user = str(req.params.get("user") or BOT_USER_ID)
+        if user not in self._users:
+            raise SlackError("user_not_found")
+        types = set(str(req.params.get("types") or "public_channel").split(","))
+        try:
+            limit = int(req.params.get("limit") or 100)
+            start = int(req.params.get("cursor") or 0)
+        except ValueError:
+            raise SlackError("invalid_cursor") from None
+        if not 1 <= limit <= 999:
+            raise SlackError("invalid_limit")
+        listed = [
+            channel
+            for channel in self._channels.values()
+            if not channel.is_im
+            and user in channel.members
+            and ("private_channel" if channel.is_private else "public_channel") in types
+            and (not channel.is_private or BOT_USER_ID in channel.members)
+        ]
+        page = listed[start : start + limit]
+        following = start + len(page)
+        cursor = str(following) if following < len(listed) else ""
+        return {
+            "channels": [channel.as_slack() for channel in page],
+            "response_metadata": {"next_cursor": cursor},
+        }
 
     def _conversations_info(self, req: ApiRequest) -> dict[str, Any]:
         return {"channel": self._channel(req).as_slack()}

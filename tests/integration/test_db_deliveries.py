@@ -150,3 +150,24 @@ def test_the_same_key_in_two_workspaces_is_two_deliveries(db: Database, now: dat
     with db.read() as session:
         assert len(repo.list_deliveries(session, workspace_id=first)) == 2
         assert len(repo.list_deliveries(session, workspace_id=second, kind="checkin")) == 1
+
+
+def test_a_released_claim_is_claimable_at_once_and_its_attempt_does_not_count(
+    db: Database, now: datetime
+) -> None:
+    workspace_id = _workspace(db, now)
+    assert _claim(db, workspace_id, now) is True
+    assert _claim(db, workspace_id, now + timedelta(seconds=1)) is False  # under its lease
+
+    with db.write() as session:
+        assert repo.release_delivery(
+            session, workspace_id=workspace_id, now=now + timedelta(seconds=2), **KEY
+        )
+    assert _claim(db, workspace_id, now + timedelta(seconds=3)) is True
+    with db.write() as session:
+        repo.mark_delivery_sent(session, workspace_id=workspace_id, now=now, **KEY)
+        assert not repo.release_delivery(session, workspace_id=workspace_id, now=now, **KEY)
+        delivery = repo.get_delivery(session, workspace_id=workspace_id, **KEY)
+    assert delivery is not None
+    assert delivery.status == "sent"
+    assert delivery.attempts == 1

@@ -574,6 +574,27 @@ def test_conversations_members_pages_like_slack(fake: FakeSlack) -> None:
     assert missing.value.response["error"] == "channel_not_found"
 
 
+def test_users_conversations_lists_a_persons_channels_the_bot_may_see(fake: FakeSlack) -> None:
+    fake.add_user("U0ANA", "ana")
+    for n in range(5):
+        fake.add_channel(f"C0PUB{n}", f"pub-{n}", members=["U0ANA"])
+    fake.add_channel("C0SHARED", "shared", members=["U0ANA", "U0BOT"], is_private=True)
+    fake.add_channel("C0SECRET", "secret", members=["U0ANA"], is_private=True)
+    fake.add_channel("C0ELSE", "else", members=["U0BOT"])
+    client = client_for(fake)
+    seen: list[str] = []
+    for page in client.users_conversations(
+        user="U0ANA", types="public_channel,private_channel", limit=2
+    ):
+        seen += [channel["id"] for channel in page["channels"]]
+    assert sorted(seen) == [*(f"C0PUB{n}" for n in range(5)), "C0SHARED"]
+    public = client.users_conversations(user="U0ANA")["channels"]
+    assert {channel["id"] for channel in public} == {f"C0PUB{n}" for n in range(5)}
+    with pytest.raises(SlackApiError) as missing:
+        client.users_conversations(user="U0NOBODY")
+    assert missing.value.response["error"] == "user_not_found"
+
+
 def test_direct_messages_go_to_the_users_dm_channel(fake: FakeSlack) -> None:
     client = client_for(fake)
     dm = client.conversations_open(users="U0USER")["channel"]["id"]

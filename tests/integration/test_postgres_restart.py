@@ -1,76 +1,35 @@
 """PostgreSQL goes away in the middle of a submission and comes back.
 
-The real `mlscore serve` process runs on a fresh PostgreSQL database. The person has answered
-pages 1-3 of the assessment; the server is stopped, the last page is submitted, the server is
-started again. The person must either see the assessment stored or be told it was not (the
-modal stays open with an error) - never a modal that closes on nothing. Then, without
-restarting the bot, the same submission and a new one must work (pool_pre_ping throws away the
-dead pooled connections).
-
-The server is shared with other test runs, so there is exactly one stop/start here, kept short,
-and the test waits for pg_isready before going on. Needs root and pg_ctlcluster (Debian's
-postgresql-common); skipped otherwise.
+The real `mlscore serve` process runs on a PostgreSQL server of this test's own (initdb in a
+temporary directory, its own port: tests/private_postgres.py). The person has answered pages
+1-3 of the assessment; the server is stopped, the last page is submitted, the server is started
+again. The person must either see the assessment stored or be told it was not (the modal stays
+open with an error) - never a modal that closes on nothing. Then, without restarting the bot,
+the same submission and a new one must work (pool_pre_ping throws away the dead pooled
+connections).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from bot.slack.i18n import t
 from tests.fakes.slack_api import FakeSlack
 from tests.support.conversation import answer_page, create_team, open_modal
 from tests.support.driver import BotProcess, SlackDriver, run_bot
-from tests.support.polling import wait_until
-from tests.support.postgres import fresh_database, server_url
+from tests.support.private_postgres import private_postgres
 
 pytestmark = pytest.mark.postgres
 
 ADMIN, LEAD, OTHER = "U0ADMIN", "U0USER", "U0SECOND"
 CHANNEL = "C0CHANNEL"
-
-
-def _cluster() -> tuple[str, str]:
-    """(version, name) of the local cluster, or skip."""
-    if shutil.which("pg_ctlcluster") is None or shutil.which("pg_isready") is None:
-        pytest.skip("pg_ctlcluster / pg_isready not available")
-    if os.geteuid() != 0:
-        pytest.skip("restarting PostgreSQL needs root")
-    versions = sorted(p.name for p in Path("/etc/postgresql").glob("*") if (p / "main").is_dir())
-    if not versions:
-        pytest.skip("no local PostgreSQL cluster under /etc/postgresql")
-    return versions[-1], "main"
-
-
-def _ctl(version: str, name: str, action: str) -> None:
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
-def _wait_ready(url: str, timeout: float = 60) -> None:
-    parsed = make_url(url)
-    probe = ["pg_isready", "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
-    wait_until(
-        lambda: subprocess.run(probe, capture_output=True, check=False).returncode == 0,
-        timeout=timeout,
-        what="PostgreSQL to come back",
-        interval=0.2,
-    )
 
 
 @dataclass
@@ -107,31 +66,31 @@ def last_page(slack: SlackDriver, fake: FakeSlack, user: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    with fresh_database(server_url(), "mlscore_restart") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def restarted(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restarted]:
+def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restarted]:
     """Pages 1-3 answered, then: stop PostgreSQL, submit the last page, start it again."""
-    version, name = _cluster()
-    with FakeSlack(channel_rate=None) as fake:
+    with private_postgres() as server, FakeSlack(channel_rate=None) as fake:
         fake.add_user(ADMIN, "admin", is_admin=True)
         fake.add_user(OTHER, "second")
         fake.set_members(CHANNEL, [LEAD, OTHER, ADMIN, "U0BOT"])
-        with run_bot(fake, database, tmp_path_factory.mktemp("restart")) as bot:
+        with run_bot(fake, server.url, tmp_path_factory.mktemp("restart")) as bot:
             slack = SlackDriver(bot, fake)
             create_team(slack)
             page = last_page(slack, fake, LEAD)
-            _ctl(version, name, "stop")
+            server.stop()
             try:
                 response, body = slack.submit_view(page)
             finally:
-                _ctl(version, name, "start")
-                _wait_ready(database)
+                server.start()
+                server.wait_ready()
             yield Restarted(
-                database, bot, slack, fake, page, response.status_code, body, assessments(database)
+                server.url,
+                bot,
+                slack,
+                fake,
+                page,
+                response.status_code,
+                body,
+                assessments(server.url),
             )
             slack.http.close()
 

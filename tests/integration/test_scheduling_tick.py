@@ -90,10 +90,11 @@ def test_after_three_days_down_a_missed_due_time_is_sent_once(
 ) -> None:
     team = seed_team(db, "Alpha", "C0ALPHA", weekday=0, at="10:00")
     deps = make_deps(db, fake)
-    saturday = MONDAY - timedelta(days=2)
-    run_tick(deps, saturday)  # sends W09's check-in (due on 23 February)
-    for hours in (24 * 3, 24 * 3 + 1, 24 * 4):  # Tuesday, an hour later, Wednesday
-        run_tick(deps, saturday + timedelta(hours=hours))
+    thursday = MONDAY - timedelta(days=4)
+    run_tick(deps, thursday)  # sends W09's check-in (due on 23 February, 2.6 days before)
+    down_until = MONDAY + timedelta(days=1)  # Tuesday: W10's slot passed while it was down
+    for hours in (0, 1, 24):  # Tuesday, an hour later, Wednesday
+        run_tick(deps, down_until + timedelta(hours=hours))
 
     assert checkins_sent(fake) == {
         ("C0ALPHA", f"post:{team}", "2026-W09"): 1,

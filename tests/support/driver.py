@@ -109,16 +109,16 @@ def run_bot(
     *,
     args: tuple[str, ...] = ("--no-scheduler",),
     unset: tuple[str, ...] = (),
+    program: tuple[str, ...] = (sys.executable, "-m", "bot"),
     **extra_env: str,
 ) -> Iterator[BotProcess]:
+    """`program serve` (by default the checkout's `python -m bot`), healthy, then SIGTERM."""
     port = free_port()
     log_path = tmp_path / f"bot-{port}.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "bot",
+                *program,
                 "serve",
                 "--host",
                 "127.0.0.1",

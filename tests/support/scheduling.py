@@ -3,9 +3,13 @@ against a real FakeSlack, and reading back what Slack received."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -181,3 +185,35 @@ def checkins_sent(fake: FakeSlack) -> Counter[tuple[str, str, str]]:
         kind = "reminder" if str(call.params.get("text", "")).startswith("Reminder") else "post"
         counts[(str(call.response.get("channel")), f"{kind}:{value[0]}", value[1])] += 1
     return counts
+
+
+# ---- `mlscore tick` as a process of its own ---------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_cli_tick(
+    database_url: str, fake: FakeSlack, now: datetime, **env: str
+) -> subprocess.Popen[bytes]:
+    """The real command line, `python -m bot tick --now ISO`."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MLSCORE_"))},
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fake.base_url,
+        "MLSCORE_DIGEST_WEEKDAY": "4",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "tick", "--now", now.isoformat()],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(process: subprocess.Popen[bytes]) -> str:
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+    return (out + err).decode()

@@ -14,6 +14,7 @@ from bot.slack.blocks.checkin import (
     build_resumed,
     build_schedule_set,
     build_skipped,
+    build_team_created,
     checkin_value,
     parse_checkin_value,
 )
@@ -75,8 +76,60 @@ def test_confirmations_in_both_languages():
     assert "vuelto" in build_resumed(team_name="S", language="es")["text"]
     schedule = Schedule(cadence=Cadence.BIWEEKLY, weekday=2, at=time(9, 30), tz="Europe/Madrid")
     text = build_schedule_set(team_name="S", schedule=schedule, language="es")["text"]
-    assert text == "*S* tendrá una revisión quincenal los miércoles a las 09:30 (Europe/Madrid)."
+    assert text == (
+        "*S* tendrá una revisión cada dos semanas, el miércoles a las 09:30 (Europe/Madrid)."
+    )
     assert "no scheduled" in build_schedule_set(team_name="S", schedule=None, language="en")["text"]
+
+
+@pytest.mark.parametrize(
+    ("cadence", "english", "spanish"),
+    [
+        (Cadence.WEEKLY, "every Wednesday at 09:30", "cada miércoles a las 09:30"),
+        (
+            Cadence.BIWEEKLY,
+            "every other Wednesday at 09:30",
+            "cada dos semanas, el miércoles a las 09:30",
+        ),
+        (
+            Cadence.MONTHLY,
+            "on the first Wednesday of each month at 09:30",
+            "el primer miércoles de cada mes a las 09:30",
+        ),
+        (
+            Cadence.QUARTERLY,
+            "on the first Wednesday of each quarter at 09:30",
+            "el primer miércoles de cada trimestre a las 09:30",
+        ),
+    ],
+)
+def test_each_cadence_reads_as_a_sentence(cadence: Cadence, english: str, spanish: str) -> None:
+    # Not "a every two weeks check-in on Wednesday": each cadence has its own wording.
+    schedule = Schedule(cadence=cadence, weekday=2, at=time(9, 30), tz="UTC")
+    en = build_schedule_set(team_name="S", schedule=schedule, language="en")["text"]
+    es = build_schedule_set(team_name="S", schedule=schedule, language="es")["text"]
+    assert en == f"*S* gets a check-in {english} (UTC)."
+    assert es == f"*S* tendrá una revisión {spanish} (UTC)."
+    checkin = build_checkin(
+        team_id=1, team_name="S", period_key="2025-W11", cadence=cadence, language="en"
+    )["blocks"][0]["text"]["text"]
+    assert "'s ML Test Score check-in for 2025-W11 (" in checkin
+
+
+def test_a_new_team_is_told_its_first_checkin_and_how_to_change_it() -> None:
+    schedule = Schedule(cadence=Cadence.WEEKLY, weekday=0, at=time(10, 0), tz="Europe/Madrid")
+    friday = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
+    en = build_team_created(
+        team_name="S", channel_id="C1", schedule=schedule, created_at=friday, language="en"
+    )["text"]
+    es = build_team_created(
+        team_name="S", channel_id="C1", schedule=schedule, created_at=friday, language="es"
+    )["text"]
+    assert en.startswith("Team *S* created in <#C1>. It gets a check-in every Monday at 10:00")
+    assert "the first one is on Monday, Mar 9, 2026." in en
+    assert "`/mlscore schedule weekly|biweekly|monthly|quarterly|off" in en
+    assert "la primera, el lunes 9 mar 2026." in es
+    assert "`/mlscore schedule" in es
 
 
 def test_digest_puts_the_newest_regressions_first_and_marks_them():

@@ -212,7 +212,7 @@ def test_cells_hidden_for_anonymity_are_counted_not_shown():
     payload = build_results(results, "en")
     body = texts(payload)
     assert "*FD2*" not in body
-    assert f"1 cells have fewer than {ANONYMITY_THRESHOLD} votes" in body
+    assert f"1 cell has fewer than {ANONYMITY_THRESHOLD} votes" in body
     assert check_message(payload) == []
 
 
@@ -233,12 +233,12 @@ def test_adoption_lists_the_changes_the_fix_ups_and_the_cells_kept():
     assert check_message(payload) == []
     body = texts(payload)
     assert "version 4" in body
-    assert "5 people answered the survey; 1 cells changed." in body
+    assert "5 people answered the survey; 1 cell changed." in body
     research, roadmap = stage_label(RUBRIC, RES, "en"), stage_label(RUBRIC, ROAD, "en")
     assert f"*I2* {research}: Interesting, optional → Mandatory" in body
     assert f"*I2* {roadmap}: Interesting, optional → Mandatory" in body
     assert "these cells were raised" in body
-    assert "1 cells had fewer than 3 votes" in body
+    assert "1 cell had fewer than 3 votes" in body
     # The channel's announcement names the adopter only.
     announcement = build_adoption_announcement(adoption, "UADMIN", "es")
     assert set(re.findall(r"<@(\w+)>", texts(announcement))) == {"UADMIN"}

@@ -390,3 +390,30 @@ def test_charts_render_the_shipped_2017_rubric_in_both_languages():
         assert "The ML" not in trend_chart.alt_text
         assert_png(render_heatmap(history, real, team="Visión", language=language), 1000, 780)
         assert_png(render_criteria(real, real.criteria, language=language), 1000, 780)
+
+
+def test_a_single_assessment_shows_each_section_as_a_bar_with_its_score(rubric):
+    from datetime import UTC, datetime
+
+    from bot.charts.render import WIDE, figure
+    from bot.charts.trend import _draw
+    from rubric.trends import TrendPoint
+
+    ids = tuple(section.id for section in rubric.sections)
+    scores = dict(zip(ids, (2.5, 1.5, 3.0, 2.0), strict=False))
+    point = TrendPoint(
+        period="2026-W10",
+        at=datetime(2026, 3, 2, 10, tzinfo=UTC),
+        stage=Stage.ROADMAP,
+        final=min(scores.values()),
+        sections=scores,
+    )
+    series = trend_series(Trend(points=(point,), section_ids=ids), rubric)
+    with figure(*WIDE) as fig:
+        _draw(fig, series, rubric, "en")
+        (ax,) = fig.axes
+        bars = [patch.get_height() for patch in ax.patches if patch.get_width() < 0.5]
+        texts = {text.get_text() for text in ax.texts}
+    # Every section is visible, the weakest one too (a marker would hide it under the final).
+    assert sorted(bars) == sorted(scores.values())
+    assert {"2.5", "1.5", "3.0", "2.0"} <= texts

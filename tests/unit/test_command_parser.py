@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.slack.blocks.errors import build_parse_error
 from bot.slack.commands import (
     Assess,
     ChannelRef,
@@ -139,7 +140,7 @@ def test_schedule(text, expected):
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        ("schedule", "parse.bad_cadence"),
+        ("schedule", "parse.missing_cadence"),
         ("schedule daily", "parse.bad_cadence"),
         ("schedule weekly 25:00", "parse.bad_time"),
         ("schedule weekly Mars/Olympus", "parse.bad_timezone"),
@@ -162,12 +163,41 @@ def test_pause_until_a_date_in_either_language():
 
 
 @pytest.mark.parametrize(
-    "text", ["pause", "pause until", "pause until 2025-02-30", "pause until soon"]
+    ("text", "key"),
+    [
+        ("pause", "parse.missing_date"),
+        ("pause until", "parse.missing_date"),
+        ("pause until 2025-02-30", "parse.bad_date"),
+        ("pause until soon", "parse.bad_date"),
+    ],
 )
-def test_pause_without_a_valid_date_is_a_date_error(text):
+def test_pause_without_a_valid_date_is_a_date_error(text, key):
     error = parse_command(text)
     assert isinstance(error, ParseError)
-    assert error.key == "parse.bad_date"
+    assert error.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("team", "parse.missing_arguments"),
+        ("erase", "parse.missing_arguments"),
+        ("erase notes", "parse.missing_user"),
+        ("criteria set", "parse.missing_arguments"),
+        ("language", "parse.missing_language"),
+        ("schedule", "parse.missing_cadence"),
+        ("pause", "parse.missing_date"),
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_nothing_typed_where_something_belongs_is_named_not_quoted_empty(text, key, language):
+    # Not "I couldn't make sense of ``" or "`` is not a person": say what is missing.
+    error = parse_command(text)
+    assert isinstance(error, ParseError)
+    assert error.key == key
+    shown = build_parse_error(error, language)["text"]
+    assert "``" not in shown
+    assert shown == t(key, language)
 
 
 @pytest.mark.parametrize(
@@ -227,7 +257,7 @@ def test_erase_a_team_or_a_person_notes():
         ("stage", "parse.missing_stage"),
         ("stage fraud later", "parse.bad_stage"),
         ("language fr", "parse.bad_language"),
-        ("language", "parse.bad_language"),
+        ("language", "parse.missing_language"),
         ('assess "fraud', "parse.unclosed_quote"),
         ("teams extra", "parse.too_many_arguments"),
         ("assess fraud <#C1|x>", "parse.too_many_arguments"),

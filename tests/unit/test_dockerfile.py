@@ -184,14 +184,47 @@ def test_cmd_runs_serve_with_arguments_the_cli_accepts(runtime: Stage) -> None:
     assert scripts["mlscore"] == "bot.cli:main"
 
 
-def test_migrations_are_copied_into_the_working_directory(runtime: Stage) -> None:
-    # bot.db.migrate falls back to ./migrations when the installed package has none beside it.
+def package_sources() -> set[str]:
+    """The top-level paths pyproject.toml builds the package from: each package's directory
+    (through package-dir where it is mapped) and the long description."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools = config["tool"]["setuptools"]
+    mapped: dict[str, str] = setuptools.get("package-dir", {})
+    sources = {config["project"]["readme"], "pyproject.toml"}
+    for package in setuptools["packages"]:
+        owner = max(
+            (name for name in mapped if package == name or package.startswith(name + ".")),
+            key=len,
+            default=None,
+        )
+        path = mapped[owner] if owner is not None else package.replace(".", "/")
+        sources.add(path.split("/")[0])
+    return sources
+
+
+def test_builder_copies_everything_the_package_is_built_from(stages: list[Stage]) -> None:
+    builder = stages[0]
+    copied: set[str] = set()
+    for keyword, args in builder.instructions:
+        if keyword == "RUN" and re.search(r"pip install \.(\s|$)", args):
+            break
+        if keyword == "COPY" and not args.startswith("--from"):
+            copied |= {source.rstrip("/") for source in shlex.split(args)[:-1]}
+    assert {"bot", "rubric", "migrations"} <= package_sources()
+    assert package_sources() <= copied
+
+
+def test_working_directory_belongs_to_the_user(runtime: Stage) -> None:
+    # `mlscore demo` (what `mlscore` runs without tokens) writes demo-out/ where it is started.
     (workdir,) = runtime.args("WORKDIR")
-    destinations = {
-        shlex.split(copy)[-1] for copy in runtime.args("COPY") if not copy.startswith("--from")
-    }
-    assert workdir == "/app"
-    assert {"./migrations/", "./"} <= destinations
+    user = runtime.args("USER")[-1]
+    chowned = [
+        shlex.split(step)[2:]
+        for run in runtime.args("RUN")
+        for step in run.split("&&")
+        if shlex.split(step)[:2] == ["chown", f"{user}:{user}"]
+    ]
+    assert any(workdir in paths for paths in chowned)
 
 
 def dockerignore_patterns() -> list[str]:

@@ -20,7 +20,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import SlackResponse
 
 from bot.metrics import Metrics
-from bot.slack.clients import POSTING_METHODS, is_unconfirmed, retry_handlers
+from bot.slack.clients import POSTING_METHODS, is_unconfirmed, rate_limit_wait, retry_handlers
 
 
 def api_error(status: int, error: str = "internal_error") -> SlackApiError:
@@ -153,3 +153,36 @@ def test_counted_handlers_make_the_same_decisions() -> None:
     assert granted("views.update", error=TimeoutError("t"), metrics=metrics) == [CONNECTION]
     assert granted("chat.postMessage", status=503, metrics=metrics) == [SERVER]
     assert granted("chat.postMessage", status=429, metrics=metrics) == [RATE]
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "retried"), [("1", True), ("30", True), ("31", False), ("200", False)]
+)
+def test_a_429_is_waited_out_only_up_to_the_cap(retry_after: str, retried: bool) -> None:
+    response = HttpResponse(status_code=429, headers={"Retry-After": retry_after})
+    handler = retry_handlers()[RATE]
+    assert (
+        handler.can_retry(
+            state=RetryState(), request=request("chat.postMessage"), response=response
+        )
+        is retried
+    )
+
+
+def test_the_wait_slack_asked_for_is_read_from_a_failed_call() -> None:
+    def failed(status: int, headers: dict[str, Any]) -> SlackApiError:
+        response = SlackResponse(
+            client=None,
+            http_verb="POST",
+            api_url="https://slack.com/api/chat.postMessage",
+            req_args={},
+            data={"ok": False, "error": "ratelimited"},
+            headers=headers,
+            status_code=status,
+        )
+        return SlackApiError("ratelimited", response)
+
+    assert rate_limit_wait(failed(429, {"retry-after": "200"})) == 200
+    assert rate_limit_wait(failed(429, {})) == 1
+    assert rate_limit_wait(failed(500, {"Retry-After": "5"})) is None
+    assert rate_limit_wait(TimeoutError("t")) is None

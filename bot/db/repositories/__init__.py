@@ -43,6 +43,7 @@ from bot.db.repositories.deliveries import (
     mark_delivery_failed,
     mark_delivery_sent,
     pending_deliveries,
+    release_delivery,
 )
 from bot.db.repositories.drafts import (
     delete_draft,
@@ -139,6 +140,7 @@ __all__ = [
     "pending_deliveries",
     "previous_assessment",
     "recent_assessments",
+    "release_delivery",
     "require_team",
     "save_assessment",
     "save_draft",

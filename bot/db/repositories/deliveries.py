@@ -122,6 +122,20 @@ def mark_delivery_failed(
     )
 
 
+def release_delivery(
+    session: Session, *, workspace_id: int, target: str, kind: str, period_key: str, now: datetime
+) -> bool:
+    """Give a claim back unsent (its process is stopping before the post's turn came): any
+    caller may claim it again from `now` on, and the attempt it took does not count. False when
+    the delivery is no longer claimed (sent, or given up)."""
+    result = session.exec(
+        update(Delivery)
+        .where(*_key(workspace_id, target, kind, period_key), col(Delivery.status) == "claimed")
+        .values(attempts=col(Delivery.attempts) - 1, lease_until=now)
+    )
+    return bool(result.rowcount == 1)
+
+
 def get_delivery(
     session: Session, *, workspace_id: int, target: str, kind: str, period_key: str
 ) -> Delivery | None:

@@ -3,13 +3,13 @@ leads' DM, and the confirmations for skip, pause, resume and schedule changes.""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.slack.blocks.common import Block, actions, button, escape, message, section
 from bot.slack.i18n import format_date, t, weekday_name
 from bot.slack.ids import ActionId, BlockId
-from rubric.periods import Cadence, Schedule
+from rubric.periods import Cadence, Schedule, next_due
 
 VALUE_SEPARATOR = "|"
 
@@ -97,20 +97,50 @@ def build_resumed(*, team_name: str, language: str) -> dict[str, Any]:
     return _notice(t("checkin.resumed", language, team=escape(team_name)))
 
 
+def schedule_rule(schedule: Schedule, language: str) -> str:
+    """When check-ins come, as words: "every Monday at 10:00 (UTC)", "on the first Monday of
+    each month at 10:00 (UTC)"."""
+    return t(
+        f"checkin.rule.{schedule.cadence.value}",
+        language,
+        weekday=weekday_name(schedule.weekday, language),
+        time=f"{schedule.at:%H:%M}",
+        tz=schedule.tz,
+    )
+
+
 def build_schedule_set(
     *, team_name: str, schedule: Schedule | None, language: str
 ) -> dict[str, Any]:
     """Confirms a schedule change; None means check-ins are off."""
     if schedule is None:
         return _notice(t("checkin.schedule_off", language, team=escape(team_name)))
-    return _notice(
-        t(
-            "checkin.schedule_set",
+    rule = schedule_rule(schedule, language)
+    return _notice(t("checkin.schedule_set", language, team=escape(team_name), rule=rule))
+
+
+def build_team_created(
+    *,
+    team_name: str,
+    channel_id: str,
+    schedule: Schedule | None,
+    created_at: datetime | None,
+    language: str,
+) -> dict[str, Any]:
+    """Confirms a new team, with when its first check-in comes (its first slot after now) and
+    how to change that."""
+    text = t("info.team_created", language, team=escape(team_name), channel=channel_id)
+    if schedule is not None and created_at is not None:
+        first = next_due(schedule, created_at).astimezone(schedule.zone)
+        text += " " + t(
+            "info.team_first_checkin",
             language,
-            team=escape(team_name),
-            cadence=cadence_name(schedule.cadence, language),
-            weekday=weekday_name(schedule.weekday, language),
-            time=f"{schedule.at:%H:%M}",
-            tz=schedule.tz,
+            rule=schedule_rule(schedule, language),
+            date=t(
+                "common.weekday_date",
+                language,
+                weekday=weekday_name(first.weekday(), language),
+                date=format_date(first.date(), language),
+            ),
         )
-    )
+    return _notice(text)

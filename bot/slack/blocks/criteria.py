@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from bot.services.types import OPERATOR
 from bot.slack.blocks.assessment import Page, stage_label
 from bot.slack.blocks.common import (
     MESSAGE_MAX_BLOCKS,
@@ -109,7 +110,9 @@ def build_criteria_matrix(
     chart_follows: bool = False,
 ) -> dict[str, Any]:
     """`/mlscore criteria`: items by stage with short codes, the version and who adopted it."""
-    if adopted_by and adopted_at:
+    if adopted_by == OPERATOR and adopted_at:
+        origin = t("criteria.imported", language, date=format_date(adopted_at, language))
+    elif adopted_by and adopted_at:
         origin = t(
             "criteria.adopted", language, user=adopted_by, date=format_date(adopted_at, language)
         )

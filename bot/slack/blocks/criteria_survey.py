@@ -218,8 +218,8 @@ def build_adoption(adoption: Adoption, rubric: Rubric, language: str) -> dict[st
     summary = t(
         "adopt.summary",
         language,
-        participants=adoption.participants,
-        changes=len(adoption.changes),
+        answered=t("adopt.answered", language, participants=adoption.participants),
+        changed=t("adopt.changed", language, changes=len(adoption.changes)),
     )
     extra: list[Block] = [context(summary)]
     if adoption.changes:

@@ -120,5 +120,4 @@ def build_digest(
     blocks += [section(chunk) for chunk in overdue_chunks[:3]]
     if chart_follows:
         blocks.append(context(t("digest.chart", language)))
-    key = "digest.fallback_one" if len(teams) == 1 else "digest.fallback"
-    return message(t(key, language, count=len(teams)), blocks)
+    return message(t("digest.fallback", language, count=len(teams)), blocks)

@@ -67,3 +67,16 @@ def build_home(summaries: Sequence[TeamSummary], language: str) -> dict[str, Any
         blocks.append(context(t("home.more", language, count=hidden)))
     blocks.append(context(t("home.help", language)))
     return {"type": "home", "blocks": blocks}
+
+
+def build_home_unavailable(text: str, language: str) -> dict[str, Any]:
+    """The Home view when the teams cannot be listed right now (storage or a Slack lookup is
+    unavailable): what happened, in place of the list."""
+    return {
+        "type": "home",
+        "blocks": [
+            header(t("app.name", language)),
+            section(text),
+            context(t("home.help", language)),
+        ],
+    }

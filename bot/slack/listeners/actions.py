@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.services.types import ServiceError
+from bot.services.types import ServiceError, Unavailable
 from bot.slack.blocks.checkin import parse_checkin_value
 from bot.slack.blocks.scorecard import scorecard_message
 from bot.slack.handoff import ack_at_once, work
@@ -91,6 +91,9 @@ def handle_home_scorecard(
             raise LookupError(value)
         team = services.get_team(scope.workspace_id, int(value))
         card = services.scorecard(scope.workspace_id, team.id)
+    except Unavailable as error:
+        tell(scope, client, body, service_error_text(error, language))
+        return
     except (LookupError, ServiceError):
         tell(scope, client, body, t("error.stale_view", language))
         return

@@ -23,6 +23,7 @@ from bot.services.types import (
     ItemDraft,
     ServiceError,
     StorageError,
+    StorageUnavailable,
     StoredAssessment,
     Submission,
     TeamInfo,
@@ -189,7 +190,7 @@ def _read_page(
     """
     try:
         return _team_and_page(scope, view)
-    except StorageError:
+    except (StorageError, StorageUnavailable):
         log.exception("could not read the team of an assessment page")
         key = "error.storage"
     except (InvalidView, ServiceError) as error:
@@ -230,6 +231,11 @@ def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
                 # Written before the ack: the next page's ack reads the draft, and might not
                 # see a write made after this ack (in a thread, or in the work process).
                 state = services.save_draft_page(scope.actor(team), team.id, update)
+        except (StorageError, StorageUnavailable):
+            # The database is down or busy: keep the modal open with what was typed.
+            log.exception("could not store an assessment page")
+            ack(response_action="errors", errors={error_block: t("error.storage", language)})
+            return
         except ServiceError as error:
             if page_input.is_last:
                 _keep_last_page(scope, team, update)
@@ -237,11 +243,6 @@ def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
                 response_action="errors",
                 errors={error_block: service_error_text(error, language, mrkdwn=False)},
             )
-            return
-        except StorageError:
-            # The database is down or busy: keep the modal open with what was typed.
-            log.exception("could not store an assessment page")
-            ack(response_action="errors", errors={error_block: t("error.storage", language)})
             return
     if not page_input.is_last:
         ack(update_response(page_view(rubric, team, state, language, update.page + 1)))
@@ -263,7 +264,7 @@ def after_page(client: WebClient, context: BoltContext) -> None:
     scope = scope_of(context)
     try:
         submission = scope.deps.services.submission(scope.actor(), stored)
-    except StorageError:
+    except (StorageError, StorageUnavailable):
         log.exception("stored an assessment but could not read it back to announce it")
         tell(scope, client, {}, t("assess.announce_not_read", scope.language()))
         return

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.services.types import Invalid, NotFound, TeamInfo, TrendView
 from bot.slack import commands as cmd
-from bot.slack.blocks.checkin import build_schedule_set
+from bot.slack.blocks.checkin import build_schedule_set, build_team_created
 from bot.slack.blocks.errors import build_notice, build_parse_error, ephemeral
 from bot.slack.blocks.help import build_help
 from bot.slack.blocks.scorecard import build_gaps, scorecard_message, trend_text
@@ -110,7 +110,15 @@ def _team_create(call: Invocation, parsed: cmd.TeamCreate) -> None:
     team = call.scope.deps.services.create_team(
         call.scope.actor(), call.scope.directory, name=parsed.name, channel_id=channel_id
     )
-    call.notice("info.team_created", team=team.name, channel=team.channel_id)
+    call.say(
+        build_team_created(
+            team_name=team.name,
+            channel_id=team.channel_id,
+            schedule=team.schedule,
+            created_at=team.created_at,
+            language=call.language,
+        )
+    )
 
 
 def _teams(call: Invocation, _: cmd.ListTeams) -> None:
@@ -188,13 +196,14 @@ def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
     if card is None:
         raise NotFound("error.no_assessment", team=team.name)
     trend = services.trend(call.scope.workspace_id, team.id)
-    has_history = trend is not None and len(trend.trend.points) > 1
-    payload = scorecard_message(card, language, chart_follows=has_history)
+    # From the first assessment on: one point still shows each section's score.
+    has_chart = trend is not None and any(p.final is not None for p in trend.trend.points)
+    payload = scorecard_message(card, language, chart_follows=has_chart)
     if parsed.public:
         call.client.chat_postMessage(channel=team.channel_id, **payload)
     else:
         call.say(payload)
-    if has_history and trend is not None:
+    if has_chart and trend is not None:
         # Files cannot be ephemeral: a private scorecard's chart goes to the person's DM.
         call.post_trend(trend, language, public=parsed.public)
 
@@ -233,7 +242,10 @@ def _export(call: Invocation, parsed: cmd.Export) -> None:
     name = f"mlscore-{team.name if team else 'workspace'}.csv"
     channel = direct_channel(call.client, call.scope.user_id or "")
     upload_file(call.client, data, channel_id=channel, filename=name, title=name)
-    call.notice("info.export_ready", team=team.name if team else name)
+    if team is not None:
+        call.notice("info.export_ready", team=team.name)
+    else:
+        call.notice("info.export_ready_workspace", file=name)
 
 
 def _erase_team(call: Invocation, parsed: cmd.EraseTeam) -> None:

@@ -8,9 +8,10 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack.blocks.home import build_home
+from bot.services.types import Unavailable
+from bot.slack.blocks.home import build_home, build_home_unavailable
 from bot.slack.handoff import ack_at_once, work
-from bot.slack.listeners.common import scope_of
+from bot.slack.listeners.common import scope_of, service_error_text
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,15 @@ def register(app: App) -> None:
 def publish_home(context: BoltContext, client: WebClient, user_id: str) -> None:
     scope = scope_of(context)
     services = scope.deps.services
-    summaries = services.teams_for_user(scope.actor(), scope.directory)
-    client.views_publish(user_id=user_id, view=build_home(summaries, scope.language()))
+    language = scope.language()
+    try:
+        summaries = services.teams_for_user(scope.actor(), scope.directory)
+    except Unavailable as error:
+        log.warning("the Home tab could not list the teams: %s", error.key)
+        view = build_home_unavailable(service_error_text(error, language), language)
+    else:
+        view = build_home(summaries, language)
+    client.views_publish(user_id=user_id, view=view)
 
 
 @work
