@@ -4,6 +4,11 @@
 UTC). The writers turn that into one JSON document, a zip of one CSV per table, or one flat CSV
 of answers (one row per answer, with its assessment and team) for spreadsheets. OAuth
 installations are not exported: they hold the bot token, not anyone's data.
+
+Rows end in CRLF (RFC 4180), so a cell holding a carriage return is quoted like one holding a
+line feed. Every CSV cell that a spreadsheet would read as a formula (text starting with =, +,
+-, @, a tab or a carriage return) is written with a leading apostrophe, as OWASP's "CSV
+Injection" page advises: a note typed as `=HYPERLINK(...)` stays text when the file is opened.
 """
 
 from __future__ import annotations
@@ -108,7 +113,7 @@ def table_csv(name: str, rows: Sequence[dict[str, Any]]) -> str:
     """One table as CSV; JSON columns (leads, state, detail, matrix) are written as JSON text."""
     columns = list(rows[0]) if rows else _columns(name)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({key: _cell(value) for key, value in row.items()})
@@ -122,13 +127,14 @@ def answers_csv(data: Export) -> str:
     for answer in data.get("answers", []):
         answers.setdefault(answer["assessment_id"], []).append(answer)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(ANSWERS_CSV_COLUMNS)
     for assessment in sorted(
         data.get("assessments", []), key=lambda a: (a["team_id"], a["submitted_at"], a["id"])
     ):
         for answer in answers.get(assessment["id"], []):
-            writer.writerow(
+            _write_row(
+                writer,
                 [
                     teams.get(assessment["team_id"], assessment["team_id"]),
                     assessment["id"],
@@ -178,8 +184,23 @@ def _plain(value: Any) -> Any:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return "" if value is None else value
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "" if value is None else inert(value)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A cell no spreadsheet runs as a formula: text that starts like one gets a leading
+    apostrophe. Numbers are left as they are (a spreadsheet reads them as numbers)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _write_row(writer: Any, cells: Sequence[Any]) -> None:
+    writer.writerow([inert(cell) for cell in cells])
 
 
 def _columns(name: str) -> list[str]:
