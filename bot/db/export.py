@@ -30,6 +30,7 @@ from bot.db.tables import (
     Assessment,
     AssessmentAnswer,
     AuditEntry,
+    BotPost,
     CheckIn,
     CriteriaVersion,
     Delivery,
@@ -56,6 +57,7 @@ ANSWERS_CSV_COLUMNS = (
     "item_id",
     "choice",
     "note",
+    "note_by",
 )
 
 
@@ -70,7 +72,9 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
         for table in _any(Team, StageChange, CheckIn, Assessment):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         data["answers"] = _answers(session, [col(Assessment.workspace_id) == workspace_id])
-        for table in _any(Draft, CriteriaVersion, SurveyRound, SurveyVote, Delivery, AuditEntry):
+        for table in _any(
+            Draft, BotPost, CriteriaVersion, SurveyRound, SurveyVote, Delivery, AuditEntry
+        ):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         return data
     team = session.exec(
@@ -79,7 +83,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
     if team is None:
         raise NotFound(f"team {team_id}")
     data["teams"] = [_row(team)]
-    for table in _any(StageChange, CheckIn, Assessment, Draft):
+    for table in _any(StageChange, CheckIn, Assessment, Draft, BotPost):
         data[_name(table)] = _rows(
             session,
             table,
@@ -150,7 +154,8 @@ def answers_csv(data: Export) -> str:
                     answer["item_id"],
                     answer["choice"],
                     answer["note"],
-                ]
+                    answer["note_by"] or (assessment["submitted_by"] if answer["note"] else ""),
+                ],
             )
     return out.getvalue()
 

@@ -56,6 +56,17 @@ def _fill(session: Session, slack_team_id: str, now: datetime) -> tuple[int, lis
         repo.save_draft(
             session, workspace_id=ws, team_id=team.id, user_id="U1", state={"x": 1}, now=now
         )
+        repo.record_post(
+            session,
+            workspace_id=ws,
+            team_id=team.id,
+            channel_id="C1",
+            message_ts=f"{team.id}.0001",
+            authors=["U1"],
+            kind="scorecard",
+            language="en",
+            now=now,
+        )
         target = repo.team_target(team.id)
         repo.claim_delivery(
             session, workspace_id=ws, target=target, kind="checkin", period_key="2025-W10", now=now
@@ -116,6 +127,7 @@ def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now:
         "assessments": 2,
         "checkins": 1,
         "drafts": 1,
+        "bot_posts": 1,
         "stage_changes": 2,
         "deliveries": 1,
         "audit_log": 1,
@@ -195,6 +207,7 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
             "assessments",
             "answers",
             "drafts",
+            "bot_posts",
             "deliveries",
             "audit_log",
         ]
@@ -210,6 +223,7 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
         "item_id": "FD1",
         "choice": "manual",
         "note": 'runbook, "quoted"',
+        "note_by": "U1",
     }
 
     flat = list(csv.DictReader(io.StringIO(answers_csv(data))))

@@ -54,6 +54,12 @@ from bot.db.repositories.installations import (
     get_installation,
     save_installation,
 )
+from bot.db.repositories.posts import (
+    forget_posts,
+    posts_by,
+    posts_of_team,
+    record_post,
+)
 from bot.db.repositories.surveys import (
     VoteInput,
     close_survey_round,
@@ -79,6 +85,7 @@ from bot.db.repositories.teams import (
     set_paused_until,
     set_schedule,
     stage_history,
+    stage_version,
     team_target,
     update_team,
 )
@@ -110,6 +117,7 @@ __all__ = [
     "delete_installation",
     "delivery_counts",
     "ensure_workspace",
+    "forget_posts",
     "get_assessment",
     "get_checkin",
     "get_criteria_version",
@@ -137,8 +145,11 @@ __all__ = [
     "name_key",
     "open_survey_round",
     "pending_deliveries",
+    "posts_by",
+    "posts_of_team",
     "previous_assessment",
     "recent_assessments",
+    "record_post",
     "require_team",
     "save_assessment",
     "save_draft",
@@ -149,6 +160,7 @@ __all__ = [
     "set_schedule",
     "set_survey_message",
     "stage_history",
+    "stage_version",
     "survey_votes",
     "team_target",
     "update_team",
