@@ -1,7 +1,7 @@
 """People and channels as Slack knows them, cached briefly.
 
-users.info and conversations.members are asked at most once per TTL per (workspace, key), so a
-busy command does not turn into a burst of Web API calls.
+users.info, conversations.members and conversations.info are asked at most once per TTL per
+(workspace, key), so a busy command does not turn into a burst of Web API calls.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.services.types import ChannelFacts
 
 DEFAULT_TTL_SECONDS = 300.0
 
@@ -116,3 +118,26 @@ class SlackDirectory:
 
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return user_id in self.members(channel_id)
+
+    def channel(self, channel_id: str) -> ChannelFacts:
+        """What conversations.info tells the bot's token. A channel it cannot see (another
+        workspace's, a private one it is not in, one that does not exist) is not found."""
+
+        def load() -> ChannelFacts:
+            try:
+                response = self._client.conversations_info(channel=channel_id)
+            except SlackApiError:
+                return ChannelFacts(found=False)
+            info: dict[str, Any] = response.get("channel") or {}
+            return ChannelFacts(
+                found=True,
+                private=bool(info.get("is_private") or info.get("is_group")),
+                direct=bool(info.get("is_im") or info.get("is_mpim")),
+                bot_member=bool(info.get("is_member")),
+                archived=bool(info.get("is_archived")),
+            )
+
+        facts: ChannelFacts = self._cache.get_or_load(
+            (self._workspace, "channel", channel_id), load
+        )
+        return facts
