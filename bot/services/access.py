@@ -11,19 +11,20 @@ A new kind of person (team leads, say, for waivers) is a new `Who` and one branc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from bot.services.types import Actor, Directory, NotAllowed
 
 
 class Action(StrEnum):
     READ = "read"
-    """See a team's scorecard, gaps, trend, its line in `teams` and on the Home tab."""
+    """See a team's scorecard, gaps and trend (commands, the Home tab's scorecard button) and
+    its line in `teams`."""
     ASSESS = "assess"
-    """Open, fill in and submit its assessment (commands, check-in and Home buttons)."""
+    """Open, fill in and submit its assessment (commands, check-in and Home buttons); the Home
+    tab lists the teams a person may assess."""
     SKIP = "skip"
     SCHEDULE = "schedule"
     """Its check-in schedule, and pausing or resuming it."""
@@ -77,9 +78,6 @@ class Bound(Protocol):
     def channel_id(self) -> str | None: ...
 
 
-Subject = TypeVar("Subject", bound=Bound)
-
-
 @dataclass(frozen=True)
 class ChannelOnly:
     """The subject of an action on a channel rather than a team (the digest)."""
@@ -120,12 +118,6 @@ class Access:
                 team=subject.name if subject is not None else "",
                 channel=(subject.channel_id or "") if subject is not None else "",
             )
-
-    def readable(
-        self, actor: Actor, directory: Directory, subjects: Iterable[Subject]
-    ) -> list[Subject]:
-        """The subjects the person may read, in their order."""
-        return [s for s in subjects if self.allowed(Action.READ, actor, directory, s)]
 
 
 def refusal_key(action: Action) -> str:

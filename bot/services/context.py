@@ -24,9 +24,6 @@ class ServiceContext:
     def __post_init__(self) -> None:
         object.__setattr__(self, "access", Access(self.admins))
 
-    def is_admin(self, directory: Directory, user_id: str) -> bool:
-        return self.access.is_admin(directory, user_id)
-
     def allowed(
         self, action: Action, actor: Actor, directory: Directory, subject: Bound | None = None
     ) -> bool:
