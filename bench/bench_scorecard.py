@@ -45,7 +45,7 @@ from bench.common import (
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.services import Actor, DraftState, ItemDraft, Services
+from bot.services import Actor, ChannelFacts, DraftState, ItemDraft, Services
 from rubric.model import Stage
 from tests.fakes.signing import command_body
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
@@ -65,6 +65,9 @@ class Everyone:
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return True
 
+    def channel(self, channel_id: str) -> ChannelFacts:
+        return ChannelFacts(found=True, private=False, bot_member=True)
+
 
 def seed_history(database_url: str, weeks: int = WEEKS) -> int:
     """Creates the team and `weeks` weekly assessments ending last week; returns the team id."""
@@ -76,6 +79,7 @@ def seed_history(database_url: str, weeks: int = WEEKS) -> int:
     workspace = services.workspace_for(TEAM_ID)
     admin = Actor(workspace_id=workspace, user_id=ADMIN)
     team = services.create_team(admin, Everyone(), name=TEAM_NAME, channel_id=TEAM_CHANNEL)
+    services.set_stage(admin, Everyone(), team.id, Stage.PRODUCTION)
     rubric = services.rubrics.get(team.rubric_id)
     rng = random.Random(7)
     for week in range(weeks):

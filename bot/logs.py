@@ -171,13 +171,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+def one_line(text: str) -> str:
+    """CR and LF written as \\r and \\n, so that a value someone sent (an OAuth redirect's
+    `error`, say) cannot start a forged line of its own in a text log."""
+    return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
+
+
 class TextFormatter(logging.Formatter):
-    """Human-readable lines; extra fields follow the message as key=value."""
+    """Human-readable lines, one per record; extra fields follow the message as key=value.
+
+    The message is kept on its line (one_line); a traceback, which the logging call itself adds,
+    still follows on lines of its own."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.message)
         line = super().formatMessage(record)
         fields = _extra_fields(record)
         if fields:

@@ -12,7 +12,7 @@ from types import FrameType
 
 from bot.db.migrate import upgrade
 from bot.scheduling.scheduler import start_scheduler, stop_scheduler
-from bot.services.types import OPERATOR, Actor
+from bot.services.types import OPERATOR, Actor, ChannelFacts
 from bot.settings import ConfigError, Settings
 from bot.wiring import build_bolt, build_container, build_tick_deps, build_web
 
@@ -158,6 +158,9 @@ class _Operator:
 
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return True
+
+    def channel(self, channel_id: str) -> ChannelFacts:
+        return ChannelFacts(found=True, private=False, bot_member=True)
 
 
 def export_criteria(settings: Settings, *, workspace: str | None) -> str:

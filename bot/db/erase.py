@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Delete, delete, update
+from sqlalchemy import ColumnElement, Delete, and_, delete, or_, update
 from sqlmodel import Session, col, select
 
 from bot.db.repositories.teams import team_target
@@ -16,6 +16,7 @@ from bot.db.tables import (
     Assessment,
     AssessmentAnswer,
     AuditEntry,
+    BotPost,
     CheckIn,
     CriteriaVersion,
     Delivery,
@@ -60,6 +61,10 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
         ),
         ("drafts", delete(Draft).where(*_equal(Draft, workspace_id=workspace_id, team_id=team_id))),
         (
+            "bot_posts",
+            delete(BotPost).where(*_equal(BotPost, workspace_id=workspace_id, team_id=team_id)),
+        ),
+        (
             "stage_changes",
             delete(StageChange).where(
                 *_equal(StageChange, workspace_id=workspace_id, team_id=team_id)
@@ -91,6 +96,7 @@ def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
         Assessment,
         CheckIn,
         Draft,
+        BotPost,
         StageChange,
         SurveyVote,
         SurveyRound,
@@ -106,57 +112,44 @@ def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
 
 
 def erase_user_notes(session: Session, *, workspace_id: int, user_id: str) -> dict[str, int]:
-    """Blank the free text `user_id` wrote: assessment and answer notes, survey comments,
-    criteria notes and reasons in the audit log; drop the user's drafts.
+    """Blank the free text `user_id` wrote, wherever it is: item notes (also where the
+    pre-filled modal carried them into someone else's later assessment), overall notes, survey
+    comments, criteria notes and reasons in the audit log, and their notes in other people's
+    drafts; drop the user's own drafts.
+
+    An item note's author is `answers.note_by`; rows stored before authors were kept have none
+    and count as the submitter's, and their copies are found by their text (the same words on
+    the same test of the same team).
 
     Who did what stays (the audit trail and the chosen levels are not notes).
     """
-    counts: dict[str, int] = {}
-    own_assessments = select(Assessment.id).where(
-        col(Assessment.workspace_id) == workspace_id, col(Assessment.submitted_by) == user_id
-    )
-    counts["answers"] = _rowcount(
-        session,
-        update(AssessmentAnswer)
-        .where(
-            col(AssessmentAnswer.assessment_id).in_(own_assessments),
-            col(AssessmentAnswer.note) != "",
-        )
-        .values(note=""),
-    )
-    counts["assessments"] = _rowcount(
-        session,
-        update(Assessment)
-        .where(
-            col(Assessment.workspace_id) == workspace_id,
-            col(Assessment.submitted_by) == user_id,
-            col(Assessment.note) != "",
-        )
-        .values(note=""),
-    )
-    counts["survey_votes"] = _rowcount(
-        session,
-        update(SurveyVote)
-        .where(
+    ws = col(Assessment.workspace_id) == workspace_id
+    written = _their_item_notes(session, workspace_id=workspace_id, user_id=user_id)
+    counts = {
+        "answers": _blank(session, AssessmentAnswer.note, _written_by(user_id, ws)),
+        "assessments": _blank(
+            session, Assessment.note, ws, col(Assessment.submitted_by) == user_id
+        ),
+        "survey_votes": _blank(
+            session,
+            SurveyVote.comment,
             col(SurveyVote.workspace_id) == workspace_id,
             col(SurveyVote.user_id) == user_id,
-            col(SurveyVote.comment) != "",
-        )
-        .values(comment=""),
-    )
-    counts["criteria_versions"] = _rowcount(
-        session,
-        update(CriteriaVersion)
-        .where(
+        ),
+        "criteria_versions": _blank(
+            session,
+            CriteriaVersion.note,
             col(CriteriaVersion.workspace_id) == workspace_id,
             col(CriteriaVersion.adopted_by) == user_id,
-            col(CriteriaVersion.note) != "",
-        )
-        .values(note=""),
-    )
+        ),
+    }
+    counts["answers"] += _blank_legacy_copies(session, workspace_id=workspace_id, notes=written)
     counts["drafts"] = _rowcount(
         session,
         delete(Draft).where(col(Draft.workspace_id) == workspace_id, col(Draft.user_id) == user_id),
+    )
+    counts["drafts"] += _blank_in_drafts(
+        session, workspace_id=workspace_id, user_id=user_id, notes=written
     )
     blanked = 0
     for entry in session.exec(
@@ -171,6 +164,96 @@ def erase_user_notes(session: Session, *, workspace_id: int, user_id: str) -> di
     session.flush()
     counts["audit_log"] = blanked
     return counts
+
+
+# (team id, item id, note text): where an item note was written, to find its copies.
+_NoteAt = tuple[int, str, str]
+
+
+def _written_by(user_id: str, *in_workspace: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Answers whose note the user wrote: named as its author, or (rows from before authors
+    were kept) in an assessment the user submitted."""
+    submitted = select(Assessment.id).where(*in_workspace, col(Assessment.submitted_by) == user_id)
+    return or_(
+        and_(
+            col(AssessmentAnswer.note_by) == user_id,
+            col(AssessmentAnswer.assessment_id).in_(select(Assessment.id).where(*in_workspace)),
+        ),
+        and_(
+            col(AssessmentAnswer.note_by).is_(None),
+            col(AssessmentAnswer.assessment_id).in_(submitted),
+        ),
+    )
+
+
+def _their_item_notes(session: Session, *, workspace_id: int, user_id: str) -> set[_NoteAt]:
+    ws = col(Assessment.workspace_id) == workspace_id
+    rows = session.exec(
+        select(Assessment.team_id, AssessmentAnswer.item_id, AssessmentAnswer.note)
+        .join(Assessment, col(Assessment.id) == col(AssessmentAnswer.assessment_id))
+        .where(_written_by(user_id, ws), col(AssessmentAnswer.note) != "")
+    ).all()
+    return {(team_id, item_id, note) for team_id, item_id, note in rows}
+
+
+def _blank_legacy_copies(session: Session, *, workspace_id: int, notes: set[_NoteAt]) -> int:
+    """Copies of those notes in rows that do not name an author (carried before they did)."""
+    blanked = 0
+    for team_id, item_id, note in notes:
+        team_assessments = select(Assessment.id).where(
+            col(Assessment.workspace_id) == workspace_id, col(Assessment.team_id) == team_id
+        )
+        blanked += _blank(
+            session,
+            AssessmentAnswer.note,
+            col(AssessmentAnswer.assessment_id).in_(team_assessments),
+            col(AssessmentAnswer.item_id) == item_id,
+            col(AssessmentAnswer.note_by).is_(None),
+            col(AssessmentAnswer.note) == note,
+        )
+    return blanked
+
+
+def _blank_in_drafts(
+    session: Session, *, workspace_id: int, user_id: str, notes: set[_NoteAt]
+) -> int:
+    """Their notes in other people's drafts (pre-filled from an assessment): by author, or
+    for a draft saved before authors were kept, by text."""
+    changed = 0
+    for draft in session.exec(select(Draft).where(Draft.workspace_id == workspace_id)).all():
+        answers = draft.state.get("answers")
+        if not isinstance(answers, dict):
+            continue
+        blanked = {
+            item_id: {**answer, "note": "", "note_by": None}
+            for item_id, answer in answers.items()
+            if isinstance(answer, dict)
+            and _theirs(answer, user_id, (draft.team_id, str(item_id)), notes)
+        }
+        if blanked:
+            draft.state = {**draft.state, "answers": {**answers, **blanked}}
+            session.add(draft)
+            changed += 1
+    session.flush()
+    return changed
+
+
+def _theirs(
+    answer: dict[str, Any], user_id: str, where: tuple[int, str], notes: set[_NoteAt]
+) -> bool:
+    note, author = answer.get("note"), answer.get("note_by")
+    if not isinstance(note, str) or not note:
+        return False
+    return author == user_id or (not author and (*where, note) in notes)
+
+
+def _blank(session: Session, column: Any, *where: ColumnElement[bool]) -> int:
+    """Set a text column to "" in the rows matching `where` that are not blank already."""
+    table = column.class_
+    return _rowcount(
+        session,
+        update(table).where(*where, col(column) != "").values({column.key: ""}),
+    )
 
 
 def _equal(table: Any, **values: object) -> list[ColumnElement[bool]]:

@@ -4,6 +4,11 @@
 UTC). The writers turn that into one JSON document, a zip of one CSV per table, or one flat CSV
 of answers (one row per answer, with its assessment and team) for spreadsheets. OAuth
 installations are not exported: they hold the bot token, not anyone's data.
+
+Rows end in CRLF (RFC 4180), so a cell holding a carriage return is quoted like one holding a
+line feed. Every CSV cell that a spreadsheet would read as a formula (text starting with =, +,
+-, @, a tab or a carriage return) is written with a leading apostrophe, as OWASP's "CSV
+Injection" page advises: a note typed as `=HYPERLINK(...)` stays text when the file is opened.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from bot.db.tables import (
     Assessment,
     AssessmentAnswer,
     AuditEntry,
+    BotPost,
     CheckIn,
     CriteriaVersion,
     Delivery,
@@ -51,6 +57,7 @@ ANSWERS_CSV_COLUMNS = (
     "item_id",
     "choice",
     "note",
+    "note_by",
 )
 
 
@@ -65,7 +72,9 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
         for table in _any(Team, StageChange, CheckIn, Assessment):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         data["answers"] = _answers(session, [col(Assessment.workspace_id) == workspace_id])
-        for table in _any(Draft, CriteriaVersion, SurveyRound, SurveyVote, Delivery, AuditEntry):
+        for table in _any(
+            Draft, BotPost, CriteriaVersion, SurveyRound, SurveyVote, Delivery, AuditEntry
+        ):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         return data
     team = session.exec(
@@ -74,7 +83,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
     if team is None:
         raise NotFound(f"team {team_id}")
     data["teams"] = [_row(team)]
-    for table in _any(StageChange, CheckIn, Assessment, Draft):
+    for table in _any(StageChange, CheckIn, Assessment, Draft, BotPost):
         data[_name(table)] = _rows(
             session,
             table,
@@ -108,7 +117,7 @@ def table_csv(name: str, rows: Sequence[dict[str, Any]]) -> str:
     """One table as CSV; JSON columns (leads, state, detail, matrix) are written as JSON text."""
     columns = list(rows[0]) if rows else _columns(name)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({key: _cell(value) for key, value in row.items()})
@@ -122,13 +131,14 @@ def answers_csv(data: Export) -> str:
     for answer in data.get("answers", []):
         answers.setdefault(answer["assessment_id"], []).append(answer)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(ANSWERS_CSV_COLUMNS)
     for assessment in sorted(
         data.get("assessments", []), key=lambda a: (a["team_id"], a["submitted_at"], a["id"])
     ):
         for answer in answers.get(assessment["id"], []):
-            writer.writerow(
+            _write_row(
+                writer,
                 [
                     teams.get(assessment["team_id"], assessment["team_id"]),
                     assessment["id"],
@@ -144,7 +154,8 @@ def answers_csv(data: Export) -> str:
                     answer["item_id"],
                     answer["choice"],
                     answer["note"],
-                ]
+                    answer["note_by"] or (assessment["submitted_by"] if answer["note"] else ""),
+                ],
             )
     return out.getvalue()
 
@@ -178,8 +189,23 @@ def _plain(value: Any) -> Any:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return "" if value is None else value
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "" if value is None else inert(value)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A cell no spreadsheet runs as a formula: text that starts like one gets a leading
+    apostrophe. Numbers are left as they are (a spreadsheet reads them as numbers)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _write_row(writer: Any, cells: Sequence[Any]) -> None:
+    writer.writerow([inert(cell) for cell in cells])
 
 
 def _columns(name: str) -> list[str]:

@@ -49,8 +49,14 @@ def _team_fk() -> ForeignKeyConstraint:
     return ForeignKeyConstraint(["workspace_id", "team_id"], ["teams.workspace_id", "teams.id"])
 
 
+# Ids travel in buttons and modals and must never name a newer row: without AUTOINCREMENT,
+# SQLite gives a deleted row's id to the next one (PostgreSQL's sequences never reuse them).
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Workspace(SQLModel, table=True):
     __tablename__ = "workspaces"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: int | None = Field(default=None, primary_key=True)
     slack_team_id: str = Field(max_length=32, unique=True)
@@ -68,6 +74,7 @@ class Team(SQLModel, table=True):
         CheckConstraint(_in("language", ("en", "es")), name="language"),
         CheckConstraint(_in("cadence", CADENCES), name="cadence"),
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -94,6 +101,7 @@ class StageChange(SQLModel, table=True):
     __table_args__ = (
         _team_fk(),
         Index("ix_stage_changes_team_id_changed_at", "team_id", "changed_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -111,6 +119,7 @@ class CheckIn(SQLModel, table=True):
         _team_fk(),
         UniqueConstraint("workspace_id", "team_id", "period_key"),
         CheckConstraint(_in("status", CHECKIN_STATUSES), name="status"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -131,6 +140,7 @@ class Assessment(SQLModel, table=True):
         UniqueConstraint("workspace_id", "submission_key"),
         # the scorecard and trend queries: one team's assessments, newest first
         Index("ix_assessments_team_id_submitted_at_id", "team_id", "submitted_at", "id"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -156,11 +166,18 @@ class AssessmentAnswer(SQLModel, table=True):
     # a level key ("not_done", "manual", "automated") or a number on a range scale, as text
     choice: str = Field(max_length=64)
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # who wrote the note: a note carried over by the pre-filled modal keeps its author, whoever
+    # submits it (None: no note, or stored before authors were kept, meaning the submitter)
+    note_by: str | None = Field(default=None, max_length=32)
 
 
 class Draft(SQLModel, table=True):
     __tablename__ = "drafts"
-    __table_args__ = (_team_fk(), UniqueConstraint("workspace_id", "team_id", "user_id"))
+    __table_args__ = (
+        _team_fk(),
+        UniqueConstraint("workspace_id", "team_id", "user_id"),
+        NEVER_REUSE_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int
@@ -172,7 +189,7 @@ class Draft(SQLModel, table=True):
 
 class CriteriaVersion(SQLModel, table=True):
     __tablename__ = "criteria_versions"
-    __table_args__ = (UniqueConstraint("workspace_id", "version"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "version"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id")
@@ -197,6 +214,7 @@ class SurveyRound(SQLModel, table=True):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -212,7 +230,7 @@ class SurveyRound(SQLModel, table=True):
 
 class SurveyVote(SQLModel, table=True):
     __tablename__ = "survey_votes"
-    __table_args__ = (UniqueConstraint("round_id", "user_id", "item_id", "stage"),)
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "item_id", "stage"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(index=True)
@@ -235,6 +253,7 @@ class Delivery(SQLModel, table=True):
             "ix_deliveries_workspace_id_status_lease_until", "workspace_id", "status", "lease_until"
         ),
         CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -254,7 +273,7 @@ class Delivery(SQLModel, table=True):
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_workspace_id_at", "workspace_id", "at"),)
+    __table_args__ = (Index("ix_audit_log_workspace_id_at", "workspace_id", "at"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id")
@@ -263,6 +282,29 @@ class AuditEntry(SQLModel, table=True):
     target: str | None = Field(default=None, max_length=255)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BotPost(SQLModel, table=True):
+    """A message the bot posted that shows text someone wrote (a scorecard's overall note),
+    one row per author, so that erasing their notes can edit the message too."""
+
+    __tablename__ = "bot_posts"
+    __table_args__ = (
+        _team_fk(),
+        UniqueConstraint("workspace_id", "channel_id", "message_ts", "author"),
+        Index("ix_bot_posts_workspace_id_author", "workspace_id", "author"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    channel_id: str = Field(max_length=32)
+    message_ts: str = Field(max_length=32)
+    author: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    language: str = Field(default="en", max_length=2)
+    posted_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Installation(SQLModel, table=True):
@@ -296,6 +338,7 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     SurveyVote,
     Delivery,
     AuditEntry,
+    BotPost,
     Installation,
 )
 
@@ -304,10 +347,12 @@ __all__ = [
     "CADENCES",
     "CHECKIN_STATUSES",
     "DELIVERY_STATUSES",
+    "NEVER_REUSE_IDS",
     "SURVEY_STATUSES",
     "Assessment",
     "AssessmentAnswer",
     "AuditEntry",
+    "BotPost",
     "CheckIn",
     "CriteriaVersion",
     "Delivery",

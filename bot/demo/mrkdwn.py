@@ -43,7 +43,9 @@ _EMOJI_RE = re.compile(r":([a-z0-9_+-]+):")
 def _span(mark: str, tag: str) -> tuple[re.Pattern[str], str]:
     m = re.escape(mark)
     # Slack's rule, roughly: the marks hug non-space text and do not touch word characters.
-    pattern = re.compile(rf"(?<![\w{m}]){m}(?=\S)([^{m}\n]*?\S){m}(?![\w{m}])")
+    # A zero-width space counts as space (bot.slack.blocks.common.escape fences marks with it).
+    solid = "[^\\s\u200b]"
+    pattern = re.compile(rf"(?<![\w{m}]){m}(?={solid})([^{m}\n]*?{solid}){m}(?![\w{m}])")
     return pattern, rf"<{tag}>\1</{tag}>"
 
 

@@ -27,7 +27,7 @@ from bot.scheduling.cli import deps_from_container
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.service import SchedulingService
 from bot.scheduling.tick import run_tick
-from bot.services import Actor, ItemDraft, Services, TeamInfo, TrendView
+from bot.services import Actor, ChannelFacts, ItemDraft, Services, TeamInfo, TrendView
 from bot.settings import Settings
 from bot.slack.blocks.assessment import AssessmentMeta, ItemInput, build_assessment_page
 from bot.slack.blocks.checkin import build_skipped
@@ -72,6 +72,10 @@ class DemoDirectory:
 
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return user_id in self.members.get(channel_id, ())
+
+    def channel(self, channel_id: str) -> ChannelFacts:
+        """The demo's teams each have a public channel the bot is in."""
+        return ChannelFacts(found=True, private=False, bot_member=True)
 
 
 @dataclass(frozen=True)
@@ -373,8 +377,8 @@ class Simulation:
         self.clock.now += timedelta(minutes=10)
         for state in self.teams:
             info = self.services.get_team(self.workspace_id, state.info.id)
-            view = self.services.trend(self.workspace_id, info.id)
-            card = self.services.scorecard(self.workspace_id, info.id)
+            view = self.services.trend(self.admin, self.directory, info.id)
+            card = self.services.scorecard(self.admin, self.directory, info.id)
             assert view is not None
             assert card is not None
             trend = self._render_trend(view, info)

@@ -24,6 +24,7 @@ from bot.scheduling.messages import add_standing_notes
 from bot.scheduling.plan import Policy, channels_of, is_away, team_zone
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
+from bot.services.access import shown_in
 from bot.services.types import TeamInfo
 from bot.slack.blocks.digest import DigestTeam, build_digest
 from rubric.diff import diff
@@ -76,7 +77,9 @@ def collect_digest(
 ) -> ChannelDigest:
     """The channel's teams with where each stands (a fixed number of queries per channel)."""
     rows = repo.list_teams(session, workspace_id=workspace_id, channel_id=channel_id)
-    teams = channels_of([team_info(row) for row in rows]).get(channel_id, [])
+    # The rule of who may read a team decides what a channel's summary may show.
+    shown = [team_info(row) for row in rows if shown_in(row, channel_id)]
+    teams = channels_of(shown).get(channel_id, [])
     ids = [team.id for team in teams]
     latest = (
         repo.latest_assessments_for_teams(session, workspace_id=workspace_id, team_ids=ids, count=2)

@@ -1,8 +1,8 @@
 """Use cases of the scheduler that people trigger: skip a period, go away until a date, come
 back, read a schedule in words, and post the digest now.
 
-Each runs in one transaction with an audit entry. Members of the team's channel and admins may
-skip or pause; anyone in a channel (or an admin) may ask for its digest.
+Each runs in one transaction with an audit entry. Who may skip, pause or ask for a channel's
+digest is the services' rule (bot.services.access): members of the channel, and admins.
 
 On-demand digests are claimed in the deliveries table under their own key, "now-<user>-<minute>"
 (never the week's key): a double-clicked command posts once, while the weekly digest still goes
@@ -26,15 +26,15 @@ from bot.scheduling.deps import TickDeps
 from bot.scheduling.digest import ChannelDigest, collect_digest, digest_charts, digest_message
 from bot.scheduling.kinds import ON_DEMAND_PREFIX, Kind, channel_target
 from bot.scheduling.send import describe, upload_charts
-from bot.services import Services
+from bot.services import Action, Services
 from bot.services._convert import team_info
+from bot.services.access import ChannelOnly
 from bot.services.storage import GuardedDatabase
 from bot.services.types import (
     Actor,
     Conflict,
     Directory,
     Invalid,
-    NotAllowed,
     NotFound,
     ServiceError,
     TeamInfo,
@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 class Skipped:
     team: TeamInfo
     period_key: str
+    already: bool = False
+    """The period had been skipped before: nothing changed."""
 
 
 @dataclass(frozen=True)
@@ -82,21 +84,35 @@ class SchedulingService:
     # ---- skip, pause, resume -------------------------------------------------------------------
 
     def skip_period(
-        self, actor: Actor, directory: Directory, team_id: int, now: datetime
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        now: datetime,
+        period_key: str | None = None,
     ) -> Skipped:
-        """Mark the current period's check-in skipped: no reminder follows, and charts show
-        the period as skipped (never as a zero). Skipping twice is harmless."""
+        """Mark a period's check-in skipped: no reminder follows, and charts show the period
+        as skipped (never as a zero). `period_key` is the check-in a Skip button belongs to
+        (refused when the team has no such check-in); without it, the current period of the
+        team's schedule. A period already answered is refused; skipping twice is harmless
+        (`already` says so)."""
         team = self._team(actor, team_id)
-        self.services.access.require_member(actor, directory, team)
-        if team.schedule is None:
-            raise Invalid("error.no_schedule", team=team.name)
-        period = period_at(team.schedule, now)
+        self.services.require(Action.SKIP, actor, directory, team)
+        from_button = period_key is not None
+        if period_key is None:
+            if team.schedule is None:
+                raise Invalid("error.no_schedule", team=team.name)
+            period_key = period_at(team.schedule, now).key
         scope = {"workspace_id": actor.workspace_id, "team_id": team_id}
         with self.storage.write() as session:
-            current = repo.get_checkin(session, **scope, period_key=period.key)
+            current = repo.get_checkin(session, **scope, period_key=period_key)
+            if current is None and from_button:
+                raise NotFound("error.checkin_gone", team=team.name)
             if current is not None and current.status == "answered":
-                raise Conflict("error.already_answered", team=team.name, period=period.key)
-            repo.mark_checkin(session, **scope, period_key=period.key, status="skipped", now=now)
+                raise Conflict("error.already_answered", team=team.name, period=period_key)
+            if current is not None and current.status == "skipped":
+                return Skipped(team, period_key, already=True)
+            repo.mark_checkin(session, **scope, period_key=period_key, status="skipped", now=now)
             repo.append_audit(
                 session,
                 workspace_id=actor.workspace_id,
@@ -104,9 +120,9 @@ class SchedulingService:
                 action="checkin.skipped",
                 at=now,
                 target=repo.team_target(team_id),
-                detail={"period_key": period.key},
+                detail={"period_key": period_key},
             )
-        return Skipped(team, period.key)
+        return Skipped(team, period_key)
 
     def pause(
         self, actor: Actor, directory: Directory, team_id: int, until: date, now: datetime
@@ -153,8 +169,7 @@ class SchedulingService:
         self, actor: Actor, directory: Directory, channel_id: str, now: datetime
     ) -> DigestPosted:
         deps = self.deps
-        if not self.services.access.may_act_in(directory, actor.user_id, channel_id):
-            raise NotAllowed("error.not_member", channel=channel_id, team="")
+        self.services.require(Action.DIGEST, actor, directory, ChannelOnly(channel_id))
         with self.storage.read() as session:
             workspace = repo.get_workspace_by_id(session, workspace_id=actor.workspace_id)
             digest = collect_digest(

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from bot.clock import Clock, utcnow
 from bot.db.engine import Database
 from bot.rubrics import RubricRegistry
+from bot.services.access import Action, Bound
 from bot.services.assessments import AssessmentUseCases
 from bot.services.context import ServiceContext
 from bot.services.criteria_survey import CriteriaUseCases
@@ -23,13 +24,16 @@ from bot.services.teams import TeamUseCases
 from bot.services.types import (
     Actor,
     AssessmentStart,
+    ChannelFacts,
     Conflict,
     Directory,
     DraftState,
+    Erased,
     Invalid,
     ItemDraft,
     NotAllowed,
     NotFound,
+    PostedMessage,
     Scorecard,
     ServiceError,
     StorageError,
@@ -78,24 +82,36 @@ class Services(
     def rubrics(self) -> RubricRegistry:
         return self._ctx.rubrics
 
-    @property
-    def access(self) -> ServiceContext:
-        """Who may do what, for use cases that live outside this package (the scheduler's)."""
-        return self._ctx
+    def allowed(
+        self, action: Action, actor: Actor, directory: Directory, subject: Bound | None = None
+    ) -> bool:
+        """Whether the rule (bot.services.access) lets the person do this; for what a listener
+        offers (the stage field) and for use cases outside this package (the scheduler's)."""
+        return self._ctx.allowed(action, actor, directory, subject)
+
+    def require(
+        self, action: Action, actor: Actor, directory: Directory, subject: Bound | None = None
+    ) -> None:
+        """The rule's refusal (NotAllowed naming what was refused) unless it lets them."""
+        self._ctx.require(action, actor, directory, subject)
 
 
 __all__ = [
     "EXPORT_FILE_SUFFIXES",
+    "Action",
     "Actor",
     "AssessmentStart",
+    "ChannelFacts",
     "Conflict",
     "Directory",
     "DraftState",
+    "Erased",
     "ExportFormat",
     "Invalid",
     "ItemDraft",
     "NotAllowed",
     "NotFound",
+    "PostedMessage",
     "Scorecard",
     "ServiceError",
     "Services",

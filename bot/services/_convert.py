@@ -49,12 +49,17 @@ def draft_to_json(state: DraftState) -> dict[str, Any]:
     return {
         "stage": state.stage.value,
         "answers": {
-            item_id: {"choice": answer.choice, "note": answer.note[:DRAFT_TEXT_MAX_CHARS]}
+            item_id: {
+                "choice": answer.choice,
+                "note": answer.note[:DRAFT_TEXT_MAX_CHARS],
+                "note_by": answer.note_by,
+            }
             for item_id, answer in state.answers.items()
         },
         "overall_note": state.overall_note[:DRAFT_TEXT_MAX_CHARS],
         "page": state.page,
         "period_key": state.period_key,
+        "stage_version": state.stage_version,
     }
 
 
@@ -73,17 +78,28 @@ def draft_from_json(data: dict[str, Any], *, fallback_stage: Stage) -> DraftStat
                 continue
             choice = raw.get("choice")
             note = raw.get("note")
+            note_by = raw.get("note_by")
             answers[str(item_id)] = ItemDraft(
                 choice=choice if isinstance(choice, str) and choice else None,
                 note=note if isinstance(note, str) else "",
+                note_by=note_by if isinstance(note_by, str) and note_by else None,
             )
     overall = data.get("overall_note")
     page = data.get("page")
     period_key = data.get("period_key")
+    version = data.get("stage_version")
     return DraftState(
         stage=stage,
         answers=answers,
         overall_note=overall if isinstance(overall, str) else "",
-        page=page if isinstance(page, int) and not isinstance(page, bool) and page >= 0 else 0,
+        page=_count(page) or 0,
         period_key=period_key if isinstance(period_key, str) and period_key else None,
+        stage_version=_count(version),
     )
+
+
+def _count(value: object) -> int | None:
+    """A non-negative int from JSON (where a bool would pass isinstance(value, int))."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None

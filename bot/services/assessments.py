@@ -16,6 +16,7 @@ from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
 from bot.services._queries import assessment_id_for_key
 from bot.services._scorecards import build_scorecard
+from bot.services.access import Action, refusal_key
 from bot.services.context import UseCases
 from bot.services.types import (
     Actor,
@@ -23,12 +24,16 @@ from bot.services.types import (
     Directory,
     DraftPage,
     DraftState,
+    Invalid,
     ItemDraft,
+    NotAllowed,
+    NotFound,
     StoredAssessment,
     Submission,
     TeamInfo,
 )
 from bot.services.validation import answers_to_store, problems, valid_choice
+from bot.usertext import has_nul
 from rubric.model import Criteria, Rubric, Stage
 from rubric.periods import period_at
 from rubric.scoring import score
@@ -53,15 +58,18 @@ class AssessmentUseCases(UseCases):
         The person's own draft for the team when there is one (resumed_draft=True), unless
         `fresh`, which discards it. Otherwise the team's last answers and notes at its current
         stage, so a routine check-in only needs the changes. `period_key` names the check-in
-        the modal was opened from, if any.
+        the modal was opened from, if any; a check-in the team does not have (any more) is
+        refused.
         """
+        self._require_on_team(Action.ASSESS, actor, directory, team_id)
         database = self._ctx.database
         with database.write() if fresh else database.read() as session:
             row = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, row)
             team = team_info(row)
             rubric = load_rubric(self._ctx.rubrics, team.rubric_id)
             ws = actor.workspace_id
+            if period_key is not None:
+                _require_checkin(session, row, period_key)
             if fresh:
                 repo.delete_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
             else:
@@ -75,12 +83,12 @@ class AssessmentUseCases(UseCases):
                     return AssessmentStart(
                         team, rubric, state, resumed_draft=True, draft_saved_at=draft.updated_at
                     )
-            latest = repo.latest_assessment(session, workspace_id=ws, team_id=team_id)
-            state = _prefilled(rubric, team, latest, period_key)
+            state = self._fresh_state(session, rubric, row, period_key)
             return AssessmentStart(team, rubric, state, resumed_draft=False)
 
     def save_draft(self, actor: Actor, team_id: int, state: DraftState) -> None:
         """Keep what the modal holds (between pages, and when it is closed)."""
+        _refuse_nul(state)
         with self._ctx.database.write() as session:
             load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
             repo.save_draft(
@@ -92,13 +100,20 @@ class AssessmentUseCases(UseCases):
                 now=self._ctx.clock(),
             )
 
-    def save_draft_page(self, actor: Actor, team_id: int, page: DraftPage) -> DraftState:
+    def save_draft_page(
+        self, actor: Actor, directory: Directory, team_id: int, page: DraftPage
+    ) -> DraftState:
         """Merge one page into the person's draft (started from the team's last answers when
         there is none) and return the result.
 
         The read and the write share one transaction, so pages stored late or by another
-        replica add to each other instead of one overwriting the other's answers.
+        replica add to each other instead of one overwriting the other's answers. A page that
+        asks for another stage needs someone the rule lets change it.
         """
+        _refuse_nul(page)
+        current = self._require_on_team(Action.ASSESS, actor, directory, team_id)
+        if page.stage is not None and page.stage is not current.stage:
+            self._ctx.require(Action.STAGE, actor, directory, current)
         ws = actor.workspace_id
         with self._ctx.database.write() as session:
             # On PostgreSQL two pages would otherwise both read the old draft and the later
@@ -108,12 +123,9 @@ class AssessmentUseCases(UseCases):
             if draft is not None:
                 state = draft_from_json(draft.state, fallback_stage=Stage(row.stage))
             else:
-                team = team_info(row)
-                latest = repo.latest_assessment(session, workspace_id=ws, team_id=team_id)
-                state = _prefilled(
-                    load_rubric(self._ctx.rubrics, team.rubric_id), team, latest, None
-                )
-            merged = page.applied_to(state)
+                rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
+                state = self._fresh_state(session, rubric, row, None)
+            merged = page.applied_to(state, actor.user_id)
             repo.save_draft(
                 session,
                 workspace_id=ws,
@@ -173,16 +185,21 @@ class AssessmentUseCases(UseCases):
         its limit (the first problem is raised as Invalid; `validation.problems` lists them
         all). A repeated submission key (a double click, a retried request) returns the first
         assessment with created=False and changes nothing. Otherwise, in one transaction: the
-        assessment and its answers with the criteria version in force, the team's stage (and
-        its history) when it changed, the check-in of the period marked answered, the draft
-        deleted, and an audit entry. The scorecard is left to `submission`, outside the write
-        lock, so that the modal can close before it is built.
+        assessment and its answers (each note with its author) with the criteria version in
+        force, the team's stage (and its history) when it changed, the check-in of the period
+        marked answered, the draft deleted, and an audit entry. The scorecard is left to
+        `submission`, outside the write lock, so that the modal can close before it is built.
+
+        The stage: a stage other than the team's needs someone the rule lets change it, and
+        is only taken when the stage the form showed is still the team's latest; after a newer
+        change the assessment is stored at that newer stage (`kept_stage` says so).
         """
         now = self._ctx.clock()
         ws = actor.workspace_id
+        current = self._require_on_team(Action.ASSESS, actor, directory, team_id)
+        may_change_stage = self._ctx.allowed(Action.STAGE, actor, directory, current)
         with self._ctx.database.write() as session:
             row = load_team(session, workspace_id=ws, team_id=team_id, for_update=True)
-            self._ctx.require_member(actor, directory, row)
             rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
             criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
             repeated = assessment_id_for_key(
@@ -193,6 +210,12 @@ class AssessmentUseCases(UseCases):
             found = problems(rubric, state)
             if found:
                 raise found[0]
+            stage, kept = _stage_to_store(
+                row,
+                state,
+                repo.stage_version(session, workspace_id=ws, team_id=team_id),
+                may_change=may_change_stage,
+            )
             period_key = self._period_key(session, row, state.period_key, now)
             answers = answers_to_store(rubric, state)
             saved = repo.save_assessment(
@@ -202,25 +225,26 @@ class AssessmentUseCases(UseCases):
                 rubric_id=rubric.id,
                 rubric_version=rubric.version,
                 criteria_version=criteria.version,
-                stage=state.stage,
+                stage=stage,
                 answers=answers,
                 note=state.overall_note.strip(),
                 submitted_by=actor.user_id,
                 submitted_at=now,
                 period_key=period_key,
                 submission_key=submission_key,
+                note_authors=note_authors(state, actor.user_id),
             )
             if not saved.created:  # lost a race with the same key on PostgreSQL
                 return StoredAssessment(team_id, saved.id, created=False)
             stage_before = row.stage
-            if state.stage.value != row.stage:
+            if stage.value != row.stage:
                 row = repo.update_team(
                     session,
                     workspace_id=ws,
                     team_id=team_id,
                     changed_by=actor.user_id,
                     now=now,
-                    stage=state.stage,
+                    stage=stage,
                 )
             if period_key is not None:
                 checkin = repo.get_checkin(
@@ -247,11 +271,29 @@ class AssessmentUseCases(UseCases):
                 rubric_id=rubric.id,
                 criteria_version=criteria.version,
                 stage_before=stage_before,
-                stage=state.stage.value,
+                stage=stage.value,
                 period_key=period_key,
                 final=score(rubric, {answer.item_id: answer for answer in answers}).final,
             )
-            return StoredAssessment(team_id, saved.id, created=True)
+            return StoredAssessment(team_id, saved.id, created=True, kept_stage=kept)
+
+    def _require_on_team(
+        self, action: Action, actor: Actor, directory: Directory, team_id: int
+    ) -> TeamInfo:
+        """The team, once the rule lets the person do `action` to it. Asked before any write
+        transaction: the rule may ask Slack, and SQLite writers would wait behind that."""
+        with self._ctx.database.read() as session:
+            team = team_info(load_team(session, workspace_id=actor.workspace_id, team_id=team_id))
+        self._ctx.require(action, actor, directory, team)
+        return team
+
+    def _fresh_state(
+        self, session: Session, rubric: Rubric, row: Team, period_key: str | None
+    ) -> DraftState:
+        assert row.id is not None
+        latest = repo.latest_assessment(session, workspace_id=row.workspace_id, team_id=row.id)
+        version = repo.stage_version(session, workspace_id=row.workspace_id, team_id=row.id)
+        return _prefilled(rubric, team_info(row), latest, period_key, version)
 
     def submission(self, actor: Actor, stored: StoredAssessment) -> Submission:
         """The scorecard of a stored assessment, with what changed since the one before it."""
@@ -319,12 +361,62 @@ class AssessmentUseCases(UseCases):
 
 
 def _prefilled(
-    rubric: Rubric, team: TeamInfo, latest: AssessmentRecord | None, period_key: str | None
+    rubric: Rubric,
+    team: TeamInfo,
+    latest: AssessmentRecord | None,
+    period_key: str | None,
+    stage_version: int,
 ) -> DraftState:
+    """The team's last answers with their notes, each note with its author, at the team's
+    current stage as read now."""
     answers: dict[str, ItemDraft] = {}
     enabled = {item.id for item in rubric.items if item.enabled}
     if latest is not None and latest.assessment.rubric_id == rubric.id:
+        submitter = latest.assessment.submitted_by
         for answer in latest.answers:
             if answer.item_id in enabled and valid_choice(rubric, answer.choice):
-                answers[answer.item_id] = ItemDraft(choice=answer.choice, note=answer.note)
-    return DraftState(stage=team.stage, answers=answers, period_key=period_key)
+                author = (answer.note_by or submitter) if answer.note else None
+                answers[answer.item_id] = ItemDraft(answer.choice, answer.note, author)
+    return DraftState(
+        stage=team.stage, answers=answers, period_key=period_key, stage_version=stage_version
+    )
+
+
+def _stage_to_store(
+    row: Team, state: DraftState, version_now: int, *, may_change: bool
+) -> tuple[Stage, Stage | None]:
+    """(the stage to store, the newer stage kept instead of the one asked for, if any)."""
+    current = Stage(row.stage)
+    if state.stage is current:
+        return current, None
+    if state.stage_version != version_now:
+        # Someone changed the stage after the form read it: that change stands.
+        return current, current
+    if not may_change:
+        raise NotAllowed(refusal_key(Action.STAGE), team=row.name, channel=row.channel_id or "")
+    return state.stage, None
+
+
+def note_authors(state: DraftState, submitter: str) -> dict[str, str]:
+    """Who wrote each item's note: as the draft knows it, else the person submitting."""
+    return {
+        item_id: answer.note_by or submitter
+        for item_id, answer in state.answers.items()
+        if answer.note.strip()
+    }
+
+
+def _require_checkin(session: Session, row: Team, period_key: str) -> None:
+    assert row.id is not None
+    found = repo.get_checkin(
+        session, workspace_id=row.workspace_id, team_id=row.id, period_key=period_key
+    )
+    if found is None:
+        raise NotFound("error.checkin_gone", team=row.name)
+
+
+def _refuse_nul(value: DraftState | DraftPage) -> None:
+    """Text with a NUL cannot be stored (PostgreSQL refuses it): say so instead of failing."""
+    notes = [answer.note for answer in value.answers.values()]
+    if has_nul(value.overall_note, *notes):
+        raise Invalid("error.nul")

@@ -43,8 +43,10 @@ from bot.db.tables import SurveyRound as SurveyRoundRow
 from bot.limits import NOTE_MAX_CHARS
 from bot.services import _audit
 from bot.services._criteria import criteria_in_force
+from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.types import Actor, Conflict, Directory, Invalid, NotFound
+from bot.usertext import has_nul
 from rubric.catalog import Adjustment, RubricError, dump_criteria, load_criteria, tighten
 from rubric.model import Criteria, ItemCriteria, Requirement, Rubric, Stage
 
@@ -324,7 +326,7 @@ class CriteriaUseCases(UseCases):
         The file must name every item of the rubric and may not loosen as the stage advances;
         its own `version` field is ignored (versions are numbered by the workspace).
         """
-        self._ctx.require_admin(actor, directory)
+        self._ctx.require(Action.CRITERIA, actor, directory)
         rubric = self._ctx.rubrics.default()
         try:
             imported = load_criteria(text, rubric, source=source)
@@ -360,7 +362,7 @@ class CriteriaUseCases(UseCases):
         self, actor: Actor, directory: Directory, *, channel_id: str | None, anonymous: bool
     ) -> SurveyRound:
         """Open a round (admins only); a second open round is a Conflict."""
-        self._ctx.require_admin(actor, directory)
+        self._ctx.require(Action.CRITERIA, actor, directory)
         now = self._ctx.clock()
         with self._ctx.database.write() as session:
             row, created = repo.open_survey_round(
@@ -468,6 +470,8 @@ class CriteriaUseCases(UseCases):
         for item_id, text in comments.items():
             if item_id not in known:
                 raise Invalid("error.unknown_item", item=item_id)
+            if has_nul(text):
+                raise Invalid("error.nul")
             if len(text) > COMMENT_MAX_CHARS:
                 raise Invalid(
                     "survey.error.comment_too_long", length=len(text), max=COMMENT_MAX_CHARS
@@ -546,7 +550,7 @@ class CriteriaUseCases(UseCases):
         raised are returned as adjustments. A round without votes is closed and nothing else
         changes (created=False).
         """
-        self._ctx.require_admin(actor, directory)
+        self._ctx.require(Action.CRITERIA, actor, directory)
         rubric = self._ctx.rubrics.default()
         now = self._ctx.clock()
         ws = actor.workspace_id
@@ -620,7 +624,7 @@ class CriteriaUseCases(UseCases):
         Lowering it below what an earlier stage asks is refused (Invalid
         "criteria.error.would_loosen"), as is a change that changes nothing.
         """
-        self._ctx.require_admin(actor, directory)
+        self._ctx.require(Action.CRITERIA, actor, directory)
         reason = " ".join(reason.split())
         if not reason:
             raise Invalid("parse.missing_reason")

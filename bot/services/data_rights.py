@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Literal
 
 from sqlmodel import Session
@@ -11,10 +12,12 @@ from bot.db import export as db_export
 from bot.db import repositories as repo
 from bot.db.erase import erase_team, erase_user_notes, erase_workspace
 from bot.db.errors import NotFound as RowNotFound
+from bot.db.tables import BotPost
 from bot.services import _audit
 from bot.services._lookup import load_team
+from bot.services.access import Action
 from bot.services.context import UseCases
-from bot.services.types import Actor, Directory, Invalid, NotFound
+from bot.services.types import Actor, Directory, Erased, Invalid, NotFound, PostedMessage
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ class DataRightsUseCases(UseCases):
     ) -> bytes:
         """All data of one team, or (None) of the whole workspace. Admins only: it holds every
         person's notes and the audit log."""
-        self._ctx.require_admin(actor, directory)
+        self._ctx.require(Action.EXPORT, actor, directory)
         _check_format(fmt)
         with self._ctx.database.write() as session:
             data = _export(session, actor.workspace_id, team_id, fmt)
@@ -83,11 +86,13 @@ class DataRightsUseCases(UseCases):
             team_id = row.id
         return self.export_workspace_data(workspace_id, team_id, _check_format(fmt))
 
-    def erase_team(self, actor: Actor, directory: Directory, team_id: int) -> dict[str, int]:
-        """Remove a team and everything about it (admins only); rows removed per table."""
-        self._ctx.require_admin(actor, directory)
+    def erase_team(self, actor: Actor, directory: Directory, team_id: int) -> Erased:
+        """Remove a team and everything about it (admins only); rows removed per table, and
+        the bot's messages that showed its people's notes."""
+        self._ctx.require(Action.ERASE, actor, directory)
         with self._ctx.database.write() as session:
             name = load_team(session, workspace_id=actor.workspace_id, team_id=team_id).name
+            posts = repo.posts_of_team(session, workspace_id=actor.workspace_id, team_id=team_id)
             counts = erase_team(session, workspace_id=actor.workspace_id, team_id=team_id)
             # Written after the erase, which removes the team's own audit entries.
             _audit.record(
@@ -100,14 +105,17 @@ class DataRightsUseCases(UseCases):
                 name=name,
                 rows=counts,
             )
-            return counts
+            return Erased(counts, _messages(posts))
 
-    def erase_user_notes(self, actor: Actor, directory: Directory, user_id: str) -> dict[str, int]:
-        """Blank every note a person wrote and drop their drafts (admins only); who did what,
-        and the levels chosen, stay."""
-        self._ctx.require_admin(actor, directory)
+    def erase_user_notes(self, actor: Actor, directory: Directory, user_id: str) -> Erased:
+        """Blank every copy of every note a person wrote and drop their drafts (admins only;
+        see bot.db.erase.erase_user_notes). Who did what, and the levels chosen, stay. The
+        bot's messages that showed their notes are returned for the Slack side to edit; their
+        records stay until `forget_posts`."""
+        self._ctx.require(Action.ERASE, actor, directory)
         with self._ctx.database.write() as session:
             counts = erase_user_notes(session, workspace_id=actor.workspace_id, user_id=user_id)
+            posts = repo.posts_by(session, workspace_id=actor.workspace_id, author=user_id)
             _audit.record(
                 session,
                 workspace_id=actor.workspace_id,
@@ -117,7 +125,44 @@ class DataRightsUseCases(UseCases):
                 target=f"user:{user_id}",
                 rows=counts,
             )
-            return counts
+            return Erased(counts, _messages(posts))
+
+    def record_post(
+        self,
+        actor: Actor,
+        team_id: int,
+        *,
+        channel_id: str,
+        message_ts: str,
+        authors: Iterable[str],
+        kind: str,
+        language: str,
+    ) -> None:
+        """Remember a message the bot just posted that shows these people's words, so that
+        erasing them can edit it. Nothing is stored when it shows nobody's."""
+        authors = [author for author in authors if author]
+        if not authors:
+            return
+        with self._ctx.database.write() as session:
+            repo.record_post(
+                session,
+                workspace_id=actor.workspace_id,
+                team_id=team_id,
+                channel_id=channel_id,
+                message_ts=message_ts,
+                authors=authors,
+                kind=kind,
+                language=language,
+                now=self._ctx.clock(),
+            )
+
+    def forget_posts(self, actor: Actor, messages: Iterable[PostedMessage]) -> int:
+        """Drop the records of messages that were edited (or are gone from Slack)."""
+        pairs = [(m.channel_id, m.message_ts) for m in messages]
+        if not pairs:
+            return 0
+        with self._ctx.database.write() as session:
+            return repo.forget_posts(session, workspace_id=actor.workspace_id, messages=pairs)
 
     def erase_workspace(self, slack_team_id: str) -> dict[str, int]:
         """Remove everything of a workspace (app_uninstalled, tokens_revoked). Safe to repeat:
@@ -129,6 +174,17 @@ class DataRightsUseCases(UseCases):
             counts = erase_workspace(session, workspace_id=workspace.id)
         log.info("erased workspace %s: %s", slack_team_id, counts)
         return counts
+
+
+def _messages(posts: Iterable[BotPost]) -> tuple[PostedMessage, ...]:
+    """One entry per message, however many authors it was recorded for."""
+    seen: dict[tuple[str, str], PostedMessage] = {}
+    for post in posts:
+        seen.setdefault(
+            (post.channel_id, post.message_ts),
+            PostedMessage(post.channel_id, post.message_ts, post.kind, post.language),
+        )
+    return tuple(seen.values())
 
 
 def _check_format(fmt: str) -> ExportFormat:

@@ -10,18 +10,21 @@ from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
 from bot.services._scorecards import build_scorecard, diff_between
+from bot.services.access import Action
 from bot.services.context import UseCases
-from bot.services.types import Scorecard, TrendView
+from bot.services.types import Actor, Directory, Scorecard, TeamInfo, TrendView
 from rubric.gaps import GapReport
 from rubric.trends import HistoryEntry, build_trend
 
 
 class ReportUseCases(UseCases):
-    def scorecard(self, workspace_id: int, team_id: int) -> Scorecard | None:
+    def scorecard(self, actor: Actor, directory: Directory, team_id: int) -> Scorecard | None:
         """The team's latest assessment scored, with its gaps against the criteria in force and
-        what changed since the one before; None when the team was never assessed."""
+        what changed since the one before; None when the team was never assessed. For those
+        the rule lets read the team."""
+        workspace_id = actor.workspace_id
         with self._ctx.database.read() as session:
-            team = team_info(load_team(session, workspace_id=workspace_id, team_id=team_id))
+            team = self._readable(session, actor, directory, team_id)
             recent = repo.recent_assessments(
                 session, workspace_id=workspace_id, team_id=team_id, count=2
             )
@@ -34,13 +37,13 @@ class ReportUseCases(UseCases):
                 team=team, rubric=rubric, criteria=criteria, latest=recent[0], previous=previous
             )
 
-    def gaps(self, workspace_id: int, team_id: int) -> GapReport | None:
+    def gaps(self, actor: Actor, directory: Directory, team_id: int) -> GapReport | None:
         """The mandatory items for the team's stage that its latest assessment does not meet."""
-        card = self.scorecard(workspace_id, team_id)
+        card = self.scorecard(actor, directory, team_id)
         return card.gaps if card is not None else None
 
     def trend(
-        self, workspace_id: int, team_id: int, *, limit: int | None = None
+        self, actor: Actor, directory: Directory, team_id: int, *, limit: int | None = None
     ) -> TrendView | None:
         """The team's history as chart series, oldest first, with what changed between the
         last two assessments; None when the team was never assessed.
@@ -49,8 +52,9 @@ class ReportUseCases(UseCases):
         would not be comparable). Periods whose check-in was skipped, and that have no
         assessment, appear as skipped points. `limit` keeps the newest assessments only.
         """
+        workspace_id = actor.workspace_id
         with self._ctx.database.read() as session:
-            team = team_info(load_team(session, workspace_id=workspace_id, team_id=team_id))
+            team = self._readable(session, actor, directory, team_id)
             history = repo.assessment_history(
                 session, workspace_id=workspace_id, team_id=team_id, limit=limit
             )
@@ -67,6 +71,13 @@ class ReportUseCases(UseCases):
                 trend=build_trend(rubric, entries),
                 diff=diff_between(rubric, criteria, previous, history[-1]),
             )
+
+    def _readable(
+        self, session: Session, actor: Actor, directory: Directory, team_id: int
+    ) -> TeamInfo:
+        team = team_info(load_team(session, workspace_id=actor.workspace_id, team_id=team_id))
+        self._ctx.require(Action.READ, actor, directory, team)
+        return team
 
 
 def _entries(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
+
+from sqlmodel import Session
 
 from bot.db import repositories as repo
 from bot.db.errors import AlreadyExists
+from bot.db.tables import Team
 from bot.limits import TEAM_NAME_MAX_CHARS
 from bot.services import _audit
 from bot.services._convert import OFF, team_info
 from bot.services._lookup import load_rubric, load_team
 from bot.services._queries import lock_workspace
+from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.types import (
     Actor,
@@ -22,6 +27,7 @@ from bot.services.types import (
     TeamInfo,
     TeamRef,
 )
+from bot.usertext import clean_name
 from rubric.model import LANGUAGES, Stage
 from rubric.periods import Schedule, normalize_tz
 
@@ -58,15 +64,19 @@ class TeamUseCases(UseCases):
         rubric_id: str | None = None,
     ) -> TeamInfo:
         """Bind a new team to a channel (admins only). One team per channel, names unique in the
-        workspace ignoring case. Starts at the research stage on the given rubric (default: the
-        ML Test Score), weekly check-ins in the configured zone and language."""
-        self._ctx.require_admin(actor, directory)
+        workspace ignoring case and invisible characters. The channel must be one of this
+        workspace that is not a direct message and that the bot can post in. Starts at the
+        research stage on the given rubric (default: the ML Test Score), weekly check-ins in
+        the configured zone and language."""
+        self._ctx.require(Action.CREATE_TEAM, actor, directory)
         rubric = load_rubric(self._ctx.rubrics, rubric_id or self._ctx.rubrics.default().id)
-        name = " ".join(name.split())
+        typed = name
+        name = clean_name(name)
         if not name:
-            raise Invalid("error.team_name_empty")
+            raise Invalid("error.team_name_blank" if typed.strip() else "error.team_name_empty")
         if len(name) > TEAM_NAME_MAX_CHARS:
             raise Invalid("error.team_name_too_long", limit=TEAM_NAME_MAX_CHARS)
+        _check_channel(directory, channel_id)
         now = self._ctx.clock()
         default = Schedule.default()
         with self._ctx.database.write() as session:
@@ -140,32 +150,22 @@ class TeamUseCases(UseCases):
 
     def set_stage(self, actor: Actor, directory: Directory, team_id: int, stage: Stage) -> TeamInfo:
         """Move a team to another stage (admins only); the change joins the stage history."""
-        self._ctx.require_admin(actor, directory)
-        now = self._ctx.clock()
-        with self._ctx.database.write() as session:
-            before = load_team(
-                session, workspace_id=actor.workspace_id, team_id=team_id, for_update=True
-            ).stage
+
+        def change(session: Session, team: Team) -> _Changed:
+            before = team.stage
             team = repo.update_team(
                 session,
                 workspace_id=actor.workspace_id,
                 team_id=team_id,
                 changed_by=actor.user_id,
-                now=now,
+                now=self._ctx.clock(),
                 stage=Stage(stage),
             )
-            if before != team.stage:
-                _audit.record(
-                    session,
-                    workspace_id=actor.workspace_id,
-                    actor=actor.user_id,
-                    action="team.stage_changed",
-                    at=now,
-                    team_id=team_id,
-                    before=before,
-                    after=team.stage,
-                )
-            return team_info(team)
+            if before == team.stage:
+                return team, None
+            return team, ("team.stage_changed", {"before": before, "after": team.stage})
+
+        return self._change(actor, directory, team_id, Action.STAGE, change)
 
     def set_language(
         self, actor: Actor, directory: Directory, team_id: int, language: str
@@ -173,45 +173,34 @@ class TeamUseCases(UseCases):
         """The language of the team's channel messages (its members or admins)."""
         if language not in LANGUAGES:
             raise Invalid("error.unknown_language", language=language)
-        now = self._ctx.clock()
-        with self._ctx.database.write() as session:
-            current = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, current)
-            before = current.language
+
+        def change(session: Session, team: Team) -> _Changed:
+            before = team.language
             team = repo.set_language(
                 session, workspace_id=actor.workspace_id, team_id=team_id, language=language
             )
-            _audit.record(
-                session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="team.language_changed",
-                at=now,
-                team_id=team_id,
-                before=before,
-                after=language,
-            )
-            return team_info(team)
+            return team, ("team.language_changed", {"before": before, "after": language})
+
+        return self._change(actor, directory, team_id, Action.LANGUAGE, change)
 
     def set_schedule(
         self, actor: Actor, directory: Directory, team_id: int, schedule: Schedule | None
     ) -> TeamInfo:
         """When the team is asked to check in; None turns check-ins off (its members or
         admins). The zone is stored in its canonical spelling."""
-        now = self._ctx.clock()
-        with self._ctx.database.write() as session:
-            current = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, current)
-            if schedule is None:
-                cadence, weekday = OFF, current.weekday
-                local_time, tz = current.local_time, current.tz
+        tz: str | None = None
+        if schedule is not None:
+            try:
+                tz = normalize_tz(schedule.tz)
+            except ValueError:
+                raise Invalid("error.unknown_timezone", tz=schedule.tz) from None
+
+        def change(session: Session, team: Team) -> _Changed:
+            if schedule is None or tz is None:
+                cadence, weekday, local_time, zone = OFF, team.weekday, team.local_time, team.tz
             else:
-                try:
-                    tz = normalize_tz(schedule.tz)
-                except ValueError:
-                    raise Invalid("error.unknown_timezone", tz=schedule.tz) from None
                 cadence, weekday = schedule.cadence.value, schedule.weekday
-                local_time = f"{schedule.at:%H:%M}"
+                local_time, zone = f"{schedule.at:%H:%M}", tz
             team = repo.set_schedule(
                 session,
                 workspace_id=actor.workspace_id,
@@ -219,68 +208,94 @@ class TeamUseCases(UseCases):
                 cadence=cadence,
                 weekday=weekday,
                 local_time=local_time,
-                tz=tz,
+                tz=zone,
             )
-            _audit.record(
-                session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="team.schedule_changed",
-                at=now,
-                team_id=team_id,
-                cadence=cadence,
-                weekday=weekday,
-                local_time=local_time,
-                tz=tz,
-            )
-            return team_info(team)
+            detail = {"cadence": cadence, "weekday": weekday, "local_time": local_time, "tz": zone}
+            return team, ("team.schedule_changed", detail)
+
+        return self._change(actor, directory, team_id, Action.SCHEDULE, change)
 
     def set_paused_until(
         self, actor: Actor, directory: Directory, team_id: int, until: date | None
     ) -> TeamInfo:
         """Pause check-ins until a date, inclusive (a holiday), or resume them with None."""
-        now = self._ctx.clock()
-        with self._ctx.database.write() as session:
-            current = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, current)
+
+        def change(session: Session, team: Team) -> _Changed:
             team = repo.set_paused_until(
                 session, workspace_id=actor.workspace_id, team_id=team_id, paused_until=until
             )
-            _audit.record(
-                session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="team.paused" if until else "team.resumed",
-                at=now,
-                team_id=team_id,
-                until=until.isoformat() if until else None,
-            )
-            return team_info(team)
+            detail = {"until": until.isoformat() if until else None}
+            return team, ("team.paused" if until else "team.resumed", detail)
+
+        return self._change(actor, directory, team_id, Action.SCHEDULE, change)
 
     def set_leads(
         self, actor: Actor, directory: Directory, team_id: int, leads: Sequence[str]
     ) -> TeamInfo:
         """The people reminders are addressed to (its members or admins)."""
-        now = self._ctx.clock()
         unique = list(dict.fromkeys(lead for lead in leads if lead))
-        with self._ctx.database.write() as session:
-            current = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            self._ctx.require_member(actor, directory, current)
+
+        def change(session: Session, team: Team) -> _Changed:
             team = repo.update_team(
                 session,
                 workspace_id=actor.workspace_id,
                 team_id=team_id,
                 changed_by=actor.user_id,
-                now=now,
+                now=self._ctx.clock(),
                 leads=unique,
             )
-            _audit.record(
-                session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="team.leads_changed",
-                at=now,
-                team_id=team_id,
-                leads=unique,
+            return team, ("team.leads_changed", {"leads": unique})
+
+        return self._change(actor, directory, team_id, Action.LEADS, change)
+
+    def _change(
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        action: Action,
+        change: Callable[[Session, Team], _Changed],
+    ) -> TeamInfo:
+        """One setting of a team, the same way for each: ask the rule, load the row (locked),
+        apply the change, audit what it reports, return the team as it now is.
+
+        The rule is asked before the write transaction: it may have to ask Slack, and SQLite
+        writers would wait behind that call."""
+        self._ctx.require(action, actor, directory, self.get_team(actor.workspace_id, team_id))
+        with self._ctx.database.write() as session:
+            current = load_team(
+                session, workspace_id=actor.workspace_id, team_id=team_id, for_update=True
             )
+            team, audit = change(session, current)
+            if audit is not None:
+                _audit.record(
+                    session,
+                    workspace_id=actor.workspace_id,
+                    actor=actor.user_id,
+                    action=audit[0],
+                    at=self._ctx.clock(),
+                    team_id=team_id,
+                    **audit[1],
+                )
             return team_info(team)
+
+
+# A changed row, and the audit entry to write for it (None: nothing changed).
+_Changed = tuple[Team, tuple[str, dict[str, Any]] | None]
+
+
+def _check_channel(directory: Directory, channel_id: str) -> None:
+    """A team's channel must be a channel of this workspace, not a direct message, where the
+    bot can post (check-ins, reminders and summaries go there)."""
+    if not channel_id or channel_id.startswith("D"):
+        # Direct message ids start with D; conversations.info would need im:read to say so.
+        raise Invalid("error.channel_is_dm")
+    facts = directory.channel(channel_id)
+    if not facts.found:
+        raise Invalid("error.channel_not_found", channel=channel_id)
+    if facts.direct:
+        raise Invalid("error.channel_is_dm")
+    if facts.archived:
+        raise Invalid("error.channel_archived", channel=channel_id)
+    if not facts.bot_member:
+        raise Invalid("error.bot_not_in_channel", channel=channel_id)

@@ -70,16 +70,38 @@ class StorageUnavailable(Unavailable):
         super().__init__("error.storage_unavailable")
 
 
+@dataclass(frozen=True)
+class ChannelFacts:
+    """What Slack tells the bot about a channel, as the bot's own token sees it.
+
+    `found` is False for a channel of another workspace, a private channel the bot is not in,
+    or one that does not exist: the bot cannot tell these apart, and may use none of them.
+    """
+
+    found: bool
+    private: bool = True
+    direct: bool = False
+    """A direct message or a group DM."""
+    bot_member: bool = False
+    archived: bool = False
+
+    @property
+    def public(self) -> bool:
+        return self.found and not self.private and not self.direct
+
+
 class Directory(Protocol):
     """What the services need to know from Slack about people and channels.
 
-    The Slack adapter implements it with users.info and users.conversations (cached);
-    tests use a dict-backed fake.
+    The Slack adapter implements it with users.info, users.conversations and
+    conversations.info (cached); tests use a dict-backed fake.
     """
 
     def is_admin(self, user_id: str) -> bool: ...
 
     def is_member(self, channel_id: str, user_id: str) -> bool: ...
+
+    def channel(self, channel_id: str) -> ChannelFacts: ...
 
 
 @dataclass(frozen=True)
@@ -134,38 +156,61 @@ class TeamSummary:
 class ItemDraft:
     choice: str | None = None
     note: str = ""
+    note_by: str | None = None
+    """Who wrote the note: kept while the text is unchanged, whoever submits it."""
 
 
 @dataclass(frozen=True)
 class DraftState:
-    """What an assessment modal has collected so far; kept between pages and after closing."""
+    """What an assessment modal has collected so far; kept between pages and after closing.
+
+    `stage_version` identifies the team's stage as it was when the stage shown was read (see
+    repositories.stage_version): a submission made after a newer stage change does not undo it.
+    """
 
     stage: Stage
     answers: dict[str, ItemDraft] = field(default_factory=dict)
     overall_note: str = ""
     page: int = 0
     period_key: str | None = None
+    stage_version: int | None = None
 
 
 @dataclass(frozen=True)
 class DraftPage:
     """One page of the modal as submitted: its answers, and the fields only some pages carry
-    (None where the page does not have them)."""
+    (None where the page does not have them). `stage_version` is the one the modal showed."""
 
     page: int
     answers: dict[str, ItemDraft] = field(default_factory=dict)
     stage: Stage | None = None
     overall_note: str | None = None
     period_key: str | None = None
+    stage_version: int | None = None
 
-    def applied_to(self, state: DraftState) -> DraftState:
+    def applied_to(self, state: DraftState, author: str) -> DraftState:
+        """The draft with this page laid over it. A note `author` did not change keeps the
+        author it had; a note they typed or changed is theirs."""
+        answers = dict(state.answers)
+        for item_id, new in self.answers.items():
+            old = state.answers.get(item_id)
+            if not new.note:
+                note_by = None
+            elif old is not None and old.note == new.note:
+                note_by = old.note_by
+            else:
+                note_by = author
+            answers[item_id] = ItemDraft(new.choice, new.note, note_by)
         return replace(
             state,
             stage=self.stage or state.stage,
-            answers={**state.answers, **self.answers},
+            answers=answers,
             overall_note=self.overall_note if self.overall_note is not None else state.overall_note,
             page=self.page,
             period_key=self.period_key or state.period_key,
+            stage_version=(
+                self.stage_version if self.stage_version is not None else state.stage_version
+            ),
         )
 
 
@@ -190,14 +235,24 @@ class Scorecard:
     assessed_by: str
     criteria_version: int
 
+    @property
+    def note_authors(self) -> frozenset[str]:
+        """Whose words a message of this scorecard shows (its overall note's author)."""
+        return frozenset({self.assessed_by}) if self.snapshot.note.strip() else frozenset()
+
 
 @dataclass(frozen=True)
 class StoredAssessment:
-    """What storing an assessment returns; created=False for a repeated submission key."""
+    """What storing an assessment returns; created=False for a repeated submission key.
+
+    `kept_stage` is set when the form asked for a stage that had been changed by someone else
+    since the form was opened: the assessment was stored at this newer stage instead, and the
+    person must be told."""
 
     team_id: int
     assessment_id: int
     created: bool
+    kept_stage: Stage | None = None
 
 
 @dataclass(frozen=True)
@@ -213,3 +268,22 @@ class TrendView:
     rubric: Rubric
     trend: Trend
     diff: Diff | None
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """A message the bot posted that showed someone's words (see repositories.record_post)."""
+
+    channel_id: str
+    message_ts: str
+    kind: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure removed or blanked (rows per table), and the bot's messages that
+    showed the erased text: the Slack side edits them, then `forget_posts`."""
+
+    rows: dict[str, int]
+    messages: tuple[PostedMessage, ...] = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.limits import NOTE_MAX_CHARS, OVERALL_NOTE_MAX_CHARS
 from bot.services.types import DraftState, Invalid
+from bot.usertext import has_nul
 from rubric.model import Answer, LevelScale, Rubric
 from rubric.scoring import range_value
 
@@ -16,7 +17,8 @@ def problems(rubric: Rubric, state: DraftState) -> list[Invalid]:
     """Every reason the state cannot be submitted; empty when it can.
 
     Keys: error.answer_missing(item), error.invalid_choice(item, choice),
-    error.note_too_long(item, limit, length), error.overall_note_too_long(limit, length).
+    error.note_too_long(item, limit, length), error.overall_note_too_long(limit, length),
+    error.nul.
     """
     found: list[Invalid] = []
     for item in rubric.items:
@@ -37,6 +39,8 @@ def problems(rubric: Rubric, state: DraftState) -> list[Invalid]:
                     length=len(draft.note),
                 )
             )
+    if has_nul(state.overall_note, *(draft.note for draft in state.answers.values())):
+        found.append(Invalid("error.nul"))
     if len(state.overall_note) > OVERALL_NOTE_MAX_CHARS:
         found.append(
             Invalid(

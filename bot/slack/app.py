@@ -11,13 +11,14 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.services.types import ServiceError
 from bot.slack.blocks.common import first_input_block
-from bot.slack.blocks.errors import escape_params
+from bot.slack.blocks.errors import build_notice_modal, escape_params
 from bot.slack.deps import SlackDeps
 from bot.slack.directory import SlackDirectory
-from bot.slack.i18n import t
+from bot.slack.i18n import resolve_language, t
 from bot.slack.listeners import register_all
 from bot.slack.scope import RequestScope
 
@@ -34,10 +35,63 @@ def _workspace_key(context: BoltContext) -> tuple[str, str | None] | None:
     return team_id, context.enterprise_id
 
 
+def acting_team(body: dict[str, Any]) -> str | None:
+    """The workspace of the person who acted, as the payload names it."""
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("team_id"):
+        return str(user["team_id"])
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    return None
+
+
+def foreign_view(body: dict[str, Any], context: BoltContext) -> bool:
+    """A modal of one workspace submitted (or clicked) by someone of another: Bolt scopes the
+    request to the workspace that built the view (`view.app_installed_team_id`), so without
+    this check its ids (a team, a survey round) would be acted on for a stranger."""
+    view = body.get("view")
+    if not isinstance(view, dict) or context.is_enterprise_install:
+        return False
+    installed = view.get("app_installed_team_id")
+    actor = acting_team(body)
+    return bool(installed and actor and installed != actor)
+
+
+def _refuse_foreign(body: dict[str, Any], client: WebClient, language: str) -> BoltResponse:
+    message = t("error.foreign_view", language)
+    view = body.get("view") or {}
+    log.warning("refused a %s whose view belongs to another workspace", body.get("type"))
+    if body.get("type") == "view_submission":
+        block = first_input_block(view)
+        if block is not None:
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_action": "errors", "errors": {block: message}}),
+                headers={"content-type": ["application/json"]},
+            )
+    elif body.get("type") == "block_actions" and view.get("id"):
+        try:
+            client.views_update(view_id=view["id"], view=build_notice_modal(message, language))
+        except SlackApiError as error:
+            log.warning("could not say so in the view: %s", error.response.get("error"))
+    return BoltResponse(status=200, body="")
+
+
 def make_scope_middleware(deps: SlackDeps) -> Callable[..., BoltResponse]:
     def scope_middleware(
-        context: BoltContext, client: WebClient, next_: Callable[[], BoltResponse]
+        body: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        next_: Callable[[], BoltResponse],
     ) -> BoltResponse:
+        if foreign_view(body, context):
+            directory = SlackDirectory(
+                client, workspace=context.team_id or "", cache=deps.user_cache
+            )
+            locale = directory.locale(context.user_id) if context.user_id else None
+            language = resolve_language(locale, None, default=deps.settings.default_language)
+            return _refuse_foreign(body, client, language)
         key = _workspace_key(context)
         if key is not None:
             context["scope"] = RequestScope(

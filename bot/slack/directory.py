@@ -2,7 +2,8 @@
 
 users.info is asked at most once per TTL per (workspace, person), and a person's channels with
 one paginated users.conversations call (Slack's tier 3, 50+ a minute), so the Home tab of a
-workspace with hundreds of teams costs one lookup, not one per team.
+workspace with hundreds of teams costs one lookup, not one per team. conversations.info (what
+the bot may do in a channel) is cached the same way.
 
 A lookup Slack did not answer (rate limited, an outage, a timeout) is not an answer: it raises
 LookupUnavailable, which the person is told about ("try again in a minute"), instead of passing
@@ -21,7 +22,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.types import Unavailable
+from bot.services.types import ChannelFacts, Unavailable
 
 DEFAULT_TTL_SECONDS = 300.0
 
@@ -155,3 +156,28 @@ class SlackDirectory:
 
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return channel_id in self.channels_of(user_id)
+
+    def channel(self, channel_id: str) -> ChannelFacts:
+        """What conversations.info tells the bot's token. A channel it cannot see (another
+        workspace's, a private one it is not in, one that does not exist) is not found."""
+
+        def load() -> ChannelFacts:
+            try:
+                response = self._client.conversations_info(channel=channel_id)
+            except (SlackApiError, OSError, URLError) as error:
+                if _not_answered(error):
+                    raise LookupUnavailable from error
+                return ChannelFacts(found=False)
+            info: dict[str, Any] = response.get("channel") or {}
+            return ChannelFacts(
+                found=True,
+                private=bool(info.get("is_private") or info.get("is_group")),
+                direct=bool(info.get("is_im") or info.get("is_mpim")),
+                bot_member=bool(info.get("is_member")),
+                archived=bool(info.get("is_archived")),
+            )
+
+        facts: ChannelFacts = self._cache.get_or_load(
+            (self._workspace, "channel", channel_id), load
+        )
+        return facts

@@ -91,6 +91,7 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "common.back": {"en": "Back", "es": "Atrás"},
     "common.submit": {"en": "Submit", "es": "Enviar"},
     "common.cancel": {"en": "Cancel", "es": "Cancelar"},
+    "common.ok": {"en": "OK", "es": "Vale"},
     "common.truncated": {
         "en": "(shortened to fit in Slack; the full text is kept)",
         "es": "(recortado para que quepa en Slack; el texto completo se guarda)",
@@ -367,6 +368,26 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "assess.stage_hint": {
         "en": "The gaps are measured against what this stage requires.",
         "es": "Las carencias se miden según lo que exige esta etapa.",
+    },
+    "assess.stage_fixed": {
+        "en": "Stage: *{stage}*. Admins change it with `/mlscore stage`.",
+        "es": "Etapa: *{stage}*. Los administradores la cambian con `/mlscore stage`.",
+    },
+    "assess.stage_kept": {
+        "en": (
+            "While you were filling in the form, the stage of *{team}* was changed to "
+            "*{stage}*, so your assessment is stored at *{stage}*. An admin can change the "
+            "stage with `/mlscore stage`."
+        ),
+        "es": (
+            "Mientras rellenabas el formulario, la etapa de *{team}* cambió a *{stage}*, así "
+            "que tu evaluación se ha guardado en *{stage}*. Un administrador puede cambiar la "
+            "etapa con `/mlscore stage`."
+        ),
+    },
+    "assess.error.nul": {
+        "en": "This text contains a NUL character (code 0), which cannot be stored. Remove it.",
+        "es": "Este texto contiene un carácter NUL (código 0), que no se puede guardar. Quítalo.",
     },
     "assess.value_placeholder": {"en": "Choose a value", "es": "Elige un valor"},
     "assess.note_label": {"en": "Note on {code}", "es": "Nota sobre {code}"},
@@ -906,13 +927,87 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "`/mlscore team create <nombre>`."
         ),
     },
-    "error.no_permission": {
-        "en": "Only workspace admins and owners can do that.",
-        "es": "Solo los administradores y propietarios del espacio de trabajo pueden hacer eso.",
+    # ---- refusals: one per action of bot.services.access, each naming what was refused ------
+    "refused.read": {
+        "en": (
+            "*{team}* belongs to <#{channel}>, a private channel you are not in, so its results "
+            "are not shown to you. Its members and workspace admins can see them."
+        ),
+        "es": (
+            "*{team}* pertenece a <#{channel}>, un canal privado en el que no estás, así que no "
+            "te muestro sus resultados. Pueden verlos sus miembros y los administradores."
+        ),
     },
-    "error.not_member": {
+    "refused.assess": {
         "en": "Only members of <#{channel}> and admins can assess *{team}*.",
         "es": "Solo los miembros de <#{channel}> y los administradores pueden evaluar *{team}*.",
+    },
+    "refused.skip": {
+        "en": "Only members of <#{channel}> and admins can skip a check-in of *{team}*.",
+        "es": (
+            "Solo los miembros de <#{channel}> y los administradores pueden saltarse una "
+            "revisión de *{team}*."
+        ),
+    },
+    "refused.schedule": {
+        "en": (
+            "Only members of <#{channel}> and admins can change when *{team}* checks in "
+            "(its schedule, pausing and resuming)."
+        ),
+        "es": (
+            "Solo los miembros de <#{channel}> y los administradores pueden cambiar cuándo "
+            "revisa *{team}* (su calendario, pausar y reanudar)."
+        ),
+    },
+    "refused.language": {
+        "en": "Only members of <#{channel}> and admins can change the language of *{team}*.",
+        "es": (
+            "Solo los miembros de <#{channel}> y los administradores pueden cambiar el idioma "
+            "de *{team}*."
+        ),
+    },
+    "refused.leads": {
+        "en": "Only members of <#{channel}> and admins can change the leads of *{team}*.",
+        "es": (
+            "Solo los miembros de <#{channel}> y los administradores pueden cambiar los "
+            "responsables de *{team}*."
+        ),
+    },
+    "refused.digest": {
+        "en": "Only members of <#{channel}> and admins can post its summary.",
+        "es": "Solo los miembros de <#{channel}> y los administradores pueden publicar su resumen.",
+    },
+    "refused.stage": {
+        "en": "Only workspace admins can change the stage of *{team}*.",
+        "es": (
+            "Solo los administradores del espacio de trabajo pueden cambiar la etapa de *{team}*."
+        ),
+    },
+    "refused.criteria": {
+        "en": "Only workspace admins can change the criteria or run their survey.",
+        "es": (
+            "Solo los administradores del espacio de trabajo pueden cambiar los criterios o "
+            "abrir su encuesta."
+        ),
+    },
+    "refused.waive": {
+        "en": "Only workspace admins can waive a test.",
+        "es": "Solo los administradores del espacio de trabajo pueden dispensar una prueba.",
+    },
+    "refused.export": {
+        "en": "Only workspace admins can export data: an export holds everyone's notes.",
+        "es": (
+            "Solo los administradores del espacio de trabajo pueden exportar datos: una "
+            "exportación contiene las notas de todos."
+        ),
+    },
+    "refused.erase": {
+        "en": "Only workspace admins can erase data.",
+        "es": "Solo los administradores del espacio de trabajo pueden borrar datos.",
+    },
+    "refused.create_team": {
+        "en": "Only workspace admins can create teams.",
+        "es": "Solo los administradores del espacio de trabajo pueden crear equipos.",
     },
     "error.slack_trouble": {
         "en": "Slack is having trouble right now. Nothing was lost; please try again in a minute.",
@@ -1105,6 +1200,28 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "No hace falta pedirlo otra vez: el texto está completo."
         ),
     },
+    "info.scorecard_posted": {
+        "en": "The scorecard of *{team}* is posted in <#{channel}>.",
+        "es": "El resultado de *{team}* está publicado en <#{channel}>.",
+    },
+    "info.messages_edited": {
+        "en": "Messages of mine that showed the erased text, now edited: {count}.",
+        "es": "Mensajes míos que mostraban el texto borrado, ya editados: {count}.",
+    },
+    "info.messages_not_edited": {
+        "en": (
+            "Messages of mine that showed the erased text and that I could not edit now: "
+            "{count}. Erasing again tries them again."
+        ),
+        "es": (
+            "Mensajes míos que mostraban el texto borrado y que no he podido editar ahora: "
+            "{count}. Si vuelves a borrar, lo intento de nuevo."
+        ),
+    },
+    "erased.post": {
+        "en": "This message showed notes that have since been erased.",
+        "es": "Este mensaje mostraba notas que se han borrado.",
+    },
     "info.export_ready": {
         "en": "Here is the history of *{team}*.",
         "es": "Aquí tienes el historial de *{team}*.",
@@ -1131,6 +1248,78 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "error.team_name_empty": {
         "en": "A team needs a name: `/mlscore team create <name>`.",
         "es": "Un equipo necesita un nombre: `/mlscore team create <nombre>`.",
+    },
+    "error.team_name_blank": {
+        "en": (
+            "That name has no visible characters (spaces, zero-width or direction marks do "
+            "not count). Type the name people will see."
+        ),
+        "es": (
+            "Ese nombre no tiene caracteres visibles (los espacios, los de anchura cero y las "
+            "marcas de dirección no cuentan). Escribe el nombre que verá la gente."
+        ),
+    },
+    "error.nul": {
+        "en": (
+            "Your text contains a NUL character (code 0), which cannot be stored. Remove it and "
+            "try again; nothing was saved."
+        ),
+        "es": (
+            "Tu texto contiene un carácter NUL (código 0), que no se puede guardar. Quítalo e "
+            "inténtalo de nuevo; no se ha guardado nada."
+        ),
+    },
+    "error.channel_is_dm": {
+        "en": (
+            "A team needs a channel, not a direct message. Type this in the team's channel, or "
+            "name it: `/mlscore team create <name> #channel`."
+        ),
+        "es": (
+            "Un equipo necesita un canal, no un mensaje directo. Escríbelo en el canal del "
+            "equipo, o indícalo: `/mlscore team create <nombre> #canal`."
+        ),
+    },
+    "error.channel_not_found": {
+        "en": (
+            "I can't see <#{channel}> in this workspace. If it is a private channel, invite me "
+            "first with `/invite @mlscore` in it, then try again."
+        ),
+        "es": (
+            "No veo <#{channel}> en este espacio de trabajo. Si es un canal privado, invítame "
+            "antes con `/invite @mlscore` en él, e inténtalo de nuevo."
+        ),
+    },
+    "error.channel_archived": {
+        "en": "<#{channel}> is archived, so I can't post check-ins there.",
+        "es": "<#{channel}> está archivado, así que no puedo publicar revisiones ahí.",
+    },
+    "error.bot_not_in_channel": {
+        "en": (
+            "I'm not in <#{channel}>, so I couldn't post check-ins there. Invite me with "
+            "`/invite @mlscore` in that channel, then try again."
+        ),
+        "es": (
+            "No estoy en <#{channel}>, así que no podría publicar revisiones ahí. Invítame con "
+            "`/invite @mlscore` en ese canal e inténtalo de nuevo."
+        ),
+    },
+    "error.checkin_gone": {
+        "en": (
+            "This check-in of *{team}* no longer exists. `/mlscore assess` opens the current "
+            "assessment."
+        ),
+        "es": (
+            "Esta revisión de *{team}* ya no existe. `/mlscore assess` abre la evaluación actual."
+        ),
+    },
+    "error.foreign_view": {
+        "en": (
+            "This form or button belongs to another Slack workspace, so I can't act on it here."
+        ),
+        "es": (
+            "Este formulario o botón pertenece a otro espacio de trabajo de Slack, así que no "
+            "puedo usarlo aquí."
+        ),
     },
     "error.team_name_too_long": {
         "en": "Team names can have at most {limit} characters.",
@@ -1159,8 +1348,14 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "es": "No conozco la zona horaria `{tz}`. Usa un nombre IANA como `Europe/Madrid`.",
     },
     "error.team_not_found": {
-        "en": "That team no longer exists. `/mlscore teams` lists the current ones.",
-        "es": "Ese equipo ya no existe. `/mlscore teams` muestra los actuales.",
+        "en": (
+            "That team does not exist here: it was erased, or this belongs to another "
+            "workspace. `/mlscore teams` lists the current ones."
+        ),
+        "es": (
+            "Ese equipo no existe aquí: se borró, o esto pertenece a otro espacio de trabajo. "
+            "`/mlscore teams` muestra los actuales."
+        ),
     },
     "error.unknown_rubric": {
         "en": "The rubric `{rubric}` is not installed here.",
@@ -1193,6 +1388,10 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "error.no_schedule": {
         "en": "*{team}* has no check-in schedule. Set one with `/mlscore schedule`.",
         "es": "*{team}* no tiene calendario de revisiones. Ponle uno con `/mlscore schedule`.",
+    },
+    "checkin.already_skipped": {
+        "en": "The check-in of {period} for *{team}* was already skipped.",
+        "es": "La revisión de {period} de *{team}* ya se había saltado.",
     },
     "error.already_answered": {
         "en": "*{team}* already answered the check-in of {period}.",

@@ -16,6 +16,7 @@ class CallbackId(StrEnum):
     ASSESSMENT = "assessment"
     DRAFT_PROMPT = "assessment_draft_prompt"
     CRITERIA_SURVEY = "criteria_survey"
+    NOTICE = "notice"
 
 
 class ActionId(StrEnum):

@@ -47,8 +47,8 @@ def fake() -> Iterator[FakeSlack]:
         channel_rate=None, strict_tokens=True, client_id=CLIENT_ID, client_secret=CLIENT_SECRET
     ) as server:
         server.add_user(ADMIN, "admin", is_admin=True)
-        server.add_channel(CHANNEL_A, "team-a", members=[ADMIN, "U0BOT"])
-        server.add_channel(CHANNEL_B, "team-b", members=[ADMIN, "U0BOT"])
+        server.add_channel(CHANNEL_A, "team-a", members=[ADMIN, "U0BOT"], team_id=TEAM_A)
+        server.add_channel(CHANNEL_B, "team-b", members=[ADMIN, "U0BOT"], team_id=TEAM_B)
         yield server
         assert server.violations == []
 

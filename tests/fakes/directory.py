@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.services.types import ChannelFacts
+
 
 class FakeDirectory:
     """Implements bot.services.types.Directory from plain sets, with helpers to change them."""
@@ -13,17 +15,35 @@ class FakeDirectory:
         *,
         admins: Iterable[str] = (),
         members: dict[str, Iterable[str]] | None = None,
+        private: Iterable[str] = (),
+        unknown: Iterable[str] = (),
+        without_bot: Iterable[str] = (),
     ) -> None:
+        """Channels are public ones the bot is in unless named in `private`, `unknown` (not
+        visible to the bot: another workspace's, say) or `without_bot`."""
         self.admins: set[str] = set(admins)
         self.members: dict[str, set[str]] = {
             channel: set(users) for channel, users in (members or {}).items()
         }
+        self.private: set[str] = set(private)
+        self.unknown: set[str] = set(unknown)
+        self.without_bot: set[str] = set(without_bot)
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
 
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return user_id in self.members.get(channel_id, set())
+
+    def channel(self, channel_id: str) -> ChannelFacts:
+        if channel_id in self.unknown:
+            return ChannelFacts(found=False)
+        return ChannelFacts(
+            found=True,
+            private=channel_id in self.private,
+            direct=channel_id.startswith("D"),
+            bot_member=channel_id not in self.without_bot,
+        )
 
     def join(self, channel_id: str, *user_ids: str) -> None:
         self.members.setdefault(channel_id, set()).update(user_ids)

@@ -261,6 +261,8 @@ class Channel:
     is_private: bool = False
     is_im: bool = False
     im_user: str | None = None
+    team_id: str = TEAM_ID
+    """The workspace the channel belongs to: another workspace's token cannot see it."""
 
     def as_slack(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -547,8 +549,9 @@ class FakeSlack:
         *,
         members: Iterable[str] = (),
         is_private: bool = False,
+        team_id: str = TEAM_ID,
     ) -> Channel:
-        channel = Channel(channel_id, name, list(members), is_private=is_private)
+        channel = Channel(channel_id, name, list(members), is_private=is_private, team_id=team_id)
         with self._lock:
             self._channels[channel_id] = channel
         return channel
@@ -1142,8 +1145,14 @@ class FakeSlack:
         return {"user": user.as_slack(include_locale=req.flag("include_locale"))}
 
     def _channel(self, req: ApiRequest) -> Channel:
+        """The channel as the caller's token sees it: as Slack does, a channel of another
+        workspace, or a private one the bot is not in, is not found."""
         channel = self._channels.get(str(req.require("channel", "channel_not_found")))
         if channel is None:
+            raise SlackError("channel_not_found")
+        if not channel.is_im and channel.team_id != req.team_id:
+            raise SlackError("channel_not_found")
+        if channel.is_private and not channel.is_im and BOT_USER_ID not in channel.members:
             raise SlackError("channel_not_found")
         return channel
 

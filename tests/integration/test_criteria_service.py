@@ -324,19 +324,21 @@ def test_gaps_change_after_adopting_a_matrix_that_makes_an_item_mandatory(world,
     team = world.team()
     # Research stage: the default makes FD5, MD1 and MD5 mandatory; FD1 is optional.
     world.submit(team, levels(FD5="manual", MD1="manual", MD5="automated"))
-    before = world.services.gaps(world.workspace, team.id)
+    before = world.services.gaps(world.actor(ADMIN), world.directory, team.id)
     assert before.gaps == ()
     assert "FD1" not in before.mandatory
-    card = world.services.scorecard(world.workspace, team.id)
+    card = world.services.scorecard(world.actor(ADMIN), world.directory, team.id)
     assert card.criteria_version == 0
 
     round_id = open_round(world, criteria, anonymous=False)
     criteria.vote(world.actor(LEAD), round_id, {("FD1", RES): MUST})
     criteria.adopt(world.actor(ADMIN), world.directory)
 
-    after = world.services.gaps(world.workspace, team.id)
+    after = world.services.gaps(world.actor(ADMIN), world.directory, team.id)
     assert [gap.item_id for gap in after.gaps] == ["FD1"]
-    assert world.services.scorecard(world.workspace, team.id).criteria_version == 1
+    assert (
+        world.services.scorecard(world.actor(ADMIN), world.directory, team.id).criteria_version == 1
+    )
     # The stored assessment keeps the version it was submitted under.
     with world.db.read() as session:
         latest = repo.latest_assessment(session, workspace_id=world.workspace, team_id=team.id)
@@ -347,7 +349,7 @@ def test_gaps_change_after_adopting_a_matrix_that_makes_an_item_mandatory(world,
     with world.db.read() as session:
         latest = repo.latest_assessment(session, workspace_id=world.workspace, team_id=team.id)
         assert latest.assessment.criteria_version == 1
-    assert world.services.gaps(world.workspace, team.id).gaps == ()
+    assert world.services.gaps(world.actor(ADMIN), world.directory, team.id).gaps == ()
 
 
 def repo_audit(world: World, action: str):

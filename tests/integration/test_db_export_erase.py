@@ -56,6 +56,17 @@ def _fill(session: Session, slack_team_id: str, now: datetime) -> tuple[int, lis
         repo.save_draft(
             session, workspace_id=ws, team_id=team.id, user_id="U1", state={"x": 1}, now=now
         )
+        repo.record_post(
+            session,
+            workspace_id=ws,
+            team_id=team.id,
+            channel_id="C1",
+            message_ts=f"{team.id}.0001",
+            authors=["U1"],
+            kind="scorecard",
+            language="en",
+            now=now,
+        )
         target = repo.team_target(team.id)
         repo.claim_delivery(
             session, workspace_id=ws, target=target, kind="checkin", period_key="2025-W10", now=now
@@ -116,6 +127,7 @@ def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now:
         "assessments": 2,
         "checkins": 1,
         "drafts": 1,
+        "bot_posts": 1,
         "stage_changes": 2,
         "deliveries": 1,
         "audit_log": 1,
@@ -195,6 +207,7 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
             "assessments",
             "answers",
             "drafts",
+            "bot_posts",
             "deliveries",
             "audit_log",
         ]
@@ -210,6 +223,7 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
         "item_id": "FD1",
         "choice": "manual",
         "note": 'runbook, "quoted"',
+        "note_by": "U1",
     }
 
     flat = list(csv.DictReader(io.StringIO(answers_csv(data))))
@@ -281,3 +295,41 @@ def test_workspace_export_holds_every_answer_of_more_assessments_than_bound_para
     bulk = [row for row in data["answers"] if row["assessment_id"] >= first]
     assert len(bulk) == many
     assert len(data["answers"]) == many + 8  # and the 2 answers x 2 assessments x 2 teams of _fill
+
+
+def test_no_csv_cell_starts_like_a_spreadsheet_formula(db: Database, now: datetime) -> None:
+    typed = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "fine"]
+    with db.write() as session:
+        ws = repo.ensure_workspace(session, slack_team_id="T1", now=now).id
+        assert ws is not None
+        team = repo.create_team(
+            session, workspace_id=ws, name="=cmd", stage=Stage.RESEARCH, rubric_id="r", now=now
+        )
+        assert team.id is not None
+        repo.save_assessment(
+            session,
+            workspace_id=ws,
+            team_id=team.id,
+            rubric_id="r",
+            rubric_version="1",
+            criteria_version=None,
+            stage=Stage.RESEARCH,
+            answers=[(f"I{n}", "manual", note) for n, note in enumerate(typed)],
+            note="@overall",
+            submitted_by="-U1",
+            submitted_at=now,
+            submission_key="k",
+        )
+    with db.read() as session:
+        data = export_data(session, workspace_id=ws)
+    flat = answers_csv(data)
+    with zipfile.ZipFile(io.BytesIO(to_csv_zip(data))) as archive:
+        tables = [archive.read(name).decode() for name in archive.namelist()]
+    cells = [
+        cell for text in (flat, *tables) for row in csv.reader(io.StringIO(text)) for cell in row
+    ]
+
+    assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
+    assert {"'=cmd", "'=1+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "fine", "'@overall"} <= set(cells)
+    # JSON is not a spreadsheet: it keeps the text exactly.
+    assert json.loads(to_json(data))["assessments"][0]["note"] == "@overall"

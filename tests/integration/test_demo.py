@@ -24,10 +24,11 @@ from bot.demo import DATABASE_NAME, run_demo
 from bot.demo.mrkdwn import MrkdwnRenderer
 from bot.demo.report import BUILDER_URL
 from bot.demo.sample import ESCAPING_NOTE, TEAMS, WORKSPACE
-from bot.services import Services
+from bot.services import Actor, Services
 from bot.slack.blocks.checkin import build_skipped, parse_checkin_value
 from bot.slack.i18n import t
 from tests.fakes.blockkit import check_message, check_view
+from tests.fakes.directory import FakeDirectory
 
 WEEKS = 6
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -181,8 +182,12 @@ def test_a_skipped_period_is_announced_and_charted_as_skipped(demo: Path) -> Non
     try:
         services = Services(database=database)
         workspace = services.workspace_for(WORKSPACE)
-        team = next(s.team for s in services.list_teams(workspace) if s.team.name == vision.name)
-        view = services.trend(workspace, team.id)
+        operator = Actor(workspace_id=workspace, user_id="operator")
+        everyone = FakeDirectory(admins={"operator"})
+        team = next(
+            s.team for s in services.list_teams(operator, everyone) if s.team.name == vision.name
+        )
+        view = services.trend(operator, everyone, team.id)
     finally:
         database.dispose()
     assert view is not None

@@ -13,7 +13,7 @@ from bot.rubrics import RubricRegistry
 from bot.scheduling.service import SchedulingService
 from bot.scheduling.tick import run_tick
 from bot.services import Services
-from bot.services.types import Actor, Invalid, NotAllowed
+from bot.services.types import Actor, Invalid, NotAllowed, NotFound
 from tests.fakes.directory import FakeDirectory
 from tests.fakes.slack_api import FakeSlack
 from tests.support.scheduling import (
@@ -54,7 +54,7 @@ def test_a_skipped_period_is_a_skipped_point_in_the_trend_not_a_zero(
     skipped = scheduling.skip_period(actor(db), directory, team, MONDAY + timedelta(hours=11))
     reminder_time = run_tick(scheduling.deps, MONDAY + timedelta(hours=60))
     assess(db, team, MONDAY + timedelta(days=7, hours=11), {"FD1": "manual"}, key="w11")
-    view = scheduling.services.trend(workspace_id(db), team)
+    view = scheduling.services.trend(actor(db), directory, team)
 
     assert skipped.period_key == "2026-W10"
     assert reminder_time.sent_total == 0  # a skipped period gets no reminder
@@ -218,3 +218,28 @@ def test_digest_now_posts_at_once_without_using_up_the_weekly_one(
     with pytest.raises(NotAllowed):
         scheduling.digest_now(actor(db, "U0OTHER"), directory, "C0ALPHA", asked)
     assert checkins_sent(fake) == {}  # the 10:00 check-in is not due yet
+
+
+def test_a_skip_names_its_period_and_refuses_one_the_team_has_no_check_in_for(
+    db: Database, fake: FakeSlack
+) -> None:
+    team = seed_team(db, "Alpha", "C0ALPHA")
+    scheduling = service(db, fake)
+    directory = FakeDirectory(members={"C0ALPHA": [MEMBER]})
+    run_tick(scheduling.deps, MONDAY + timedelta(hours=10))  # the W10 check-in goes out
+    later = MONDAY + timedelta(weeks=2, hours=11)  # the schedule is at W12 by now
+
+    with pytest.raises(NotFound) as gone:
+        scheduling.skip_period(actor(db), directory, team, later, period_key="2026-W09")
+    skipped = scheduling.skip_period(actor(db), directory, team, later, period_key="2026-W10")
+    again = scheduling.skip_period(actor(db), directory, team, later, period_key="2026-W10")
+
+    assert gone.value.key == "error.checkin_gone"
+    assert (skipped.period_key, skipped.already) == ("2026-W10", False)
+    assert again.already is True
+    with db.read() as session:
+        statuses = {
+            c.period_key: c.status
+            for c in repo.list_checkins(session, workspace_id=workspace_id(db), team_id=team)
+        }
+    assert statuses == {"2026-W10": "skipped"}

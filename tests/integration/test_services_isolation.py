@@ -47,16 +47,16 @@ def test_a_foreign_team_cannot_be_assessed_or_drafted(world, team):
         )
     with pytest.raises(NotFound):
         world.services.save_draft(admin_b, team.id, DraftState(stage=Stage.RESEARCH))
-    assert world.services.scorecard(world.workspace, team.id).score.final == 0.0
+    assert world.services.scorecard(world.actor(ADMIN), world.directory, team.id).score.final == 0.0
 
 
 def test_a_foreign_team_cannot_be_scored_listed_or_changed(world, team):
     b = world.other_workspace
     with pytest.raises(NotFound):
-        world.services.scorecard(b, team.id)
+        world.services.scorecard(world.actor(ADMIN, workspace_id=b), world.directory, team.id)
     with pytest.raises(NotFound):
-        world.services.trend(b, team.id)
-    assert world.services.list_teams(b) == []
+        world.services.trend(world.actor(ADMIN, workspace_id=b), world.directory, team.id)
+    assert world.services.list_teams(world.actor(ADMIN, workspace_id=b), world.directory) == []
     with pytest.raises(NotFound):
         world.services.set_stage(from_b(world, ADMIN), world.directory, team.id, Stage.ROADMAP)
     assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
@@ -68,7 +68,7 @@ def test_a_foreign_team_cannot_be_erased_or_exported(world, team):
         world.services.erase_team(admin_b, world.directory, team.id)
     with pytest.raises(NotFound):
         world.services.export(admin_b, world.directory, team.id, "json")
-    assert world.services.scorecard(world.workspace, team.id) is not None
+    assert world.services.scorecard(world.actor(ADMIN), world.directory, team.id) is not None
 
 
 def test_the_same_name_and_channel_can_exist_in_two_workspaces(world, team):
@@ -77,4 +77,9 @@ def test_the_same_name_and_channel_can_exist_in_two_workspaces(world, team):
     )
     assert other.workspace_id == world.other_workspace
     assert other.id != team.id
-    assert world.services.scorecard(world.other_workspace, other.id) is None
+    assert (
+        world.services.scorecard(
+            world.actor(ADMIN, workspace_id=world.other_workspace), world.directory, other.id
+        )
+        is None
+    )

@@ -39,16 +39,16 @@ SECOND = {**FIRST, "FD5": "manual", "MD2": "automated", "I1": "manual", "Mo1": "
 
 def test_a_team_never_assessed_has_no_scorecard_gaps_or_trend(world):
     team = world.team()
-    assert world.services.scorecard(world.workspace, team.id) is None
-    assert world.services.gaps(world.workspace, team.id) is None
-    assert world.services.trend(world.workspace, team.id) is None
+    assert world.services.scorecard(world.actor(ADMIN), world.directory, team.id) is None
+    assert world.services.gaps(world.actor(ADMIN), world.directory, team.id) is None
+    assert world.services.trend(world.actor(ADMIN), world.directory, team.id) is None
 
 
 def test_the_scorecard_of_a_known_set_of_answers(world):
     team = world.team()
     world.submit(team, FIRST)
 
-    card = world.services.scorecard(world.workspace, team.id)
+    card = world.services.scorecard(world.actor(ADMIN), world.directory, team.id)
 
     assert {s.section_id: (s.score, s.maximum) for s in card.score.sections} == {
         "FD": (2.5, 7.0),
@@ -79,7 +79,7 @@ def test_the_scorecard_compares_with_the_previous_assessment(world):
     world.clock.advance(days=7)
     submission = world.submit(team, SECOND)
 
-    card = world.services.scorecard(world.workspace, team.id)
+    card = world.services.scorecard(world.actor(ADMIN), world.directory, team.id)
 
     assert submission.scorecard == card
     assert card.score.final == 0.0
@@ -98,7 +98,7 @@ def test_the_scorecard_compares_with_the_previous_assessment(world):
     assert diff.score_before == 0.5
     assert diff.score_delta == -0.5
     assert diff.newly_met == ("FD5",)
-    assert world.services.gaps(world.workspace, team.id).gaps == ()
+    assert world.services.gaps(world.actor(ADMIN), world.directory, team.id).gaps == ()
 
 
 def test_gaps_follow_the_team_stage_and_the_criteria_the_workspace_adopted(world):
@@ -106,7 +106,7 @@ def test_gaps_follow_the_team_stage_and_the_criteria_the_workspace_adopted(world
     world.submit(team, FIRST)
     world.services.set_stage(world.actor(ADMIN), world.directory, team.id, Stage.PRODUCTION)
 
-    at_production = world.services.gaps(world.workspace, team.id)
+    at_production = world.services.gaps(world.actor(ADMIN), world.directory, team.id)
     assert at_production.stage is Stage.PRODUCTION
     # in production every item but FD6 is mandatory; done: FD1-3, MD1, MD5, I1-4, Mo1 (10)
     assert len(at_production.mandatory) == 27
@@ -128,12 +128,12 @@ def test_gaps_follow_the_team_stage_and_the_criteria_the_workspace_adopted(world
             adopted_at=world.clock.now,
         )
 
-    card = world.services.scorecard(world.workspace, team.id)
+    card = world.services.scorecard(world.actor(ADMIN), world.directory, team.id)
     assert card.criteria_version == 1
     assert [g.item_id for g in card.gaps.gaps] == ["Mo3"]
     # a new assessment records the version it was measured against
     world.clock.advance(days=1)
-    stored = world.submit(team, FIRST, stage=Stage.PRODUCTION)
+    stored = world.submit(team, FIRST, stage=Stage.PRODUCTION, user_id=ADMIN)
     with world.db.read() as session:
         record = repo.get_assessment(
             session, workspace_id=world.workspace, assessment_id=stored.assessment_id
@@ -156,9 +156,9 @@ def test_the_trend_shows_a_skipped_period_as_a_gap_between_assessments(world):
             now=world.clock.now,
         )
     world.clock.advance(days=7)
-    world.submit(team, SECOND, stage=Stage.ROADMAP)  # 2025-W12
+    world.submit(team, SECOND, stage=Stage.ROADMAP, user_id=ADMIN)  # 2025-W12
 
-    view = world.services.trend(world.workspace, team.id)
+    view = world.services.trend(world.actor(ADMIN), world.directory, team.id)
 
     points = view.trend.points
     assert [p.period for p in points] == ["2025-W10", "2025-W11", "2025-W12"]
@@ -185,6 +185,6 @@ def test_a_skipped_check_in_answered_late_is_not_a_gap(world):
     world.clock.advance(hours=1)
     world.submit(team, FIRST)
 
-    view = world.services.trend(world.workspace, team.id)
+    view = world.services.trend(world.actor(ADMIN), world.directory, team.id)
 
     assert [(p.period, p.skipped) for p in view.trend.points] == [("2025-W10", False)]

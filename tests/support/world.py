@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.rubrics import RubricRegistry
 from bot.services import Actor, DraftState, ItemDraft, Services, TeamInfo
@@ -67,6 +68,10 @@ class World:
             channel_id=channel_id,
         )
 
+    def stage_version(self, team_id: int) -> int:
+        with self.db.read() as session:
+            return repo.stage_version(session, workspace_id=self.workspace, team_id=team_id)
+
     def team(self, name: str = "Vision", channel_id: str = VISION_CHANNEL) -> TeamInfo:
         return self.services.create_team(
             self.actor(ADMIN), self.directory, name=name, channel_id=channel_id
@@ -78,14 +83,21 @@ class World:
         levels: dict[str, str],
         *,
         user_id: str = LEAD,
-        stage: Stage = Stage.RESEARCH,
+        stage: Stage | None = None,
         key: str | None = None,
         notes: dict[str, str] | None = None,
         overall_note: str = "",
         period_key: str | None = None,
     ):
+        """Submits as if the modal had just been opened: at `stage`, or the team's own."""
+        current = self.services.get_team(team.workspace_id, team.id).stage
         state = answered_state(
-            levels, stage=stage, notes=notes, overall_note=overall_note, period_key=period_key
+            levels,
+            stage=stage or current,
+            notes=notes,
+            overall_note=overall_note,
+            period_key=period_key,
+            stage_version=self.stage_version(team.id),
         )
         return self.services.submit(
             self.actor(user_id),
@@ -113,6 +125,7 @@ def answered_state(
     notes: dict[str, str] | None = None,
     overall_note: str = "",
     period_key: str | None = None,
+    stage_version: int | None = None,
 ) -> DraftState:
     notes = notes or {}
     return DraftState(
@@ -123,4 +136,5 @@ def answered_state(
         },
         overall_note=overall_note,
         period_key=period_key,
+        stage_version=stage_version,
     )

@@ -19,6 +19,40 @@ def test_escape_makes_user_text_safe_for_mrkdwn():
     assert common.escape("a <b> & c") == "a &lt;b&gt; &amp; c"
 
 
+ZW = common.ZERO_WIDTH_SPACE
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("*ML Test Score: 7*", f"{ZW}*{ZW}ML Test Score: 7{ZW}*{ZW}"),
+        ("_fine_", f"{ZW}_{ZW}fine{ZW}_{ZW}"),
+        ("~gone~", f"{ZW}~{ZW}gone{ZW}~{ZW}"),
+        ("`code`", "\u02cbcode\u02cb"),
+        ("snake_case and a*b", "snake_case and a*b"),  # between letters a mark formats nothing
+        ("x_", f"x{ZW}_{ZW}"),  # at the edge: whatever follows the name may close a span
+    ],
+)
+def test_escape_leaves_no_mark_that_could_open_or_close_formatting(typed, shown):
+    assert common.escape(typed) == shown
+
+
+def test_escape_keeps_the_bots_own_mrkdwn_as_it_is():
+    line = common.Mrkdwn("*bold* `FD1`")
+    assert common.escape(line) == "*bold* `FD1`"
+
+
+@pytest.mark.parametrize("typed", ["*ML Test Score: 7*", "_x_ ~y~ `z`", "**a** __b__"])
+def test_escaped_text_renders_as_plain_text(typed):
+    from bot.demo.mrkdwn import MrkdwnRenderer
+
+    rendered = MrkdwnRenderer().render(f"*{common.escape('Team')}* said {common.escape(typed)}")
+    assert rendered.startswith("<strong>Team</strong>")
+    for tag in ("<em>", "<del>", "<code>"):
+        assert tag not in rendered
+    assert rendered.count("<strong>") == 1
+
+
 def test_chunk_lines_never_exceeds_the_limit_and_keeps_every_line():
     lines = [f"line {i} " + "x" * 50 for i in range(200)]
     chunks = common.chunk_lines(lines, limit=500)

@@ -240,3 +240,29 @@ def test_configuring_twice_replaces_the_handler(stream: io.StringIO) -> None:
 def test_unknown_level_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown log level"):
         configure_logging("LOUD")
+
+
+def test_a_line_break_in_a_logged_value_stays_on_its_line_in_the_text_format(
+    stream: io.StringIO,
+) -> None:
+    configure_logging("INFO", "text", stream=stream)
+    forged = "2026-01-01 00:00:00,000 ERROR bot: forged"
+    logging.getLogger("bot.test").warning("an installation failed: %s", f"denied\r\n{forged}")
+    logging.getLogger("bot.test").warning("a backslash: %s", "a\\nb")
+
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith(f"an installation failed: denied\\r\\n{forged}")
+    # A typed backslash-n is not read back as an escaped line break.
+    assert lines[1].endswith("a backslash: a\\\\nb")
+
+
+def test_a_traceback_still_follows_its_message_on_lines_of_its_own(stream: io.StringIO) -> None:
+    configure_logging("INFO", "text", stream=stream)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("bot.test").exception("failed")
+    lines = stream.getvalue().splitlines()
+    assert lines[0].endswith("bot.test: failed")
+    assert lines[-1] == "ValueError: boom"

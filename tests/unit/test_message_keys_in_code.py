@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.access import Action, refusal_key
 from bot.slack.i18n import MESSAGES
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
@@ -54,7 +55,7 @@ CALLS = keyed_calls()
 
 def test_the_scan_finds_the_service_errors() -> None:
     keys = {key for _, key, _, _ in CALLS}
-    assert {"error.unknown_team", "error.no_permission", "error.answer_missing"} <= keys
+    assert {"error.unknown_team", "error.nul", "error.answer_missing"} <= keys
 
 
 @pytest.mark.parametrize(("where", "key", "keywords", "spread"), CALLS, ids=[c[0] for c in CALLS])
@@ -67,3 +68,12 @@ def test_each_key_exists_and_gets_every_placeholder(
     for language, template in MESSAGES[key].items():
         missing = placeholders(template) - keywords
         assert not missing, f"{where}: {key} ({language}) needs {sorted(missing)}"
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_every_action_of_the_rule_has_a_refusal_in_both_languages(action: Action) -> None:
+    # The refusal's key is built from the action, so the scan above cannot see it.
+    key = refusal_key(action)
+    assert set(MESSAGES[key]) == {"en", "es"}
+    for template in MESSAGES[key].values():
+        assert placeholders(template) <= {"team", "channel"}

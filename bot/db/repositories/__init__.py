@@ -55,6 +55,12 @@ from bot.db.repositories.installations import (
     get_installation,
     save_installation,
 )
+from bot.db.repositories.posts import (
+    forget_posts,
+    posts_by,
+    posts_of_team,
+    record_post,
+)
 from bot.db.repositories.surveys import (
     VoteInput,
     close_survey_round,
@@ -80,6 +86,7 @@ from bot.db.repositories.teams import (
     set_paused_until,
     set_schedule,
     stage_history,
+    stage_version,
     team_target,
     update_team,
 )
@@ -111,6 +118,7 @@ __all__ = [
     "delete_installation",
     "delivery_counts",
     "ensure_workspace",
+    "forget_posts",
     "get_assessment",
     "get_checkin",
     "get_criteria_version",
@@ -138,8 +146,11 @@ __all__ = [
     "name_key",
     "open_survey_round",
     "pending_deliveries",
+    "posts_by",
+    "posts_of_team",
     "previous_assessment",
     "recent_assessments",
+    "record_post",
     "release_delivery",
     "require_team",
     "save_assessment",
@@ -151,6 +162,7 @@ __all__ = [
     "set_schedule",
     "set_survey_message",
     "stage_history",
+    "stage_version",
     "survey_votes",
     "team_target",
     "update_team",

@@ -6,7 +6,7 @@ Answers are always fetched with one query per call, whatever the number of asses
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
@@ -35,6 +35,8 @@ class AnswerRow(NamedTuple):
     item_id: str
     choice: str
     note: str
+    note_by: str | None = None
+    """Who wrote the note; None: the assessment's submitter (or no note)."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,12 @@ def save_assessment(
     submitted_at: datetime,
     period_key: str | None = None,
     submission_key: str,
+    note_authors: Mapping[str, str] | None = None,
 ) -> SavedAssessment:
-    """Store an assessment once per submission key; a repeat returns the first one's id."""
+    """Store an assessment once per submission key; a repeat returns the first one's id.
+
+    `note_authors` names who wrote each item's note; a note not named there is the
+    submitter's."""
     require_team(session, workspace_id=workspace_id, team_id=team_id)
     statement = (
         upsert_insert(session, Assessment)
@@ -113,7 +119,8 @@ def save_assessment(
         ).one()
         assert existing is not None
         return SavedAssessment(existing, created=False)
-    rows = [_answer_row(new_id, answer) for answer in answers]
+    authors = note_authors or {}
+    rows = [_answer_row(new_id, answer, authors, submitted_by) for answer in answers]
     if rows:
         session.exec(insert(AssessmentAnswer), params=rows)
     return SavedAssessment(new_id, created=True)
@@ -261,18 +268,32 @@ def _with_answers(session: Session, assessments: Sequence[Assessment]) -> list[A
         # A Core select of table columns: the rows skip the ORM's per-row processing, a large
         # share of a trend's time (about 2,900 rows for two years of weekly assessments).
         rows = session.connection().execute(
-            sa_select(_ANSWERS.assessment_id, _ANSWERS.item_id, _ANSWERS.choice, _ANSWERS.note)
+            sa_select(
+                _ANSWERS.assessment_id,
+                _ANSWERS.item_id,
+                _ANSWERS.choice,
+                _ANSWERS.note,
+                _ANSWERS.note_by,
+            )
             .where(_ANSWERS.assessment_id.in_(ids))
             .order_by(_ANSWERS.assessment_id, _ANSWERS.item_id)
         )
-        for assessment_id, item_id, choice, note in rows.all():
-            answers[assessment_id].append(AnswerRow(assessment_id, item_id, choice, note))
+        for row in rows.all():
+            answers[row.assessment_id].append(AnswerRow(*row))
     return [AssessmentRecord(a, tuple(answers[a.id])) for a in assessments if a.id is not None]
 
 
-def _answer_row(assessment_id: int, answer: AnswerInput) -> dict[str, object]:
+def _answer_row(
+    assessment_id: int, answer: AnswerInput, authors: Mapping[str, str], submitter: str
+) -> dict[str, object]:
     if isinstance(answer, Answer):
         item_id, choice, note = answer.item_id, answer.choice, answer.note
     else:
         item_id, choice, note = answer
-    return {"assessment_id": assessment_id, "item_id": item_id, "choice": choice, "note": note}
+    return {
+        "assessment_id": assessment_id,
+        "item_id": item_id,
+        "choice": choice,
+        "note": note,
+        "note_by": authors.get(item_id, submitter) if note else None,
+    }

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.db.errors import AlreadyExists, NotFound
 from bot.db.tables import CADENCES, StageChange, Team
 from bot.db.upsert import upsert_insert
+from bot.usertext import clean_name
 from rubric.model import LANGUAGES, Stage
 
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -32,7 +35,9 @@ def team_target(team_id: int) -> str:
 
 
 def name_key(name: str) -> str:
-    return name.strip().casefold()
+    """What names are compared by: visible characters only, NFC, case folded (so "Vision",
+    "VISION" and "Vi\u200bsion" are one name)."""
+    return unicodedata.normalize("NFC", clean_name(name).casefold())
 
 
 def create_team(
@@ -226,6 +231,17 @@ def archive_team(
     session.add(team)
     session.flush()
     return team
+
+
+def stage_version(session: Session, *, workspace_id: int, team_id: int) -> int:
+    """What tells one reading of the team's stage from another: the id of its latest stage
+    change (ids only grow), 0 when it has none."""
+    latest = session.exec(
+        select(func.max(StageChange.id)).where(
+            StageChange.workspace_id == workspace_id, StageChange.team_id == team_id
+        )
+    ).one()
+    return int(latest or 0)
 
 
 def stage_history(session: Session, *, workspace_id: int, team_id: int) -> list[StageChange]:

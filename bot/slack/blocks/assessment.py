@@ -17,7 +17,7 @@ OVERALL_NOTE_MAX characters, here and in the inputs' max_length.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -45,6 +45,7 @@ from bot.slack.blocks.common import (
 from bot.slack.blocks.paging import page_at, page_modal, section_pages
 from bot.slack.i18n import format_datetime, format_number, t
 from bot.slack.ids import ActionId, BlockId, CallbackId, item_block_id, note_block_id
+from bot.usertext import has_nul
 from rubric import scoring
 from rubric.model import (
     Answer,
@@ -95,6 +96,8 @@ class AssessmentMeta:
     draft_id: str | None = None
     version: int = 0
     period: str | None = None
+    stage_version: int | None = None
+    """Which reading of the team's stage the modal shows (services.DraftState)."""
 
     def to_json(self) -> str:
         data: dict[str, Any] = {"t": self.team_id, "p": self.page, "v": self.version}
@@ -102,6 +105,8 @@ class AssessmentMeta:
             data["d"] = self.draft_id
         if self.period is not None:
             data["k"] = self.period
+        if self.stage_version is not None:
+            data["s"] = self.stage_version
         return compact_json(data)
 
     @classmethod
@@ -116,6 +121,7 @@ class AssessmentMeta:
                 draft_id=None if data.get("d") is None else str(data["d"]),
                 version=int(data.get("v", 0)),
                 period=None if data.get("k") is None else str(data["k"]),
+                stage_version=None if data.get("s") is None else int(data["s"]),
             )
         except (ValueError, TypeError, KeyError, OverflowError) as error:
             raise InvalidView(f"unreadable assessment metadata: {error}") from None
@@ -124,7 +130,7 @@ class AssessmentMeta:
         return meta
 
     def at_page(self, page: int) -> AssessmentMeta:
-        return AssessmentMeta(self.team_id, page, self.draft_id, self.version, self.period)
+        return replace(self, page=page)
 
 
 @dataclass(frozen=True)
@@ -138,9 +144,10 @@ class Page:
 class PageInput:
     """One page as submitted. `answers` covers every item on the page, in rubric order.
 
-    `stage` is read on the first page only (None elsewhere or when unset); `overall_note` on the
-    last page only. `errors` maps block ids to i18n keys for values that cannot be accepted as
-    they are (a note over the limit, a choice not on the scale); `validate_page` adds the
+    `stage` is read on the first page only, and only where the modal offers the stage field
+    (to those who may change it; None elsewhere or when unset); `overall_note` on the last page
+    only. `errors` maps block ids to i18n keys for values that cannot be accepted as they are
+    (a note over the limit or with a NUL, a choice not on the scale); `validate_page` adds the
     missing required ones.
     """
 
@@ -151,6 +158,7 @@ class PageInput:
     answers: dict[str, ItemInput]
     overall_note: str | None
     errors: dict[str, str] = field(default_factory=dict)
+    stage_field: bool = False
 
 
 def pages(rubric: Rubric) -> tuple[Page, ...]:
@@ -203,8 +211,12 @@ def build_assessment_page(
     stage: Stage | None,
     answers: Mapping[str, ItemValue],
     overall_note: str = "",
+    stage_editable: bool = True,
 ) -> dict[str, Any]:
-    """The modal view for page `meta.page`, pre-filled with `stage`, `answers` and the note."""
+    """The modal view for page `meta.page`, pre-filled with `stage`, `answers` and the note.
+
+    The first page offers the stage as a field when `stage_editable` (to those who may change
+    it), and only names it otherwise."""
     all_pages = pages(rubric)
     page = page_at(all_pages, meta.page)
     total = len(all_pages)
@@ -224,8 +236,12 @@ def build_assessment_page(
         ),
         context(_instructions(rubric, language)),
     ]
-    if page.index == 0:
+    if page.index == 0 and stage_editable:
         blocks.append(_stage_block(rubric, language, stage))
+    elif page.index == 0 and stage is not None:
+        blocks.append(
+            context(t("assess.stage_fixed", language, stage=stage_label(rubric, stage, language)))
+        )
     for item in page.items:
         value = answers.get(item.id)
         blocks.append(_level_block(rubric, item, language, value.choice if value else None))
@@ -378,7 +394,8 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
     errors: dict[str, str] = {}
 
     stage: Stage | None = None
-    if page.index == 0:
+    stage_field = page.index == 0 and _has_block(view, BlockId.STAGE)
+    if stage_field:
         raw_stage = selected_value(state, BlockId.STAGE, ActionId.STAGE)
         if raw_stage is not None:
             try:
@@ -396,6 +413,8 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
         note = typed_value(state, note_block_id(item.id), ActionId.ITEM_NOTE)
         if len(note) > NOTE_MAX:
             errors[note_block_id(item.id)] = "assess.error.note_too_long"
+        elif has_nul(note):
+            errors[note_block_id(item.id)] = "assess.error.nul"
         answers[item.id] = ItemInput(choice, note)
 
     overall_note: str | None = None
@@ -403,6 +422,8 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
         overall_note = typed_value(state, BlockId.OVERALL_NOTE, ActionId.OVERALL_NOTE)
         if len(overall_note) > OVERALL_NOTE_MAX:
             errors[BlockId.OVERALL_NOTE] = "assess.error.note_too_long"
+        elif has_nul(overall_note):
+            errors[BlockId.OVERALL_NOTE] = "assess.error.nul"
     return PageInput(
         meta=meta,
         page=page,
@@ -411,6 +432,14 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
         answers=answers,
         overall_note=overall_note,
         errors=errors,
+        stage_field=stage_field,
+    )
+
+
+def _has_block(view: Mapping[str, Any], block_id: str) -> bool:
+    blocks = view.get("blocks")
+    return isinstance(blocks, list) and any(
+        isinstance(block, dict) and block.get("block_id") == block_id for block in blocks
     )
 
 
@@ -427,7 +456,7 @@ def validate_page(page_input: PageInput, language: str) -> dict[str, str]:
     Every item needs a level, the first page needs the stage, notes must be within limits.
     """
     keys = dict(page_input.errors)
-    if page_input.page.index == 0 and page_input.stage is None:
+    if page_input.stage_field and page_input.stage is None:
         keys.setdefault(BlockId.STAGE, "assess.error.stage_required")
     for item_id, value in page_input.answers.items():
         if value.choice is None:

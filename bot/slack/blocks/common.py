@@ -49,9 +49,44 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS if limit > 0 else ""
 
 
+ZERO_WIDTH_SPACE = "\u200b"
+_MARKS = frozenset("*_~")
+# A code span needs only two backticks on a line, whatever is around them; the modifier letter
+# grave accent looks the same and starts nothing.
+_BACKTICK_LOOKALIKE = "\u02cb"
+
+
+class Mrkdwn(str):
+    """Text already written as mrkdwn by the bot (a line with its own bold and code spans):
+    `escape` leaves it as it is, so it can be a message parameter like any other."""
+
+    __slots__ = ()
+
+
 def escape(text: str) -> str:
-    """User text made safe for mrkdwn: Slack needs &, < and > escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """User text made safe for mrkdwn: it shows as typed and cannot change the formatting.
+
+    Slack needs &, < and > as entities. It has no escape for *, _ and ~, so each one that could
+    open or close a span (one not between two letters or digits, which never can) is fenced
+    with zero-width spaces: Slack then sees space on both sides of it, and such a mark formats
+    nothing, as Slack's team advised for a plain space (slackhq/slack-api-docs#34). Backticks
+    become a look-alike. `snake_case` is left alone.
+    """
+    if isinstance(text, Mrkdwn):
+        return text
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("`", _BACKTICK_LOOKALIKE)
+    if not _MARKS.intersection(text):
+        return text
+    out: list[str] = []
+    last = len(text) - 1
+    for index, char in enumerate(text):
+        inside_a_word = 0 < index < last and text[index - 1].isalnum() and text[index + 1].isalnum()
+        if char in _MARKS and not inside_a_word:
+            out.append(f"{ZERO_WIDTH_SPACE}{char}{ZERO_WIDTH_SPACE}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:

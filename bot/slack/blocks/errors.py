@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.slack.blocks.common import context, escape, message, section
+from bot.slack.blocks.common import context, escape, message, modal, section
 from bot.slack.commands import ParseError
 from bot.slack.i18n import t
+from bot.slack.ids import CallbackId
 
 
 def escape_params(params: Mapping[str, object]) -> dict[str, object]:
@@ -37,3 +38,13 @@ def build_parse_error(error: ParseError, language: str) -> dict[str, Any]:
 def ephemeral(payload: dict[str, Any]) -> dict[str, Any]:
     """A message body as a slash command response that only the person sees."""
     return {**payload, "response_type": "ephemeral"}
+
+
+def build_notice_modal(text: str, language: str) -> dict[str, Any]:
+    """A modal that only says something (it replaces a form that cannot be used)."""
+    return modal(
+        callback_id=CallbackId.NOTICE,
+        title=t("app.name", language),
+        blocks=[section(text)],
+        close=t("common.ok", language),
+    )

@@ -16,6 +16,7 @@ from bot.services.types import Scorecard
 from bot.slack.blocks.assessment import stage_label
 from bot.slack.blocks.common import (
     Block,
+    Mrkdwn,
     chunk_lines,
     context,
     divider,
@@ -221,8 +222,12 @@ def build_gaps(
 # ---- trend ----------------------------------------------------------------------------------
 
 
-def trend_text(diff: Diff | None, rubric: Rubric, language: str) -> str:
-    """One line on what changed since the previous assessment."""
+def trend_text(diff: Diff | None, rubric: Rubric, language: str) -> Mrkdwn:
+    """One line on what changed since the previous assessment (mrkdwn of its own)."""
+    return Mrkdwn(_trend_line(diff, rubric, language))
+
+
+def _trend_line(diff: Diff | None, rubric: Rubric, language: str) -> str:
     if diff is None or diff.score_before is None:
         return t("trend.first", language)
     if not diff.changed:

@@ -8,14 +8,16 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.services.types import ServiceError, Unavailable
+from bot.services.types import ServiceError
 from bot.slack.blocks.checkin import parse_checkin_value
+from bot.slack.blocks.common import escape
 from bot.slack.blocks.scorecard import scorecard_message
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import scope_of, service_error_text, tell
+from bot.slack.note_posts import post_scorecard
 from bot.slack.scope import RequestScope
 from bot.slack.uploads import direct_channel
 
@@ -86,19 +88,18 @@ def handle_home_scorecard(
     value = str(action.get("value") or "")
     services = scope.deps.services
     language = scope.language()
-    try:
-        if not value.isdecimal():
-            raise LookupError(value)
-        team = services.get_team(scope.workspace_id, int(value))
-        card = services.scorecard(scope.workspace_id, team.id)
-    except Unavailable as error:
-        tell(scope, client, body, service_error_text(error, language))
-        return
-    except (LookupError, ServiceError):
+    if not value.isdecimal():
         tell(scope, client, body, t("error.stale_view", language))
         return
+    try:
+        team = services.get_team(scope.workspace_id, int(value))
+        card = services.scorecard(scope.actor(team), scope.directory, team.id)
+    except ServiceError as error:
+        tell(scope, client, body, service_error_text(error, language))
+        return
     if card is None:
-        tell(scope, client, body, t("error.no_assessment", language, team=team.name))
+        tell(scope, client, body, t("error.no_assessment", language, team=escape(team.name)))
         return
     payload = scorecard_message(card, language)
-    client.chat_postMessage(channel=direct_channel(client, scope.user_id or ""), **payload)
+    dm = direct_channel(client, scope.user_id or "")
+    post_scorecard(scope, client, card, payload, channel_id=dm, language=language)

@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.services import Action
 from bot.services.types import (
     DraftPage,
     DraftState,
@@ -38,10 +39,11 @@ from bot.slack.blocks.assessment import (
     errors_response,
     pages,
     parse_assessment_page,
+    stage_label,
     update_response,
     validate_page,
 )
-from bot.slack.blocks.common import first_input_block
+from bot.slack.blocks.common import escape, first_input_block
 from bot.slack.blocks.scorecard import build_announcement
 from bot.slack.clients import is_unconfirmed
 from bot.slack.handoff import ack_at_once, pass_on, passed, work
@@ -49,7 +51,7 @@ from bot.slack.i18n import t
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.listeners.common import scope_of, service_error_text, tell
 from bot.slack.scope import RequestScope
-from rubric.model import Rubric
+from rubric.model import Rubric, Stage
 
 log = logging.getLogger(__name__)
 
@@ -83,20 +85,33 @@ def _inputs(state: DraftState) -> dict[str, ItemInput]:
 
 
 def page_view(
+    scope: RequestScope,
     rubric: Rubric,
     team: TeamInfo,
     state: DraftState,
+    *,
     language: str,
     page: int,
 ) -> dict[str, Any]:
+    """A page of the modal; the stage is a field only for those the rule lets change it."""
+    stage_editable = scope.deps.services.allowed(
+        Action.STAGE, scope.actor(team), scope.directory, team
+    )
     return build_assessment_page(
         rubric,
-        meta=AssessmentMeta(str(team.id), page=page, period=state.period_key),
+        meta=_meta(team, state, page),
         team_name=team.name,
         language=language,
         stage=state.stage,
         answers=_inputs(state),
         overall_note=state.overall_note,
+        stage_editable=stage_editable,
+    )
+
+
+def _meta(team: TeamInfo, state: DraftState, page: int) -> AssessmentMeta:
+    return AssessmentMeta(
+        str(team.id), page=page, period=state.period_key, stage_version=state.stage_version
     )
 
 
@@ -110,21 +125,22 @@ def open_assessment(
 ) -> None:
     """Opens the modal at once (trigger_id lives 3 s): the draft prompt, or page 1 pre-filled."""
     services = scope.deps.services
-    start = services.start_assessment(scope.actor(team), scope.directory, team.id)
+    start = services.start_assessment(
+        scope.actor(team), scope.directory, team.id, period_key=period_key
+    )
     language = scope.language(team)
     state = start.state if period_key is None else replace(start.state, period_key=period_key)
     if start.resumed_draft and start.draft_saved_at is not None:
         view = build_draft_prompt(
-            meta=AssessmentMeta(str(team.id), page=state.page, period=state.period_key),
+            meta=_meta(team, state, state.page),
             team_name=team.name,
             language=language,
             saved_at=start.draft_saved_at,
             pages_total=len(pages(start.rubric)),
         )
     else:
-        view = page_view(
-            start.rubric, team, state, language, state.page if start.resumed_draft else 0
-        )
+        page = state.page if start.resumed_draft else 0
+        view = page_view(scope, start.rubric, team, state, language=language, page=page)
     client.views_open(trigger_id=trigger_id, view=view)
 
 
@@ -160,6 +176,7 @@ def _draft_page(page_input: PageInput) -> DraftPage:
         stage=page_input.stage,
         overall_note=page_input.overall_note,
         period_key=page_input.meta.period,
+        stage_version=page_input.meta.stage_version,
     )
 
 
@@ -176,7 +193,7 @@ def _current_draft(scope: RequestScope, team: TeamInfo) -> DraftState:
 def _store_page(scope: RequestScope, team: TeamInfo, page_input: PageInput) -> DraftState:
     with _draft_lock(scope, team):
         return scope.deps.services.save_draft_page(
-            scope.actor(team), team.id, _draft_page(page_input)
+            scope.actor(team), scope.directory, team.id, _draft_page(page_input)
         )
 
 
@@ -223,14 +240,16 @@ def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
     with _draft_lock(scope, team):
         try:
             if page_input.is_last:
-                state = update.applied_to(_current_draft(scope, team))
+                state = update.applied_to(_current_draft(scope, team), scope.user_id or "")
                 stored = services.store_assessment(
                     scope.actor(team), scope.directory, team.id, state, submission_key=view["id"]
                 )
             else:
                 # Written before the ack: the next page's ack reads the draft, and might not
                 # see a write made after this ack (in a thread, or in the work process).
-                state = services.save_draft_page(scope.actor(team), team.id, update)
+                state = services.save_draft_page(
+                    scope.actor(team), scope.directory, team.id, update
+                )
         except (StorageError, StorageUnavailable):
             # The database is down or busy: keep the modal open with what was typed.
             log.exception("could not store an assessment page")
@@ -245,11 +264,15 @@ def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
             )
             return
     if not page_input.is_last:
-        ack(update_response(page_view(rubric, team, state, language, update.page + 1)))
+        following = page_view(scope, rubric, team, state, language=language, page=update.page + 1)
+        ack(update_response(following))
         return
     ack(response_action="clear")
     if stored.created:
-        pass_on(context, team_id=stored.team_id, assessment_id=stored.assessment_id)
+        kept = stored.kept_stage.value if stored.kept_stage is not None else None
+        pass_on(
+            context, team_id=stored.team_id, assessment_id=stored.assessment_id, kept_stage=kept
+        )
 
 
 @work
@@ -268,13 +291,21 @@ def after_page(client: WebClient, context: BoltContext) -> None:
         log.exception("stored an assessment but could not read it back to announce it")
         tell(scope, client, {}, t("assess.announce_not_read", scope.language()))
         return
-    announce(scope, client, submission.scorecard.team, submission)
+    team = submission.scorecard.team
+    if handed.get("kept_stage"):
+        rubric = submission.scorecard.rubric
+        language = scope.language(team)
+        stage = stage_label(rubric, Stage(str(handed["kept_stage"])), language)
+        tell(
+            scope, client, {}, t("assess.stage_kept", language, team=escape(team.name), stage=stage)
+        )
+    announce(scope, client, team, submission)
 
 
 def _keep_last_page(scope: RequestScope, team: TeamInfo, update: DraftPage) -> None:
     """A refused last page stays in the draft, so closing the modal now loses nothing."""
     try:
-        scope.deps.services.save_draft_page(scope.actor(team), team.id, update)
+        scope.deps.services.save_draft_page(scope.actor(team), scope.directory, team.id, update)
     except (StorageError, ServiceError):
         log.warning("could not keep a refused last page as a draft", exc_info=True)
 
@@ -331,13 +362,17 @@ def handle_modal_closed(body: dict[str, Any], context: BoltContext) -> None:
 def handle_back(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     scope = scope_of(context)
     view = body["view"]
-    team, rubric, page_input = _team_and_page(scope, view)
-    state = _store_page(scope, team, page_input)
+    try:
+        team, rubric, page_input = _team_and_page(scope, view)
+        state = _store_page(scope, team, page_input)
+    except ServiceError as error:
+        tell(scope, client, body, service_error_text(error, scope.language()))
+        return
     target = max(0, page_input.page.index - 1)
     client.views_update(
         view_id=view["id"],
         hash=view.get("hash"),
-        view=page_view(rubric, team, state, scope.language(team), target),
+        view=page_view(scope, rubric, team, state, language=scope.language(team), page=target),
     )
 
 
@@ -348,14 +383,18 @@ def _draft_action(
     view = body["view"]
     meta = AssessmentMeta.from_json(body["actions"][0].get("value"))
     services = scope.deps.services
-    team = services.get_team(scope.workspace_id, int(meta.team_id))
-    start = services.start_assessment(scope.actor(team), scope.directory, team.id, fresh=fresh)
+    try:
+        team = services.get_team(scope.workspace_id, int(meta.team_id))
+        start = services.start_assessment(scope.actor(team), scope.directory, team.id, fresh=fresh)
+    except ServiceError as error:
+        tell(scope, client, body, service_error_text(error, scope.language()))
+        return
     state = start.state if meta.period is None else replace(start.state, period_key=meta.period)
     page = 0 if fresh else state.page
     client.views_update(
         view_id=view["id"],
         hash=view.get("hash"),
-        view=page_view(start.rubric, team, state, scope.language(team), page),
+        view=page_view(scope, start.rubric, team, state, language=scope.language(team), page=page),
     )
 
 

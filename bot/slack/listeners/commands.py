@@ -10,19 +10,23 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.services.types import Invalid, NotFound, TeamInfo, TrendView
+from bot.services.types import Erased, Invalid, NotFound, TeamInfo, TrendView
 from bot.slack import commands as cmd
 from bot.slack.blocks.checkin import build_schedule_set, build_team_created
+from bot.slack.blocks.common import escape, message, section
 from bot.slack.blocks.errors import build_notice, build_parse_error, ephemeral
 from bot.slack.blocks.help import build_help
 from bot.slack.blocks.scorecard import build_gaps, scorecard_message, trend_text
 from bot.slack.blocks.teams import build_teams_list
 from bot.slack.chart_posts import post_trend_later
 from bot.slack.handoff import ack_at_once, work
+from bot.slack.i18n import t
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import Respond, scope_of, telling_user
+from bot.slack.note_posts import edit_erased, post_scorecard
 from bot.slack.scope import RequestScope
 from bot.slack.uploads import direct_channel, upload_file
+from bot.usertext import has_nul
 from rubric.periods import Schedule
 
 log = logging.getLogger(__name__)
@@ -77,6 +81,9 @@ def handle_mlscore(
 ) -> None:
     scope = scope_of(context)
     language = scope.language()
+    if has_nul(command.get("text")):
+        respond(ephemeral(build_notice("error.nul", language)))
+        return
     parsed = cmd.parse_command(command.get("text"))
     if isinstance(parsed, cmd.ParseError):
         respond(ephemeral(build_parse_error(parsed, language)))
@@ -122,7 +129,7 @@ def _team_create(call: Invocation, parsed: cmd.TeamCreate) -> None:
 
 
 def _teams(call: Invocation, _: cmd.ListTeams) -> None:
-    summaries = call.scope.deps.services.list_teams(call.scope.workspace_id)
+    summaries = call.scope.deps.services.list_teams(call.scope.actor(), call.scope.directory)
     call.say(build_teams_list(summaries, call.language))
 
 
@@ -190,17 +197,26 @@ def _assess(call: Invocation, parsed: cmd.Assess) -> None:
 def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
     team = call.team(parsed.team)
     services = call.scope.deps.services
-    card = services.scorecard(call.scope.workspace_id, team.id)
+    actor, directory = call.scope.actor(team), call.scope.directory
+    card = services.scorecard(actor, directory, team.id)
     # Public posts speak the team's language; private answers the person's.
     language = team.language if parsed.public else call.scope.language(team)
     if card is None:
         raise NotFound("error.no_assessment", team=team.name)
-    trend = services.trend(call.scope.workspace_id, team.id)
+    trend = services.trend(actor, directory, team.id)
     # From the first assessment on: one point still shows each section's score.
     has_chart = trend is not None and any(p.final is not None for p in trend.trend.points)
     payload = scorecard_message(card, language, chart_follows=has_chart)
     if parsed.public:
-        call.client.chat_postMessage(channel=team.channel_id, **payload)
+        post_scorecard(
+            call.scope, call.client, card, payload, channel_id=team.channel_id, language=language
+        )
+        call.notice(
+            "info.scorecard_posted",
+            call.scope.language(team),
+            team=team.name,
+            channel=team.channel_id,
+        )
     else:
         call.say(payload)
     if has_chart and trend is not None:
@@ -210,7 +226,7 @@ def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
 
 def _gaps(call: Invocation, parsed: cmd.ShowGaps) -> None:
     team = call.team(parsed.team)
-    card = call.scope.deps.services.scorecard(call.scope.workspace_id, team.id)
+    card = call.scope.deps.services.scorecard(call.scope.actor(team), call.scope.directory, team.id)
     if card is None:
         raise NotFound("error.no_assessment", team=team.name)
     language = call.scope.language(team)
@@ -221,7 +237,7 @@ def _gaps(call: Invocation, parsed: cmd.ShowGaps) -> None:
 
 def _trend(call: Invocation, parsed: cmd.ShowTrend) -> None:
     team = call.team(parsed.team)
-    view = call.scope.deps.services.trend(call.scope.workspace_id, team.id)
+    view = call.scope.deps.services.trend(call.scope.actor(team), call.scope.directory, team.id)
     if view is None:
         raise NotFound("error.no_assessment", team=team.name)
     language = call.scope.language(team)
@@ -250,15 +266,34 @@ def _export(call: Invocation, parsed: cmd.Export) -> None:
 
 def _erase_team(call: Invocation, parsed: cmd.EraseTeam) -> None:
     team = call.team(parsed.team)
-    call.scope.deps.services.erase_team(call.scope.actor(team), call.scope.directory, team.id)
-    call.notice("info.team_erased", team=team.name)
+    erased = call.scope.deps.services.erase_team(
+        call.scope.actor(team), call.scope.directory, team.id
+    )
+    _tell_erased(call, erased, t("info.team_erased", call.language, team=escape(team.name)))
 
 
 def _erase_notes(call: Invocation, parsed: cmd.EraseNotes) -> None:
     erased = call.scope.deps.services.erase_user_notes(
         call.scope.actor(), call.scope.directory, parsed.user_id
     )
-    call.notice("info.notes_erased", user=parsed.user_id, count=sum(erased.values()))
+    count = sum(erased.rows.values())
+    _tell_erased(
+        call, erased, t("info.notes_erased", call.language, user=parsed.user_id, count=count)
+    )
+
+
+def _tell_erased(call: Invocation, erased: Erased, done: str) -> None:
+    """Edits the bot's messages that showed the erased text, then tells the admin, in one
+    reply, what was erased and how many messages were edited (or could not be)."""
+    lines = [done]
+    if erased.messages:
+        edited = edit_erased(call.scope, call.client, erased)
+        if edited.edited:
+            lines.append(t("info.messages_edited", call.language, count=edited.edited))
+        if edited.failed:
+            lines.append(t("info.messages_not_edited", call.language, count=edited.failed))
+    text = "\n".join(lines)
+    call.say(message(text, [section(text)]))
 
 
 _HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {

@@ -16,6 +16,7 @@ from bot.slack.blocks.checkin import (
     build_skipped,
     parse_checkin_value,
 )
+from bot.slack.blocks.common import escape
 from bot.slack.blocks.errors import ephemeral
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
@@ -46,6 +47,9 @@ def _skip(call: Invocation, parsed: cmd.Skip) -> None:
         call.scope.actor(team), call.scope.directory, team.id, now
     )
     language = call.scope.language(team)
+    if skipped.already:
+        call.notice("checkin.already_skipped", language, team=team.name, period=skipped.period_key)
+        return
     call.say(build_skipped(team_name=team.name, period_key=skipped.period_key, language=language))
 
 
@@ -99,13 +103,22 @@ def handle_checkin_skip(
         respond(ephemeral({"text": t("error.stale_view", language), "replace_original": False}))
         return
     services = scope.deps.services
+    team_id, period_key = int(parsed[0]), parsed[1]
     try:
-        team = services.get_team(scope.workspace_id, int(parsed[0]))
+        team = services.get_team(scope.workspace_id, team_id)
         skipped = scheduling_of(scope).skip_period(
-            scope.actor(team), scope.directory, team.id, scheduling_of(scope).deps.clock()
+            scope.actor(team),
+            scope.directory,
+            team.id,
+            scheduling_of(scope).deps.clock(),
+            period_key=period_key,
         )
     except ServiceError as error:
         respond(ephemeral({"text": service_error_text(error, language), "replace_original": False}))
+        return
+    if skipped.already:
+        text = t("checkin.already_skipped", language, team=escape(team.name), period=period_key)
+        respond(ephemeral({"text": text, "replace_original": False}))
         return
     message = build_skipped(
         team_name=team.name, period_key=skipped.period_key, language=team.language

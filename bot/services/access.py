@@ -1,0 +1,131 @@
+"""Who may do what: the one rule every use case asks before it reads or changes a team.
+
+Each thing a person can ask for is an `Action`; `WHO` says which people may do it. A use case
+calls `require(action, ...)` and a refusal is a NotAllowed whose message key,
+``refused.<action>``, names what was refused, so the person is told exactly that, in their
+language. README.md has the same table in words; a test keeps the two equal.
+
+A new kind of person (team leads, say, for waivers) is a new `Who` and one branch in
+`Access.allowed`; the actions and their callers stay as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.services.types import Actor, Directory, NotAllowed
+
+
+class Action(StrEnum):
+    READ = "read"
+    """See a team's scorecard, gaps and trend (commands, the Home tab's scorecard button) and
+    its line in `teams`."""
+    ASSESS = "assess"
+    """Open, fill in and submit its assessment (commands, check-in and Home buttons); the Home
+    tab lists the teams a person may assess."""
+    SKIP = "skip"
+    SCHEDULE = "schedule"
+    """Its check-in schedule, and pausing or resuming it."""
+    LANGUAGE = "language"
+    LEADS = "leads"
+    DIGEST = "digest"
+    """Post a channel's summary now."""
+    STAGE = "stage"
+    CRITERIA = "criteria"
+    WAIVE = "waive"
+    """Not offered yet: suspending one test for one team until a date."""
+    EXPORT = "export"
+    ERASE = "erase"
+    CREATE_TEAM = "create_team"
+
+
+class Who(StrEnum):
+    ADMINS = "admins"
+    """Workspace admins and owners, and the people in MLSCORE_ADMINS."""
+    MEMBERS = "members"
+    """Members of the team's channel, and admins."""
+    READERS = "readers"
+    """Members of the team's channel and admins; anyone in the workspace when the channel is
+    public (its messages are there for them to read anyway)."""
+
+
+WHO: dict[Action, Who] = {
+    Action.READ: Who.READERS,
+    Action.ASSESS: Who.MEMBERS,
+    Action.SKIP: Who.MEMBERS,
+    Action.SCHEDULE: Who.MEMBERS,
+    Action.LANGUAGE: Who.MEMBERS,
+    Action.LEADS: Who.MEMBERS,
+    Action.DIGEST: Who.MEMBERS,
+    Action.STAGE: Who.ADMINS,
+    Action.CRITERIA: Who.ADMINS,
+    Action.WAIVE: Who.ADMINS,
+    Action.EXPORT: Who.ADMINS,
+    Action.ERASE: Who.ADMINS,
+    Action.CREATE_TEAM: Who.ADMINS,
+}
+
+
+class Bound(Protocol):
+    """A team row, a TeamInfo or a bare channel: what the rule reads of its subject."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def channel_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ChannelOnly:
+    """The subject of an action on a channel rather than a team (the digest)."""
+
+    channel_id: str | None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Access:
+    admins: frozenset[str]
+
+    def is_admin(self, directory: Directory, user_id: str) -> bool:
+        """A Slack workspace admin or owner, or a user in the configured admin list."""
+        return user_id in self.admins or directory.is_admin(user_id)
+
+    def allowed(
+        self, action: Action, actor: Actor, directory: Directory, subject: Bound | None = None
+    ) -> bool:
+        """Whether the person may do `action` to `subject` (a team or a channel). Admins may
+        do everything; without a channel, only admins may."""
+        if self.is_admin(directory, actor.user_id):
+            return True
+        who = WHO[action]
+        channel_id = subject.channel_id if subject is not None else None
+        if who is Who.ADMINS or not channel_id:
+            return False
+        if who is Who.READERS and directory.channel(channel_id).public:
+            return True
+        return directory.is_member(channel_id, actor.user_id)
+
+    def require(
+        self, action: Action, actor: Actor, directory: Directory, subject: Bound | None = None
+    ) -> None:
+        if not self.allowed(action, actor, directory, subject):
+            raise NotAllowed(
+                refusal_key(action),
+                team=subject.name if subject is not None else "",
+                channel=(subject.channel_id or "") if subject is not None else "",
+            )
+
+
+def refusal_key(action: Action) -> str:
+    """The message that tells a person `action` was refused, and who may do it."""
+    return f"refused.{action.value}"
+
+
+def shown_in(team: Bound, channel_id: str) -> bool:
+    """Whether a message posted in `channel_id` may show the team: only in the team's own
+    channel, whose members the rule lets read it. The weekly summary keeps to this."""
+    return bool(team.channel_id) and team.channel_id == channel_id

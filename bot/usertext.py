@@ -1,0 +1,41 @@
+"""Text people type: names made comparable, and the one character no database here can store.
+
+Names are shown to others and compared with each other, so two names that look the same must
+be the same: they are put in Unicode NFC form (an "é" typed as one code point or as "e" and a
+combining accent is one name), and characters that show nothing are removed: format characters
+(category Cf: zero-width spaces and joiners, the bidirectional marks, embeddings, overrides and
+isolates that can make a name read backwards, the byte order mark, soft hyphens), control
+characters, and the few blank letters Unicode keeps for Hangul and Braille. Runs of whitespace
+become one space.
+
+NUL (U+0000) is refused wherever text is stored: PostgreSQL's text types cannot hold it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+NUL = "\x00"
+
+# Letters (not format characters) that render as nothing.
+_BLANK_LETTERS = frozenset({"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"})
+
+
+def _visible(char: str) -> bool:
+    if char in _BLANK_LETTERS:
+        return False
+    category = unicodedata.category(char)
+    # Whitespace is a control character too (tab, newline); it is kept, then collapsed.
+    return char.isspace() or category not in ("Cf", "Cc", "Cs")
+
+
+def clean_name(text: str) -> str:
+    """The name as it is stored and shown: NFC, without invisible characters, one space
+    between words. Empty when nothing visible was typed."""
+    normal = unicodedata.normalize("NFC", text)
+    visible = "".join(char for char in normal if _visible(char))
+    return " ".join(visible.split())
+
+
+def has_nul(*texts: str | None) -> bool:
+    return any(text is not None and NUL in text for text in texts)

@@ -1,0 +1,170 @@
+"""The 0002_trust migration on a copy of a populated database (SQLite and PostgreSQL): every row
+survives, ids are never handed out again (also ids erased before the migration), and it goes
+back down."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from bot.db import repositories as repo
+from bot.db.engine import Database
+from bot.db.migrate import current_revision, downgrade, upgrade
+from rubric.model import Stage
+from tests.support.postgres import run_as_admin, server_url
+
+NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+TABLES = (
+    "workspaces",
+    "teams",
+    "stage_changes",
+    "checkins",
+    "assessments",
+    "answers",
+    "drafts",
+    "criteria_versions",
+    "survey_rounds",
+    "survey_votes",
+    "deliveries",
+    "audit_log",
+)
+
+# A workspace as 0001 left it: two teams with history, and a third one erased (only the audit
+# entry of its erasure names it, as bot.db.erase leaves it).
+ROWS = [
+    "INSERT INTO workspaces (id, slack_team_id, installed_at) VALUES (1, 'T1', :now)",
+    *(
+        "INSERT INTO teams (id, workspace_id, name, name_key, channel_id, stage, rubric_id,"
+        " language, cadence, weekday, local_time, tz, leads, archived, created_at) VALUES"
+        f" ({n}, 1, '{name}', '{name.lower()}', 'C{n}', 'research', 'ml-test-score', 'en',"
+        " 'weekly', 0, '10:00', 'UTC', '[]', false, :now)"
+        for n, name in ((1, "Vision"), (2, "Ranking"))
+    ),
+    "INSERT INTO stage_changes (id, workspace_id, team_id, stage, changed_at)"
+    " VALUES (1, 1, 1, 'research', :now), (2, 1, 2, 'research', :now)",
+    "INSERT INTO checkins (id, workspace_id, team_id, period_key, status, created_at,"
+    " updated_at) VALUES (1, 1, 1, '2025-W10', 'answered', :now, :now)",
+    "INSERT INTO assessments (id, workspace_id, team_id, rubric_id, rubric_version, stage,"
+    " period_key, submitted_by, submitted_at, note, submission_key) VALUES"
+    " (1, 1, 1, 'ml-test-score', '2017', 'research', '2025-W10', 'U1', :now, 'overall', 'k1'),"
+    " (2, 1, 1, 'ml-test-score', '2017', 'research', '2025-W11', 'U2', :now, '', 'k2')",
+    "INSERT INTO answers (assessment_id, item_id, choice, note) VALUES"
+    " (1, 'FD1', 'manual', 'by U1'), (2, 'FD1', 'manual', 'by U1')",
+    "INSERT INTO drafts (id, workspace_id, team_id, user_id, state, updated_at)"
+    " VALUES (1, 1, 2, 'U3', '{\"stage\": \"research\"}', :now)",
+    "INSERT INTO criteria_versions (id, workspace_id, version, matrix, adopted_at, note)"
+    " VALUES (1, 1, 1, '{}', :now, '')",
+    "INSERT INTO survey_rounds (id, workspace_id, status, anonymous, opened_by, opened_at)"
+    " VALUES (1, 1, 'closed', true, 'U1', :now)",
+    "INSERT INTO survey_votes (id, workspace_id, round_id, user_id, item_id, stage,"
+    " requirement, comment, updated_at) VALUES (1, 1, 1, 'U1', 'FD1', 'research',"
+    " 'optional', 'cheap', :now)",
+    "INSERT INTO deliveries (id, workspace_id, target, kind, period_key, status, attempts,"
+    " claimed_at, lease_until) VALUES (1, 1, 'team:1', 'checkin', '2025-W10', 'sent', 1,"
+    " :now, :now)",
+    "INSERT INTO audit_log (id, workspace_id, actor, action, target, detail, at) VALUES"
+    " (7, 1, 'UADMIN', 'team.erased', 'team:3', '{\"name\": \"Old\"}', :now)",
+]
+
+
+def _engine(url: str) -> Engine:
+    return create_engine(url, poolclass=NullPool)
+
+
+def _contents(url: str) -> dict[str, list[tuple[object, ...]]]:
+    engine = _engine(url)
+    try:
+        with engine.connect() as connection:
+            found = {}
+            for table in TABLES:
+                columns = [
+                    c["name"]
+                    for c in inspect(connection).get_columns(table)
+                    if c["name"] != "note_by"
+                ]
+                listed = ", ".join(columns)
+                found[table] = [
+                    tuple(str(value) for value in row)
+                    for row in connection.execute(
+                        text(f"SELECT {listed} FROM {table} ORDER BY 1, 2")
+                    )
+                ]
+            return found
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def copy_of(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """Where the populated database is copied to, as an operator would before upgrading."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'copy.db'}"
+        return
+    name = f"mlscore_copy_{uuid.uuid4().hex[:12]}"
+    yield url.set(database=name).render_as_string(hide_password=False)
+    run_as_admin(server_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _copy(source: str, target: str) -> None:
+    source_url, target_url = make_url(source), make_url(target)
+    if source_url.get_backend_name() == "sqlite":
+        shutil.copyfile(str(source_url.database), str(target_url.database))
+        return
+    run_as_admin(
+        server_url(),
+        f'CREATE DATABASE "{target_url.database}" TEMPLATE "{source_url.database}"',
+    )
+
+
+def test_a_populated_database_is_carried_over_and_ids_are_never_reused(
+    database_url: str, copy_of: str
+) -> None:
+    upgrade(database_url, "0001_initial")
+    engine = _engine(database_url)
+    with engine.begin() as connection:
+        for statement in ROWS:
+            connection.execute(text(statement), {"now": NOW})
+    engine.dispose()
+    before = _contents(database_url)
+    _copy(database_url, copy_of)
+
+    upgrade(copy_of)
+
+    assert current_revision(copy_of) == "0002_trust"
+    assert _contents(copy_of) == before
+    database = Database.from_url(copy_of)
+    try:
+        with database.write() as session:
+            fresh = repo.create_team(
+                session, workspace_id=1, name="Fresh", stage=Stage.RESEARCH, rubric_id="r", now=NOW
+            )
+            stored = repo.get_assessment(session, workspace_id=1, assessment_id=2)
+        assert fresh.id is not None
+        # Past the erased team 3 too, which no row but the audit entry names any more.
+        assert fresh.id > 3
+        assert stored is not None
+        assert [answer.note_by for answer in stored.answers] == [None]
+        with database.write() as session:
+            session.execute(text("DELETE FROM stage_changes WHERE team_id = :id"), {"id": fresh.id})
+            session.execute(text("DELETE FROM teams WHERE id = :id"), {"id": fresh.id})
+        with database.write() as session:
+            again = repo.create_team(
+                session, workspace_id=1, name="Again", stage=Stage.RESEARCH, rubric_id="r", now=NOW
+            )
+        assert again.id is not None
+        assert again.id > fresh.id
+    finally:
+        database.dispose()
+
+    in_use = _contents(copy_of)
+    downgrade(copy_of, "0001_initial")
+    assert _contents(copy_of) == in_use
