@@ -70,6 +70,18 @@ def test_a_rate_limited_admin_lookup_is_not_a_refusal(slack: SlackDriver, fake: 
     assert "is now at" in answer(slack, "stage production", user="U0OWNER")
 
 
+def test_a_rate_limited_channel_lookup_does_not_refuse_to_bind_a_team(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    # conversations.info says whether the bot may post in the channel; unanswered, it says
+    # nothing about the channel, so the bot must not call it unknown.
+    fake.fail_next("conversations.info", status=429, retry_after=60)
+    told = answer(slack, "team create Vision", user=ADMIN)
+    assert told == LOOKUP_EN
+    assert "Vision" not in answer(slack, "teams", user=ADMIN)
+    assert "Team *Vision* created" in answer(slack, "team create Vision", user=ADMIN)
+
+
 def seed_teams(bot: BotProcess, count: int) -> None:
     database = Database.from_url(f"sqlite:///{db_of(bot)}")
     try:
