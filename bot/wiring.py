@@ -107,13 +107,9 @@ def build_tick_deps(container: Container) -> TickDeps:
 def build_slack_deps(container: Container) -> SlackDeps:
     from bot.scheduling.service import SchedulingService
     from bot.slack.deps import SlackDeps
-    from bot.slack.listeners import criteria, scheduling
 
     extras = container.extras
     extras["scheduling"] = SchedulingService(build_tick_deps(container), container.services)
-    commands = extras.setdefault("commands", {})
-    commands.update(criteria.COMMANDS)
-    commands.update(scheduling.COMMANDS)
     return SlackDeps(
         settings=container.settings,
         services=container.services,
