@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
@@ -36,9 +37,12 @@ class Container:
     services: Services
     metrics: Metrics
     clock: Clock
-    extras: dict[str, Any] = field(default_factory=dict)
+    # With OAuth: the client that speaks for one workspace, with its own stored token.
+    workspace_client: Callable[[str], WebClient] | None = None
     # One chart worker process per server, shared by listeners and the tick.
     charts: ChartWorker = field(default_factory=ChartWorker)
+    # Single-workspace mode: one client with the settings' token, made on first use.
+    _single_client: WebClient | None = field(default=None, init=False, repr=False)
 
     def database_ok(self) -> bool:
         try:
@@ -51,13 +55,11 @@ class Container:
 
     def client_for(self, slack_team_id: str) -> WebClient:
         """The Web API client that speaks for one workspace."""
-        per_workspace = self.extras.get("workspace_client")
-        if per_workspace is not None:
-            return cast("WebClient", per_workspace(slack_team_id))
-        client = self.extras.get("single_client")
-        if client is None:
-            client = self.extras["single_client"] = self.web_client()
-        return cast("WebClient", client)
+        if self.workspace_client is not None:
+            return self.workspace_client(slack_team_id)
+        if self._single_client is None:
+            self._single_client = self.web_client()
+        return self._single_client
 
     def web_client(self, token: str | None = None) -> WebClient:
         bot_token = token
@@ -89,7 +91,7 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
         from bot.slack.oauth import workspace_clients
 
         # Container.client_for (the scheduler's) finds each workspace's token here.
-        container.extras["workspace_client"] = workspace_clients(
+        container.workspace_client = workspace_clients(
             database,
             settings.require_token_key(),
             base_url=settings.slack_api_url,
@@ -108,14 +110,12 @@ def build_slack_deps(container: Container) -> SlackDeps:
     from bot.scheduling.service import SchedulingService
     from bot.slack.deps import SlackDeps
 
-    extras = container.extras
-    extras["scheduling"] = SchedulingService(build_tick_deps(container), container.services)
     return SlackDeps(
         settings=container.settings,
         services=container.services,
         metrics=container.metrics,
         charts=container.charts,
-        extras=container.extras,
+        scheduling=SchedulingService(build_tick_deps(container), container.services),
     )
 
 

@@ -36,7 +36,9 @@ def register(app: App) -> None:
 
 
 def scheduling_of(scope: RequestScope) -> SchedulingService:
-    service: SchedulingService = scope.deps.extras["scheduling"]
+    service = scope.deps.scheduling
+    if service is None:
+        raise RuntimeError("this app was built without the scheduling service")
     return service
 
 
