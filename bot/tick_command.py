@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.scheduling.deps import ClientFor, TickDeps
 from bot.scheduling.tick import run_tick
+from bot.services.scheduling import SchedulingStore
 from bot.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def deps_from_container(container: Container, *, client_for: ClientFor | None = 
             )
         client_for = container.client_for
     return TickDeps(
-        database=container.database,
+        store=SchedulingStore(container.database),
         settings=container.settings,
         metrics=container.metrics,
         rubrics=container.services.rubrics,

@@ -20,6 +20,7 @@ from bot.metrics import Metrics
 from bot.rubric_registry import RubricRegistry
 from bot.scheduling.deps import TickDeps
 from bot.scheduling.pacing import Pacer
+from bot.services.scheduling import SchedulingStore
 from bot.settings import Settings
 from bot.slack.blocks.checkin import parse_checkin_value
 from bot.slack.clients import make_web_client
@@ -65,7 +66,7 @@ def make_deps(
         BOT_TOKEN, base_url=fake.base_url, attempts=attempts, backoff=backoff, timeout=timeout
     )
     return TickDeps(
-        database=db,
+        store=SchedulingStore(db),
         settings=settings or make_settings("sqlite://", fake),
         metrics=Metrics(include_process=False),
         rubrics=RubricRegistry(),
