@@ -36,6 +36,7 @@ from bot.scheduling.deps import TickDeps
 from bot.scheduling.kinds import Kind
 from bot.scheduling.pacing import Stopped
 from bot.scheduling.plan import Job
+from bot.services.digests import DigestQuery
 from bot.services.scheduling import DeliveryRef, PostedCheckin
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
 from bot.slack.clients import is_unconfirmed, rate_limit_wait
@@ -227,13 +228,8 @@ class Sender:
             cached = self._digests.pop(key, None)
         if cached is not None:
             return cached
-        collected = self.deps.store.channel_digest(
-            rubrics=self.deps.rubrics,
-            workspace_id=job.workspace_id,
-            channel_id=job.channel_id,
-            now=self.now,
-            default_tz=self.deps.policy.default_tz,
-        )
+        query = DigestQuery(job.workspace_id, job.channel_id, self.now, self.deps.policy.default_tz)
+        collected = self.deps.store.channel_digest(self.deps.rubrics, query)
         if job.kind is Kind.DIGEST and job.then:
             with self._lock:
                 self._digests[key] = collected

@@ -27,6 +27,7 @@ from bot.scheduling.kinds import ON_DEMAND_PREFIX, Kind, channel_target
 from bot.scheduling.send import describe, upload_charts
 from bot.services import Action, Services
 from bot.services.access import ChannelOnly
+from bot.services.digests import DigestQuery
 from bot.services.scheduling import DeliveryRef, Skipped
 from bot.services.types import (
     Actor,
@@ -136,13 +137,8 @@ class SchedulingService:
     ) -> DigestPosted:
         deps = self.deps
         self.services.require(Action.DIGEST, actor, directory, ChannelOnly(channel_id))
-        slack_team_id, digest = self.store.requested_digest(
-            rubrics=deps.rubrics,
-            actor=actor,
-            channel_id=channel_id,
-            now=now,
-            default_tz=deps.policy.default_tz,
-        )
+        query = DigestQuery(actor.workspace_id, channel_id, now, deps.policy.default_tz)
+        slack_team_id, digest = self.store.requested_digest(deps.rubrics, query)
         if not digest.teams:
             raise NotFound("error.no_team_here", command="digest")
         key = DeliveryRef(

@@ -80,16 +80,20 @@ class ChannelDigest:
         )
 
 
-def collect_digest(
-    session: Session,
-    *,
-    rubrics: RubricRegistry,
-    workspace_id: int,
-    channel_id: str,
-    now: datetime,
-    default_tz: str,
-) -> ChannelDigest:
+@dataclass(frozen=True)
+class DigestQuery:
+    """Which channel's digest, as of when; teams without a schedule use `default_tz`."""
+
+    workspace_id: int
+    channel_id: str
+    now: datetime
+    default_tz: str
+
+
+def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery) -> ChannelDigest:
     """The channel's teams with where each stands (a fixed number of queries per channel)."""
+    workspace_id, channel_id, now = query.workspace_id, query.channel_id, query.now
+    default_tz = query.default_tz
     rows = repo.list_teams(session, workspace_id=workspace_id, channel_id=channel_id)
     # The rule of who may read a team decides what a channel's summary may show.
     shown = [team_info(row) for row in rows if shown_in(row, channel_id)]

@@ -16,8 +16,9 @@ from typing import Any
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.rubric_registry import RubricRegistry
+from bot.services import _audit
 from bot.services._convert import team_info
-from bot.services.digests import ChannelDigest, collect_digest
+from bot.services.digests import ChannelDigest, DigestQuery, collect_digest
 from bot.services.storage import GuardedDatabase
 from bot.services.types import Actor, Conflict, NotFound, TeamInfo
 
@@ -234,46 +235,17 @@ class SchedulingStore:
 
     # ---- digests -------------------------------------------------------------------------------
 
-    def channel_digest(
-        self,
-        *,
-        rubrics: RubricRegistry,
-        workspace_id: int,
-        channel_id: str,
-        now: datetime,
-        default_tz: str,
-    ) -> ChannelDigest:
+    def channel_digest(self, rubrics: RubricRegistry, query: DigestQuery) -> ChannelDigest:
         with self._db.read() as session:
-            return collect_digest(
-                session,
-                rubrics=rubrics,
-                workspace_id=workspace_id,
-                channel_id=channel_id,
-                now=now,
-                default_tz=default_tz,
-            )
+            return collect_digest(session, rubrics, query)
 
     def requested_digest(
-        self,
-        *,
-        rubrics: RubricRegistry,
-        actor: Actor,
-        channel_id: str,
-        now: datetime,
-        default_tz: str,
+        self, rubrics: RubricRegistry, query: DigestQuery
     ) -> tuple[str, ChannelDigest]:
         """(the workspace's Slack team id, the channel's digest), read together."""
         with self._db.read() as session:
-            workspace = repo.get_workspace_by_id(session, workspace_id=actor.workspace_id)
-            digest = collect_digest(
-                session,
-                rubrics=rubrics,
-                workspace_id=actor.workspace_id,
-                channel_id=channel_id,
-                now=now,
-                default_tz=default_tz,
-            )
-            return workspace.slack_team_id, digest
+            workspace = repo.get_workspace_by_id(session, workspace_id=query.workspace_id)
+            return workspace.slack_team_id, collect_digest(session, rubrics, query)
 
     def record_digest_posted(
         self,
@@ -292,14 +264,14 @@ class SchedulingStore:
             repo.mark_delivery_sent(
                 session, **ref.columns(), now=now, message_ts=message_ts, note=note
             )
-            repo.append_audit(
+            _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="digest.posted",
+                actor,
+                "digest.posted",
                 at=now,
                 target=channel_id,
-                detail={"teams": teams, "charts": charts},
+                teams=teams,
+                charts=charts,
             )
 
     # ---- what people ask -----------------------------------------------------------------------
@@ -326,14 +298,8 @@ class SchedulingStore:
             if current is not None and current.status == "skipped":
                 return Skipped(team, period_key, already=True)
             repo.mark_checkin(session, **scope, period_key=period_key, status="skipped", now=now)
-            repo.append_audit(
-                session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="checkin.skipped",
-                at=now,
-                target=repo.team_target(team.id),
-                detail={"period_key": period_key},
+            _audit.record(
+                session, actor, "checkin.skipped", at=now, team_id=team.id, period_key=period_key
             )
         return Skipped(team, period_key)
 
