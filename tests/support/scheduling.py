@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -218,3 +219,21 @@ def finish(process: subprocess.Popen[bytes]) -> str:
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
     return (out + err).decode()
+
+
+class PostGate:
+    """Holds chat.postMessage calls at the fake's door once armed: a post that has reached
+    Slack but has no answer yet, for as long as the test wants."""
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self.arrived = threading.Event()
+        self.opened = threading.Event()
+        self.armed = False
+        self._dispatch = fake.dispatch_api
+        fake.dispatch_api = self._gated  # type: ignore[method-assign]
+
+    def _gated(self, method: str, params: dict, headers: dict) -> tuple:
+        if method == "chat.postMessage" and self.armed:
+            self.arrived.set()
+            self.opened.wait(30)
+        return self._dispatch(method, params, headers)
