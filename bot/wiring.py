@@ -1,4 +1,5 @@
-"""The one place that builds the engine, the services, the Bolt app and the web app."""
+"""The one place that builds the engine, the services, the tick's deps, the Bolt app and the web
+app."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from bot.clock import Clock, utcnow
 from bot.db.engine import Database
 from bot.metrics import Metrics
 from bot.rubric_registry import RubricRegistry
+from bot.scheduling.deps import ClientFor, TickDeps
 from bot.services import Services
-from bot.settings import Settings
+from bot.services.scheduling import SchedulingStore
+from bot.settings import ConfigError, Settings
 from bot.slack.clients import make_web_client
 
 if TYPE_CHECKING:
@@ -24,7 +27,6 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
     from starlette.applications import Starlette
 
-    from bot.scheduling.deps import TickDeps
     from bot.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
@@ -100,9 +102,29 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
     return container
 
 
-def build_tick_deps(container: Container) -> TickDeps:
-    from bot.tick_command import deps_from_container
+def deps_from_container(container: Container, *, client_for: ClientFor | None = None) -> TickDeps:
+    """TickDeps from the app's container. Without `client_for`, the container's clients: the
+    settings' bot token (single-workspace mode), refused when missing, or each workspace's own
+    (OAuth)."""
+    if client_for is None:
+        if not container.settings.oauth_enabled and not container.settings.slack_bot_token:
+            raise ConfigError(
+                "the scheduler needs SLACK_BOT_TOKEN (or, with OAuth, a per-workspace token "
+                "lookup) to post check-ins"
+            )
+        client_for = container.client_for
+    return TickDeps(
+        store=SchedulingStore(container.database),
+        settings=container.settings,
+        metrics=container.metrics,
+        rubrics=container.services.rubrics,
+        client_for=client_for,
+        clock=container.clock,
+        charts=container.charts,
+    )
 
+
+def build_tick_deps(container: Container) -> TickDeps:
     return deps_from_container(container, client_for=container.client_for)
 
 
