@@ -94,14 +94,9 @@ class DataRightsUseCases(UseCases):
             posts = repo.posts_of_team(session, workspace_id=actor.workspace_id, team_id=team_id)
             counts = erase_team(session, workspace_id=actor.workspace_id, team_id=team_id)
             # Written after the erase, which removes the team's own audit entries.
+            at = self._ctx.clock()
             _audit.record(
-                session,
-                actor,
-                "team.erased",
-                at=self._ctx.clock(),
-                team_id=team_id,
-                name=name,
-                rows=counts,
+                session, actor, "team.erased", at=at, team_id=team_id, name=name, rows=counts
             )
             return Erased(counts, _messages(posts))
 
