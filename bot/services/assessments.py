@@ -262,9 +262,8 @@ class AssessmentUseCases(UseCases):
             repo.delete_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="assessment.submitted",
+                actor,
+                "assessment.submitted",
                 at=now,
                 team_id=team_id,
                 assessment_id=saved.id,

@@ -21,6 +21,7 @@ from bot.slack.blocks.teams import build_teams_list
 from bot.slack.chart_posts import post_trend_later
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
+from bot.slack.listeners import criteria, scheduling
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import Respond, scope_of, telling_user
 from bot.slack.note_posts import edit_erased, post_scorecard
@@ -88,15 +89,11 @@ def handle_mlscore(
     if isinstance(parsed, cmd.ParseError):
         respond(ephemeral(build_parse_error(parsed, language)))
         return
-    handler = _HANDLERS.get(type(parsed))
+    handler = HANDLERS.get(type(parsed))
     call = Invocation(scope, client, respond, command, language)
     with telling_user(respond, language):
         if handler is None:
-            extra = scope.deps.extras.get("commands", {}).get(type(parsed))
-            if extra is None:
-                call.notice("error.not_available")
-                return
-            extra(call, parsed)
+            call.notice("error.not_available")
             return
         handler(call, parsed)
 
@@ -296,7 +293,7 @@ def _tell_erased(call: Invocation, erased: Erased, done: str) -> None:
     call.say(message(text, [section(text)]))
 
 
-_HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
+HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.Help: _help,
     cmd.TeamCreate: _team_create,
     cmd.ListTeams: _teams,
@@ -307,7 +304,18 @@ _HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.ShowScorecard: _scorecard,
     cmd.ShowGaps: _gaps,
     cmd.ShowTrend: _trend,
+    cmd.Skip: scheduling.command_skip,
+    cmd.Pause: scheduling.command_pause,
+    cmd.Resume: scheduling.command_resume,
+    cmd.Digest: scheduling.command_digest,
+    cmd.CriteriaShow: criteria.command_criteria_show,
+    cmd.CriteriaSurvey: criteria.command_criteria_survey,
+    cmd.CriteriaResults: criteria.command_criteria_results,
+    cmd.CriteriaAdopt: criteria.command_criteria_adopt,
+    cmd.CriteriaSet: criteria.command_criteria_set,
     cmd.Export: _export,
     cmd.EraseTeam: _erase_team,
     cmd.EraseNotes: _erase_notes,
 }
+"""Who handles each command of the table (bot.slack.command_parser.SUBCOMMANDS): one handler
+per command the parser can give; a unit test holds the two together."""
