@@ -83,6 +83,9 @@ class Team(SQLModel, table=True):
     # casefolded name: lookups ignore case, and "Vision" and "vision" cannot coexist
     name_key: str = Field(max_length=80)
     channel_id: str | None = Field(default=None, max_length=32)
+    # Whether the channel is private, as Slack said when the team was bound or last looked;
+    # None: not known yet (looked up on first use, read as private until then).
+    channel_private: bool | None = Field(default=None)
     stage: str = Field(max_length=16)
     rubric_id: str = Field(max_length=64)
     language: str = Field(default="en", max_length=2)

@@ -77,6 +77,11 @@ class Bound(Protocol):
     @property
     def channel_id(self) -> str | None: ...
 
+    @property
+    def channel_private(self) -> bool | None:
+        """Whether the channel is private as last stored; None: ask Slack."""
+        ...
+
 
 @dataclass(frozen=True)
 class ChannelOnly:
@@ -84,6 +89,7 @@ class ChannelOnly:
 
     channel_id: str | None
     name: str = ""
+    channel_private: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ class Access:
         channel_id = subject.channel_id if subject is not None else None
         if who is Who.ADMINS or not channel_id:
             return False
-        if who is Who.READERS and directory.channel(channel_id).public:
+        if who is Who.READERS and _public(subject, channel_id, directory):
             return True
         return directory.is_member(channel_id, actor.user_id)
 
@@ -118,6 +124,15 @@ class Access:
                 team=subject.name if subject is not None else "",
                 channel=(subject.channel_id or "") if subject is not None else "",
             )
+
+
+def _public(subject: Bound | None, channel_id: str, directory: Directory) -> bool:
+    """Whether the channel is public: as stored on the team (no Slack call: listing many teams
+    costs nothing per team), else as Slack says now."""
+    private = subject.channel_private if subject is not None else None
+    if private is None:
+        return directory.channel(channel_id).public
+    return not private
 
 
 def refusal_key(action: Action) -> str:

@@ -20,6 +20,7 @@ from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.types import (
     Actor,
+    ChannelFacts,
     Conflict,
     Directory,
     Invalid,
@@ -76,7 +77,7 @@ class TeamUseCases(UseCases):
             raise Invalid("error.team_name_blank" if typed.strip() else "error.team_name_empty")
         if len(name) > TEAM_NAME_MAX_CHARS:
             raise Invalid("error.team_name_too_long", limit=TEAM_NAME_MAX_CHARS)
-        _check_channel(directory, channel_id)
+        facts = _check_channel(directory, channel_id)
         now = self._ctx.clock()
         default = Schedule.default()
         with self._ctx.database.write() as session:
@@ -93,6 +94,7 @@ class TeamUseCases(UseCases):
                     stage=Stage.RESEARCH,
                     rubric_id=rubric.id,
                     channel_id=channel_id,
+                    channel_private=facts.private,
                     language=self._ctx.default_language,
                     created_by=actor.user_id,
                     now=now,
@@ -284,7 +286,7 @@ class TeamUseCases(UseCases):
 _Changed = tuple[Team, tuple[str, dict[str, Any]] | None]
 
 
-def _check_channel(directory: Directory, channel_id: str) -> None:
+def _check_channel(directory: Directory, channel_id: str) -> ChannelFacts:
     """A team's channel must be a channel of this workspace, not a direct message, where the
     bot can post (check-ins, reminders and summaries go there)."""
     if not channel_id or channel_id.startswith("D"):
@@ -299,3 +301,4 @@ def _check_channel(directory: Directory, channel_id: str) -> None:
         raise Invalid("error.channel_archived", channel=channel_id)
     if not facts.bot_member:
         raise Invalid("error.bot_not_in_channel", channel=channel_id)
+    return facts

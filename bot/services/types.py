@@ -141,6 +141,8 @@ class TeamInfo:
     archived: bool = False
     created_at: datetime | None = None
     """When the team was created: its first check-in is the first slot after it."""
+    channel_private: bool | None = None
+    """Whether its channel is private, as last heard from Slack; None: not known yet."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -686,3 +687,85 @@ def test_a_team_is_bound_only_to_a_channel_of_this_workspace_the_bot_can_post_in
     assert "Solo" not in reply(slack, "teams", user=ADMIN)
     assert "NoBot" not in reply(slack, "teams", user=ADMIN)
     assert "Theirs" not in reply(slack, "teams", user=ADMIN)
+
+
+# ---- what an attacker's review found afterwards --------------------------------------------
+
+
+@contextmanager
+def restarted(
+    bot: BotProcess, fake: FakeSlack, database_url: str, tmp_path: Path
+) -> Iterator[SlackDriver]:
+    """The same database served by a new process: nothing Slack said is cached any more."""
+    bot.stop()
+    with run_bot(fake, database_url, tmp_path) as again:
+        driver = SlackDriver(again, fake)
+        try:
+            yield driver
+        finally:
+            driver.http.close()
+
+
+def test_listing_teams_asks_slack_nothing_per_public_team_and_private_ones_stay_private(
+    slack: SlackDriver,
+    fake: FakeSlack,
+    bot: BotProcess,
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    for name in ("Vision", "Ranking"):
+        create(slack, name, TEAM_CHANNEL if name == "Vision" else OTHER_CHANNEL)
+    create(slack, "Secret", PRIVATE_CHANNEL)
+    assert sorted(rows(engine, "SELECT name, channel_private FROM teams")) == [
+        ("Ranking", False),
+        ("Secret", True),
+        ("Vision", False),
+    ]
+
+    with restarted(bot, fake, database_url, tmp_path) as fresh:
+        asked = len(fake.calls_to("conversations.info"))
+        listing = reply(fresh, "teams", user=SPANISH_OUTSIDER, channel=OTHER_CHANNEL)
+        assert "Vision" in listing
+        assert "Ranking" in listing
+        assert "Secret" not in listing
+        assert len(fake.calls_to("conversations.info")) == asked
+        assert "Secret" in reply(fresh, "teams", user=LEAD)
+        assert "Secret" in reply(fresh, "teams", user=ADMIN)
+
+
+def test_a_team_bound_before_privacy_was_stored_is_looked_up_once_and_kept(
+    slack: SlackDriver,
+    fake: FakeSlack,
+    bot: BotProcess,
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    create(slack, "Vision")
+    create(slack, "Secret", PRIVATE_CHANNEL)
+    with engine.begin() as connection:  # as the migration leaves teams bound before it
+        connection.execute(text("UPDATE teams SET channel_private = NULL"))
+
+    with restarted(bot, fake, database_url, tmp_path) as fresh:
+        listing = reply(fresh, "teams", user=OUTSIDER, channel=OTHER_CHANNEL)
+        assert "Vision" in listing
+        assert "Secret" not in listing
+        looked_up = {c.params.get("channel") for c in fake.calls_to("conversations.info")}
+        assert {TEAM_CHANNEL, PRIVATE_CHANNEL} <= looked_up
+    assert sorted(rows(engine, "SELECT name, channel_private FROM teams")) == [
+        ("Secret", True),
+        ("Vision", False),
+    ]
+
+
+def test_a_channel_made_private_after_binding_is_private_from_its_next_read(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess, database_url: str, tmp_path: Path
+) -> None:
+    create(slack, "Vision")
+    assess(slack, fake)
+    fake.add_channel(TEAM_CHANNEL, "vision", members=[LEAD, ADMIN, "U0BOT"], is_private=True)
+
+    with restarted(bot, fake, database_url, tmp_path) as fresh:
+        assert "ML Test Score" in reply(fresh, "scorecard Vision", user=LEAD)
+        assert "Vision" not in reply(fresh, "teams", user=OUTSIDER, channel=OTHER_CHANNEL)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.db.errors import AlreadyExists, NotFound
@@ -48,6 +48,7 @@ def create_team(
     stage: Stage,
     rubric_id: str,
     channel_id: str | None = None,
+    channel_private: bool | None = None,
     language: str = "en",
     leads: Sequence[str] = (),
     created_by: str | None = None,
@@ -62,6 +63,7 @@ def create_team(
             name=name.strip(),
             name_key=name_key(name),
             channel_id=channel_id,
+            channel_private=channel_private,
             stage=Stage(stage).value,
             rubric_id=rubric_id,
             language=language,
@@ -201,6 +203,17 @@ def set_schedule(
     session.add(team)
     session.flush()
     return team
+
+
+def set_channel_private(
+    session: Session, *, workspace_id: int, channel_id: str, private: bool
+) -> None:
+    """What Slack last said about a channel's privacy, for every team bound to it."""
+    session.execute(
+        update(Team)
+        .where(col(Team.workspace_id) == workspace_id, col(Team.channel_id) == channel_id)
+        .values(channel_private=private)
+    )
 
 
 def set_language(session: Session, *, workspace_id: int, team_id: int, language: str) -> Team:
