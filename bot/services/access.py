@@ -22,6 +22,9 @@ class Action(StrEnum):
     READ = "read"
     """See a team's scorecard, gaps and trend (commands, the Home tab's scorecard button) and
     its line in `teams`."""
+    POST = "post"
+    """Post its scorecard into its channel (`scorecard <team> public`): reading is not enough,
+    since anyone may read a public channel's team but only its members speak in it."""
     ASSESS = "assess"
     """Open, fill in and submit its assessment (commands, check-in and Home buttons); the Home
     tab lists the teams a person may assess."""
@@ -53,6 +56,7 @@ class Who(StrEnum):
 
 WHO: dict[Action, Who] = {
     Action.READ: Who.READERS,
+    Action.POST: Who.MEMBERS,
     Action.ASSESS: Who.MEMBERS,
     Action.SKIP: Who.MEMBERS,
     Action.SCHEDULE: Who.MEMBERS,

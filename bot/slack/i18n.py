@@ -938,6 +938,16 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "te muestro sus resultados. Pueden verlos sus miembros y los administradores."
         ),
     },
+    "refused.post": {
+        "en": (
+            "Only members of <#{channel}> and admins can post the scorecard of *{team}* there. "
+            "Without `public`, the scorecard is shown to you alone."
+        ),
+        "es": (
+            "Solo los miembros de <#{channel}> y los administradores pueden publicar allí la "
+            "tarjeta de *{team}*. Sin `public`, la tarjeta se te muestra solo a ti."
+        ),
+    },
     "refused.assess": {
         "en": "Only members of <#{channel}> and admins can assess *{team}*.",
         "es": "Solo los miembros de <#{channel}> y los administradores pueden evaluar *{team}*.",

@@ -769,3 +769,25 @@ def test_a_channel_made_private_after_binding_is_private_from_its_next_read(
     with restarted(bot, fake, database_url, tmp_path) as fresh:
         assert "ML Test Score" in reply(fresh, "scorecard Vision", user=LEAD)
         assert "Vision" not in reply(fresh, "teams", user=OUTSIDER, channel=OTHER_CHANNEL)
+
+
+def test_posting_a_public_channels_scorecard_there_takes_a_member_of_it(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create(slack, "Vision")
+    assess(slack, fake)
+    posted = len(slack.wait_for(lambda: fake.messages(TEAM_CHANNEL), what="the announcement"))
+
+    english = reply(slack, "scorecard Vision public", user=OUTSIDER, channel=OTHER_CHANNEL)
+    spanish = reply(slack, "scorecard Vision public", user=SPANISH_OUTSIDER, channel=OTHER_CHANNEL)
+
+    assert "Only members of" in english
+    assert "can post the scorecard of *Vision*" in english
+    assert "Solo los miembros de" in spanish
+    assert "publicar allí la tarjeta de *Vision*" in spanish
+    assert len(fake.messages(TEAM_CHANNEL)) == posted
+    assert fake.files == []
+    # Reading it stays open to them, and its members and admins still post it.
+    assert "ML Test Score" in reply(slack, "scorecard Vision", user=OUTSIDER, channel=OTHER_CHANNEL)
+    assert "is posted in" in reply(slack, "scorecard Vision public", user=MEMBER)
+    assert "is posted in" in reply(slack, "scorecard Vision public", user=ADMIN)

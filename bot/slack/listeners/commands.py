@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.services import Action
 from bot.services.types import Erased, Invalid, NotFound, TeamInfo, TrendView
 from bot.slack import commands as cmd
 from bot.slack.blocks.checkin import build_schedule_set, build_team_created
@@ -199,6 +200,8 @@ def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
     services = call.scope.deps.services
     actor, directory = call.scope.actor(team), call.scope.directory
     card = services.scorecard(actor, directory, team.id)
+    if parsed.public:
+        services.require(Action.POST, actor, directory, team)
     # Public posts speak the team's language; private answers the person's.
     language = team.language if parsed.public else call.scope.language(team)
     if card is None:
