@@ -156,6 +156,9 @@ class _Operator:
     def is_admin(self, user_id: str) -> bool:
         return True
 
+    def is_guest(self, user_id: str) -> bool:
+        return False
+
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return True
 

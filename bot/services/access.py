@@ -50,8 +50,9 @@ class Who(StrEnum):
     MEMBERS = "members"
     """Members of the team's channel, and admins."""
     READERS = "readers"
-    """Members of the team's channel and admins; anyone in the workspace when the channel is
-    public (its messages are there for them to read anyway)."""
+    """Members of the team's channel and admins; anyone in the workspace but guests when the
+    channel is public (its messages are there for them to read anyway; guests see only the
+    channels they were invited to)."""
 
 
 WHO: dict[Action, Who] = {
@@ -115,7 +116,11 @@ class Access:
         channel_id = subject.channel_id if subject is not None else None
         if who is Who.ADMINS or not channel_id:
             return False
-        if who is Who.READERS and _public(subject, channel_id, directory):
+        if (
+            who is Who.READERS
+            and _public(subject, channel_id, directory)
+            and not directory.is_guest(actor.user_id)
+        ):
             return True
         return directory.is_member(channel_id, actor.user_id)
 

@@ -33,6 +33,7 @@ class Person:
     is_admin: bool
     locale: str | None
     tz: str | None
+    is_guest: bool = False
 
 
 class TTLCache:
@@ -105,6 +106,7 @@ class SlackDirectory:
                 is_admin=bool(user.get("is_admin") or user.get("is_owner")),
                 locale=user.get("locale"),
                 tz=user.get("tz"),
+                is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
             )
 
         person: Person = self._cache.get_or_load((self._workspace, "user", user_id), load)
@@ -112,6 +114,9 @@ class SlackDirectory:
 
     def is_admin(self, user_id: str) -> bool:
         return self.person(user_id).is_admin
+
+    def is_guest(self, user_id: str) -> bool:
+        return self.person(user_id).is_guest
 
     def locale(self, user_id: str) -> str | None:
         """The person's locale; None when Slack does not say (the default language is used:

@@ -791,3 +791,28 @@ def test_posting_a_public_channels_scorecard_there_takes_a_member_of_it(
     assert "ML Test Score" in reply(slack, "scorecard Vision", user=OUTSIDER, channel=OTHER_CHANNEL)
     assert "is posted in" in reply(slack, "scorecard Vision public", user=MEMBER)
     assert "is posted in" in reply(slack, "scorecard Vision public", user=ADMIN)
+
+
+def test_a_guest_reads_only_the_teams_whose_channel_they_are_in(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    guest, single = "U0GUEST", "U0SINGLE"
+    fake.add_user(guest, "guest", is_restricted=True)
+    fake.add_user(single, "single", is_ultra_restricted=True)
+    fake.set_members(OTHER_CHANNEL, [OUTSIDER, guest, single, "U0BOT"])
+    create(slack, "Vision")  # a public channel the guests are not in
+    create(slack, "Ranking", OTHER_CHANNEL)  # a public channel they are in
+    assess(slack, fake, overall_note="vision's own words")
+
+    for user in (guest, single):
+        listing = reply(slack, "teams", user=user, channel=OTHER_CHANNEL)
+        assert "Ranking" in listing
+        assert "Vision" not in listing
+        for command in ("scorecard Vision", "gaps Vision", "trend Vision"):
+            answer = reply(slack, command, user=user, channel=OTHER_CHANNEL)
+            assert "vision's own words" not in answer
+            assert "ML Test Score" not in answer
+    # A member of the workspace who is no guest still reads a public channel's team.
+    assert "vision's own words" in reply(
+        slack, "scorecard Vision", user=OUTSIDER, channel=OTHER_CHANNEL
+    )

@@ -225,6 +225,10 @@ class User:
     deleted: bool = False
     real_name: str | None = None
     team_id: str = TEAM_ID
+    is_restricted: bool = False
+    """A multi-channel guest."""
+    is_ultra_restricted: bool = False
+    """A single-channel guest."""
 
     def as_slack(self, *, include_locale: bool) -> dict[str, Any]:
         # Slack reports the offset in effect at the time of the call.
@@ -242,6 +246,8 @@ class User:
             "is_owner": self.is_owner,
             "is_primary_owner": self.is_primary_owner,
             "is_bot": self.is_bot,
+            "is_restricted": self.is_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "is_app_user": False,
             "profile": {
                 "real_name": self.real_name or self.name,
@@ -523,6 +529,8 @@ class FakeSlack:
         deleted: bool = False,
         real_name: str | None = None,
         team_id: str = TEAM_ID,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
     ) -> User:
         ZoneInfo(tz)  # fail fast on a misspelt zone
         user = User(
@@ -537,6 +545,8 @@ class FakeSlack:
             deleted=deleted,
             real_name=real_name,
             team_id=team_id,
+            is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted,
         )
         with self._lock:
             self._users[user_id] = user
