@@ -15,6 +15,7 @@ from bot.limits import TEAM_NAME_MAX_CHARS
 from bot.services import _audit
 from bot.services._convert import OFF, team_info
 from bot.services._lookup import load_rubric, load_team
+from bot.services._privacy import refreshed
 from bot.services._queries import lock_workspace
 from bot.services.access import Action
 from bot.services.context import UseCases
@@ -128,27 +129,36 @@ class TeamUseCases(UseCases):
         with self._ctx.database.read() as session:
             return team_info(load_team(session, workspace_id=workspace_id, team_id=team_id))
 
-    def resolve_team(self, actor: Actor, ref: TeamRef | None) -> TeamInfo:
+    def resolve_team(
+        self, actor: Actor, ref: TeamRef | None, directory: Directory | None = None
+    ) -> TeamInfo:
         """The team a command names: by name, by channel mention, or (None) the team bound to
-        the channel the command was typed in."""
+        the channel the command was typed in.
+
+        With `directory`, a team the person may not read is answered exactly as a team that
+        does not exist: whether a private channel has a team is not theirs to learn either."""
         with self._ctx.database.read() as session:
             if ref is not None and ref.name:
+                missing = NotFound("error.unknown_team", name=ref.name, team=ref.name)
                 team = repo.get_team_by_name(
                     session, workspace_id=actor.workspace_id, name=ref.name
                 )
-                if team is None:
-                    raise NotFound("error.unknown_team", name=ref.name, team=ref.name)
-                return team_info(team)
-            channel_id = ref.channel_id if ref is not None else None
-            channel_id = channel_id or actor.channel_id
-            if not channel_id:
-                raise NotFound("error.no_team_in_channel", channel="")
-            team = repo.get_team_by_channel(
-                session, workspace_id=actor.workspace_id, channel_id=channel_id
-            )
+            else:
+                channel_id = (ref.channel_id if ref is not None else None) or actor.channel_id
+                missing = NotFound("error.no_team_in_channel", channel=channel_id or "")
+                team = None
+                if channel_id:
+                    team = repo.get_team_by_channel(
+                        session, workspace_id=actor.workspace_id, channel_id=channel_id
+                    )
             if team is None:
-                raise NotFound("error.no_team_in_channel", channel=channel_id)
-            return team_info(team)
+                raise missing
+            found = team_info(team)
+        if directory is not None:
+            found = refreshed(self._ctx, directory, found)
+            if not self._ctx.allowed(Action.READ, actor, directory, found):
+                raise missing
+        return found
 
     def set_stage(self, actor: Actor, directory: Directory, team_id: int, stage: Stage) -> TeamInfo:
         """Move a team to another stage (admins only); the change joins the stage history."""

@@ -213,7 +213,7 @@ def test_a_private_channels_team_is_not_shown_to_someone_outside_it_on_any_comma
 
     for command in ("scorecard Secret", "gaps Secret", "trend Secret", "scorecard Secret public"):
         answer = reply(slack, command, user=OUTSIDER, channel=OTHER_CHANNEL)
-        assert "a private channel you are not in" in answer, (command, answer)
+        assert "I don't know a team called *Secret*" in answer, (command, answer)
         assert "schema check" not in answer
     assert "Secret" not in reply(slack, "teams", user=OUTSIDER, channel=OTHER_CHANNEL)
     # Nothing was posted for them: no scorecard in the channel, no chart in their DM.
@@ -815,4 +815,40 @@ def test_a_guest_reads_only_the_teams_whose_channel_they_are_in(
     # A member of the workspace who is no guest still reads a public channel's team.
     assert "vision's own words" in reply(
         slack, "scorecard Vision", user=OUTSIDER, channel=OTHER_CHANNEL
+    )
+
+
+def test_a_private_team_is_to_an_outsider_exactly_a_team_that_does_not_exist(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create(slack, "Secret", PRIVATE_CHANNEL)
+    assess(slack, fake, "Secret")
+    commands = (
+        "scorecard {}",
+        "scorecard {} public",
+        "gaps {}",
+        "trend {}",
+        "assess {}",
+        "stage {} production",
+        "schedule {} weekly",
+        "skip {}",
+        "pause {} until 2031-01-01",
+        "resume {}",
+        "export {}",
+        "erase team {}",
+    )
+    for user in (OUTSIDER, SPANISH_OUTSIDER):
+        for command in commands:
+            secret = reply(slack, command.format("Secret"), user=user, channel=OTHER_CHANNEL)
+            absent = reply(slack, command.format("Absent"), user=user, channel=OTHER_CHANNEL)
+            assert secret.replace("Secret", "X") == absent.replace("Absent", "X"), command
+        by_channel = reply(slack, f"gaps <#{PRIVATE_CHANNEL}>", user=user, channel=OTHER_CHANNEL)
+        nowhere = reply(slack, "gaps <#C0NOWHERE>", user=user, channel=OTHER_CHANNEL)
+        assert by_channel.replace(PRIVATE_CHANNEL, "X") == nowhere.replace("C0NOWHERE", "X")
+    assert "No conozco ningún equipo llamado *Secret*" in reply(
+        slack, "stage Secret production", user=SPANISH_OUTSIDER, channel=OTHER_CHANNEL
+    )
+    # Its members are told what they may not do, as before.
+    assert "Only workspace admins can change the stage of *Secret*" in reply(
+        slack, "stage Secret production", user=LEAD, channel=PRIVATE_CHANNEL
     )

@@ -73,7 +73,7 @@ class Invocation:
         )
 
     def team(self, ref: cmd.TeamRef | None) -> TeamInfo:
-        return self.scope.deps.services.resolve_team(self.scope.actor(), ref)
+        return self.scope.deps.services.resolve_team(self.scope.actor(), ref, self.scope.directory)
 
 
 @work
