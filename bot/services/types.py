@@ -293,3 +293,6 @@ class Erased:
 
     rows: dict[str, int]
     messages: tuple[PostedMessage, ...] = ()
+    files: tuple[str, ...] = ()
+    """Ids of the files the bot uploaded that hold the erased text (exports): the Slack side
+    deletes them, then `forget_files`."""

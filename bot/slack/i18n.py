@@ -1218,6 +1218,20 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "Messages of mine that showed the erased text, now edited: {count}.",
         "es": "Mensajes míos que mostraban el texto borrado, ya editados: {count}.",
     },
+    "info.files_deleted": {
+        "en": "Exports I had uploaded that held it, now deleted from Slack: {count}.",
+        "es": "Exportaciones que había subido y que lo contenían, ya borradas de Slack: {count}.",
+    },
+    "info.files_not_deleted": {
+        "en": (
+            "Exports that held it and that I could not delete now: {count}. Erasing again "
+            "tries them again."
+        ),
+        "es": (
+            "Exportaciones que lo contenían y que no he podido borrar ahora: {count}. Si "
+            "vuelves a borrar, lo intento de nuevo."
+        ),
+    },
     "info.messages_not_edited": {
         "en": (
             "Messages of mine that showed the erased text and that I could not edit now: "

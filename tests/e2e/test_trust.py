@@ -852,3 +852,50 @@ def test_a_private_team_is_to_an_outsider_exactly_a_team_that_does_not_exist(
     assert "Only workspace admins can change the stage of *Secret*" in reply(
         slack, "stage Secret production", user=LEAD, channel=PRIVATE_CHANNEL
     )
+
+
+def test_erasing_notes_deletes_the_exports_that_held_them_and_the_persons_drafts(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine
+) -> None:
+    create(slack, "Vision")
+    create(slack, "Ranking", OTHER_CHANNEL)
+    assess(slack, fake, user=LEAD, notes={"FD1": ITEM_NOTE})
+    reply(slack, "export Vision", user=ADMIN)
+    reply(slack, "export", user=ADMIN)
+    reply(slack, "export Ranking", user=ADMIN)
+    exports = slack.wait_for(lambda: fake.files if len(fake.files) == 3 else None, what="exports")
+    assert any(ITEM_NOTE in (f.content or b"").decode() for f in exports)
+    # An unfinished draft of the lead's, with a note typed into it.
+    draft_view = open_assessment(slack, fake, user=LEAD)
+    slack.close_view(fill_state(draft_view, {"note:FD2": "LEADTEXT draft only"}), user=LEAD)
+    slack.wait_for(lambda: rows(engine, "SELECT count(*) FROM drafts") == [(1,)], what="a draft")
+
+    answer = reply(slack, f"erase notes <@{LEAD}>", user=ADMIN)
+
+    assert "now deleted from Slack: 3" in answer
+    assert fake.files == []
+    dm = "D" + ADMIN[1:]
+    assert not any(m.files for m in fake.messages(dm))
+    assert "LEADTEXT" not in everything_stored(engine)
+    assert rows(engine, "SELECT count(*) FROM drafts") == [(0,)]
+    assert rows(engine, "SELECT count(*) FROM bot_files") == [(0,)]
+
+
+def test_erasing_a_team_deletes_its_exports_and_the_workspaces_but_not_other_teams(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine
+) -> None:
+    create(slack, "Vision")
+    create(slack, "Ranking", OTHER_CHANNEL)
+    assess(slack, fake, user=LEAD, notes={"FD1": ITEM_NOTE})
+    for command in ("export Vision", "export", "export Ranking"):
+        reply(slack, command, user=ADMIN)
+    slack.wait_for(lambda: len(fake.files) == 3, what="three exports")
+
+    answer = reply(slack, "erase team Vision", user=ADMIN)
+
+    assert "now deleted from Slack: 2" in answer
+    assert [f.filename for f in fake.files] == ["mlscore-Ranking.csv"]
+    fake.fail_next("files.delete", error="internal_error")
+    retried = reply(slack, "erase notes <@U0NOBODY>", user=ADMIN)
+    assert "could not delete now: 1" in retried
+    assert rows(engine, "SELECT count(*) FROM bot_files") == [(1,)]

@@ -455,6 +455,7 @@ class FakeSlack:
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "files.upload": self._files_upload_retired,
+            "files.delete": self._files_delete,
             "oauth.v2.access": self._oauth_v2_access,
             "apps.connections.open": self._apps_connections_open,
         }
@@ -1304,6 +1305,19 @@ class FakeSlack:
                 )
             )
         return {"files": [u.as_slack() for u, _ in uploads]}
+
+    def _files_delete(self, req: ApiRequest) -> dict[str, Any]:
+        """The bot may delete what it uploaded; the file and its share messages go."""
+        file_id = str(req.require("file"))
+        upload = self.uploads.get(file_id)
+        if upload is None or not upload.completed:
+            raise SlackError("file_not_found")
+        del self.uploads[file_id]
+        for history in self._history.values():
+            for message in history:
+                if file_id in message.files:
+                    message.deleted = True
+        return {}
 
     def _files_upload_retired(self, req: ApiRequest) -> dict[str, Any]:
         raise SlackError("method_deprecated")

@@ -56,9 +56,12 @@ from bot.db.repositories.installations import (
     save_installation,
 )
 from bot.db.repositories.posts import (
+    files_with_notes,
+    forget_files,
     forget_posts,
     posts_by,
     posts_of_team,
+    record_file,
     record_post,
 )
 from bot.db.repositories.surveys import (
@@ -119,6 +122,8 @@ __all__ = [
     "delete_installation",
     "delivery_counts",
     "ensure_workspace",
+    "files_with_notes",
+    "forget_files",
     "forget_posts",
     "get_assessment",
     "get_checkin",
@@ -151,6 +156,7 @@ __all__ = [
     "posts_of_team",
     "previous_assessment",
     "recent_assessments",
+    "record_file",
     "record_post",
     "release_delivery",
     "require_team",
