@@ -899,3 +899,65 @@ def test_erasing_a_team_deletes_its_exports_and_the_workspaces_but_not_other_tea
     retried = reply(slack, "erase notes <@U0NOBODY>", user=ADMIN)
     assert "could not delete now: 1" in retried
     assert rows(engine, "SELECT count(*) FROM bot_files") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "value", ["1" + "0" * 30, "-1", "abc", "٣", "0", "99999999999", "1.5", " 1", ""]
+)
+def test_a_button_carrying_an_id_no_database_would_hand_out_is_told_it_is_out_of_date(
+    slack: SlackDriver, fake: FakeSlack, value: str
+) -> None:
+    create(slack, "Vision")
+    for action_id in ("home_scorecard", "home_assess"):
+        action = {"action_id": action_id, "type": "button", "value": value, "block_id": "b"}
+        response = slack.interactive(
+            {
+                "type": "block_actions",
+                "team": {"id": slack.team_id, "domain": "fake"},
+                "user": {"id": LEAD, "team_id": slack.team_id},
+                "api_app_id": "A0FAKE",
+                "trigger_id": fake.new_trigger_id(LEAD),
+                "actions": [dict(action, action_ts=str(time.time()))],
+            }
+        )
+        assert response.status_code == 200
+    slack.wait_for(
+        lambda: dm_texts(fake, LEAD).count("out of date") == 2, what="two out-of-date replies"
+    )
+    assert "Something unexpected" not in dm_texts(fake, LEAD)
+
+
+def test_a_modal_whose_metadata_names_a_huge_or_foreign_team_gets_a_clear_reply(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create(slack, "Vision")
+    view = open_assessment(slack, fake)
+    meta = json.loads(view["private_metadata"])
+    for team in ("1" + "0" * 30, "-4", "x", str(int(meta["t"]) + 1000)):
+        forged = dict(view, private_metadata=json.dumps({**meta, "t": team}))
+        response, body = slack.submit_view(answer_page(forged, "manual"), user=LEAD)
+        assert response.status_code == 200
+        assert body is not None
+        assert body["response_action"] == "errors", body
+        assert "Something unexpected" not in text_of(body)
+
+
+def test_an_unexpected_failure_after_the_ack_is_told_not_left_in_silence(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
+) -> None:
+    create(slack, "Vision")
+    slack.event({"type": "app_home_opened", "user": LEAD, "tab": "home"})
+    home = slack.wait_for(lambda: fake.home_view(LEAD), what="the lead's Home tab")
+    assess_button = button(home, "home_assess")
+    # Slack refuses to open the modal in a way no listener expects.
+    fake.fail_next("views.open", error="fatal_error")
+    click(slack, assess_button, user=LEAD)
+    slack.wait_for(
+        lambda: "Something unexpected went wrong" in dm_texts(fake, LEAD),
+        what="the person told something went wrong",
+    )
+    # In a command, on its response_url, in the person's language.
+    fake.fail_next("views.open", error="fatal_error")
+    _, _, url = slack.command("assess Vision", user=SPANISH)
+    assert "Ha pasado algo inesperado" in text_of(slack.responses_to(url)[-1])
+    assert "work after an ack failed in handle_mlscore" in bot.log()

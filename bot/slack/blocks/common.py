@@ -296,6 +296,21 @@ def chunk_lines(lines: Iterable[str], limit: int = SECTION_TEXT_MAX) -> list[str
     return chunks
 
 
+# Ids in the database are 32-bit on PostgreSQL; nothing larger was ever handed out.
+RECORD_ID_MAX = 2**31 - 1
+
+
+def record_id(value: object) -> int | None:
+    """An id carried by a button or a modal's metadata, or None when it cannot be one of ours
+    (not ASCII digits, zero, negative, or larger than any id the database hands out): the
+    caller answers "this is out of date" instead of asking the database."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(RECORD_ID_MAX)):
+        return None
+    number = int(text)
+    return number if 0 < number <= RECORD_ID_MAX else None
+
+
 def compact_json(data: object) -> str:
     """JSON without spaces, for private_metadata and button values."""
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True)

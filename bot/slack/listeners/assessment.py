@@ -22,6 +22,7 @@ from bot.services.types import (
     DraftPage,
     DraftState,
     ItemDraft,
+    NotFound,
     ServiceError,
     StorageError,
     StorageUnavailable,
@@ -43,7 +44,7 @@ from bot.slack.blocks.assessment import (
     update_response,
     validate_page,
 )
-from bot.slack.blocks.common import escape, first_input_block
+from bot.slack.blocks.common import escape, first_input_block, record_id
 from bot.slack.blocks.scorecard import build_announcement
 from bot.slack.clients import is_unconfirmed
 from bot.slack.handoff import ack_at_once, pass_on, passed, work
@@ -149,10 +150,9 @@ def open_assessment(
 
 def _team_and_page(scope: RequestScope, view: dict[str, Any]) -> tuple[TeamInfo, Rubric, PageInput]:
     meta = AssessmentMeta.from_json(view.get("private_metadata"))
-    try:
-        team_id = int(meta.team_id)
-    except ValueError:
-        raise InvalidView("team id is not a number") from None
+    team_id = record_id(meta.team_id)
+    if team_id is None:
+        raise InvalidView("team id is not one of ours")
     services = scope.deps.services
     team = services.get_team(scope.workspace_id, team_id)
     rubric = services.rubrics.get(team.rubric_id)
@@ -368,6 +368,9 @@ def handle_back(body: dict[str, Any], client: WebClient, context: BoltContext) -
     except ServiceError as error:
         tell(scope, client, body, service_error_text(error, scope.language()))
         return
+    except InvalidView:
+        tell(scope, client, body, t("error.stale_view", scope.language()))
+        return
     target = max(0, page_input.page.index - 1)
     client.views_update(
         view_id=view["id"],
@@ -384,7 +387,10 @@ def _draft_action(
     meta = AssessmentMeta.from_json(body["actions"][0].get("value"))
     services = scope.deps.services
     try:
-        team = services.get_team(scope.workspace_id, int(meta.team_id))
+        team_id = record_id(meta.team_id)
+        if team_id is None:
+            raise NotFound("error.team_not_found")
+        team = services.get_team(scope.workspace_id, team_id)
         start = services.start_assessment(scope.actor(team), scope.directory, team.id, fresh=fresh)
     except ServiceError as error:
         tell(scope, client, body, service_error_text(error, scope.language()))
