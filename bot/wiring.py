@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,6 +40,8 @@ class Container:
     extras: dict[str, Any] = field(default_factory=dict)
     # One chart worker process per server, shared by listeners and the tick.
     charts: ChartWorker = field(default_factory=ChartWorker)
+    # Set when the process is shutting down: Slack calls stop waiting out rate limits.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def database_ok(self) -> bool:
         try:
@@ -64,7 +67,10 @@ class Container:
         if bot_token is None and self.settings.slack_bot_token:
             bot_token = self.settings.slack_bot_token.get_secret_value()
         return make_web_client(
-            bot_token, base_url=self.settings.slack_api_url, metrics=self.metrics
+            bot_token,
+            base_url=self.settings.slack_api_url,
+            metrics=self.metrics,
+            stop=self.stopping,
         )
 
 
@@ -94,6 +100,7 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
             settings.require_token_key(),
             base_url=settings.slack_api_url,
             metrics=container.metrics,
+            stop=container.stopping,
         )
     return container
 

@@ -41,6 +41,8 @@ def deps_from_container(container: Container, *, client_for: ClientFor | None = 
         client_for=client_for,
         clock=container.clock,
         charts=container.charts,
+        # One signal: a stopped pass also ends its clients' rate-limit waits.
+        stopping=container.stopping,
     )
 
 
