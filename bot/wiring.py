@@ -12,6 +12,7 @@ from sqlalchemy import text
 from bot.charts.worker import ChartWorker
 from bot.clock import Clock, utcnow
 from bot.db.engine import Database
+from bot.drain import DrainableExecutor
 from bot.metrics import Metrics
 from bot.rubrics import RubricRegistry
 from bot.services import Services
@@ -42,6 +43,8 @@ class Container:
     charts: ChartWorker = field(default_factory=ChartWorker)
     # Set when the process is shutting down: Slack calls stop waiting out rate limits.
     stopping: threading.Event = field(default_factory=threading.Event)
+    # The pools of work already accepted, drained on shutdown (bot.drain).
+    pools: list[DrainableExecutor] = field(default_factory=list)
 
     def database_ok(self) -> bool:
         try:
@@ -121,13 +124,16 @@ def build_slack_deps(container: Container) -> SlackDeps:
     commands = extras.setdefault("commands", {})
     commands.update(criteria.COMMANDS)
     commands.update(scheduling.COMMANDS)
-    return SlackDeps(
+    deps = SlackDeps(
         settings=container.settings,
         services=container.services,
         metrics=container.metrics,
         charts=container.charts,
         extras=container.extras,
     )
+    # Drained on shutdown in this order: the work after an ack may hand a chart to the other.
+    container.pools.extend([deps.listeners, deps.background])
+    return deps
 
 
 def build_bolt(

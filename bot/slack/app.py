@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -185,8 +184,8 @@ def build_bolt_app(
         # Each listener's ack function runs before the response; its work function after it,
         # through the lazy runner (bot/slack/handoff.py).
         process_before_response=True,
-        # Bolt's default pool of 5 threads makes work queue behind slower listeners.
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
+        # Ours, so that serve can let the work already acked finish on SIGTERM.
+        listener_executor=deps.listeners,
         logger=logging.getLogger("bot.slack.bolt"),
     )
     app.use(make_scope_middleware(deps))
