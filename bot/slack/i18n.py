@@ -1087,6 +1087,18 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "Something went wrong on my side and it has been logged. Please try again.",
         "es": "Algo ha fallado por mi parte y ha quedado registrado. Inténtalo de nuevo.",
     },
+    "assess.draft_not_kept": {
+        "en": (
+            "I could not keep what you typed in the assessment form you just closed: storage "
+            "is unavailable right now. Pages you had already moved past are kept; open the form "
+            "again in a minute to go on."
+        ),
+        "es": (
+            "No he podido guardar lo que escribiste en el formulario de evaluación que acabas "
+            "de cerrar: el almacenamiento no está disponible ahora mismo. Las páginas que ya "
+            "habías pasado se conservan; vuelve a abrir el formulario en un minuto para seguir."
+        ),
+    },
     "error.storage_unavailable": {
         "en": "Storage is unavailable right now, so I cannot do that. Try again in a minute.",
         "es": (

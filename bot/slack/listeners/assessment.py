@@ -29,6 +29,7 @@ from bot.services.types import (
     StoredAssessment,
     Submission,
     TeamInfo,
+    Unavailable,
 )
 from bot.slack.blocks.assessment import (
     AssessmentMeta,
@@ -350,10 +351,17 @@ def _tell_user_post_failed(
 
 @work
 def handle_modal_closed(body: dict[str, Any], context: BoltContext) -> None:
+    """Closing the form keeps what it holds as a draft. If storage is down, what was typed
+    since the last page is lost: the person is told so, in a direct message."""
     scope = scope_of(context)
     try:
         team, _, page_input = _team_and_page(scope, body["view"])
         _store_page(scope, team, page_input)
+    except (StorageError, Unavailable) as error:
+        log.warning(
+            "closed assessment view not kept, storage unavailable: %s", type(error).__name__
+        )
+        tell(scope, context.client, {}, t("assess.draft_not_kept", scope.language()))
     except (InvalidView, ServiceError) as error:
         log.info("closed assessment view not kept as a draft: %s", error)
 
