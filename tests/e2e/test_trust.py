@@ -587,11 +587,15 @@ def test_no_export_hands_a_spreadsheet_a_formula(
     assert dangerous == []
 
 
-def test_a_note_cannot_fake_bold_text_or_code_in_a_public_scorecard(
+def test_a_note_cannot_fake_bold_text_code_or_a_quote_in_a_public_scorecard(
     slack: SlackDriver, fake: FakeSlack
 ) -> None:
     create(slack, "Vision")
-    assess(slack, fake, overall_note="*ML Test Score: 7* _all good_ ~no gaps~ `ok`")
+    assess(
+        slack,
+        fake,
+        overall_note="*ML Test Score: 7* _all good_ ~no gaps~ `ok`\n> Approved by the auditor",
+    )
     reply(slack, "scorecard Vision public", user=LEAD)
     posted = slack.wait_for(
         lambda: [
@@ -612,6 +616,8 @@ def test_a_note_cannot_fake_bold_text_or_code_in_a_public_scorecard(
     assert "ML Test Score: 7" in shown
     for faked in ("<strong>ML Test Score: 7</strong>", "<em>all good</em>", "<del>", "<code>ok"):
         assert faked not in shown
+    assert "Approved by the auditor" in shown
+    assert 'class="quote"' not in shown
 
 
 # ---- names, NUL, logs ----------------------------------------------------------------------

@@ -70,12 +70,15 @@ def escape(text: str) -> str:
     open or close a span (one not between two letters or digits, which never can) is fenced
     with zero-width spaces: Slack then sees space on both sides of it, and such a mark formats
     nothing, as Slack's team advised for a plain space (slackhq/slack-api-docs#34). Backticks
-    become a look-alike. `snake_case` is left alone.
+    become a look-alike. A ">" opening a line gets the same space before it, so it quotes
+    nothing. `snake_case` is left alone.
     """
     if isinstance(text, Mrkdwn):
         return text
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("`", _BACKTICK_LOOKALIKE)
+    if "&gt;" in text:
+        text = _no_quotes(text)
     if not _MARKS.intersection(text):
         return text
     out: list[str] = []
@@ -87,6 +90,16 @@ def escape(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def _no_quotes(text: str) -> str:
+    """A line that starts with ">" (escaped or not, Slack reads it as "&gt;") is a block quote
+    in mrkdwn: a zero-width space before it keeps it a plain ">"."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("&gt;"):
+            lines[index] = ZERO_WIDTH_SPACE + line
+    return "\n".join(lines)
 
 
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
