@@ -967,3 +967,19 @@ def test_an_unexpected_failure_after_the_ack_is_told_not_left_in_silence(
     _, _, url = slack.command("assess Vision", user=SPANISH)
     assert "Ha pasado algo inesperado" in text_of(slack.responses_to(url)[-1])
     assert "work after an ack failed in handle_mlscore" in bot.log()
+
+
+def test_a_direct_message_escapes_the_team_name_as_a_channel_post_does(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    name = "ML *Team* _x_"
+    create(slack, name)
+    # The announcement in the team's channel fails: the person is told in a DM.
+    fake.fail_next("chat.postMessage", error="not_in_channel")
+    assess(slack, fake, name)
+    slack.wait_for(lambda: "is saved" in dm_texts(fake, LEAD), what="the DM")
+    (dm,) = [m for m in fake.messages("D" + LEAD[1:]) if "is saved" in m.text]
+    shown = MrkdwnRenderer().render(dm.text)
+    assert "<strong>Team</strong>" not in shown
+    assert "<em>x</em>" not in shown
+    assert "Team" in shown

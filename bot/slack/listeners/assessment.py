@@ -343,7 +343,7 @@ def _tell_user_post_failed(
     try:
         client.chat_postMessage(
             channel=scope.user_id or "",
-            text=t(key, scope.language(team), team=team.name, channel=team.channel_id),
+            text=t(key, scope.language(team), team=escape(team.name), channel=team.channel_id),
         )
     except Exception:
         log.warning("could not tell the user either; the assessment is stored", exc_info=True)
