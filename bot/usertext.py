@@ -37,5 +37,18 @@ def clean_name(text: str) -> str:
     return " ".join(visible.split())
 
 
+def name_key(name: str) -> str:
+    """What names are compared by: the name as stored (clean_name), case folded and NFC again
+    (folding can undo NFC), so "Vision", "VISION", "Vi\u200bsion" and "Straße"/"STRASSE" are
+    each one name."""
+    return unicodedata.normalize("NFC", clean_name(name).casefold())
+
+
+def name_fits(name: str, limit: int) -> bool:
+    """Whether a cleaned name, and what it is compared by, both fit in `limit` characters (case
+    folding can lengthen a name: "ß" is "ss")."""
+    return len(name) <= limit and len(name_key(name)) <= limit
+
+
 def has_nul(*texts: str | None) -> bool:
     return any(text is not None and NUL in text for text in texts)

@@ -29,7 +29,7 @@ from bot.services.types import (
     TeamInfo,
     TeamRef,
 )
-from bot.usertext import clean_name
+from bot.usertext import clean_name, name_fits
 from rubric.model import LANGUAGES, Stage
 from rubric.periods import Schedule, normalize_tz
 
@@ -76,7 +76,7 @@ class TeamUseCases(UseCases):
         name = clean_name(name)
         if not name:
             raise Invalid("error.team_name_blank" if typed.strip() else "error.team_name_empty")
-        if len(name) > TEAM_NAME_MAX_CHARS:
+        if not name_fits(name, TEAM_NAME_MAX_CHARS):
             raise Invalid("error.team_name_too_long", limit=TEAM_NAME_MAX_CHARS)
         facts = _check_channel(directory, channel_id)
         now = self._ctx.clock()

@@ -983,3 +983,17 @@ def test_a_direct_message_escapes_the_team_name_as_a_channel_post_does(
     assert "<strong>Team</strong>" not in shown
     assert "<em>x</em>" not in shown
     assert "Team" in shown
+
+
+def test_a_name_is_measured_and_compared_as_stored_ignoring_case(slack: SlackDriver) -> None:
+    # 80 letters, but 160 once case folded ("ß" is "ss"): what names are compared by must fit.
+    folded_long = reply(slack, f"team create {'ß' * 80} <#{OTHER_CHANNEL}>", user=ADMIN)
+    assert "at most 80 characters" in folded_long
+    # 81 characters typed, 80 once an invisible one is taken out: it fits.
+    fits = reply(slack, f"team create {'a' * 40}\u200b{'b' * 40} <#{OTHER_CHANNEL}>", user=ADMIN)
+    assert "created" in fits
+    # Case folded names are one name.
+    create(slack, "Straße")
+    assert "There is already a team called" in reply(
+        slack, f"team create STRASSE <#{PRIVATE_CHANNEL}>", user=ADMIN
+    )

@@ -83,7 +83,6 @@ from bot.db.repositories.teams import (
     get_team_by_channel,
     get_team_by_name,
     list_teams,
-    name_key,
     require_team,
     set_channel_private,
     set_language,
@@ -100,6 +99,7 @@ from bot.db.repositories.workspaces import (
     get_workspace_by_id,
     list_workspaces,
 )
+from bot.usertext import name_key
 
 __all__ = [
     "DEFAULT_LEASE",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -15,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.db.errors import AlreadyExists, NotFound
 from bot.db.tables import CADENCES, StageChange, Team
 from bot.db.upsert import upsert_insert
-from bot.usertext import clean_name
+from bot.usertext import name_key
 from rubric.model import LANGUAGES, Stage
 
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -32,12 +31,6 @@ UNCHANGED = _Unchanged.UNCHANGED
 def team_target(team_id: int) -> str:
     """How a team is named in `deliveries.target` and `audit_log.target`."""
     return f"team:{team_id}"
-
-
-def name_key(name: str) -> str:
-    """What names are compared by: visible characters only, NFC, case folded (so "Vision",
-    "VISION" and "Vi\u200bsion" are one name)."""
-    return unicodedata.normalize("NFC", clean_name(name).casefold())
 
 
 def create_team(
