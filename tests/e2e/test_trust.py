@@ -997,3 +997,18 @@ def test_a_name_is_measured_and_compared_as_stored_ignoring_case(slack: SlackDri
     assert "There is already a team called" in reply(
         slack, f"team create STRASSE <#{PRIVATE_CHANNEL}>", user=ADMIN
     )
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u034f", "\ufe0f", "\U000e0100", "\u180b", "\u2065", "\ufff0", "\U000e0041"]
+)
+def test_a_name_of_default_ignorable_code_points_only_is_refused(
+    slack: SlackDriver, invisible: str
+) -> None:
+    answer = reply(slack, f"team create {invisible * 3} <#{OTHER_CHANNEL}>", user=ADMIN)
+    assert "created" not in answer
+    assert "no visible characters" in answer or "only invisible" in answer, answer
+    create(slack, "Vision")
+    assert "There is already a team called" in reply(
+        slack, f"team create Vi{invisible}sion <#{PRIVATE_CHANNEL}>", user=ADMIN
+    )
