@@ -78,7 +78,8 @@ def _tell_unexpected(kwargs: dict[str, Any]) -> None:
         language = scope.settings.default_language
     text = t("error.unexpected", language)
     try:
-        respond = kwargs.get("respond") or context.respond
+        # Bolt offers a respond everywhere, but it works only where Slack gave a response_url.
+        respond = (kwargs.get("respond") or context.respond) if context.response_url else None
         if respond is not None:
             respond(text=text, response_type="ephemeral", replace_original=False)
         elif scope.user_id:
