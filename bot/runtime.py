@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -11,10 +12,11 @@ from contextlib import contextmanager
 from types import FrameType
 
 from bot.db.migrate import upgrade
+from bot.drain import drain_all
 from bot.scheduling.scheduler import start_scheduler, stop_scheduler
 from bot.services.types import OPERATOR, Actor, ChannelFacts
 from bot.settings import ConfigError, Settings
-from bot.wiring import build_bolt, build_container, build_tick_deps, build_web
+from bot.wiring import Container, build_bolt, build_container, build_tick_deps, build_web
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +51,11 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
-    """SIGTERM unwinds the block, running its `finally`, and then ends the process as before.
+    """SIGTERM unwinds the block, running its `finally`, and the entry point returns 0.
 
     uvicorn shuts down gracefully on SIGTERM, restores the handler it found and raises SIGTERM
     again; with the default handler the process died right there, before serve()'s clean-up
-    (the chart worker was left running). Socket Mode had no handler at all.
+    (the chart worker was left running, acked work was cut off). Socket Mode had no handler.
     """
     in_main_thread = threading.current_thread() is threading.main_thread()
     if not in_main_thread or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
@@ -63,9 +65,9 @@ def _sigterm_unwinds() -> Iterator[None]:
     try:
         yield
     except _Terminated:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.raise_signal(signal.SIGTERM)  # exit status: killed by SIGTERM, as uvicorn meant
-        raise  # not reached: the default action ends the process
+        # The clean-up ran (the work already acked was let finish): a stop asked for and
+        # carried out is a clean exit, status 0.
+        log.info("stopped on SIGTERM")
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -114,12 +116,33 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
                 http=guarded_protocol(settings.read_timeout_seconds),
             )
         finally:
+            unfinished = _drain(container, settings.stop_grace_seconds)
             if work is not None:
                 work.close()
             for ticker in tickers:
                 stop_scheduler(ticker)
             container.charts.close()  # after the scheduler: a pass under way may draw charts
+            if unfinished:
+                # Their threads would hold the interpreter's exit until they end, past the
+                # grace: as `mlscore tick` does, end now with status 1.
+                logging.shutdown()
+                os._exit(1)
     return 0
+
+
+def _drain(container: Container, grace: float) -> int:
+    """The work already acked (answers, charts, posts) finishes within `grace` seconds; Slack
+    calls stop waiting out rate limits, so none holds the process past it."""
+    container.stopping.set()
+    pending = sum(pool.pending for pool in container.pools)
+    if pending:
+        log.info("stopping: letting %d pieces of acked work finish (up to %.0f s)", pending, grace)
+    left = drain_all(container.pools, grace)
+    if left:
+        log.error("stopping: %d pieces of acked work did not finish within %.0f s", left, grace)
+    for pool in container.pools:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return left
 
 
 def socket_mode(settings: Settings, *, scheduler: bool = True) -> int:
@@ -155,6 +178,9 @@ class _Operator:
 
     def is_admin(self, user_id: str) -> bool:
         return True
+
+    def is_guest(self, user_id: str) -> bool:
+        return False
 
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return True

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = Field(default=300, ge=10, alias="MLSCORE_DELIVERY_LEASE_SECONDS")
     # serve: seconds a request's headers, then its body, may take to arrive (bot/serving.py)
     read_timeout_seconds: float = Field(default=10.0, gt=0, alias="MLSCORE_READ_TIMEOUT_SECONDS")
-    # `mlscore tick` on SIGTERM: how long the posts under way may take to finish
+    # On SIGTERM: how long `mlscore tick`'s posts under way, and the work `serve` already
+    # acked, may take to finish
     stop_grace_seconds: float = Field(default=8.0, gt=0, alias="MLSCORE_STOP_GRACE_SECONDS")
     # serve: everything after the acks in a second process (bot/workproc.py); for busy installs
     work_process: bool = Field(default=False, alias="MLSCORE_WORK_PROCESS")

@@ -5,8 +5,9 @@ be the same: they are put in Unicode NFC form (an "é" typed as one code point o
 combining accent is one name), and characters that show nothing are removed: format characters
 (category Cf: zero-width spaces and joiners, the bidirectional marks, embeddings, overrides and
 isolates that can make a name read backwards, the byte order mark, soft hyphens), control
-characters, and the few blank letters Unicode keeps for Hangul and Braille. Runs of whitespace
-become one space.
+characters, every default-ignorable code point (variation selectors, the combining grapheme
+joiner, tags...), and the few blank letters Unicode keeps for Hangul and Braille. Runs of
+whitespace become one space.
 
 NUL (U+0000) is refused wherever text is stored: PostgreSQL's text types cannot hold it.
 """
@@ -20,9 +21,38 @@ NUL = "\x00"
 # Letters (not format characters) that render as nothing.
 _BLANK_LETTERS = frozenset({"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"})
 
+# Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt): what a renderer
+# shows nothing for. Most are format characters (Cf) and go with those; these ranges also
+# cover the combining grapheme joiner, the variation selectors, Hangul and Khmer fillers, and
+# the unassigned code points Unicode reserves as ignorable.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+
+
+def _default_ignorable(char: str) -> bool:
+    point = ord(char)
+    return any(low <= point <= high for low, high in _DEFAULT_IGNORABLE)
+
 
 def _visible(char: str) -> bool:
-    if char in _BLANK_LETTERS:
+    if char in _BLANK_LETTERS or _default_ignorable(char):
         return False
     category = unicodedata.category(char)
     # Whitespace is a control character too (tab, newline); it is kept, then collapsed.
@@ -35,6 +65,19 @@ def clean_name(text: str) -> str:
     normal = unicodedata.normalize("NFC", text)
     visible = "".join(char for char in normal if _visible(char))
     return " ".join(visible.split())
+
+
+def name_key(name: str) -> str:
+    """What names are compared by: the name as stored (clean_name), case folded and NFC again
+    (folding can undo NFC), so "Vision", "VISION", "Vi\u200bsion" and "Straße"/"STRASSE" are
+    each one name."""
+    return unicodedata.normalize("NFC", clean_name(name).casefold())
+
+
+def name_fits(name: str, limit: int) -> bool:
+    """Whether a cleaned name, and what it is compared by, both fit in `limit` characters (case
+    folding can lengthen a name: "ß" is "ss")."""
+    return len(name) <= limit and len(name_key(name)) <= limit
 
 
 def has_nul(*texts: str | None) -> bool:

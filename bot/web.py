@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Slack never sends more than a few hundred kB; anything far larger is not Slack.
+# Slack's requests are small: a command or an event is a few kB, and the largest, a modal's
+# view_submission with its whole view and state (100 blocks, 3,000-character texts), stays
+# within a few hundred kB. 1 MB leaves room for that and refuses what cannot be Slack, before
+# it is read into memory.
 MAX_BODY_BYTES = 1_000_000
 SIGNATURE_MAX_AGE_SECONDS = 300
 
@@ -68,6 +71,20 @@ def _to_response(bolt_response: BoltResponse) -> Response:
     return response
 
 
+async def _body_within_limit(request: Request) -> bytes | None:
+    """The request's body, or None as soon as it is known to exceed MAX_BODY_BYTES: from its
+    Content-Length before reading any of it, or while reading a body sent without one."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
 def create_web_app(
     bolt_app: App,
     *,
@@ -78,12 +95,12 @@ def create_web_app(
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
         try:
-            raw = await request.body()
+            raw = await _body_within_limit(request)
         except ClientDisconnect:
             # Gone before its body arrived (bot.serving closes a body sent too slowly): there is
             # nobody to answer.
             return Response(status_code=400)
-        if len(raw) > MAX_BODY_BYTES:
+        if raw is None:
             return PlainTextResponse("payload too large", status_code=413)
         plain_headers = dict(request.headers)
         # Checked here on the raw bytes, before anything is parsed: a forged or stale request

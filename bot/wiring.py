@@ -4,6 +4,7 @@ app."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from bot.charts.worker import ChartWorker
 from bot.clock import Clock, utcnow
 from bot.db.engine import Database
+from bot.drain import DrainableExecutor
 from bot.metrics import Metrics
 from bot.rubric_registry import RubricRegistry
 from bot.scheduling.deps import ClientFor, TickDeps
@@ -43,6 +45,10 @@ class Container:
     workspace_client: Callable[[str], WebClient] | None = None
     # One chart worker process per server, shared by listeners and the tick.
     charts: ChartWorker = field(default_factory=ChartWorker)
+    # Set when the process is shutting down: Slack calls stop waiting out rate limits.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    # The pools of work already accepted, drained on shutdown (bot.drain).
+    pools: list[DrainableExecutor] = field(default_factory=list)
     # Single-workspace mode: one client with the settings' token, made on first use.
     _single_client: WebClient | None = field(default=None, init=False, repr=False)
 
@@ -68,7 +74,10 @@ class Container:
         if bot_token is None and self.settings.slack_bot_token:
             bot_token = self.settings.slack_bot_token.get_secret_value()
         return make_web_client(
-            bot_token, base_url=self.settings.slack_api_url, metrics=self.metrics
+            bot_token,
+            base_url=self.settings.slack_api_url,
+            metrics=self.metrics,
+            stop=self.stopping,
         )
 
 
@@ -98,6 +107,7 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
             settings.require_token_key(),
             base_url=settings.slack_api_url,
             metrics=container.metrics,
+            stop=container.stopping,
         )
     return container
 
@@ -121,6 +131,8 @@ def deps_from_container(container: Container, *, client_for: ClientFor | None = 
         client_for=client_for,
         clock=container.clock,
         charts=container.charts,
+        # One signal: a stopped pass also ends its clients' rate-limit waits.
+        stopping=container.stopping,
     )
 
 
@@ -132,13 +144,16 @@ def build_slack_deps(container: Container) -> SlackDeps:
     from bot.scheduling.service import SchedulingService
     from bot.slack.deps import SlackDeps
 
-    return SlackDeps(
+    deps = SlackDeps(
         settings=container.settings,
         services=container.services,
         metrics=container.metrics,
         charts=container.charts,
         scheduling=SchedulingService(build_tick_deps(container), container.services),
     )
+    # Drained on shutdown in this order: the work after an ack may hand a chart to the other.
+    container.pools.extend([deps.listeners, deps.background])
+    return deps
 
 
 def build_bolt(

@@ -70,12 +70,21 @@ def make_engine(
         # pools.
         in_memory = url in {"sqlite://", "sqlite:///:memory:"}
         pooling = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 16}
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pooling)
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
+            **pooling,
+        )
         _install_sqlite_hooks(engine)
         return engine
     return create_engine(
         url,
         echo=echo,
+        # A failed statement's error would otherwise carry its values (notes, tokens) into
+        # the log.
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_recycle=pool_recycle,
         pool_size=pool_size,

@@ -83,6 +83,9 @@ class Team(SQLModel, table=True):
     # casefolded name: lookups ignore case, and "Vision" and "vision" cannot coexist
     name_key: str = Field(max_length=80)
     channel_id: str | None = Field(default=None, max_length=32)
+    # Whether the channel is private, as Slack said when the team was bound or last looked;
+    # None: not known yet (looked up on first use, read as private until then).
+    channel_private: bool | None = Field(default=None)
     stage: str = Field(max_length=16)
     rubric_id: str = Field(max_length=64)
     language: str = Field(default="en", max_length=2)
@@ -364,3 +367,23 @@ __all__ = [
     "Team",
     "Workspace",
 ]
+
+
+class BotFile(SQLModel, table=True):
+    """A file the bot uploaded that holds people's notes (an export), so that erasing them
+    can delete it from Slack too. `team_id` None: a whole workspace's export."""
+
+    __tablename__ = "bot_files"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "file_id"),
+        Index("ix_bot_files_workspace_id_team_id", "workspace_id", "team_id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    team_id: int | None = None
+    file_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    uploaded_at: datetime = Field(sa_type=UTCDateTime)

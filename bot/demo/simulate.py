@@ -69,6 +69,9 @@ class DemoDirectory:
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
 
+    def is_guest(self, user_id: str) -> bool:
+        return False
+
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return user_id in self.members.get(channel_id, ())
 

@@ -38,6 +38,7 @@ from bot.services.types import (
     TeamInfo,
 )
 from bot.slack.blocks.checkin import schedule_rule
+from bot.slack.blocks.common import escape
 from bot.slack.clients import is_unconfirmed
 from bot.slack.i18n import format_date, format_datetime, t
 from rubric.periods import next_due, period_at, zone_for
@@ -116,16 +117,19 @@ class SchedulingService:
         lang = language or team.language
         schedule = team.schedule
         if schedule is None:
-            return t("checkin.schedule_off", lang, team=team.name)
+            return t("checkin.schedule_off", lang, team=escape(team.name))
         sentence = t(
-            "checkin.schedule_set", lang, team=team.name, rule=schedule_rule(schedule, lang)
+            "checkin.schedule_set", lang, team=escape(team.name), rule=schedule_rule(schedule, lang)
         )
         upcoming = next_due(schedule, now)
         if team.paused_until is not None:
             while upcoming.astimezone(schedule.zone).date() <= team.paused_until:
                 upcoming = next_due(schedule, upcoming)
             sentence += " " + t(
-                "checkin.paused", lang, team=team.name, date=format_date(team.paused_until, lang)
+                "checkin.paused",
+                lang,
+                team=escape(team.name),
+                date=format_date(team.paused_until, lang),
             )
         next_text = format_datetime(upcoming.astimezone(schedule.zone), lang)
         return f"{sentence} → {next_text}"

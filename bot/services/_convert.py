@@ -33,6 +33,7 @@ def team_info(team: Team) -> TeamInfo:
         leads=tuple(team.leads),
         archived=team.archived,
         created_at=team.created_at,
+        channel_private=team.channel_private,
     )
 
 

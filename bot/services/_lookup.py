@@ -14,7 +14,10 @@ from rubric.model import Rubric
 def load_team(
     session: Session, *, workspace_id: int, team_id: int, for_update: bool = False
 ) -> Team:
-    """The team, only if it belongs to this workspace (a foreign id is as good as no id)."""
+    """The team, only if it belongs to this workspace (a foreign id is as good as no id, and
+    so is one no database would hand out)."""
+    if not 0 < team_id < 2**31:
+        raise NotFound("error.team_not_found")
     team = repo.get_team(session, workspace_id=workspace_id, team_id=team_id, for_update=for_update)
     if team is None:
         raise NotFound("error.team_not_found")

@@ -22,6 +22,9 @@ class Action(StrEnum):
     READ = "read"
     """See a team's scorecard, gaps and trend (commands, the Home tab's scorecard button) and
     its line in `teams`."""
+    POST = "post"
+    """Post its scorecard into its channel (`scorecard <team> public`): reading is not enough,
+    since anyone may read a public channel's team but only its members speak in it."""
     ASSESS = "assess"
     """Open, fill in and submit its assessment (commands, check-in and Home buttons); the Home
     tab lists the teams a person may assess."""
@@ -47,12 +50,14 @@ class Who(StrEnum):
     MEMBERS = "members"
     """Members of the team's channel, and admins."""
     READERS = "readers"
-    """Members of the team's channel and admins; anyone in the workspace when the channel is
-    public (its messages are there for them to read anyway)."""
+    """Members of the team's channel and admins; anyone in the workspace but guests when the
+    channel is public (its messages are there for them to read anyway; guests see only the
+    channels they were invited to)."""
 
 
 WHO: dict[Action, Who] = {
     Action.READ: Who.READERS,
+    Action.POST: Who.MEMBERS,
     Action.ASSESS: Who.MEMBERS,
     Action.SKIP: Who.MEMBERS,
     Action.SCHEDULE: Who.MEMBERS,
@@ -77,6 +82,11 @@ class Bound(Protocol):
     @property
     def channel_id(self) -> str | None: ...
 
+    @property
+    def channel_private(self) -> bool | None:
+        """Whether the channel is private as last stored; None: ask Slack."""
+        ...
+
 
 @dataclass(frozen=True)
 class ChannelOnly:
@@ -84,6 +94,7 @@ class ChannelOnly:
 
     channel_id: str | None
     name: str = ""
+    channel_private: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,11 @@ class Access:
         channel_id = subject.channel_id if subject is not None else None
         if who is Who.ADMINS or not channel_id:
             return False
-        if who is Who.READERS and directory.channel(channel_id).public:
+        if (
+            who is Who.READERS
+            and _public(subject, channel_id, directory)
+            and not directory.is_guest(actor.user_id)
+        ):
             return True
         return directory.is_member(channel_id, actor.user_id)
 
@@ -118,6 +133,15 @@ class Access:
                 team=subject.name if subject is not None else "",
                 channel=(subject.channel_id or "") if subject is not None else "",
             )
+
+
+def _public(subject: Bound | None, channel_id: str, directory: Directory) -> bool:
+    """Whether the channel is public: as stored on the team (no Slack call: listing many teams
+    costs nothing per team), else as Slack says now."""
+    private = subject.channel_private if subject is not None else None
+    if private is None:
+        return directory.channel(channel_id).public
+    return not private
 
 
 def refusal_key(action: Action) -> str:

@@ -92,13 +92,14 @@ class DataRightsUseCases(UseCases):
         with self._ctx.database.write() as session:
             name = load_team(session, workspace_id=actor.workspace_id, team_id=team_id).name
             posts = repo.posts_of_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            files = repo.files_with_notes(session, workspace_id=actor.workspace_id, team_id=team_id)
             counts = erase_team(session, workspace_id=actor.workspace_id, team_id=team_id)
             # Written after the erase, which removes the team's own audit entries.
             at = self._ctx.clock()
             _audit.record(
                 session, actor, "team.erased", at=at, team_id=team_id, name=name, rows=counts
             )
-            return Erased(counts, _messages(posts))
+            return Erased(counts, _messages(posts), tuple(f.file_id for f in files))
 
     def erase_user_notes(self, actor: Actor, directory: Directory, user_id: str) -> Erased:
         """Blank every copy of every note a person wrote and drop their drafts (admins only;
@@ -109,6 +110,8 @@ class DataRightsUseCases(UseCases):
         with self._ctx.database.write() as session:
             counts = erase_user_notes(session, workspace_id=actor.workspace_id, user_id=user_id)
             posts = repo.posts_by(session, workspace_id=actor.workspace_id, author=user_id)
+            # An export holds every team's notes: any of them may hold theirs.
+            files = repo.files_with_notes(session, workspace_id=actor.workspace_id)
             _audit.record(
                 session,
                 actor,
@@ -117,7 +120,7 @@ class DataRightsUseCases(UseCases):
                 target=f"user:{user_id}",
                 rows=counts,
             )
-            return Erased(counts, _messages(posts))
+            return Erased(counts, _messages(posts), tuple(f.file_id for f in files))
 
     def record_post(
         self,
@@ -146,6 +149,29 @@ class DataRightsUseCases(UseCases):
                 kind=kind,
                 language=language,
                 now=self._ctx.clock(),
+            )
+
+    def record_file(
+        self, actor: Actor, team_id: int | None, *, file_id: str, channel_id: str, kind: str
+    ) -> None:
+        """Remember a file the bot just uploaded that holds people's notes (an export of one
+        team, or of the whole workspace with None), so that erasing them deletes it."""
+        with self._ctx.database.write() as session:
+            repo.record_file(
+                session,
+                workspace_id=actor.workspace_id,
+                team_id=team_id,
+                file_id=file_id,
+                channel_id=channel_id,
+                kind=kind,
+                now=self._ctx.clock(),
+            )
+
+    def forget_files(self, actor: Actor, file_ids: Iterable[str]) -> int:
+        """Drop the records of files deleted from Slack (or already gone)."""
+        with self._ctx.database.write() as session:
+            return repo.forget_files(
+                session, workspace_id=actor.workspace_id, file_ids=list(file_ids)
             )
 
     def forget_posts(self, actor: Actor, messages: Iterable[PostedMessage]) -> int:

@@ -9,6 +9,7 @@ from bot.db.repositories import AssessmentRecord
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
+from bot.services._privacy import refreshed
 from bot.services._scorecards import build_scorecard, diff_between
 from bot.services.access import Action
 from bot.services.context import UseCases
@@ -76,6 +77,7 @@ class ReportUseCases(UseCases):
         self, session: Session, actor: Actor, directory: Directory, team_id: int
     ) -> TeamInfo:
         team = team_info(load_team(session, workspace_id=actor.workspace_id, team_id=team_id))
+        team = refreshed(self._ctx, directory, team)
         self._ctx.require(Action.READ, actor, directory, team)
         return team
 

@@ -11,6 +11,7 @@ from bot.db.tables import Team
 from bot.rubric_registry import UnknownRubric
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
+from bot.services._privacy import fill_unknown
 from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.types import Actor, Directory, TeamSummary
@@ -29,7 +30,9 @@ class SummaryUseCases(UseCases):
         assessment of each with its answers, and the criteria in force.
         """
         return self._visible(
-            actor, lambda team: self._ctx.allowed(Action.READ, actor, directory, team)
+            actor,
+            lambda team: self._ctx.allowed(Action.READ, actor, directory, team),
+            learn=directory,
         )
 
     def teams_for_user(self, actor: Actor, directory: Directory) -> list[TeamSummary]:
@@ -39,11 +42,16 @@ class SummaryUseCases(UseCases):
             actor, lambda team: self._ctx.allowed(Action.ASSESS, actor, directory, team)
         )
 
-    def _visible(self, actor: Actor, shown: Callable[[Team], bool]) -> list[TeamSummary]:
+    def _visible(
+        self, actor: Actor, shown: Callable[[Team], bool], *, learn: Directory | None = None
+    ) -> list[TeamSummary]:
         """The summaries of the teams `shown` keeps. Slack is asked who may see what between
-        two reads, not while a transaction is open."""
+        two reads, not while a transaction is open. With `learn`, teams whose channel's
+        privacy is not known yet are looked up once and it is stored."""
         with self._ctx.database.read() as session:
             every = repo.list_teams(session, workspace_id=actor.workspace_id)
+        if learn is not None:
+            fill_unknown(self._ctx, learn, actor.workspace_id, every)
         teams = [team for team in every if shown(team)]
         with self._ctx.database.read() as session:
             return self._summaries(session, actor.workspace_id, teams, every=len(every))

@@ -15,11 +15,13 @@ from bot.limits import TEAM_NAME_MAX_CHARS
 from bot.services import _audit
 from bot.services._convert import OFF, team_info
 from bot.services._lookup import load_rubric, load_team
+from bot.services._privacy import refreshed
 from bot.services._queries import lock_workspace
 from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.types import (
     Actor,
+    ChannelFacts,
     Conflict,
     Directory,
     Invalid,
@@ -27,7 +29,7 @@ from bot.services.types import (
     TeamInfo,
     TeamRef,
 )
-from bot.usertext import clean_name
+from bot.usertext import clean_name, name_fits
 from rubric.model import LANGUAGES, Stage
 from rubric.periods import Schedule, normalize_tz
 
@@ -74,9 +76,9 @@ class TeamUseCases(UseCases):
         name = clean_name(name)
         if not name:
             raise Invalid("error.team_name_blank" if typed.strip() else "error.team_name_empty")
-        if len(name) > TEAM_NAME_MAX_CHARS:
+        if not name_fits(name, TEAM_NAME_MAX_CHARS):
             raise Invalid("error.team_name_too_long", limit=TEAM_NAME_MAX_CHARS)
-        _check_channel(directory, channel_id)
+        facts = _check_channel(directory, channel_id)
         now = self._ctx.clock()
         default = Schedule.default()
         with self._ctx.database.write() as session:
@@ -93,6 +95,7 @@ class TeamUseCases(UseCases):
                     stage=Stage.RESEARCH,
                     rubric_id=rubric.id,
                     channel_id=channel_id,
+                    channel_private=facts.private,
                     language=self._ctx.default_language,
                     created_by=actor.user_id,
                     now=now,
@@ -125,27 +128,36 @@ class TeamUseCases(UseCases):
         with self._ctx.database.read() as session:
             return team_info(load_team(session, workspace_id=workspace_id, team_id=team_id))
 
-    def resolve_team(self, actor: Actor, ref: TeamRef | None) -> TeamInfo:
+    def resolve_team(
+        self, actor: Actor, ref: TeamRef | None, directory: Directory | None = None
+    ) -> TeamInfo:
         """The team a command names: by name, by channel mention, or (None) the team bound to
-        the channel the command was typed in."""
+        the channel the command was typed in.
+
+        With `directory`, a team the person may not read is answered exactly as a team that
+        does not exist: whether a private channel has a team is not theirs to learn either."""
         with self._ctx.database.read() as session:
             if ref is not None and ref.name:
+                missing = NotFound("error.unknown_team", name=ref.name, team=ref.name)
                 team = repo.get_team_by_name(
                     session, workspace_id=actor.workspace_id, name=ref.name
                 )
-                if team is None:
-                    raise NotFound("error.unknown_team", name=ref.name, team=ref.name)
-                return team_info(team)
-            channel_id = ref.channel_id if ref is not None else None
-            channel_id = channel_id or actor.channel_id
-            if not channel_id:
-                raise NotFound("error.no_team_in_channel", channel="")
-            team = repo.get_team_by_channel(
-                session, workspace_id=actor.workspace_id, channel_id=channel_id
-            )
+            else:
+                channel_id = (ref.channel_id if ref is not None else None) or actor.channel_id
+                missing = NotFound("error.no_team_in_channel", channel=channel_id or "")
+                team = None
+                if channel_id:
+                    team = repo.get_team_by_channel(
+                        session, workspace_id=actor.workspace_id, channel_id=channel_id
+                    )
             if team is None:
-                raise NotFound("error.no_team_in_channel", channel=channel_id)
-            return team_info(team)
+                raise missing
+            found = team_info(team)
+        if directory is not None:
+            found = refreshed(self._ctx, directory, found)
+            if not self._ctx.allowed(Action.READ, actor, directory, found):
+                raise missing
+        return found
 
     def set_stage(self, actor: Actor, directory: Directory, team_id: int, stage: Stage) -> TeamInfo:
         """Move a team to another stage (admins only); the change joins the stage history."""
@@ -280,7 +292,7 @@ class TeamUseCases(UseCases):
 _Changed = tuple[Team, tuple[str, dict[str, Any]] | None]
 
 
-def _check_channel(directory: Directory, channel_id: str) -> None:
+def _check_channel(directory: Directory, channel_id: str) -> ChannelFacts:
     """A team's channel must be a channel of this workspace, not a direct message, where the
     bot can post (check-ins, reminders and summaries go there)."""
     if not channel_id or channel_id.startswith("D"):
@@ -295,3 +307,4 @@ def _check_channel(directory: Directory, channel_id: str) -> None:
         raise Invalid("error.channel_archived", channel=channel_id)
     if not facts.bot_member:
         raise Invalid("error.bot_not_in_channel", channel=channel_id)
+    return facts

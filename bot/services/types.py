@@ -99,6 +99,10 @@ class Directory(Protocol):
 
     def is_admin(self, user_id: str) -> bool: ...
 
+    def is_guest(self, user_id: str) -> bool:
+        """A multi- or single-channel guest: they read only the channels they are in."""
+        ...
+
     def is_member(self, channel_id: str, user_id: str) -> bool: ...
 
     def channel(self, channel_id: str) -> ChannelFacts: ...
@@ -141,6 +145,8 @@ class TeamInfo:
     archived: bool = False
     created_at: datetime | None = None
     """When the team was created: its first check-in is the first slot after it."""
+    channel_private: bool | None = None
+    """Whether its channel is private, as last heard from Slack; None: not known yet."""
 
 
 @dataclass(frozen=True)
@@ -287,3 +293,6 @@ class Erased:
 
     rows: dict[str, int]
     messages: tuple[PostedMessage, ...] = ()
+    files: tuple[str, ...] = ()
+    """Ids of the files the bot uploaded that hold the erased text (exports): the Slack side
+    deletes them, then `forget_files`."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -13,7 +12,7 @@ from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.types import ServiceError
+from bot.services.types import ServiceError, Unavailable
 from bot.slack.blocks.common import first_input_block
 from bot.slack.blocks.errors import build_notice_modal, escape_params
 from bot.slack.deps import SlackDeps
@@ -107,12 +106,30 @@ def make_scope_middleware(deps: SlackDeps) -> Callable[..., BoltResponse]:
     return scope_middleware
 
 
+# The events after which a workspace's data is erased (bot.slack.listeners.events).
+ERASURE_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
+
+
+def _event_type(body: dict[str, Any]) -> str | None:
+    event = body.get("event")
+    return (
+        str(event.get("type"))
+        if body.get("type") == "event_callback" and isinstance(event, dict)
+        else None
+    )
+
+
 def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
     """The one place errors end that no listener handled: an expected one (storage unavailable)
     told as it is, anything else logged in full and told briefly; never a 5xx to Slack."""
     kind = {"type": body.get("type") or ("command" if "command" in body else None)}
     scope = context.get("scope")
     language = scope.language() if isinstance(scope, RequestScope) else "en"
+    if isinstance(error, Unavailable) and _event_type(body) in ERASURE_EVENTS:
+        # The workspace's data must go: a non-2xx makes Slack send the event again (after a
+        # minute, then five), by when storage may be back. A 200 would lose the erasure.
+        log.warning("could not erase a workspace now, Slack will retry: %s", error.key)
+        return BoltResponse(status=503, body="")
     if isinstance(error, ServiceError):
         log.warning("a Slack request ended in %s", error.key, extra={"ctx": kind})
         message = t(error.key, language, **escape_params(error.params))
@@ -167,8 +184,8 @@ def build_bolt_app(
         # Each listener's ack function runs before the response; its work function after it,
         # through the lazy runner (bot/slack/handoff.py).
         process_before_response=True,
-        # Bolt's default pool of 5 threads makes work queue behind slower listeners.
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
+        # Ours, so that serve can let the work already acked finish on SIGTERM.
+        listener_executor=deps.listeners,
         logger=logging.getLogger("bot.slack.bolt"),
     )
     app.use(make_scope_middleware(deps))

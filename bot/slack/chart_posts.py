@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.services.types import TrendView
+from bot.slack.blocks.common import escape
 from bot.slack.deps import SlackDeps
 from bot.slack.i18n import t
 from bot.slack.uploads import upload_chart
@@ -59,7 +60,7 @@ def post_trend_later(
             # SlackClientError covers a refused API call and a failed upload of the bytes.
             log.warning("could not post a trend chart: %s", type(error).__name__)
             try:
-                tell(t("error.chart_failed", language, team=view.team.name))
+                tell(t("error.chart_failed", language, team=escape(view.team.name)))
             except SlackClientError:
                 log.warning("could not tell the person either")
         finally:

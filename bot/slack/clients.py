@@ -12,6 +12,9 @@ from which Slack cannot have acted (429, 500/502/503, a failed connect) are stil
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from collections.abc import Mapping
 from http.client import RemoteDisconnected
 from typing import Any
@@ -54,6 +57,10 @@ POSTING_METHODS = frozenset(
 MAX_RETRY_AFTER_SECONDS = 30
 """The longest Retry-After a call waits out. Past it the call fails at once: a tick leaves the
 message pending for a later tick, a person is told, and no thread sleeps for minutes."""
+
+MAX_TOTAL_RETRY_AFTER_SECONDS = 30
+"""The longest one call waits out in all, over all its retries: two 25 s Retry-Afters in a
+row fail the call after the first instead of holding it for 50 s."""
 
 # Raised while reading the answer, after urllib sent the whole request. socket.timeout is an
 # alias of TimeoutError; RemoteDisconnected is a ConnectionResetError, named for the reader.
@@ -106,13 +113,27 @@ def rate_limit_wait(error: BaseException) -> float | None:
 
 
 class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """Waits out a 429 only when its Retry-After is at most `max_wait` seconds."""
+    """Waits out a 429 only when its Retry-After is at most `max_wait` seconds and the call's
+    waits stay within `max_total` in all. The wait ends early when `stop` is set (the process
+    is shutting down): the call then fails with the 429, as one past the cap does."""
 
     def __init__(
-        self, *, max_retry_count: int = 1, max_wait: float = MAX_RETRY_AFTER_SECONDS
+        self,
+        *,
+        max_retry_count: int = 1,
+        max_wait: float = MAX_RETRY_AFTER_SECONDS,
+        max_total: float = MAX_TOTAL_RETRY_AFTER_SECONDS,
+        stop: threading.Event | None = None,
     ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
+        self.max_total = max_total
+        self.stop = stop
+
+    def __deepcopy__(self, memo: dict[int, object]) -> CappedRateLimitRetryHandler:
+        # Bolt deep-copies a listener's client; the handler keeps no per-call state (that is
+        # in RetryState) and its stop signal is the process's, shared, not copied.
+        return self
 
     def _can_retry(
         self,
@@ -124,8 +145,48 @@ class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
     ) -> bool:
         if response is None or response.status_code != 429:
             return False
-        wait = retry_after_seconds(response.headers)
-        return wait is None or wait <= self.max_wait
+        if self.stop is not None and self.stop.is_set():
+            return False
+        wait = _asked_wait(response)
+        return wait <= self.max_wait and _waited(state) + wait <= self.max_total
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("a 429 retry without a response")
+        wait = _asked_wait(response)
+        # Jitter, so that callers rate limited together do not come back together; it does not
+        # count against the caps, which are about what Slack asked for.
+        pause = wait + random.random() / 2  # noqa: S311  # jitter, not a secret
+        state.custom_values = {**(state.custom_values or {}), _WAITED: _waited(state) + wait}
+        interrupted = self.stop.wait(pause) if self.stop is not None else _sleep(pause)
+        if interrupted:
+            return  # no next attempt: the call fails with this 429
+        state.next_attempt_requested = True
+        state.increment_current_attempt()
+
+
+_WAITED = "mlscore_retry_after_waited"
+
+
+def _asked_wait(response: HttpResponse) -> float:
+    wait = retry_after_seconds(response.headers)
+    return 1.0 if wait is None else wait
+
+
+def _waited(state: RetryState) -> float:
+    return float((state.custom_values or {}).get(_WAITED, 0.0))
+
+
+def _sleep(seconds: float) -> bool:
+    time.sleep(seconds)
+    return False
 
 
 class ServerTroubleRetryHandler(ServerErrorRetryHandler):
@@ -217,19 +278,25 @@ class InstrumentedWebClient(WebClient):
 
 
 def retry_handlers(
-    *, attempts: int = 2, backoff: float = 0.5, metrics: Metrics | None = None
+    *,
+    attempts: int = 2,
+    backoff: float = 0.5,
+    metrics: Metrics | None = None,
+    stop: threading.Event | None = None,
 ) -> list[RetryHandler]:
-    handlers = _plain_retry_handlers(attempts=attempts, backoff=backoff)
+    handlers = _plain_retry_handlers(attempts=attempts, backoff=backoff, stop=stop)
     if metrics is None:
         return handlers
     reasons = ("ratelimited", "server_error", "connection")
     return [CountedRetries(h, r, metrics) for h, r in zip(handlers, reasons, strict=True)]
 
 
-def _plain_retry_handlers(*, attempts: int, backoff: float) -> list[RetryHandler]:
+def _plain_retry_handlers(
+    *, attempts: int, backoff: float, stop: threading.Event | None = None
+) -> list[RetryHandler]:
     calculator = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=RandomJitter())
     return [
-        CappedRateLimitRetryHandler(max_retry_count=attempts),
+        CappedRateLimitRetryHandler(max_retry_count=attempts, stop=stop),
         ServerTroubleRetryHandler(max_retry_count=attempts, interval_calculator=calculator),
         ConnectionTroubleRetryHandler(
             max_retry_count=attempts,
@@ -248,8 +315,10 @@ def make_web_client(
     attempts: int = 2,
     backoff: float = 0.5,
     metrics: Metrics | None = None,
+    stop: threading.Event | None = None,
 ) -> WebClient:
-    handlers = retry_handlers(attempts=attempts, backoff=backoff, metrics=metrics)
+    """A client whose 429 waits end when `stop` is set (the process is shutting down)."""
+    handlers = retry_handlers(attempts=attempts, backoff=backoff, metrics=metrics, stop=stop)
     if metrics is None:
         return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
     return InstrumentedWebClient(

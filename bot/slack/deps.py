@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.charts.worker import ChartWorker
+from bot.drain import DrainableExecutor
 from bot.slack.directory import TTLCache
 
 if TYPE_CHECKING:
@@ -23,9 +23,14 @@ class SlackDeps:
     metrics: Metrics
     user_cache: TTLCache = field(default_factory=TTLCache)
     charts: ChartWorker = field(default_factory=ChartWorker)
+    # The work after each ack (Bolt's lazy listeners). Bolt's default pool of 5 threads made
+    # work queue behind slower listeners.
+    listeners: DrainableExecutor = field(
+        default_factory=lambda: DrainableExecutor(max_workers=32, thread_name_prefix="bolt")
+    )
     # Slow work after the ack (charts, uploads); a few threads, since renders queue anyway.
-    background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="slow")
+    background: DrainableExecutor = field(
+        default_factory=lambda: DrainableExecutor(max_workers=4, thread_name_prefix="slow")
     )
     # The check-in controls (skip, pause, resume, digest now); None where nothing schedules.
     scheduling: SchedulingService | None = None

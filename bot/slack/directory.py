@@ -5,7 +5,8 @@ one paginated users.conversations call (Slack's tier 3, 50+ a minute), so the Ho
 workspace with hundreds of teams costs one lookup, not one per team. conversations.info (what
 the bot may do in a channel) is cached the same way.
 
-A lookup Slack did not answer (rate limited, an outage, a timeout) is not an answer: it raises
+A lookup Slack did not answer (rate limited, an outage, a timeout, or any error other than "no
+such person" or "no such channel") is not an answer: it raises
 LookupUnavailable, which the person is told about ("try again in a minute"), instead of passing
 for "not an admin" or "not a member" and refusing them. It is not cached.
 """
@@ -33,6 +34,7 @@ class Person:
     is_admin: bool
     locale: str | None
     tz: str | None
+    is_guest: bool = False
 
 
 class TTLCache:
@@ -67,11 +69,22 @@ class LookupUnavailable(Unavailable):
         super().__init__("error.lookup_unavailable")
 
 
-def _not_answered(error: Exception) -> bool:
-    """Slack said nothing about the question: a 429, a 5xx, or no answer at all."""
+# The errors that answer the question: the person or the channel is not there for the bot (an
+# unknown or deactivated user, another workspace's channel, a private one the bot is not in).
+# Any other error (ratelimited, internal_error, fatal_error, team_access_not_granted, a
+# missing scope...) says nothing about the person or the channel.
+_NO_SUCH_USER = frozenset({"user_not_found", "user_not_visible", "account_inactive"})
+_NO_SUCH_CHANNEL = frozenset({"channel_not_found", "not_in_channel"})
+
+
+def _not_answered(error: Exception, answers: frozenset[str]) -> bool:
+    """Slack said nothing about the question: a 429, a 5xx, no answer at all, or an error that
+    is not one of the `answers` to it."""
     if isinstance(error, SlackApiError):
         status = getattr(error.response, "status_code", None)
-        return status == 429 or (isinstance(status, int) and status >= 500)
+        if status == 429 or (isinstance(status, int) and status >= 500):
+            return True
+        return str(error.response.get("error") or "") not in answers
     return isinstance(error, OSError | URLError)
 
 
@@ -95,7 +108,7 @@ class SlackDirectory:
             try:
                 response = self._client.users_info(user=user_id, include_locale=True)
             except (SlackApiError, OSError, URLError) as error:
-                if _not_answered(error):
+                if _not_answered(error, _NO_SUCH_USER):
                     raise LookupUnavailable from error
                 # Unknown or deactivated user: no privileges, default language.
                 return Person(user_id, False, None, None)
@@ -105,6 +118,7 @@ class SlackDirectory:
                 is_admin=bool(user.get("is_admin") or user.get("is_owner")),
                 locale=user.get("locale"),
                 tz=user.get("tz"),
+                is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
             )
 
         person: Person = self._cache.get_or_load((self._workspace, "user", user_id), load)
@@ -112,6 +126,9 @@ class SlackDirectory:
 
     def is_admin(self, user_id: str) -> bool:
         return self.person(user_id).is_admin
+
+    def is_guest(self, user_id: str) -> bool:
+        return self.person(user_id).is_guest
 
     def locale(self, user_id: str) -> str | None:
         """The person's locale; None when Slack does not say (the default language is used:
@@ -142,10 +159,9 @@ class SlackDirectory:
                     if not cursor:
                         break
             except (SlackApiError, OSError, URLError) as error:
-                if _not_answered(error):
+                if _not_answered(error, _NO_SUCH_USER):
                     raise LookupUnavailable from error
-                # Slack refused (an unknown user, a missing scope): no membership can be
-                # proven, so only admins may act.
+                # An unknown or deactivated user: in no channel.
                 return frozenset()
             return frozenset(channels)
 
@@ -165,7 +181,7 @@ class SlackDirectory:
             try:
                 response = self._client.conversations_info(channel=channel_id)
             except (SlackApiError, OSError, URLError) as error:
-                if _not_answered(error):
+                if _not_answered(error, _NO_SUCH_CHANNEL):
                     raise LookupUnavailable from error
                 return ChannelFacts(found=False)
             info: dict[str, Any] = response.get("channel") or {}

@@ -38,18 +38,55 @@ def ack_at_once(ack: Ack) -> None:
 
 def work(function: F) -> F:
     """Marks a work function: a failure is logged with its traceback (Bolt would log only the
-    message), since after the ack there is no response left to carry it."""
+    message), since after the ack there is no response left to carry it, and the person is
+    told something unexpected went wrong instead of meeting silence."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             function(*args, **kwargs)
-        except Exception:
-            log.exception("work after an ack failed in %s", function.__name__)
+        except Exception as error:
+            log.error(
+                "work after an ack failed in %s: %s",
+                function.__name__,
+                type(error).__name__,
+                exc_info=error,
+            )
+            _tell_unexpected(kwargs)
         else:
             log.debug("work after an ack done in %s", function.__name__)
 
     return run  # type: ignore[return-value]  # same signature: Bolt reads it through unwrap
+
+
+def _tell_unexpected(kwargs: dict[str, Any]) -> None:
+    """ "Something unexpected went wrong", in the person's language: on the response_url where
+    there is one (commands, buttons in messages), else as a direct message (the Home tab,
+    modals). Failing to say it is logged, never raised."""
+    # Imported here: the listeners import this module.
+    from bot.slack.i18n import t
+    from bot.slack.listeners.common import tell
+    from bot.slack.scope import RequestScope
+
+    context = kwargs.get("context")
+    scope = context.get("scope") if isinstance(context, BoltContext) else None
+    if not isinstance(context, BoltContext) or not isinstance(scope, RequestScope):
+        return
+    try:
+        language = scope.language()
+    except Exception:
+        language = scope.settings.default_language
+    text = t("error.unexpected", language)
+    try:
+        # Bolt offers a respond everywhere, but it works only where Slack gave a response_url.
+        respond = (kwargs.get("respond") or context.respond) if context.response_url else None
+        if respond is not None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif scope.user_id:
+            body = kwargs.get("body")
+            tell(scope, context.client, body if isinstance(body, dict) else {}, text)
+    except Exception as error:
+        log.warning("could not tell a person about an unexpected failure: %s", error)
 
 
 def pass_on(context: BoltContext, **values: Any) -> None:

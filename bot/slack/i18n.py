@@ -899,6 +899,16 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "te muestro sus resultados. Pueden verlos sus miembros y los administradores."
         ),
     },
+    "refused.post": {
+        "en": (
+            "Only members of <#{channel}> and admins can post the scorecard of *{team}* there. "
+            "Without `public`, the scorecard is shown to you alone."
+        ),
+        "es": (
+            "Solo los miembros de <#{channel}> y los administradores pueden publicar allí la "
+            "tarjeta de *{team}*. Sin `public`, la tarjeta se te muestra solo a ti."
+        ),
+    },
     "refused.assess": {
         "en": "Only members of <#{channel}> and admins can assess *{team}*.",
         "es": "Solo los miembros de <#{channel}> y los administradores pueden evaluar *{team}*.",
@@ -1038,6 +1048,18 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "Something went wrong on my side and it has been logged. Please try again.",
         "es": "Algo ha fallado por mi parte y ha quedado registrado. Inténtalo de nuevo.",
     },
+    "assess.draft_not_kept": {
+        "en": (
+            "I could not keep what you typed in the assessment form you just closed: storage "
+            "is unavailable right now. Pages you had already moved past are kept; open the form "
+            "again in a minute to go on."
+        ),
+        "es": (
+            "No he podido guardar lo que escribiste en el formulario de evaluación que acabas "
+            "de cerrar: el almacenamiento no está disponible ahora mismo. Las páginas que ya "
+            "habías pasado se conservan; vuelve a abrir el formulario en un minuto para seguir."
+        ),
+    },
     "error.storage_unavailable": {
         "en": "Storage is unavailable right now, so I cannot do that. Try again in a minute.",
         "es": (
@@ -1168,6 +1190,20 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "info.messages_edited": {
         "en": "Messages of mine that showed the erased text, now edited: {count}.",
         "es": "Mensajes míos que mostraban el texto borrado, ya editados: {count}.",
+    },
+    "info.files_deleted": {
+        "en": "Exports I had uploaded that held it, now deleted from Slack: {count}.",
+        "es": "Exportaciones que había subido y que lo contenían, ya borradas de Slack: {count}.",
+    },
+    "info.files_not_deleted": {
+        "en": (
+            "Exports that held it and that I could not delete now: {count}. Erasing again "
+            "tries them again."
+        ),
+        "es": (
+            "Exportaciones que lo contenían y que no he podido borrar ahora: {count}. Si "
+            "vuelves a borrar, lo intento de nuevo."
+        ),
     },
     "info.messages_not_edited": {
         "en": (

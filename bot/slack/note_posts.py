@@ -77,3 +77,26 @@ def edit_erased(scope: RequestScope, client: WebClient, erased: Erased) -> Edite
         done.append(posted)
     scope.deps.services.forget_posts(scope.actor(), done)
     return Edited(edited=len(done), failed=failed)
+
+
+# What files.delete answers for a file that is already gone.
+_FILE_GONE = frozenset({"file_not_found", "file_deleted"})
+
+
+def delete_erased_files(scope: RequestScope, client: WebClient, erased: Erased) -> Edited:
+    """Delete every file the bot uploaded that held the erased text; forget the records of
+    those deleted or gone. One Slack would not delete now keeps its record for a retry."""
+    done: list[str] = []
+    failed = 0
+    for file_id in erased.files:
+        try:
+            client.files_delete(file=file_id)
+        except SlackApiError as error:
+            reason = error.response.get("error")
+            if reason not in _FILE_GONE:
+                log.warning("could not delete a file that held erased notes: %s", reason)
+                failed += 1
+                continue
+        done.append(file_id)
+    scope.deps.services.forget_files(scope.actor(), done)
+    return Edited(edited=len(done), failed=failed)

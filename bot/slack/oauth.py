@@ -606,7 +606,12 @@ def tokens_for(database: Database, key: str | TokenCipher) -> Callable[[str], st
 
 
 def workspace_clients(
-    database: Database, key: str | TokenCipher, *, base_url: str, metrics: Metrics | None = None
+    database: Database,
+    key: str | TokenCipher,
+    *,
+    base_url: str,
+    metrics: Metrics | None = None,
+    stop: threading.Event | None = None,
 ) -> Callable[[str], WebClient]:
     """slack team id -> a WebClient with that workspace's bot token (the scheduler's
     `client_for` in OAuth mode); NotInstalled when the workspace has none."""
@@ -616,7 +621,7 @@ def workspace_clients(
         token = lookup(slack_team_id)
         if token is None:
             raise NotInstalled(f"mlscore is not installed in workspace {slack_team_id}")
-        return make_web_client(token, base_url=base_url, metrics=metrics)
+        return make_web_client(token, base_url=base_url, metrics=metrics, stop=stop)
 
     return client_for
 

@@ -49,7 +49,11 @@ def upload_file(
     filename: str,
     title: str,
     comment: str | None = None,
-) -> None:
-    client.files_upload_v2(
+) -> str | None:
+    """Uploads the file; returns its id (None if Slack did not say)."""
+    response = client.files_upload_v2(
         channel=channel_id, content=data, filename=filename, title=title, initial_comment=comment
     )
+    uploaded = response.get("files") or [response.get("file") or {}]
+    file_id = uploaded[0].get("id") if uploaded and isinstance(uploaded[0], dict) else None
+    return str(file_id) if file_id else None

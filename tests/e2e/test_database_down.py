@@ -15,9 +15,18 @@ import pytest
 
 from bot.slack.i18n import t
 from tests.fakes.slack_api import FakeSlack
-from tests.support.conversation import ADMIN, LEAD, SPANISH, TEAM_CHANNEL, create_team, text_of
+from tests.support.conversation import (
+    ADMIN,
+    LEAD,
+    SPANISH,
+    TEAM_CHANNEL,
+    create_team,
+    open_modal,
+    text_of,
+)
 from tests.support.driver import BotProcess, SlackDriver, run_bot
 from tests.support.private_postgres import PrivateServer, private_postgres
+from tests.support.view_state import fill_state
 
 UNAVAILABLE_EN = t("error.storage_unavailable", "en")
 UNAVAILABLE_ES = t("error.storage_unavailable", "es")
@@ -130,3 +139,23 @@ def test_once_the_database_is_back_the_same_process_answers_again(stack: Stack) 
     assert response.status_code == 200
     assert "Vision" in text_of(stack.slack.responses_to(url, timeout=15)[-1])
     assert httpx.get(f"{stack.bot.url}/healthz", timeout=10).status_code == 200
+
+
+def test_a_form_closed_while_storage_is_down_tells_its_draft_was_not_kept(stack: Stack) -> None:
+    for user, words in ((LEAD, "could not keep what you typed"), (SPANISH, "No he podido guardar")):
+        view = open_modal(stack.slack, stack.fake, user=user)
+        filled = fill_state(view, {"note:FD1": "typed before closing"})
+        stack.server.stop()
+        try:
+            response = stack.slack.close_view(filled, user=user)
+            assert response.status_code == 200
+            stack.slack.wait_for(
+                lambda u=user, w=words: any(  # type: ignore[misc]
+                    w in m.text for m in stack.fake.messages("D" + u[1:])
+                ),
+                timeout=15,
+                what="the person told the draft was not kept",
+            )
+        finally:
+            stack.server.start()
+            stack.server.wait_ready()

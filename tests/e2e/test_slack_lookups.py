@@ -131,3 +131,22 @@ def test_the_home_tab_of_200_teams_costs_one_membership_lookup(
     slack.event({"type": "app_home_opened", "user": LEAD, "tab": "home"})
     slack.wait_for(lambda: len(fake.calls_to("views.publish")) > published, what="Home again")
     assert lookups(fake) - before == first, "the second Home tab looked everything up again"
+
+
+def test_an_error_that_says_nothing_about_the_person_or_channel_is_not_a_refusal(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack)
+    errors = ("internal_error", "fatal_error", "team_access_not_granted", "ratelimited")
+    for n, error in enumerate(errors):
+        fake.fail_next("users.conversations", error=error)
+        told = answer(slack, "skip")
+        assert told == LOOKUP_EN, (error, told)
+        fake.fail_next("conversations.info", error=error)
+        told = answer(slack, f"team create Other {n} <#C0NEW{n}>", user=ADMIN)
+        assert told == LOOKUP_EN, (error, told)
+    fake.fail_next("users.info", error="fatal_error", times=2)
+    assert answer(slack, "stage production", user="U0NOBODY") == LOOKUP_EN
+    # The errors that do answer still do: a channel Slack does not show the bot is unknown.
+    fake.fail_next("conversations.info", error="channel_not_found")
+    assert "I can't see" in answer(slack, "team create Ghost <#C0GHOST>", user=ADMIN)

@@ -101,3 +101,30 @@ def test_clients_sending_a_byte_at_a_time_are_cut_off_while_slack_is_answered(
     assert still_open == [], f"{len(still_open)} of 300 slow connections were kept open"
     held = max(c.closed_at - c.opened for c in clients if c.closed_at is not None)
     assert held < 2 * READ_TIMEOUT + 3
+
+
+def test_a_body_larger_than_slack_sends_is_refused_413_before_it_is_read(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    with run_bot(fake, f"sqlite:///{tmp_path / 'big.db'}", tmp_path) as bot:
+        split = urlsplit(bot.url)
+        address = (split.hostname or "127.0.0.1", split.port or 80)
+        # Announces 50 MB and sends a few bytes of it: the answer comes at once, not after the
+        # server has waited for (or read) the rest.
+        with socket.create_connection(address, timeout=5) as sock:
+            sock.sendall(HEADERS.replace(b"Content-Length: 1000", b"Content-Length: 50000000"))
+            sock.sendall(b"token=x&")
+            started = time.monotonic()
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 413"), answer
+        assert time.monotonic() - started < 1.5
+        # Without a Content-Length (chunked), the reading stops past the limit.
+        chunk = b"x" * 65536
+        with socket.create_connection(address, timeout=5) as sock:
+            sock.sendall(HEADERS.replace(b"Content-Length: 1000", b"Transfer-Encoding: chunked"))
+            for _ in range(17):
+                sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 413"), answer
+        # A request of Slack's size is still served.
+        assert httpx.get(f"{bot.url}/healthz", timeout=5).status_code == 200

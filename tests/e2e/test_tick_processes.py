@@ -219,3 +219,38 @@ def test_a_long_retry_after_is_not_waited_out_and_the_post_goes_once_slack_allow
     assert checkins_sent(fake) == Counter()
     finish(start_cli_tick(migrated_url, fake, DUE + timedelta(minutes=4)))
     assert checkins_sent(fake) == Counter({("C0TEAM0", f"post:{team}", "2026-W10"): 1})
+
+
+def test_retry_afters_within_the_cap_still_add_up_to_at_most_the_cap_for_one_call(
+    db: Database, migrated_url: str, fake: FakeSlack
+) -> None:
+    seed_team(db, "Team 0", "C0TEAM0")
+    # Each wait alone is under the 30 s cap; together they would hold the call for 32 s.
+    fake.fail_next("chat.postMessage", status=429, retry_after=16, times=2)
+    started = time.monotonic()
+    log = finish(start_cli_tick(migrated_url, fake, DUE))
+
+    assert time.monotonic() - started < 28, "the call waited past the total cap"
+    assert "ratelimited" in log
+    assert len(fake.calls_to("chat.postMessage")) == 2  # the first try and one retry
+    assert checkins_sent(fake) == Counter()
+    (pending,) = deliveries_of(db)
+    assert pending.status == "claimed"
+
+
+def test_sigterm_ends_a_rate_limit_wait_so_the_tick_exits_0_within_its_grace(
+    db: Database, migrated_url: str, fake: FakeSlack
+) -> None:
+    seed_team(db, "Team 0", "C0TEAM0")
+    fake.fail_next("chat.postMessage", status=429, retry_after=25)
+    process = start_cli_tick(migrated_url, fake, DUE, MLSCORE_STOP_GRACE_SECONDS="5")
+    wait_until(lambda: fake.calls_to("chat.postMessage"), timeout=30, what="the rate-limited post")
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=40)
+
+    assert process.returncode == 0, (out + err).decode()
+    assert time.monotonic() - started < 5
+    assert checkins_sent(fake) == Counter()
+    (pending,) = deliveries_of(db)
+    assert pending.status != "sent"

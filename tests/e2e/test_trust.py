@@ -14,6 +14,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -212,7 +213,7 @@ def test_a_private_channels_team_is_not_shown_to_someone_outside_it_on_any_comma
 
     for command in ("scorecard Secret", "gaps Secret", "trend Secret", "scorecard Secret public"):
         answer = reply(slack, command, user=OUTSIDER, channel=OTHER_CHANNEL)
-        assert "a private channel you are not in" in answer, (command, answer)
+        assert "I don't know a team called *Secret*" in answer, (command, answer)
         assert "schema check" not in answer
     assert "Secret" not in reply(slack, "teams", user=OUTSIDER, channel=OTHER_CHANNEL)
     # Nothing was posted for them: no scorecard in the channel, no chart in their DM.
@@ -586,11 +587,15 @@ def test_no_export_hands_a_spreadsheet_a_formula(
     assert dangerous == []
 
 
-def test_a_note_cannot_fake_bold_text_or_code_in_a_public_scorecard(
+def test_a_note_cannot_fake_bold_text_code_or_a_quote_in_a_public_scorecard(
     slack: SlackDriver, fake: FakeSlack
 ) -> None:
     create(slack, "Vision")
-    assess(slack, fake, overall_note="*ML Test Score: 7* _all good_ ~no gaps~ `ok`")
+    assess(
+        slack,
+        fake,
+        overall_note="*ML Test Score: 7* _all good_ ~no gaps~ `ok`\n> Approved by the auditor",
+    )
     reply(slack, "scorecard Vision public", user=LEAD)
     posted = slack.wait_for(
         lambda: [
@@ -611,6 +616,8 @@ def test_a_note_cannot_fake_bold_text_or_code_in_a_public_scorecard(
     assert "ML Test Score: 7" in shown
     for faked in ("<strong>ML Test Score: 7</strong>", "<em>all good</em>", "<del>", "<code>ok"):
         assert faked not in shown
+    assert "Approved by the auditor" in shown
+    assert 'class="quote"' not in shown
 
 
 # ---- names, NUL, logs ----------------------------------------------------------------------
@@ -686,3 +693,318 @@ def test_a_team_is_bound_only_to_a_channel_of_this_workspace_the_bot_can_post_in
     assert "Solo" not in reply(slack, "teams", user=ADMIN)
     assert "NoBot" not in reply(slack, "teams", user=ADMIN)
     assert "Theirs" not in reply(slack, "teams", user=ADMIN)
+
+
+# ---- what an attacker's review found afterwards --------------------------------------------
+
+
+@contextmanager
+def restarted(
+    bot: BotProcess, fake: FakeSlack, database_url: str, tmp_path: Path
+) -> Iterator[SlackDriver]:
+    """The same database served by a new process: nothing Slack said is cached any more."""
+    bot.stop()
+    with run_bot(fake, database_url, tmp_path) as again:
+        driver = SlackDriver(again, fake)
+        try:
+            yield driver
+        finally:
+            driver.http.close()
+
+
+def test_listing_teams_asks_slack_nothing_per_public_team_and_private_ones_stay_private(
+    slack: SlackDriver,
+    fake: FakeSlack,
+    bot: BotProcess,
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    for name in ("Vision", "Ranking"):
+        create(slack, name, TEAM_CHANNEL if name == "Vision" else OTHER_CHANNEL)
+    create(slack, "Secret", PRIVATE_CHANNEL)
+    assert sorted(rows(engine, "SELECT name, channel_private FROM teams")) == [
+        ("Ranking", False),
+        ("Secret", True),
+        ("Vision", False),
+    ]
+
+    with restarted(bot, fake, database_url, tmp_path) as fresh:
+        asked = len(fake.calls_to("conversations.info"))
+        listing = reply(fresh, "teams", user=SPANISH_OUTSIDER, channel=OTHER_CHANNEL)
+        assert "Vision" in listing
+        assert "Ranking" in listing
+        assert "Secret" not in listing
+        assert len(fake.calls_to("conversations.info")) == asked
+        assert "Secret" in reply(fresh, "teams", user=LEAD)
+        assert "Secret" in reply(fresh, "teams", user=ADMIN)
+
+
+def test_a_team_bound_before_privacy_was_stored_is_looked_up_once_and_kept(
+    slack: SlackDriver,
+    fake: FakeSlack,
+    bot: BotProcess,
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    create(slack, "Vision")
+    create(slack, "Secret", PRIVATE_CHANNEL)
+    with engine.begin() as connection:  # as the migration leaves teams bound before it
+        connection.execute(text("UPDATE teams SET channel_private = NULL"))
+
+    with restarted(bot, fake, database_url, tmp_path) as fresh:
+        listing = reply(fresh, "teams", user=OUTSIDER, channel=OTHER_CHANNEL)
+        assert "Vision" in listing
+        assert "Secret" not in listing
+        looked_up = {c.params.get("channel") for c in fake.calls_to("conversations.info")}
+        assert {TEAM_CHANNEL, PRIVATE_CHANNEL} <= looked_up
+    assert sorted(rows(engine, "SELECT name, channel_private FROM teams")) == [
+        ("Secret", True),
+        ("Vision", False),
+    ]
+
+
+def test_a_channel_made_private_after_binding_is_private_from_its_next_read(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess, database_url: str, tmp_path: Path
+) -> None:
+    create(slack, "Vision")
+    assess(slack, fake)
+    fake.add_channel(TEAM_CHANNEL, "vision", members=[LEAD, ADMIN, "U0BOT"], is_private=True)
+
+    with restarted(bot, fake, database_url, tmp_path) as fresh:
+        assert "ML Test Score" in reply(fresh, "scorecard Vision", user=LEAD)
+        assert "Vision" not in reply(fresh, "teams", user=OUTSIDER, channel=OTHER_CHANNEL)
+
+
+def test_posting_a_public_channels_scorecard_there_takes_a_member_of_it(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create(slack, "Vision")
+    assess(slack, fake)
+    posted = len(slack.wait_for(lambda: fake.messages(TEAM_CHANNEL), what="the announcement"))
+
+    english = reply(slack, "scorecard Vision public", user=OUTSIDER, channel=OTHER_CHANNEL)
+    spanish = reply(slack, "scorecard Vision public", user=SPANISH_OUTSIDER, channel=OTHER_CHANNEL)
+
+    assert "Only members of" in english
+    assert "can post the scorecard of *Vision*" in english
+    assert "Solo los miembros de" in spanish
+    assert "publicar allí la tarjeta de *Vision*" in spanish
+    assert len(fake.messages(TEAM_CHANNEL)) == posted
+    assert fake.files == []
+    # Reading it stays open to them, and its members and admins still post it.
+    assert "ML Test Score" in reply(slack, "scorecard Vision", user=OUTSIDER, channel=OTHER_CHANNEL)
+    assert "is posted in" in reply(slack, "scorecard Vision public", user=MEMBER)
+    assert "is posted in" in reply(slack, "scorecard Vision public", user=ADMIN)
+
+
+def test_a_guest_reads_only_the_teams_whose_channel_they_are_in(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    guest, single = "U0GUEST", "U0SINGLE"
+    fake.add_user(guest, "guest", is_restricted=True)
+    fake.add_user(single, "single", is_ultra_restricted=True)
+    fake.set_members(OTHER_CHANNEL, [OUTSIDER, guest, single, "U0BOT"])
+    create(slack, "Vision")  # a public channel the guests are not in
+    create(slack, "Ranking", OTHER_CHANNEL)  # a public channel they are in
+    assess(slack, fake, overall_note="vision's own words")
+
+    for user in (guest, single):
+        listing = reply(slack, "teams", user=user, channel=OTHER_CHANNEL)
+        assert "Ranking" in listing
+        assert "Vision" not in listing
+        for command in ("scorecard Vision", "gaps Vision", "trend Vision"):
+            answer = reply(slack, command, user=user, channel=OTHER_CHANNEL)
+            assert "vision's own words" not in answer
+            assert "ML Test Score" not in answer
+    # A member of the workspace who is no guest still reads a public channel's team.
+    assert "vision's own words" in reply(
+        slack, "scorecard Vision", user=OUTSIDER, channel=OTHER_CHANNEL
+    )
+
+
+def test_a_private_team_is_to_an_outsider_exactly_a_team_that_does_not_exist(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create(slack, "Secret", PRIVATE_CHANNEL)
+    assess(slack, fake, "Secret")
+    commands = (
+        "scorecard {}",
+        "scorecard {} public",
+        "gaps {}",
+        "trend {}",
+        "assess {}",
+        "stage {} production",
+        "schedule {} weekly",
+        "skip {}",
+        "pause {} until 2031-01-01",
+        "resume {}",
+        "export {}",
+        "erase team {}",
+    )
+    for user in (OUTSIDER, SPANISH_OUTSIDER):
+        for command in commands:
+            secret = reply(slack, command.format("Secret"), user=user, channel=OTHER_CHANNEL)
+            absent = reply(slack, command.format("Absent"), user=user, channel=OTHER_CHANNEL)
+            assert secret.replace("Secret", "X") == absent.replace("Absent", "X"), command
+        by_channel = reply(slack, f"gaps <#{PRIVATE_CHANNEL}>", user=user, channel=OTHER_CHANNEL)
+        nowhere = reply(slack, "gaps <#C0NOWHERE>", user=user, channel=OTHER_CHANNEL)
+        assert by_channel.replace(PRIVATE_CHANNEL, "X") == nowhere.replace("C0NOWHERE", "X")
+    assert "No conozco ningún equipo llamado *Secret*" in reply(
+        slack, "stage Secret production", user=SPANISH_OUTSIDER, channel=OTHER_CHANNEL
+    )
+    # Its members are told what they may not do, as before.
+    assert "Only workspace admins can change the stage of *Secret*" in reply(
+        slack, "stage Secret production", user=LEAD, channel=PRIVATE_CHANNEL
+    )
+
+
+def test_erasing_notes_deletes_the_exports_that_held_them_and_the_persons_drafts(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine
+) -> None:
+    create(slack, "Vision")
+    create(slack, "Ranking", OTHER_CHANNEL)
+    assess(slack, fake, user=LEAD, notes={"FD1": ITEM_NOTE})
+    reply(slack, "export Vision", user=ADMIN)
+    reply(slack, "export", user=ADMIN)
+    reply(slack, "export Ranking", user=ADMIN)
+    exports = slack.wait_for(lambda: fake.files if len(fake.files) == 3 else None, what="exports")
+    assert any(ITEM_NOTE in (f.content or b"").decode() for f in exports)
+    # An unfinished draft of the lead's, with a note typed into it.
+    draft_view = open_assessment(slack, fake, user=LEAD)
+    slack.close_view(fill_state(draft_view, {"note:FD2": "LEADTEXT draft only"}), user=LEAD)
+    slack.wait_for(lambda: rows(engine, "SELECT count(*) FROM drafts") == [(1,)], what="a draft")
+
+    answer = reply(slack, f"erase notes <@{LEAD}>", user=ADMIN)
+
+    assert "now deleted from Slack: 3" in answer
+    assert fake.files == []
+    dm = "D" + ADMIN[1:]
+    assert not any(m.files for m in fake.messages(dm))
+    assert "LEADTEXT" not in everything_stored(engine)
+    assert rows(engine, "SELECT count(*) FROM drafts") == [(0,)]
+    assert rows(engine, "SELECT count(*) FROM bot_files") == [(0,)]
+
+
+def test_erasing_a_team_deletes_its_exports_and_the_workspaces_but_not_other_teams(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine
+) -> None:
+    create(slack, "Vision")
+    create(slack, "Ranking", OTHER_CHANNEL)
+    assess(slack, fake, user=LEAD, notes={"FD1": ITEM_NOTE})
+    for command in ("export Vision", "export", "export Ranking"):
+        reply(slack, command, user=ADMIN)
+    slack.wait_for(lambda: len(fake.files) == 3, what="three exports")
+
+    answer = reply(slack, "erase team Vision", user=ADMIN)
+
+    assert "now deleted from Slack: 2" in answer
+    assert [f.filename for f in fake.files] == ["mlscore-Ranking.csv"]
+    fake.fail_next("files.delete", error="internal_error")
+    retried = reply(slack, "erase notes <@U0NOBODY>", user=ADMIN)
+    assert "could not delete now: 1" in retried
+    assert rows(engine, "SELECT count(*) FROM bot_files") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "value", ["1" + "0" * 30, "-1", "abc", "٣", "0", "99999999999", "1.5", " 1", ""]
+)
+def test_a_button_carrying_an_id_no_database_would_hand_out_is_told_it_is_out_of_date(
+    slack: SlackDriver, fake: FakeSlack, value: str
+) -> None:
+    create(slack, "Vision")
+    for action_id in ("home_scorecard", "home_assess"):
+        action = {"action_id": action_id, "type": "button", "value": value, "block_id": "b"}
+        response = slack.interactive(
+            {
+                "type": "block_actions",
+                "team": {"id": slack.team_id, "domain": "fake"},
+                "user": {"id": LEAD, "team_id": slack.team_id},
+                "api_app_id": "A0FAKE",
+                "trigger_id": fake.new_trigger_id(LEAD),
+                "actions": [dict(action, action_ts=str(time.time()))],
+            }
+        )
+        assert response.status_code == 200
+    slack.wait_for(
+        lambda: dm_texts(fake, LEAD).count("out of date") == 2, what="two out-of-date replies"
+    )
+    assert "Something unexpected" not in dm_texts(fake, LEAD)
+
+
+def test_a_modal_whose_metadata_names_a_huge_or_foreign_team_gets_a_clear_reply(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create(slack, "Vision")
+    view = open_assessment(slack, fake)
+    meta = json.loads(view["private_metadata"])
+    for team in ("1" + "0" * 30, "-4", "x", str(int(meta["t"]) + 1000)):
+        forged = dict(view, private_metadata=json.dumps({**meta, "t": team}))
+        response, body = slack.submit_view(answer_page(forged, "manual"), user=LEAD)
+        assert response.status_code == 200
+        assert body is not None
+        assert body["response_action"] == "errors", body
+        assert "Something unexpected" not in text_of(body)
+
+
+def test_an_unexpected_failure_after_the_ack_is_told_not_left_in_silence(
+    slack: SlackDriver, fake: FakeSlack, bot: BotProcess
+) -> None:
+    create(slack, "Vision")
+    for user, words in ((LEAD, "Something unexpected went wrong"), (SPANISH, "Ha pasado algo")):
+        slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
+        home = slack.wait_for(lambda u=user: fake.home_view(u), what="the Home tab")  # type: ignore[misc]
+        # Slack refuses to open the modal in a way no listener expects.
+        fake.fail_next("views.open", error="fatal_error")
+        click(slack, button(home, "home_assess"), user=user)
+        slack.wait_for(
+            lambda u=user, w=words: w in dm_texts(fake, u),  # type: ignore[misc]
+            what="the person told something went wrong, in their language",
+        )
+    assert "work after an ack failed in handle_home_assess" in bot.log()
+
+
+def test_a_direct_message_escapes_the_team_name_as_a_channel_post_does(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    name = "ML *Team* _x_"
+    create(slack, name)
+    # The announcement in the team's channel fails: the person is told in a DM.
+    fake.fail_next("chat.postMessage", error="not_in_channel")
+    assess(slack, fake, name)
+    slack.wait_for(lambda: "is saved" in dm_texts(fake, LEAD), what="the DM")
+    (dm,) = [m for m in fake.messages("D" + LEAD[1:]) if "is saved" in m.text]
+    shown = MrkdwnRenderer().render(dm.text)
+    assert "<strong>Team</strong>" not in shown
+    assert "<em>x</em>" not in shown
+    assert "Team" in shown
+
+
+def test_a_name_is_measured_and_compared_as_stored_ignoring_case(slack: SlackDriver) -> None:
+    # 80 letters, but 160 once case folded ("ß" is "ss"): what names are compared by must fit.
+    folded_long = reply(slack, f"team create {'ß' * 80} <#{OTHER_CHANNEL}>", user=ADMIN)
+    assert "at most 80 characters" in folded_long
+    # 81 characters typed, 80 once an invisible one is taken out: it fits.
+    fits = reply(slack, f"team create {'a' * 40}\u200b{'b' * 40} <#{OTHER_CHANNEL}>", user=ADMIN)
+    assert "created" in fits
+    # Case folded names are one name.
+    create(slack, "Straße")
+    assert "There is already a team called" in reply(
+        slack, f"team create STRASSE <#{PRIVATE_CHANNEL}>", user=ADMIN
+    )
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u034f", "\ufe0f", "\U000e0100", "\u180b", "\u2065", "\ufff0", "\U000e0041"]
+)
+def test_a_name_of_default_ignorable_code_points_only_is_refused(
+    slack: SlackDriver, invisible: str
+) -> None:
+    answer = reply(slack, f"team create {invisible * 3} <#{OTHER_CHANNEL}>", user=ADMIN)
+    assert "created" not in answer
+    assert "no visible characters" in answer or "only invisible" in answer, answer
+    create(slack, "Vision")
+    assert "There is already a team called" in reply(
+        slack, f"team create Vi{invisible}sion <#{PRIVATE_CHANNEL}>", user=ADMIN
+    )

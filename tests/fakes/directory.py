@@ -18,6 +18,7 @@ class FakeDirectory:
         private: Iterable[str] = (),
         unknown: Iterable[str] = (),
         without_bot: Iterable[str] = (),
+        guests: Iterable[str] = (),
     ) -> None:
         """Channels are public ones the bot is in unless named in `private`, `unknown` (not
         visible to the bot: another workspace's, say) or `without_bot`."""
@@ -28,9 +29,13 @@ class FakeDirectory:
         self.private: set[str] = set(private)
         self.unknown: set[str] = set(unknown)
         self.without_bot: set[str] = set(without_bot)
+        self.guests: set[str] = set(guests)
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
+
+    def is_guest(self, user_id: str) -> bool:
+        return user_id in self.guests
 
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return user_id in self.members.get(channel_id, set())

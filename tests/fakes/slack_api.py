@@ -225,6 +225,10 @@ class User:
     deleted: bool = False
     real_name: str | None = None
     team_id: str = TEAM_ID
+    is_restricted: bool = False
+    """A multi-channel guest."""
+    is_ultra_restricted: bool = False
+    """A single-channel guest."""
 
     def as_slack(self, *, include_locale: bool) -> dict[str, Any]:
         # Slack reports the offset in effect at the time of the call.
@@ -242,6 +246,8 @@ class User:
             "is_owner": self.is_owner,
             "is_primary_owner": self.is_primary_owner,
             "is_bot": self.is_bot,
+            "is_restricted": self.is_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "is_app_user": False,
             "profile": {
                 "real_name": self.real_name or self.name,
@@ -449,6 +455,7 @@ class FakeSlack:
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "files.upload": self._files_upload_retired,
+            "files.delete": self._files_delete,
             "oauth.v2.access": self._oauth_v2_access,
             "apps.connections.open": self._apps_connections_open,
         }
@@ -523,6 +530,8 @@ class FakeSlack:
         deleted: bool = False,
         real_name: str | None = None,
         team_id: str = TEAM_ID,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
     ) -> User:
         ZoneInfo(tz)  # fail fast on a misspelt zone
         user = User(
@@ -537,6 +546,8 @@ class FakeSlack:
             deleted=deleted,
             real_name=real_name,
             team_id=team_id,
+            is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted,
         )
         with self._lock:
             self._users[user_id] = user
@@ -1294,6 +1305,19 @@ class FakeSlack:
                 )
             )
         return {"files": [u.as_slack() for u, _ in uploads]}
+
+    def _files_delete(self, req: ApiRequest) -> dict[str, Any]:
+        """The bot may delete what it uploaded; the file and its share messages go."""
+        file_id = str(req.require("file"))
+        upload = self.uploads.get(file_id)
+        if upload is None or not upload.completed:
+            raise SlackError("file_not_found")
+        del self.uploads[file_id]
+        for history in self._history.values():
+            for message in history:
+                if file_id in message.files:
+                    message.deleted = True
+        return {}
 
     def _files_upload_retired(self, req: ApiRequest) -> dict[str, Any]:
         raise SlackError("method_deprecated")

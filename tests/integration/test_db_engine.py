@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -182,3 +183,36 @@ def test_sqlite_write_takes_the_lock_at_begin(sqlite_db: Database, now: datetime
     one.join()
     two.join()
     assert order == ["first begins", "first commits", "second begins"]
+
+
+def test_a_failed_statements_error_and_its_log_line_do_not_carry_the_values(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    note = "SECRET-NOTE our schema check is manual"
+    postgres = db.engine.dialect.name == "postgresql"
+    log = logging.getLogger("bot.test")
+
+    def run() -> None:
+        with db.write() as session:
+            try:
+                if postgres:  # a DataError: the value is too long for the column
+                    session.execute(text("CREATE TEMPORARY TABLE short (v varchar(5))"))
+                    session.execute(text("INSERT INTO short VALUES (:note)"), {"note": note})
+                else:  # SQLite checks no lengths: an IntegrityError, the parent is missing
+                    session.execute(
+                        text(
+                            "INSERT INTO answers (assessment_id, item_id, choice, note)"
+                            " VALUES (987654, 'FD1', 'manual', :note)"
+                        ),
+                        {"note": note},
+                    )
+            except DBAPIError:
+                log.exception("a statement failed")
+                raise
+
+    with pytest.raises(DBAPIError) as failed:
+        run()
+
+    assert "SECRET-NOTE" not in str(failed.value)
+    assert "a statement failed" in caplog.text
+    assert "SECRET-NOTE" not in caplog.text

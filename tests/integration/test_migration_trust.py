@@ -1,6 +1,6 @@
-"""The 0002_trust migration on a copy of a populated database (SQLite and PostgreSQL): every row
-survives, ids are never handed out again (also ids erased before the migration), and it goes
-back down."""
+"""The 0002_trust and 0003_channel_privacy migrations on a copy of a populated database (SQLite
+and PostgreSQL): every row survives, ids are never handed out again (also ids erased before the
+migration), channel privacy starts unknown, and each goes back down."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
-from bot.db.migrate import current_revision, downgrade, upgrade
+from bot.db.migrate import current_revision, downgrade, head_revision, upgrade
 from rubric.model import Stage
 from tests.support.postgres import run_as_admin, server_url
 
@@ -88,7 +88,7 @@ def _contents(url: str) -> dict[str, list[tuple[object, ...]]]:
                 columns = [
                     c["name"]
                     for c in inspect(connection).get_columns(table)
-                    if c["name"] != "note_by"
+                    if c["name"] not in ("note_by", "channel_private")
                 ]
                 listed = ", ".join(columns)
                 found[table] = [
@@ -139,7 +139,7 @@ def test_a_populated_database_is_carried_over_and_ids_are_never_reused(
 
     upgrade(copy_of)
 
-    assert current_revision(copy_of) == "0002_trust"
+    assert current_revision(copy_of) == head_revision()
     assert _contents(copy_of) == before
     database = Database.from_url(copy_of)
     try:
@@ -167,4 +167,55 @@ def test_a_populated_database_is_carried_over_and_ids_are_never_reused(
 
     in_use = _contents(copy_of)
     downgrade(copy_of, "0001_initial")
+    assert _contents(copy_of) == in_use
+
+
+def test_teams_bound_before_channel_privacy_was_stored_keep_every_row_as_unknown(
+    database_url: str, copy_of: str
+) -> None:
+    upgrade(database_url, "0001_initial")
+    engine = _engine(database_url)
+    with engine.begin() as connection:
+        for statement in ROWS:
+            connection.execute(text(statement), {"now": NOW})
+    engine.dispose()
+    upgrade(database_url, "0002_trust")
+    before = _contents(database_url)
+    _copy(database_url, copy_of)
+
+    upgrade(copy_of, "0003_channel_privacy")
+
+    assert current_revision(copy_of) == "0003_channel_privacy"
+    engine = _engine(copy_of)
+    try:
+        with engine.connect() as connection:
+            privacy = connection.execute(text("SELECT id, channel_private FROM teams ORDER BY id"))
+            assert [tuple(row) for row in privacy] == [(1, None), (2, None)]
+    finally:
+        engine.dispose()
+    database = Database.from_url(copy_of)
+    try:
+        with database.write() as session:
+            repo.set_channel_private(session, workspace_id=1, channel_id="C1", private=True)
+            fresh = repo.create_team(
+                session, workspace_id=1, name="Fresh", stage=Stage.RESEARCH, rubric_id="r", now=NOW
+            )
+        assert fresh.id is not None
+        assert fresh.id > 3
+        with database.read() as session:
+            vision = repo.get_team(session, workspace_id=1, team_id=1)
+            assert vision is not None
+            assert vision.channel_private is True
+    finally:
+        database.dispose()
+
+    in_use = _contents(copy_of)
+    # Every row is carried over; only the new team (and its first stage) were added.
+    changed = ("teams", "stage_changes")
+    assert {table: found for table, found in in_use.items() if table not in changed} == {
+        table: found for table, found in before.items() if table not in changed
+    }
+    for table in changed:
+        assert in_use[table][: len(before[table])] == before[table]
+    downgrade(copy_of, "0002_trust")
     assert _contents(copy_of) == in_use

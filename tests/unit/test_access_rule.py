@@ -88,3 +88,16 @@ def readme_rule() -> dict[str, Who]:
 
 def test_the_readmes_table_is_the_rule() -> None:
     assert readme_rule() == {action.value: who for action, who in WHO.items()}
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_a_guest_reads_only_the_teams_whose_channel_they_are_in(action: Action) -> None:
+    access = Access(frozenset())
+    rule = FakeDirectory(members={PUBLIC: {MEMBER}}, guests={STRANGER, MEMBER})
+    for user, channel in ((STRANGER, PUBLIC), (STRANGER, PRIVATE)):
+        subject = ChannelOnly(channel, "Vision")
+        assert not access.allowed(action, Actor(workspace_id=1, user_id=user), rule, subject)
+    member = Actor(workspace_id=1, user_id=MEMBER)
+    assert access.allowed(action, member, rule, ChannelOnly(PUBLIC, "Vision")) is (
+        WHO[action] is not Who.ADMINS
+    )

@@ -61,9 +61,12 @@ from bot.db.repositories.installations import (
     save_installation,
 )
 from bot.db.repositories.posts import (
+    files_with_notes,
+    forget_files,
     forget_posts,
     posts_by,
     posts_of_team,
+    record_file,
     record_post,
 )
 from bot.db.repositories.surveys import (
@@ -85,8 +88,8 @@ from bot.db.repositories.teams import (
     get_team_by_channel,
     get_team_by_name,
     list_teams,
-    name_key,
     require_team,
+    set_channel_private,
     set_language,
     set_paused_until,
     set_schedule,
@@ -101,6 +104,7 @@ from bot.db.repositories.workspaces import (
     get_workspace_by_id,
     list_workspaces,
 )
+from bot.usertext import name_key
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -127,6 +131,8 @@ __all__ = [
     "deliveries_for_periods",
     "delivery_counts",
     "ensure_workspace",
+    "files_with_notes",
+    "forget_files",
     "forget_posts",
     "get_assessment",
     "get_checkin",
@@ -160,6 +166,7 @@ __all__ = [
     "posts_of_team",
     "previous_assessment",
     "recent_assessments",
+    "record_file",
     "record_post",
     "release_delivery",
     "require_team",
@@ -167,6 +174,7 @@ __all__ = [
     "save_draft",
     "save_installation",
     "save_votes",
+    "set_channel_private",
     "set_language",
     "set_paused_until",
     "set_schedule",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
 from bot.db.repositories.teams import require_team
-from bot.db.tables import BotPost
+from bot.db.tables import BotFile, BotPost
 from bot.db.upsert import upsert_insert
 
 
@@ -81,3 +82,52 @@ def forget_posts(
         )
         removed += result.rowcount
     return removed
+
+
+def record_file(
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int | None,
+    file_id: str,
+    channel_id: str,
+    kind: str,
+    now: datetime,
+) -> None:
+    """Remember a file the bot uploaded that holds people's notes."""
+    session.exec(
+        upsert_insert(session, BotFile)
+        .values(
+            workspace_id=workspace_id,
+            team_id=team_id,
+            file_id=file_id,
+            channel_id=channel_id,
+            kind=kind,
+            uploaded_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "file_id"])
+    )
+
+
+def files_with_notes(
+    session: Session, *, workspace_id: int, team_id: int | None = None
+) -> list[BotFile]:
+    """The recorded files that may hold notes of `team_id` (its own exports and the whole
+    workspace's), or of any team (None), oldest first."""
+    statement = select(BotFile).where(BotFile.workspace_id == workspace_id)
+    if team_id is not None:
+        statement = statement.where(
+            or_(col(BotFile.team_id) == team_id, col(BotFile.team_id).is_(None))
+        )
+    return list(session.exec(statement.order_by(col(BotFile.id))).all())
+
+
+def forget_files(session: Session, *, workspace_id: int, file_ids: Sequence[str]) -> int:
+    if not file_ids:
+        return 0
+    result = session.exec(
+        delete(BotFile).where(
+            col(BotFile.workspace_id) == workspace_id, col(BotFile.file_id).in_(list(file_ids))
+        )
+    )
+    return int(result.rowcount)

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.db.errors import AlreadyExists, NotFound
 from bot.db.tables import CADENCES, StageChange, Team
 from bot.db.upsert import upsert_insert
-from bot.usertext import clean_name
+from bot.usertext import name_key
 from rubric.model import LANGUAGES, Stage
 
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -34,12 +33,6 @@ def team_target(team_id: int) -> str:
     return f"team:{team_id}"
 
 
-def name_key(name: str) -> str:
-    """What names are compared by: visible characters only, NFC, case folded (so "Vision",
-    "VISION" and "Vi\u200bsion" are one name)."""
-    return unicodedata.normalize("NFC", clean_name(name).casefold())
-
-
 def create_team(
     session: Session,
     *,
@@ -48,6 +41,7 @@ def create_team(
     stage: Stage,
     rubric_id: str,
     channel_id: str | None = None,
+    channel_private: bool | None = None,
     language: str = "en",
     leads: Sequence[str] = (),
     created_by: str | None = None,
@@ -62,6 +56,7 @@ def create_team(
             name=name.strip(),
             name_key=name_key(name),
             channel_id=channel_id,
+            channel_private=channel_private,
             stage=Stage(stage).value,
             rubric_id=rubric_id,
             language=language,
@@ -201,6 +196,17 @@ def set_schedule(
     session.add(team)
     session.flush()
     return team
+
+
+def set_channel_private(
+    session: Session, *, workspace_id: int, channel_id: str, private: bool
+) -> None:
+    """What Slack last said about a channel's privacy, for every team bound to it."""
+    session.execute(
+        update(Team)
+        .where(col(Team.workspace_id) == workspace_id, col(Team.channel_id) == channel_id)
+        .values(channel_private=private)
+    )
 
 
 def set_language(session: Session, *, workspace_id: int, team_id: int, language: str) -> Team:

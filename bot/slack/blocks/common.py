@@ -70,12 +70,15 @@ def escape(text: str) -> str:
     open or close a span (one not between two letters or digits, which never can) is fenced
     with zero-width spaces: Slack then sees space on both sides of it, and such a mark formats
     nothing, as Slack's team advised for a plain space (slackhq/slack-api-docs#34). Backticks
-    become a look-alike. `snake_case` is left alone.
+    become a look-alike. A ">" opening a line gets the same space before it, so it quotes
+    nothing. `snake_case` is left alone.
     """
     if isinstance(text, Mrkdwn):
         return text
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("`", _BACKTICK_LOOKALIKE)
+    if "&gt;" in text:
+        text = _no_quotes(text)
     if not _MARKS.intersection(text):
         return text
     out: list[str] = []
@@ -87,6 +90,16 @@ def escape(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def _no_quotes(text: str) -> str:
+    """A line that starts with ">" (escaped or not, Slack reads it as "&gt;") is a block quote
+    in mrkdwn: a zero-width space before it keeps it a plain ">"."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("&gt;"):
+            lines[index] = ZERO_WIDTH_SPACE + line
+    return "\n".join(lines)
 
 
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
@@ -294,6 +307,21 @@ def chunk_lines(lines: Iterable[str], limit: int = SECTION_TEXT_MAX) -> list[str
     if current:
         chunks.append(current)
     return chunks
+
+
+# Ids in the database are 32-bit on PostgreSQL; nothing larger was ever handed out.
+RECORD_ID_MAX = 2**31 - 1
+
+
+def record_id(value: object) -> int | None:
+    """An id carried by a button or a modal's metadata, or None when it cannot be one of ours
+    (not ASCII digits, zero, negative, or larger than any id the database hands out): the
+    caller answers "this is out of date" instead of asking the database."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(RECORD_ID_MAX)):
+        return None
+    number = int(text)
+    return number if 0 < number <= RECORD_ID_MAX else None
 
 
 def compact_json(data: object) -> str:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.services.types import ServiceError
 from bot.slack.blocks.checkin import parse_checkin_value
-from bot.slack.blocks.common import escape
+from bot.slack.blocks.common import escape, record_id
 from bot.slack.blocks.scorecard import scorecard_message
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
@@ -56,10 +56,11 @@ def handle_checkin_open(
 ) -> None:
     scope = scope_of(context)
     parsed = parse_checkin_value(action.get("value"))
-    if parsed is None or not parsed[0].isdecimal():
+    team_id = record_id(parsed[0]) if parsed is not None else None
+    if parsed is None or team_id is None:
         tell(scope, client, body, t("error.stale_view", scope.language()))
         return
-    _open(scope, client, body, int(parsed[0]), parsed[1])
+    _open(scope, client, body, team_id, parsed[1])
 
 
 @work
@@ -70,11 +71,11 @@ def handle_home_assess(
     context: BoltContext,
 ) -> None:
     scope = scope_of(context)
-    value = str(action.get("value") or "")
-    if not value.isdecimal():
+    team_id = record_id(action.get("value"))
+    if team_id is None:
         tell(scope, client, body, t("error.stale_view", scope.language()))
         return
-    _open(scope, client, body, int(value), None)
+    _open(scope, client, body, team_id, None)
 
 
 @work
@@ -85,14 +86,14 @@ def handle_home_scorecard(
     context: BoltContext,
 ) -> None:
     scope = scope_of(context)
-    value = str(action.get("value") or "")
+    team_id = record_id(action.get("value"))
     services = scope.deps.services
     language = scope.language()
-    if not value.isdecimal():
+    if team_id is None:
         tell(scope, client, body, t("error.stale_view", language))
         return
     try:
-        team = services.get_team(scope.workspace_id, int(value))
+        team = services.get_team(scope.workspace_id, team_id)
         card = services.scorecard(scope.actor(team), scope.directory, team.id)
     except ServiceError as error:
         tell(scope, client, body, service_error_text(error, language))

@@ -22,12 +22,14 @@ from bot.services.types import (
     DraftPage,
     DraftState,
     ItemDraft,
+    NotFound,
     ServiceError,
     StorageError,
     StorageUnavailable,
     StoredAssessment,
     Submission,
     TeamInfo,
+    Unavailable,
 )
 from bot.slack.blocks.assessment import (
     AssessmentMeta,
@@ -43,7 +45,7 @@ from bot.slack.blocks.assessment import (
     update_response,
     validate_page,
 )
-from bot.slack.blocks.common import escape, first_input_block
+from bot.slack.blocks.common import escape, first_input_block, record_id
 from bot.slack.blocks.scorecard import build_announcement
 from bot.slack.clients import is_unconfirmed
 from bot.slack.handoff import ack_at_once, pass_on, passed, work
@@ -149,10 +151,9 @@ def open_assessment(
 
 def _team_and_page(scope: RequestScope, view: dict[str, Any]) -> tuple[TeamInfo, Rubric, PageInput]:
     meta = AssessmentMeta.from_json(view.get("private_metadata"))
-    try:
-        team_id = int(meta.team_id)
-    except ValueError:
-        raise InvalidView("team id is not a number") from None
+    team_id = record_id(meta.team_id)
+    if team_id is None:
+        raise InvalidView("team id is not one of ours")
     services = scope.deps.services
     team = services.get_team(scope.workspace_id, team_id)
     rubric = services.rubrics.get(team.rubric_id)
@@ -342,7 +343,7 @@ def _tell_user_post_failed(
     try:
         client.chat_postMessage(
             channel=scope.user_id or "",
-            text=t(key, scope.language(team), team=team.name, channel=team.channel_id),
+            text=t(key, scope.language(team), team=escape(team.name), channel=team.channel_id),
         )
     except Exception:
         log.warning("could not tell the user either; the assessment is stored", exc_info=True)
@@ -350,10 +351,17 @@ def _tell_user_post_failed(
 
 @work
 def handle_modal_closed(body: dict[str, Any], context: BoltContext) -> None:
+    """Closing the form keeps what it holds as a draft. If storage is down, what was typed
+    since the last page is lost: the person is told so, in a direct message."""
     scope = scope_of(context)
     try:
         team, _, page_input = _team_and_page(scope, body["view"])
         _store_page(scope, team, page_input)
+    except (StorageError, Unavailable) as error:
+        log.warning(
+            "closed assessment view not kept, storage unavailable: %s", type(error).__name__
+        )
+        tell(scope, context.client, {}, t("assess.draft_not_kept", scope.language()))
     except (InvalidView, ServiceError) as error:
         log.info("closed assessment view not kept as a draft: %s", error)
 
@@ -367,6 +375,9 @@ def handle_back(body: dict[str, Any], client: WebClient, context: BoltContext) -
         state = _store_page(scope, team, page_input)
     except ServiceError as error:
         tell(scope, client, body, service_error_text(error, scope.language()))
+        return
+    except InvalidView:
+        tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     target = max(0, page_input.page.index - 1)
     client.views_update(
@@ -384,7 +395,10 @@ def _draft_action(
     meta = AssessmentMeta.from_json(body["actions"][0].get("value"))
     services = scope.deps.services
     try:
-        team = services.get_team(scope.workspace_id, int(meta.team_id))
+        team_id = record_id(meta.team_id)
+        if team_id is None:
+            raise NotFound("error.team_not_found")
+        team = services.get_team(scope.workspace_id, team_id)
         start = services.start_assessment(scope.actor(team), scope.directory, team.id, fresh=fresh)
     except ServiceError as error:
         tell(scope, client, body, service_error_text(error, scope.language()))

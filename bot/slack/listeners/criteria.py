@@ -24,7 +24,13 @@ from slack_sdk.errors import SlackApiError
 from bot.services.criteria_survey import CriteriaUseCases, SurveyState
 from bot.services.types import Invalid, ServiceError, TeamRef
 from bot.slack import command_parser as cmd
-from bot.slack.blocks.common import MESSAGE_MAX_BLOCKS, context, message, section
+from bot.slack.blocks.common import (
+    MESSAGE_MAX_BLOCKS,
+    context,
+    message,
+    record_id,
+    section,
+)
 from bot.slack.blocks.criteria import (
     InvalidSurveyView,
     SurveyMeta,
@@ -240,7 +246,9 @@ def handle_survey_open(
     language = scope.language()
     rubric = scope.deps.services.rubrics.default()
     try:
-        round_id = int(str(action.get("value") or ""))
+        round_id = record_id(action.get("value"))
+        if round_id is None:
+            raise ValueError("not a round id of ours")
         state = use_cases(scope).survey_state(scope.actor(), round_id)
         if not state.round.open:
             raise Invalid("criteria.error.round_closed")
@@ -256,10 +264,10 @@ def handle_survey_open(
 def _read_page(scope: RequestScope, view: dict[str, Any]) -> tuple[int, SurveyPageInput]:
     rubric = scope.deps.services.rubrics.default()
     page = parse_survey_page(view, rubric)
-    try:
-        return int(page.meta.round_id), page
-    except ValueError:
-        raise InvalidSurveyView("round id is not a number") from None
+    round_id = record_id(page.meta.round_id)
+    if round_id is None:
+        raise InvalidSurveyView("round id is not one of ours")
+    return round_id, page
 
 
 def _first_input(rubric: Rubric, page: int) -> str:

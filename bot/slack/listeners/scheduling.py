@@ -16,7 +16,7 @@ from bot.slack.blocks.checkin import (
     build_skipped,
     parse_checkin_value,
 )
-from bot.slack.blocks.common import escape
+from bot.slack.blocks.common import escape, record_id
 from bot.slack.blocks.errors import ephemeral
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
@@ -93,11 +93,12 @@ def handle_checkin_skip(
     scope = scope_of(context)
     language = scope.language()
     parsed = parse_checkin_value(action.get("value"))
-    if parsed is None or not parsed[0].isdecimal():
+    team_id = record_id(parsed[0]) if parsed is not None else None
+    if parsed is None or team_id is None:
         respond(ephemeral({"text": t("error.stale_view", language), "replace_original": False}))
         return
     services = scope.deps.services
-    team_id, period_key = int(parsed[0]), parsed[1]
+    period_key = parsed[1]
     try:
         team = services.get_team(scope.workspace_id, team_id)
         skipped = scheduling_of(scope).skip_period(

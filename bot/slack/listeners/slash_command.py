@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.services import Action
 from bot.services.types import Erased, Invalid, NotFound, TeamInfo, TrendView
 from bot.slack import command_parser as cmd
 from bot.slack.blocks.checkin import build_schedule_set, build_team_created
@@ -24,7 +25,7 @@ from bot.slack.i18n import t
 from bot.slack.listeners import criteria, scheduling
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import Respond, scope_of, telling_user
-from bot.slack.note_posts import edit_erased, post_scorecard
+from bot.slack.note_posts import delete_erased_files, edit_erased, post_scorecard
 from bot.slack.scope import RequestScope
 from bot.slack.uploads import direct_channel, upload_file
 from bot.usertext import has_nul
@@ -73,7 +74,7 @@ class Invocation:
         )
 
     def team(self, ref: cmd.TeamRef | None) -> TeamInfo:
-        return self.scope.deps.services.resolve_team(self.scope.actor(), ref)
+        return self.scope.deps.services.resolve_team(self.scope.actor(), ref, self.scope.directory)
 
 
 @work
@@ -196,6 +197,8 @@ def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
     services = call.scope.deps.services
     actor, directory = call.scope.actor(team), call.scope.directory
     card = services.scorecard(actor, directory, team.id)
+    if parsed.public:
+        services.require(Action.POST, actor, directory, team)
     # Public posts speak the team's language; private answers the person's.
     language = team.language if parsed.public else call.scope.language(team)
     if card is None:
@@ -254,7 +257,15 @@ def _export(call: Invocation, parsed: cmd.Export) -> None:
     )
     name = f"mlscore-{team.name if team else 'workspace'}.csv"
     channel = direct_channel(call.client, call.scope.user_id or "")
-    upload_file(call.client, data, channel_id=channel, filename=name, title=name)
+    file_id = upload_file(call.client, data, channel_id=channel, filename=name, title=name)
+    if file_id:
+        services.record_file(
+            call.scope.actor(team),
+            team.id if team else None,
+            file_id=file_id,
+            channel_id=channel,
+            kind="export",
+        )
     if team is not None:
         call.notice("info.export_ready", team=team.name)
     else:
@@ -289,6 +300,12 @@ def _tell_erased(call: Invocation, erased: Erased, done: str) -> None:
             lines.append(t("info.messages_edited", call.language, count=edited.edited))
         if edited.failed:
             lines.append(t("info.messages_not_edited", call.language, count=edited.failed))
+    if erased.files:
+        deleted = delete_erased_files(call.scope, call.client, erased)
+        if deleted.edited:
+            lines.append(t("info.files_deleted", call.language, count=deleted.edited))
+        if deleted.failed:
+            lines.append(t("info.files_not_deleted", call.language, count=deleted.failed))
     text = "\n".join(lines)
     call.say(message(text, [section(text)]))
 
