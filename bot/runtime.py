@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -116,11 +117,17 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
                 http=guarded_protocol(settings.read_timeout_seconds),
             )
         finally:
-            unfinished = _drain(container, settings.stop_grace_seconds)
-            if work is not None:
-                work.close()
+            # One deadline for all of it, so the whole stop fits in the grace (a container
+            # runtime kills the process soon after its own stop timeout).
+            deadline = time.monotonic() + settings.stop_grace_seconds
             for ticker in tickers:
-                stop_scheduler(ticker)
+                ticker.deps.stop()  # claims nothing more from now on
+            unfinished = _drain(container, deadline)
+            if work is not None:
+                work.close(timeout=max(_left(deadline), 1.0))
+            for ticker in tickers:
+                if not stop_scheduler(ticker, grace=_left(deadline)):
+                    unfinished += 1
             container.charts.close()  # after the scheduler: a pass under way may draw charts
             if unfinished:
                 # Their threads would hold the interpreter's exit until they end, past the
@@ -130,10 +137,15 @@ def serve(settings: Settings, *, host: str, port: int, scheduler: bool = True) -
     return 0
 
 
-def _drain(container: Container, grace: float) -> int:
-    """The work already acked (answers, charts, posts) finishes within `grace` seconds; Slack
+def _left(deadline: float) -> float:
+    return max(deadline - time.monotonic(), 0.0)
+
+
+def _drain(container: Container, deadline: float) -> int:
+    """The work already acked (answers, charts, posts) finishes by `deadline` (monotonic); Slack
     calls stop waiting out rate limits, so none holds the process past it."""
     container.stopping.set()
+    grace = _left(deadline)
     pending = sum(pool.pending for pool in container.pools)
     if pending:
         log.info("stopping: letting %d pieces of acked work finish (up to %.0f s)", pending, grace)

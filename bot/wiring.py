@@ -172,7 +172,13 @@ def build_bolt(
         # With OAuth the app's client has no token: Bolt finds each workspace's in the store.
         client=container.web_client()
         if oauth_flow is None
-        else make_web_client(None, base_url=settings.slack_api_url, metrics=container.metrics),
+        else make_web_client(
+            None,
+            base_url=settings.slack_api_url,
+            metrics=container.metrics,
+            # Bolt copies this client's retry handlers into each workspace's client.
+            stop=container.stopping,
+        ),
         signing_secret=signing_secret,
         oauth_flow=oauth_flow,
         socket_mode=socket_mode,

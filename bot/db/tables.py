@@ -84,7 +84,7 @@ class Team(SQLModel, table=True):
     name_key: str = Field(max_length=80)
     channel_id: str | None = Field(default=None, max_length=32)
     # Whether the channel is private, as Slack said when the team was bound or last looked;
-    # None: not known yet (looked up on first use, read as private until then).
+    # None: not known yet (Slack is asked on first use, and the answer kept).
     channel_private: bool | None = Field(default=None)
     stage: str = Field(max_length=16)
     rubric_id: str = Field(max_length=64)

@@ -60,11 +60,14 @@ def start_scheduler(deps: TickDeps) -> TickScheduler:
     return scheduler
 
 
-def stop_scheduler(scheduler: TickScheduler, *, wait: bool = True) -> bool:
+def stop_scheduler(
+    scheduler: TickScheduler, *, wait: bool = True, grace: float | None = None
+) -> bool:
     """Stop triggering, and stop a pass under way as `mlscore tick` does on SIGTERM: it claims
     nothing more, gives back the claims still waiting for their turn, and the posts in flight
-    finish and are recorded. With `wait`, waits for that up to the settings' stop grace;
-    False when it took longer (those posts are retried after their lease, as after a crash)."""
+    finish and are recorded. With `wait`, waits for that up to `grace` seconds (default: the
+    settings' stop grace); False when it took longer (those posts are retried after their
+    lease, as after a crash)."""
     if not scheduler.running:
         return True
     deps = scheduler.deps
@@ -72,7 +75,8 @@ def stop_scheduler(scheduler: TickScheduler, *, wait: bool = True) -> bool:
     if not wait:
         scheduler.shutdown(wait=False)
         return True
-    grace = deps.settings.stop_grace_seconds
+    if grace is None:
+        grace = deps.settings.stop_grace_seconds
     stopped = threading.Thread(
         target=scheduler.shutdown, kwargs={"wait": True}, name="tick-stop", daemon=True
     )

@@ -2,7 +2,8 @@
 
 Listing teams reads the stored answer, so it costs no Slack call per public team. Reading one
 team asks conversations.info (cached by the directory) and stores the answer when it changed,
-so a channel made private is private here too, within the directory's cache time.
+so a channel made private is private for that team's reads within the directory's cache time,
+and in listings from that first read on (the README states this price of a cheap listing).
 """
 
 from __future__ import annotations

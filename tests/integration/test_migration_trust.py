@@ -219,3 +219,42 @@ def test_teams_bound_before_channel_privacy_was_stored_keep_every_row_as_unknown
         assert in_use[table][: len(before[table])] == before[table]
     downgrade(copy_of, "0002_trust")
     assert _contents(copy_of) == in_use
+
+
+def test_names_stored_before_the_wider_cleaning_are_found_by_what_they_show(
+    database_url: str,
+) -> None:
+    # A variation selector and a Mongolian free variation selector: invisible, and not cleaned
+    # before 0003. The second team would read like "Ranking", which exists, so it keeps its key.
+    upgrade(database_url, "0002_trust")
+    engine = _engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(ROWS[0]), {"now": NOW})
+        for n, name in ((1, "Vision\ufe0f"), (2, "Ranking"), (3, "Ranking\u180b")):
+            connection.execute(
+                text(
+                    "INSERT INTO teams (id, workspace_id, name, name_key, channel_id, stage,"
+                    " rubric_id, language, cadence, weekday, local_time, tz, leads, archived,"
+                    " created_at) VALUES (:id, 1, :name, :key, :channel, 'research',"
+                    " 'ml-test-score', 'en', 'weekly', 0, '10:00', 'UTC', '[]', false, :now)"
+                ),
+                {"id": n, "name": name, "key": name.lower(), "channel": f"C{n}", "now": NOW},
+            )
+    engine.dispose()
+
+    upgrade(database_url, "0003_channel_privacy")
+
+    database = Database.from_url(database_url)
+    try:
+        with database.read() as session:
+            vision = repo.get_team_by_name(session, workspace_id=1, name="Vision")
+            assert vision is not None
+            assert (vision.id, vision.name) == (1, "Vision")
+            ranking = repo.get_team_by_name(session, workspace_id=1, name="Ranking")
+            assert ranking is not None
+            assert ranking.id == 2
+            kept = repo.get_team(session, workspace_id=1, team_id=3)
+            assert kept is not None
+            assert kept.name == "Ranking\u180b"
+    finally:
+        database.dispose()
