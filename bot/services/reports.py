@@ -24,8 +24,8 @@ class ReportUseCases(UseCases):
         what changed since the one before; None when the team was never assessed. For those
         the rule lets read the team."""
         workspace_id = actor.workspace_id
+        team = self._readable(actor, directory, team_id)
         with self._ctx.database.read() as session:
-            team = self._readable(session, actor, directory, team_id)
             recent = repo.recent_assessments(
                 session, workspace_id=workspace_id, team_id=team_id, count=2
             )
@@ -54,8 +54,8 @@ class ReportUseCases(UseCases):
         assessment, appear as skipped points. `limit` keeps the newest assessments only.
         """
         workspace_id = actor.workspace_id
+        team = self._readable(actor, directory, team_id)
         with self._ctx.database.read() as session:
-            team = self._readable(session, actor, directory, team_id)
             history = repo.assessment_history(
                 session, workspace_id=workspace_id, team_id=team_id, limit=limit
             )
@@ -73,10 +73,12 @@ class ReportUseCases(UseCases):
                 diff=diff_between(rubric, criteria, previous, history[-1]),
             )
 
-    def _readable(
-        self, session: Session, actor: Actor, directory: Directory, team_id: int
-    ) -> TeamInfo:
-        team = team_info(load_team(session, workspace_id=actor.workspace_id, team_id=team_id))
+    def _readable(self, actor: Actor, directory: Directory, team_id: int) -> TeamInfo:
+        """The team, if the person may read it. Slack is asked with no transaction open: a
+        lookup can wait on rate limits, and a changed privacy is written in a session of its
+        own."""
+        with self._ctx.database.read() as session:
+            team = team_info(load_team(session, workspace_id=actor.workspace_id, team_id=team_id))
         team = refreshed(self._ctx, directory, team)
         self._ctx.require(Action.READ, actor, directory, team)
         return team
