@@ -31,7 +31,7 @@ from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.metrics import Metrics
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from bot.scheduling.deps import DEFAULT_WORKERS, TickDeps
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import run_tick

@@ -155,7 +155,7 @@ def _socket(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _tick(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.scheduling.cli import tick_once
+    from bot.tick_command import tick_once
 
     return tick_once(settings, now=args.now)
 

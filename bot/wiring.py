@@ -12,7 +12,7 @@ from bot.charts.worker import ChartWorker
 from bot.clock import Clock, utcnow
 from bot.db.engine import Database
 from bot.metrics import Metrics
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.clients import make_web_client
@@ -99,7 +99,7 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
 
 
 def build_tick_deps(container: Container) -> TickDeps:
-    from bot.scheduling.cli import deps_from_container
+    from bot.tick_command import deps_from_container
 
     return deps_from_container(container, client_for=container.client_for)
 

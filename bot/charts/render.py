@@ -36,7 +36,7 @@ TALL: Final = (1000, 780)
 _RENDER_LOCK = threading.Lock()
 
 TEXT_CACHE = True
-"""Draw text through fasttext's cache (False: matplotlib's stock path; tests compare the two)."""
+"""Draw text through text_cache's cache (False: matplotlib's stock path; tests compare the two)."""
 
 # Applied with rc_context inside the lock, so nothing leaks into other users of matplotlib.
 STYLE: Final[dict[RcKeyType, Any]] = {
@@ -98,12 +98,12 @@ def figure(width_px: int, height_px: int, *, dpi: int = DPI) -> Iterator[Figure]
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from bot.charts import fasttext
+    from bot.charts import text_cache
 
     with _RENDER_LOCK, rc_context(STYLE):
         fig = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=dpi, facecolor="white")
-        if TEXT_CACHE and fasttext.SUPPORTED:
-            fasttext.CachingCanvasAgg(fig)
+        if TEXT_CACHE and text_cache.SUPPORTED:
+            text_cache.CachingCanvasAgg(fig)
         else:
             FigureCanvasAgg(fig)
         try:

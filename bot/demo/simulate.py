@@ -22,8 +22,7 @@ from bot.db.migrate import upgrade
 from bot.demo import sample
 from bot.demo.recorder import Recording, RecordingClient, dm_channel
 from bot.demo.sample import SampleTeam
-from bot.rubrics import RubricRegistry
-from bot.scheduling.cli import deps_from_container
+from bot.rubric_registry import RubricRegistry
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.service import SchedulingService
 from bot.scheduling.tick import run_tick
@@ -35,6 +34,7 @@ from bot.slack.blocks.criteria import build_criteria_matrix
 from bot.slack.blocks.home import build_home
 from bot.slack.blocks.scorecard import build_announcement, build_scorecard
 from bot.slack.uploads import upload_chart
+from bot.tick_command import deps_from_container
 from bot.wiring import build_container
 from rubric.gaps import Gap
 from rubric.model import Rubric

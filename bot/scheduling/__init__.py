@@ -1,7 +1,7 @@
 """Scheduled check-ins, reminders, lead DMs and the weekly digest, each sent exactly once.
 
 `run_tick(deps, now)` is one pass; `start_scheduler(deps)` runs it every minute in a server;
-`bot.scheduling.cli.tick_once(settings, now)` is `mlscore tick`; `SchedulingService` holds the
+`bot.tick_command.tick_once(settings, now)` is `mlscore tick`; `SchedulingService` holds the
 skip, pause and on-demand digest use cases.
 """
 

@@ -13,7 +13,7 @@ from bot.charts.worker import ChartWorker
 from bot.clock import Clock, utcnow
 from bot.db.engine import Database
 from bot.metrics import Metrics
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.plan import Policy
 from bot.settings import Settings

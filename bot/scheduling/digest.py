@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.charts import MAX_OVERVIEW_TEAMS, Chart, TeamOverview
 from bot.charts.worker import ChartWorker
 from bot.db import repositories as repo
-from bot.rubrics import RubricRegistry, UnknownRubric
+from bot.rubric_registry import RubricRegistry, UnknownRubric
 from bot.scheduling.messages import add_standing_notes
 from bot.scheduling.plan import Policy, channels_of, is_away, team_zone
 from bot.services._convert import team_info

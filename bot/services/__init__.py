@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from bot.clock import Clock, utcnow
 from bot.db.engine import Database
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from bot.services.access import Action, Bound
 from bot.services.assessments import AssessmentUseCases
 from bot.services.context import ServiceContext

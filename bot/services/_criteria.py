@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from bot.db import repositories as repo
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from rubric.model import Criteria, Rubric
 
 

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from bot.db import repositories as repo
 from bot.db.tables import Team
-from bot.rubrics import RubricRegistry, UnknownRubric
+from bot.rubric_registry import RubricRegistry, UnknownRubric
 from bot.services.types import NotFound
 from rubric.model import Rubric
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from bot.services.access import Access, Action, Bound
 from bot.services.storage import GuardedDatabase
 from bot.services.types import Actor, Directory

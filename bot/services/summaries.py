@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from bot.db import repositories as repo
 from bot.db.tables import Team
-from bot.rubrics import UnknownRubric
+from bot.rubric_registry import UnknownRubric
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services.access import Action

@@ -31,10 +31,10 @@ __all__ = ["fake"]
 
 ROOT = Path(__file__).resolve().parents[2]
 DUE = datetime(2026, 3, 2, 10, tzinfo=UTC)  # Monday, W10
-# `mlscore tick` until bot.runtime points at bot.scheduling.cli; the same code path either way.
+# `mlscore tick` until bot.runtime points at bot.tick_command; the same code path either way.
 TICK = (
     "import sys; from datetime import datetime; from bot.settings import Settings; "
-    "from bot.logs import configure_logging; from bot.scheduling.cli import tick_once; "
+    "from bot.logs import configure_logging; from bot.tick_command import tick_once; "
     "configure_logging('INFO', 'text', secrets=[]); "
     "sys.exit(tick_once(Settings(), datetime.fromisoformat(sys.argv[1])))"
 )

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from apscheduler.jobstores.memory import MemoryJobStore
 
 from bot.db.engine import Database
-from bot.scheduling.cli import tick_once
 from bot.scheduling.scheduler import JOB_ID, start_scheduler, stop_scheduler
+from bot.tick_command import tick_once
 from tests.fakes.slack_api import FakeSlack
 from tests.support.polling import wait_until
 from tests.support.scheduling import checkins_sent, fake, make_deps, make_settings, seed_team

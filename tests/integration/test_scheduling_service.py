@@ -9,7 +9,7 @@ import pytest
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from bot.scheduling.service import SchedulingService
 from bot.scheduling.tick import run_tick
 from bot.services import Services

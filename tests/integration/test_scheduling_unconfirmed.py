@@ -14,7 +14,7 @@ import pytest
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from bot.scheduling.deps import TickDeps
 from bot.scheduling.kinds import ON_DEMAND_PREFIX, channel_target, lead_target
 from bot.scheduling.service import SchedulingService

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.rubrics import RubricRegistry, UnknownRubric
+from bot.rubric_registry import RubricRegistry, UnknownRubric
 from bot.services import Invalid, NotFound
 from rubric.model import Requirement, Stage
 from tests.support.world import ADMIN, World, answered_state

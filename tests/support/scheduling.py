@@ -17,7 +17,7 @@ import pytest
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.metrics import Metrics
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from bot.scheduling.deps import TickDeps
 from bot.scheduling.pacing import Pacer
 from bot.settings import Settings

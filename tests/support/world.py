@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
-from bot.rubrics import RubricRegistry
+from bot.rubric_registry import RubricRegistry
 from bot.services import Actor, DraftState, ItemDraft, Services, TeamInfo
 from rubric.model import Stage
 from tests.fakes.directory import FakeDirectory

@@ -11,7 +11,7 @@ from bot.slack.blocks.errors import build_notice, build_parse_error, ephemeral
 from bot.slack.blocks.help import build_help
 from bot.slack.blocks.home import HOME_TEAMS_MAX, build_home
 from bot.slack.blocks.teams import build_teams_list
-from bot.slack.commands import ParseError, parse_command
+from bot.slack.command_parser import ParseError, parse_command
 from bot.slack.ids import ActionId
 from rubric.model import Stage
 from tests.fakes.blockkit import check_message, check_view

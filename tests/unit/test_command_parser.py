@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.slack.blocks.errors import build_parse_error
-from bot.slack.commands import (
+from bot.slack.command_parser import (
     Assess,
     ChannelRef,
     Command,

@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import build_parser
 from bot.settings import Settings
-from bot.slack.commands import _SUBCOMMANDS, ParseError, parse_command
+from bot.slack.command_parser import _SUBCOMMANDS, ParseError, parse_command
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")

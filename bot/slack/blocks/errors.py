@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.slack.blocks.common import context, escape, message, modal, section
-from bot.slack.commands import ParseError
+from bot.slack.command_parser import ParseError
 from bot.slack.i18n import t
 from bot.slack.ids import CallbackId
 

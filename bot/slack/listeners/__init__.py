@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, assessment, commands, criteria, events, scheduling
+from bot.slack.listeners import actions, assessment, criteria, events, scheduling, slash_command
 
 
 def register_all(app: App) -> None:
-    commands.register(app)
+    slash_command.register(app)
     assessment.register(app)
     actions.register(app)
     events.register(app)

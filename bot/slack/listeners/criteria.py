@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services.criteria_survey import CriteriaUseCases, SurveyState
 from bot.services.types import Invalid, ServiceError, TeamRef
-from bot.slack import commands as cmd
+from bot.slack import command_parser as cmd
 from bot.slack.blocks.common import MESSAGE_MAX_BLOCKS, context, message, section
 from bot.slack.blocks.criteria import (
     InvalidSurveyView,
@@ -55,7 +55,7 @@ from bot.slack.uploads import direct_channel, upload_chart
 from rubric.model import Rubric, Stage
 
 if TYPE_CHECKING:
-    from bot.slack.listeners.commands import Invocation
+    from bot.slack.listeners.slash_command import Invocation
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ COMMANDS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.CriteriaAdopt: command_criteria_adopt,
     cmd.CriteriaSet: command_criteria_set,
 }
-"""The criteria subcommands, for `extras["commands"]` (see listeners/commands.py)."""
+"""The criteria subcommands, for `extras["commands"]` (see listeners/slash_command.py)."""
 
 
 # ---- the survey modal -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services.types import ServiceError
-from bot.slack import commands as cmd
+from bot.slack import command_parser as cmd
 from bot.slack.blocks.checkin import (
     build_paused,
     build_resumed,
@@ -25,7 +25,7 @@ from bot.slack.listeners.common import scope_of, service_error_text
 
 if TYPE_CHECKING:
     from bot.scheduling.service import SchedulingService
-    from bot.slack.listeners.commands import Invocation
+    from bot.slack.listeners.slash_command import Invocation
     from bot.slack.scope import RequestScope
 
 log = logging.getLogger(__name__)

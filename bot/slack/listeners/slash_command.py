@@ -11,7 +11,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services.types import Erased, Invalid, NotFound, TeamInfo, TrendView
-from bot.slack import commands as cmd
+from bot.slack import command_parser as cmd
 from bot.slack.blocks.checkin import build_schedule_set, build_team_created
 from bot.slack.blocks.common import escape, message, section
 from bot.slack.blocks.errors import build_notice, build_parse_error, ephemeral
