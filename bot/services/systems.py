@@ -78,10 +78,13 @@ class SystemUseCases(UseCases):
         (ChooseSystem, with one choice per system)."""
         ws = actor.workspace_id
         with self._ctx.database.read() as session:
-            if ref is not None and ref.name and ref.system:
-                team = repo.get_team_by_name(session, workspace_id=ws, name=ref.name)
-                if team is None:
-                    raise NotFound("error.unknown_team", name=ref.name, team=ref.name)
+            if ref is not None and ref.system:
+                if ref.name:
+                    team = repo.get_team_by_name(session, workspace_id=ws, name=ref.name)
+                    if team is None:
+                        raise NotFound("error.unknown_team", name=ref.name, team=ref.name)
+                else:
+                    team = self._channel_team(session, actor, ref)
                 assert team.id is not None
                 found = repo.find_systems(
                     session, workspace_id=ws, name=ref.system, team_id=team.id
@@ -94,13 +97,21 @@ class SystemUseCases(UseCases):
                 if team is None:
                     return self._by_system_name(session, ws, ref.name)
             else:
-                channel_id = (ref.channel_id if ref is not None else None) or actor.channel_id
-                if not channel_id:
-                    raise NotFound("error.no_team_in_channel", channel="")
-                team = repo.get_team_by_channel(session, workspace_id=ws, channel_id=channel_id)
-                if team is None:
-                    raise NotFound("error.no_team_in_channel", channel=channel_id)
+                team = self._channel_team(session, actor, ref)
             return self._one_of(session, team, team_ok=team_ok)
+
+    @staticmethod
+    def _channel_team(session: Session, actor: Actor, ref: TeamRef | None) -> Team:
+        """The team of the channel mentioned, or of the channel the command was typed in."""
+        channel_id = (ref.channel_id if ref is not None else None) or actor.channel_id
+        if not channel_id:
+            raise NotFound("error.no_team_in_channel", channel="")
+        team = repo.get_team_by_channel(
+            session, workspace_id=actor.workspace_id, channel_id=channel_id
+        )
+        if team is None:
+            raise NotFound("error.no_team_in_channel", channel=channel_id)
+        return team
 
     def _by_system_name(self, session: Session, workspace_id: int, name: str) -> TeamInfo:
         found = repo.find_systems(

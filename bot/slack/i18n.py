@@ -123,6 +123,8 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "`/mlscore teams` every team at a glance\n"
             "`/mlscore stage [team] research|roadmap|production` set the stage\n"
             "`/mlscore team create <name> [#channel]` bind a team to a channel\n"
+            "`/mlscore system add <team>/<system> [stage]`, `system rename`, `system archive`, "
+            "`/mlscore systems [team]` a team's ML systems\n"
             "`/mlscore schedule [team] weekly|biweekly|monthly|quarterly|off "
             "[weekday] [HH:MM] [time zone]` check-in schedule\n"
             "`/mlscore skip [team]`, `/mlscore pause [team] until YYYY-MM-DD`, "
@@ -142,6 +144,8 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "`/mlscore teams` todos los equipos de un vistazo\n"
             "`/mlscore stage [equipo] investigación|hoja de ruta|producción` fijar la etapa\n"
             "`/mlscore team create <nombre> [#canal]` asociar un equipo a un canal\n"
+            "`/mlscore sistema agregar <equipo>/<sistema> [etapa]`, `sistema renombrar`, "
+            "`sistema archivar`, `/mlscore sistemas [equipo]` los sistemas de ML de un equipo\n"
             "`/mlscore schedule [equipo] weekly|biweekly|monthly|quarterly|off "
             "[día] [HH:MM] [zona horaria]` calendario de revisiones\n"
             "`/mlscore skip [equipo]`, `/mlscore pause [equipo] until AAAA-MM-DD`, "
@@ -246,6 +250,18 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "Niveles: no_aplica, poco_valor, opcional, obligatorio."
         ),
     },
+    "usage.system": {
+        "en": (
+            "Usage: `/mlscore system add <team>/<system> [research|roadmap|production]`, "
+            "`/mlscore system rename <team>/<system> <new name>`, "
+            "`/mlscore system archive <team>/<system>`"
+        ),
+        "es": (
+            "Uso: `/mlscore sistema agregar <equipo>/<sistema> [investigación|hoja de ruta|"
+            "producción]`, `/mlscore sistema renombrar <equipo>/<sistema> <nombre nuevo>`, "
+            "`/mlscore sistema archivar <equipo>/<sistema>`"
+        ),
+    },
     "usage.erase": {
         "en": "Usage: `/mlscore erase team <team>` or `/mlscore erase notes @person`",
         "es": "Uso: `/mlscore erase team <equipo>` o `/mlscore erase notes @persona`",
@@ -254,6 +270,10 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "parse.unknown_subcommand": {
         "en": "I don't know the command `{name}`. `/mlscore help` lists what I can do.",
         "es": "No conozco el comando `{name}`. `/mlscore help` muestra lo que sé hacer.",
+    },
+    "parse.bad_system_ref": {
+        "en": "`{value}` does not name one system: write `<team>/<system>`.",
+        "es": "`{value}` no nombra un sistema: escribe `<equipo>/<sistema>`.",
     },
     "parse.bad_arguments": {
         "en": "I couldn't make sense of `{text}`.",
@@ -917,6 +937,83 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "I don't know a team called *{team}*. `/mlscore teams` lists them.",
         "es": "No conozco ningún equipo llamado *{team}*. `/mlscore teams` los muestra.",
     },
+    "error.choose_system": {
+        "en": "*{name}* has several systems: say which one, as `<team>/<system>`.",
+        "es": "*{name}* tiene varios sistemas: indica cuál, como `<equipo>/<sistema>`.",
+    },
+    "error.unknown_system": {
+        "en": "*{team}* has no system called *{system}*. `/mlscore systems {team}` lists them.",
+        "es": (
+            "*{team}* no tiene ningún sistema llamado *{system}*. `/mlscore systems {team}` "
+            "los muestra."
+        ),
+    },
+    "error.system_not_found": {
+        "en": "That system no longer exists (or belongs to another workspace).",
+        "es": "Ese sistema ya no existe (o es de otro espacio de trabajo).",
+    },
+    "error.system_exists": {
+        "en": "*{team}* already has a system called *{system}*.",
+        "es": "*{team}* ya tiene un sistema llamado *{system}*.",
+    },
+    "error.last_system": {
+        "en": "*{system}* is the only active system of *{team}*; a team keeps at least one.",
+        "es": "*{system}* es el único sistema activo de *{team}*; un equipo conserva al menos uno.",
+    },
+    "error.system_name_empty": {
+        "en": "Give the system a name.",
+        "es": "Dale un nombre al sistema.",
+    },
+    "error.system_name_blank": {
+        "en": "A system's name needs visible characters.",
+        "es": "El nombre de un sistema necesita caracteres visibles.",
+    },
+    "error.system_name_too_long": {
+        "en": "A system's name can have at most {limit} characters.",
+        "es": "El nombre de un sistema puede tener como máximo {limit} caracteres.",
+    },
+    "error.system_name_slash": {
+        "en": "A system's name cannot contain `/` (it separates team and system): *{name}*.",
+        "es": "El nombre de un sistema no puede contener `/` (separa equipo y sistema): *{name}*.",
+    },
+    "systems.header": {
+        "en": "{team}: systems ({count})",
+        "es": "{team}: sistemas ({count})",
+    },
+    "systems.overview": {
+        "en": "{team}: each system, weakest first",
+        "es": "{team}: cada sistema, el más débil primero",
+    },
+    "systems.line": {
+        "en": "• *{name}* · {stage} · ML Test Score: {score} {arrow} · gaps: {gaps}{archived}",
+        "es": "• *{name}* · {stage} · ML Test Score: {score} {arrow} · carencias: {gaps}{archived}",
+    },
+    "systems.line_never": {
+        "en": "• *{name}* · {stage} · not assessed yet{archived}",
+        "es": "• *{name}* · {stage} · aún sin evaluar{archived}",
+    },
+    "systems.archived": {"en": " · _archived_", "es": " · _archivado_"},
+    "systems.choose": {
+        "en": "This team has several systems. Which one?",
+        "es": "Este equipo tiene varios sistemas. ¿Cuál?",
+    },
+    "info.system_added": {
+        "en": "Added the system *{system}* to *{team}* (stage: {stage}).",
+        "es": "Sistema *{system}* agregado a *{team}* (etapa: {stage}).",
+    },
+    "info.system_renamed": {
+        "en": "Renamed the system to *{system}* in *{team}*.",
+        "es": "El sistema de *{team}* ahora se llama *{system}*.",
+    },
+    "info.system_archived": {
+        "en": (
+            "Archived the system *{system}* of *{team}*: its history stays, its check-ins stop."
+        ),
+        "es": (
+            "Sistema *{system}* de *{team}* archivado: su historial se conserva y sus "
+            "revisiones se detienen."
+        ),
+    },
     "error.no_team_here": {
         "en": (
             "This channel has no team. Name one (`/mlscore {command} <team>`) or create it with "
@@ -1004,6 +1101,13 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "refused.erase": {
         "en": "Only workspace admins can erase data.",
         "es": "Solo los administradores del espacio de trabajo pueden borrar datos.",
+    },
+    "refused.systems": {
+        "en": "Only workspace admins can add, rename or archive the systems of *{team}*.",
+        "es": (
+            "Solo los administradores del espacio de trabajo pueden agregar, renombrar o "
+            "archivar los sistemas de *{team}*."
+        ),
     },
     "refused.create_team": {
         "en": "Only workspace admins can create teams.",
