@@ -137,15 +137,23 @@ class Sender:
         with deps.database.write() as session:
             repo.mark_delivery_sent(session, **key, now=at, message_ts=ts, note=note)
             if job.kind is Kind.CHECKIN and job.team_id is not None:
-                repo.upsert_checkin(
-                    session,
-                    workspace_id=job.workspace_id,
-                    team_id=job.team_id,
-                    period_key=job.period_key,
-                    now=at,
-                    channel_id=job.channel_id,
-                    message_ts=ts,
+                # One check-in per active system, all in this one message: answering one
+                # leaves the others open; an archived system gets none.
+                systems = repo.list_systems(
+                    session, workspace_id=job.workspace_id, team_ids=[job.team_id]
                 )
+                system_ids: list[int | None] = [system.id for system in systems] or [None]
+                for system_id in system_ids:
+                    repo.upsert_checkin(
+                        session,
+                        workspace_id=job.workspace_id,
+                        team_id=job.team_id,
+                        period_key=job.period_key,
+                        now=at,
+                        channel_id=job.channel_id,
+                        message_ts=ts,
+                        system_id=system_id,
+                    )
 
     def _unconfirmed(self, job: Job, key: dict[str, Any], unconfirmed: Unconfirmed) -> Outcome:
         note = f"unconfirmed: {unconfirmed}"
@@ -200,6 +208,7 @@ class Sender:
             return self._upload_charts(job)
         team = job.team
         assert team is not None, f"{job.kind} needs its team"
+        systems = self._systems(job.workspace_id, team.id)
         if job.kind is Kind.CHECKIN:
             payload = build_checkin(
                 team_id=team.id,
@@ -207,6 +216,7 @@ class Sender:
                 period_key=job.period_key,
                 cadence=team.schedule.cadence if team.schedule else Cadence.WEEKLY,
                 language=team.language,
+                systems=systems,
             )
             return self._post(job, team.channel_id, payload)
         if job.kind is Kind.REMINDER:
@@ -215,6 +225,7 @@ class Sender:
                 team_name=team.name,
                 period_key=job.period_key,
                 language=team.language,
+                systems=systems,
             )
             return self._post(job, team.channel_id, payload)
         payload = build_lead_dm(
@@ -223,10 +234,17 @@ class Sender:
             channel_id=team.channel_id,
             period_key=job.period_key,
             language=team.language,
+            systems=systems,
         )
         client = self.client(job.slack_team_id)
         opened = client.conversations_open(users=job.channel_id)
         return self._post(job, str(opened["channel"]["id"]), payload)
+
+    def _systems(self, workspace_id: int, team_id: int) -> list[tuple[int, str]]:
+        """The team's active systems, (id, name), for a button each."""
+        with self.deps.database.read() as session:
+            systems = repo.list_systems(session, workspace_id=workspace_id, team_ids=[team_id])
+        return [(system.id, system.name) for system in systems if system.id is not None]
 
     def _post(self, job: Job, channel: str, payload: dict[str, Any]) -> str:
         client = self.client(job.slack_team_id)

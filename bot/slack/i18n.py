@@ -992,6 +992,7 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "• *{name}* · {stage} · not assessed yet{archived}",
         "es": "• *{name}* · {stage} · aún sin evaluar{archived}",
     },
+    "checkin.open_system": {"en": "Assess {system}", "es": "Evaluar {system}"},
     "systems.archived": {"en": " · _archived_", "es": " · _archivado_"},
     "systems.choose": {
         "en": "This team has several systems. Which one?",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.services.types import TeamInfo
+from bot.slack.blocks.checkin import build_checkin, parse_checkin_value
 from bot.slack.blocks.systems import build_system_choice, parse_choice_value
 from bot.slack.command_parser import (
     Assess,
@@ -19,6 +20,7 @@ from bot.slack.command_parser import (
     parse_command,
 )
 from rubric.model import Stage
+from rubric.periods import Cadence
 
 
 @pytest.mark.parametrize(
@@ -97,3 +99,31 @@ def test_each_choice_button_carries_its_system_and_the_command():
 @pytest.mark.parametrize("value", [None, "", "nope", "[1]", '{"s": "1", "c": "x"}', '{"s": true}'])
 def test_a_choice_value_that_is_not_ours_is_refused(value):
     assert parse_choice_value(value) is None
+
+
+def test_a_checkin_of_a_team_with_several_systems_has_a_button_per_system():
+    message = build_checkin(
+        team_id=4,
+        team_name="Vision",
+        period_key="2025-W10",
+        cadence=Cadence.WEEKLY,
+        language="en",
+        systems=[(4, "Vision"), (9, "Fraud")],
+    )
+    buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    opens = [b for b in buttons if b["action_id"].startswith("checkin_open")]
+    assert [b["text"]["text"] for b in opens] == ["Assess Vision", "Assess Fraud"]
+    assert [parse_checkin_value(b["value"]) for b in opens] == [
+        ("4:4", "2025-W10"),
+        ("4:9", "2025-W10"),
+    ]
+    assert len({b["action_id"] for b in buttons}) == len(buttons)
+    single = build_checkin(
+        team_id=4,
+        team_name="Vision",
+        period_key="2025-W10",
+        cadence=Cadence.WEEKLY,
+        language="en",
+        systems=[(4, "Vision")],
+    )
+    assert "checkin_open:" not in str(single)
