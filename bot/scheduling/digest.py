@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.charts import MAX_OVERVIEW_TEAMS, Chart, TeamOverview
 from bot.charts.worker import ChartWorker
 from bot.db import repositories as repo
+from bot.db.tables import System, Team
 from bot.rubric_registry import RubricRegistry, UnknownRubric
 from bot.scheduling.messages import add_standing_notes
 from bot.scheduling.plan import Policy, channels_of, is_away, team_zone
@@ -75,21 +76,34 @@ def collect_digest(
     now: datetime,
     policy: Policy,
 ) -> ChannelDigest:
-    """The channel's teams with where each stands (a fixed number of queries per channel)."""
+    """The channel's teams with where each stands, a section per system for a team with
+    several (a fixed number of queries per channel)."""
     rows = repo.list_teams(session, workspace_id=workspace_id, channel_id=channel_id)
     # The rule of who may read a team decides what a channel's summary may show.
     shown = [team_info(row) for row in rows if shown_in(row, channel_id)]
     teams = channels_of(shown).get(channel_id, [])
     ids = [team.id for team in teams]
+    subjects = _subjects(session, workspace_id, rows, teams) if ids else []
+    several = [s.system_id for s in subjects if s.system_id is not None]
     latest = (
         repo.latest_assessments_for_teams(session, workspace_id=workspace_id, team_ids=ids, count=2)
         if ids
         else {}
     )
+    by_system = (
+        repo.latest_assessments_for_systems(
+            session, workspace_id=workspace_id, system_ids=several, count=2
+        )
+        if several
+        else {}
+    )
     criteria: dict[str, Criteria] = {}
     digests = []
-    for team in teams:
-        records = latest.get(team.id, [])
+    for team in subjects:
+        if team.system_id is None:
+            records = latest.get(team.id, [])
+        else:
+            records = by_system.get(team.system_id, [])
         rubric = _rubric(rubrics, records[0].assessment.rubric_id) if records else None
         if rubric is not None and rubric.id not in criteria:
             criteria[rubric.id] = criteria_in_force(
@@ -100,6 +114,28 @@ def collect_digest(
         )
     language = teams[0].language if teams else "en"
     return ChannelDigest(channel_id, language, tuple(digests), now)
+
+
+def _subjects(
+    session: Session, workspace_id: int, rows: Sequence[Team], teams: Sequence[TeamInfo]
+) -> list[TeamInfo]:
+    """What the summary has a section for: each team, or each active system of a team that
+    has several (grouped under their team, in name order)."""
+    systems = repo.list_systems(
+        session, workspace_id=workspace_id, team_ids=[team.id for team in teams]
+    )
+    by_team: dict[int, list[System]] = {}
+    for system in systems:
+        by_team.setdefault(system.team_id, []).append(system)
+    row_of = {row.id: row for row in rows}
+    subjects: list[TeamInfo] = []
+    for team in teams:
+        own = by_team.get(team.id, [])
+        if len(own) > 1:
+            subjects += [team_info(row_of[team.id], system, systems=len(own)) for system in own]
+        else:
+            subjects.append(team)
+    return subjects
 
 
 def _rubric(rubrics: RubricRegistry, rubric_id: str) -> Rubric | None:
@@ -176,7 +212,11 @@ def _standing(
     if period.due > now:
         period = previous_period(schedule, period)
     checkin = repo.get_checkin(
-        session, workspace_id=team.workspace_id, team_id=team.id, period_key=period.key
+        session,
+        workspace_id=team.workspace_id,
+        team_id=team.id,
+        period_key=period.key,
+        system_id=team.system_id,
     )
     if checkin is not None and checkin.status == "skipped":
         return period.key, False
@@ -190,7 +230,7 @@ def digest_message(digest: ChannelDigest, *, requested_by: str | None = None) ->
     """The shared digest builder's message, plus a note on who is away or skipped."""
     teams = [
         DigestTeam(
-            name=team.team.name,
+            name=team.team.label,
             stage=team.team.stage,
             final=team.final,
             delta=team.delta,
@@ -206,8 +246,8 @@ def digest_message(digest: ChannelDigest, *, requested_by: str | None = None) ->
     )
     return add_standing_notes(
         payload,
-        away=[(t.team.name, t.away_until) for t in digest.teams if t.away_until is not None],
-        skipped=[t.team.name for t in digest.teams if t.skipped_period is not None],
+        away=[(t.team.label, t.away_until) for t in digest.teams if t.away_until is not None],
+        skipped=[t.team.label for t in digest.teams if t.skipped_period is not None],
         requested_by=requested_by,
         language=digest.language,
     )
@@ -224,7 +264,8 @@ def digest_charts(digest: ChannelDigest, charts: ChartWorker) -> list[Chart]:
         rows = by_rubric.setdefault(team.rubric.id, (team.rubric, []))[1]
         rows.append(
             TeamOverview(
-                name=team.team.name,
+                # one row per system, next to its team's other systems
+                name=team.team.label,
                 stage=team.team.stage,
                 sections=team.sections,
                 final=team.final,
