@@ -37,6 +37,7 @@ from bot.rubric_registry import RubricRegistry
 from bot.scheduling.deps import DEFAULT_WORKERS, TickDeps
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import run_tick
+from bot.services.scheduling import SchedulingStore
 from bot.settings import Settings
 from bot.slack.clients import make_web_client
 from rubric.model import Answer, Stage
@@ -177,7 +178,7 @@ def main() -> int:
         client = make_web_client(BOT_TOKEN, base_url=base_url)
         pacer = Pacer(workspace_per_minute=args.workspace_per_minute * 0.95)
         deps = TickDeps(
-            database=db,
+            store=SchedulingStore(db),
             settings=settings,
             metrics=Metrics(include_process=False),
             rubrics=RubricRegistry(),

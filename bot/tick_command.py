@@ -1,4 +1,5 @@
-"""`mlscore tick [--now ISO]`: one scheduling pass from the command line, then exit."""
+"""`mlscore tick [--now ISO]`: one scheduling pass from the command line, then exit (SIGTERM
+stops it gracefully)."""
 
 from __future__ import annotations
 
@@ -10,38 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import FrameType
-from typing import TYPE_CHECKING
 
-from bot.scheduling.deps import ClientFor, TickDeps
+from bot.scheduling.deps import TickDeps
 from bot.scheduling.tick import run_tick
-from bot.settings import ConfigError, Settings
-
-if TYPE_CHECKING:
-    from bot.wiring import Container
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def deps_from_container(container: Container, *, client_for: ClientFor | None = None) -> TickDeps:
-    """TickDeps from the app's container. Without `client_for`, the container's clients: the
-    settings' bot token (single-workspace mode), refused when missing, or each workspace's own
-    (OAuth)."""
-    if client_for is None:
-        if not container.settings.oauth_enabled and not container.settings.slack_bot_token:
-            raise ConfigError(
-                "the scheduler needs SLACK_BOT_TOKEN (or, with OAuth, a per-workspace token "
-                "lookup) to post check-ins"
-            )
-        client_for = container.client_for
-    return TickDeps(
-        database=container.database,
-        settings=container.settings,
-        metrics=container.metrics,
-        rubrics=container.services.rubrics,
-        client_for=client_for,
-        clock=container.clock,
-        charts=container.charts,
-    )
 
 
 def tick_once(settings: Settings, now: datetime | None = None) -> int:
@@ -52,7 +27,7 @@ def tick_once(settings: Settings, now: datetime | None = None) -> int:
     recorded within `stop_grace_seconds`, and the exit status is 0. If they take longer, the
     process ends with status 1 and those posts are retried after their lease."""
     from bot.db.migrate import upgrade
-    from bot.wiring import build_container
+    from bot.wiring import build_container, deps_from_container
 
     # As serve does: a database that was never migrated (or is behind) is brought to head
     # first, instead of the pass breaking off on a missing table.

@@ -1,10 +1,12 @@
-"""The one place that builds the engine, the services, the Bolt app and the web app."""
+"""The one place that builds the engine, the services, the tick's deps, the Bolt app and the web
+app."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
@@ -13,8 +15,10 @@ from bot.clock import Clock, utcnow
 from bot.db.engine import Database
 from bot.metrics import Metrics
 from bot.rubric_registry import RubricRegistry
+from bot.scheduling.deps import ClientFor, TickDeps
 from bot.services import Services
-from bot.settings import Settings
+from bot.services.scheduling import SchedulingStore
+from bot.settings import ConfigError, Settings
 from bot.slack.clients import make_web_client
 
 if TYPE_CHECKING:
@@ -23,7 +27,6 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
     from starlette.applications import Starlette
 
-    from bot.scheduling.deps import TickDeps
     from bot.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
@@ -36,9 +39,12 @@ class Container:
     services: Services
     metrics: Metrics
     clock: Clock
-    extras: dict[str, Any] = field(default_factory=dict)
+    # With OAuth: the client that speaks for one workspace, with its own stored token.
+    workspace_client: Callable[[str], WebClient] | None = None
     # One chart worker process per server, shared by listeners and the tick.
     charts: ChartWorker = field(default_factory=ChartWorker)
+    # Single-workspace mode: one client with the settings' token, made on first use.
+    _single_client: WebClient | None = field(default=None, init=False, repr=False)
 
     def database_ok(self) -> bool:
         try:
@@ -51,13 +57,11 @@ class Container:
 
     def client_for(self, slack_team_id: str) -> WebClient:
         """The Web API client that speaks for one workspace."""
-        per_workspace = self.extras.get("workspace_client")
-        if per_workspace is not None:
-            return cast("WebClient", per_workspace(slack_team_id))
-        client = self.extras.get("single_client")
-        if client is None:
-            client = self.extras["single_client"] = self.web_client()
-        return cast("WebClient", client)
+        if self.workspace_client is not None:
+            return self.workspace_client(slack_team_id)
+        if self._single_client is None:
+            self._single_client = self.web_client()
+        return self._single_client
 
     def web_client(self, token: str | None = None) -> WebClient:
         bot_token = token
@@ -89,7 +93,7 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
         from bot.slack.oauth import workspace_clients
 
         # Container.client_for (the scheduler's) finds each workspace's token here.
-        container.extras["workspace_client"] = workspace_clients(
+        container.workspace_client = workspace_clients(
             database,
             settings.require_token_key(),
             base_url=settings.slack_api_url,
@@ -98,28 +102,42 @@ def build_container(settings: Settings, *, clock: Clock = utcnow) -> Container:
     return container
 
 
-def build_tick_deps(container: Container) -> TickDeps:
-    from bot.tick_command import deps_from_container
+def deps_from_container(container: Container, *, client_for: ClientFor | None = None) -> TickDeps:
+    """TickDeps from the app's container. Without `client_for`, the container's clients: the
+    settings' bot token (single-workspace mode), refused when missing, or each workspace's own
+    (OAuth)."""
+    if client_for is None:
+        if not container.settings.oauth_enabled and not container.settings.slack_bot_token:
+            raise ConfigError(
+                "the scheduler needs SLACK_BOT_TOKEN (or, with OAuth, a per-workspace token "
+                "lookup) to post check-ins"
+            )
+        client_for = container.client_for
+    return TickDeps(
+        store=SchedulingStore(container.database),
+        settings=container.settings,
+        metrics=container.metrics,
+        rubrics=container.services.rubrics,
+        client_for=client_for,
+        clock=container.clock,
+        charts=container.charts,
+    )
 
+
+def build_tick_deps(container: Container) -> TickDeps:
     return deps_from_container(container, client_for=container.client_for)
 
 
 def build_slack_deps(container: Container) -> SlackDeps:
     from bot.scheduling.service import SchedulingService
     from bot.slack.deps import SlackDeps
-    from bot.slack.listeners import criteria, scheduling
 
-    extras = container.extras
-    extras["scheduling"] = SchedulingService(build_tick_deps(container), container.services)
-    commands = extras.setdefault("commands", {})
-    commands.update(criteria.COMMANDS)
-    commands.update(scheduling.COMMANDS)
     return SlackDeps(
         settings=container.settings,
         services=container.services,
         metrics=container.metrics,
         charts=container.charts,
-        extras=container.extras,
+        scheduling=SchedulingService(build_tick_deps(container), container.services),
     )
 
 

@@ -34,8 +34,7 @@ from bot.slack.blocks.criteria import build_criteria_matrix
 from bot.slack.blocks.home import build_home
 from bot.slack.blocks.scorecard import build_announcement, build_scorecard
 from bot.slack.uploads import upload_chart
-from bot.tick_command import deps_from_container
-from bot.wiring import build_container
+from bot.wiring import build_container, deps_from_container
 from rubric.gaps import Gap
 from rubric.model import Rubric
 from rubric.periods import Cadence, Schedule, period_at, to_utc, zone_for

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from bot.charts.worker import ChartWorker
 from bot.clock import Clock, utcnow
-from bot.db.engine import Database
 from bot.metrics import Metrics
 from bot.rubric_registry import RubricRegistry
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.plan import Policy
+from bot.services.scheduling import SchedulingStore
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ while charts render."""
 
 @dataclass
 class TickDeps:
-    database: Database
+    store: SchedulingStore
+    """The scheduler's transactions (bot.services.scheduling): it opens no session itself."""
     settings: Settings
     metrics: Metrics
     rubrics: RubricRegistry

@@ -1,4 +1,4 @@
-"""The weekly gap summary of one channel: what it says, as data, then as Block Kit and charts.
+"""The weekly gap summary of one channel as Block Kit and charts (its facts: bot.services.digests).
 
 For each team: its score and the change since the assessment before; the mandatory gaps for its
 stage, newest regressions first (gaps that appeared in the latest assessment, marked new); then
@@ -9,218 +9,16 @@ message, in the channel (not in a thread, so nobody has to open one to see it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
-
-from sqlmodel import Session
 
 from bot.charts import MAX_OVERVIEW_TEAMS, Chart, TeamOverview
 from bot.charts.worker import ChartWorker
-from bot.db import repositories as repo
-from bot.db.tables import System, Team
-from bot.rubric_registry import RubricRegistry, UnknownRubric
 from bot.scheduling.messages import add_standing_notes
-from bot.scheduling.plan import Policy, channels_of, is_away, team_zone
-from bot.services._convert import team_info
-from bot.services._criteria import criteria_in_force
-from bot.services.access import shown_in
-from bot.services.types import TeamInfo
+from bot.services.digests import ChannelDigest, TeamDigest
 from bot.slack.blocks.digest import DigestTeam, build_digest
-from rubric.diff import diff
-from rubric.gaps import find_gaps
-from rubric.model import Criteria, Rubric
-from rubric.periods import period_at, previous_period
-from rubric.scoring import score
+from rubric.model import Rubric
 
-
-@dataclass(frozen=True)
-class TeamDigest:
-    team: TeamInfo
-    rubric: Rubric | None
-    final: float | None
-    delta: float | None
-    sections: dict[str, float]
-    gaps_in_rubric_order: tuple[str, ...]
-    """Mandatory items not done at the team's stage."""
-    new_gaps: tuple[str, ...]
-    """Those of them that became gaps in the latest assessment (they lead the digest's list)."""
-    gaps_by_section: dict[str, int]
-    last_assessed: datetime | None
-    overdue: bool
-    away_until: date | None
-    skipped_period: str | None
-
-
-@dataclass(frozen=True)
-class ChannelDigest:
-    channel_id: str
-    language: str
-    teams: tuple[TeamDigest, ...]
-    now: datetime
-
-    @property
-    def charted(self) -> tuple[TeamDigest, ...]:
-        return tuple(
-            team for team in self.teams if team.rubric is not None and team.final is not None
-        )
-
-
-def collect_digest(
-    session: Session,
-    *,
-    rubrics: RubricRegistry,
-    workspace_id: int,
-    channel_id: str,
-    now: datetime,
-    policy: Policy,
-) -> ChannelDigest:
-    """The channel's teams with where each stands, a section per system for a team with
-    several (a fixed number of queries per channel)."""
-    rows = repo.list_teams(session, workspace_id=workspace_id, channel_id=channel_id)
-    # The rule of who may read a team decides what a channel's summary may show.
-    shown = [team_info(row) for row in rows if shown_in(row, channel_id)]
-    teams = channels_of(shown).get(channel_id, [])
-    ids = [team.id for team in teams]
-    subjects = _subjects(session, workspace_id, rows, teams) if ids else []
-    several = [s.system_id for s in subjects if s.system_id is not None]
-    latest = (
-        repo.latest_assessments_for_teams(session, workspace_id=workspace_id, team_ids=ids, count=2)
-        if ids
-        else {}
-    )
-    by_system = (
-        repo.latest_assessments_for_systems(
-            session, workspace_id=workspace_id, system_ids=several, count=2
-        )
-        if several
-        else {}
-    )
-    criteria: dict[str, Criteria] = {}
-    digests = []
-    for team in subjects:
-        if team.system_id is None:
-            records = latest.get(team.id, [])
-        else:
-            records = by_system.get(team.system_id, [])
-        rubric = _rubric(rubrics, records[0].assessment.rubric_id) if records else None
-        if rubric is not None and rubric.id not in criteria:
-            criteria[rubric.id] = criteria_in_force(
-                session, workspace_id=workspace_id, rubric=rubric
-            )
-        digests.append(
-            _team_digest(session, team, records, rubric, criteria, now=now, policy=policy)
-        )
-    language = teams[0].language if teams else "en"
-    return ChannelDigest(channel_id, language, tuple(digests), now)
-
-
-def _subjects(
-    session: Session, workspace_id: int, rows: Sequence[Team], teams: Sequence[TeamInfo]
-) -> list[TeamInfo]:
-    """What the summary has a section for: each team, or each active system of a team that
-    has several (grouped under their team, in name order)."""
-    systems = repo.list_systems(
-        session, workspace_id=workspace_id, team_ids=[team.id for team in teams]
-    )
-    by_team: dict[int, list[System]] = {}
-    for system in systems:
-        by_team.setdefault(system.team_id, []).append(system)
-    row_of = {row.id: row for row in rows}
-    subjects: list[TeamInfo] = []
-    for team in teams:
-        own = by_team.get(team.id, [])
-        if len(own) > 1:
-            subjects += [team_info(row_of[team.id], system, systems=len(own)) for system in own]
-        else:
-            subjects.append(team)
-    return subjects
-
-
-def _rubric(rubrics: RubricRegistry, rubric_id: str) -> Rubric | None:
-    try:
-        return rubrics.get(rubric_id)
-    except UnknownRubric:
-        return None
-
-
-def _team_digest(
-    session: Session,
-    team: TeamInfo,
-    records: Sequence[repo.AssessmentRecord],
-    rubric: Rubric | None,
-    criteria: dict[str, Criteria],
-    *,
-    now: datetime,
-    policy: Policy,
-) -> TeamDigest:
-    zone = team_zone(team, policy.default_tz)
-    away = team.paused_until if is_away(team, now, zone) else None
-    last_at = records[0].assessment.submitted_at if records else None
-    skipped, overdue = _standing(session, team, last_at, now)
-    final = delta = None
-    sections: dict[str, float] = {}
-    gaps: tuple[str, ...] = ()
-    new: tuple[str, ...] = ()
-    by_section: dict[str, int] = {}
-    if records and rubric is not None:
-        rules = criteria[rubric.id]
-        snapshot = records[0].snapshot()
-        result = score(rubric, snapshot.answers)
-        final = result.final
-        sections = {s.section_id: s.score for s in result.sections}
-        report = find_gaps(rubric, rules, snapshot.model_copy(update={"stage": team.stage}))
-        previous = records[1] if len(records) > 1 else None
-        if previous is not None and previous.assessment.rubric_id == rubric.id:
-            change = diff(rubric, previous.snapshot(), snapshot, rules)
-            delta = change.score_delta
-            fresh = set(change.newly_gapped) | {c.item_id for c in change.regressed}
-            new = tuple(gap.item_id for gap in report.gaps if gap.item_id in fresh)
-        gaps = tuple(gap.item_id for gap in report.gaps)
-        for gap in report.gaps:
-            by_section[gap.section_id] = by_section.get(gap.section_id, 0) + 1
-    return TeamDigest(
-        team=team,
-        rubric=rubric,
-        final=final,
-        delta=delta,
-        sections=sections,
-        gaps_in_rubric_order=gaps,
-        new_gaps=new,
-        gaps_by_section=by_section,
-        last_assessed=last_at,
-        overdue=overdue and away is None,
-        away_until=away,
-        skipped_period=skipped,
-    )
-
-
-def _standing(
-    session: Session, team: TeamInfo, last_at: datetime | None, now: datetime
-) -> tuple[str | None, bool]:
-    """(the period skipped, if the last period due was skipped; whether the team is overdue).
-
-    Overdue: no assessment since the start of the last period whose due time has passed (which
-    also covers being more than one period behind). A team without a schedule is overdue only
-    when it was never assessed.
-    """
-    schedule = team.schedule
-    if schedule is None:
-        return None, last_at is None
-    period = period_at(schedule, now)
-    if period.due > now:
-        period = previous_period(schedule, period)
-    checkin = repo.get_checkin(
-        session,
-        workspace_id=team.workspace_id,
-        team_id=team.id,
-        period_key=period.key,
-        system_id=team.system_id,
-    )
-    if checkin is not None and checkin.status == "skipped":
-        return period.key, False
-    return None, last_at is None or last_at < period.start
+__all__ = ["ChannelDigest", "TeamDigest", "digest_charts", "digest_message"]
 
 
 # ---- Block Kit -------------------------------------------------------------------------------
@@ -264,7 +62,6 @@ def digest_charts(digest: ChannelDigest, charts: ChartWorker) -> list[Chart]:
         rows = by_rubric.setdefault(team.rubric.id, (team.rubric, []))[1]
         rows.append(
             TeamOverview(
-                # one row per system, next to its team's other systems
                 name=team.team.label,
                 stage=team.team.stage,
                 sections=team.sections,

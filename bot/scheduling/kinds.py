@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.db.repositories import team_target
+from bot.services.scheduling import team_target
 
 
 class Kind(StrEnum):

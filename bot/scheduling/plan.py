@@ -14,43 +14,23 @@ again as a retry.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import partial
 
-from bot.db.repositories import team_target
 from bot.scheduling.kinds import Kind, channel_target, lead_target
+from bot.services.digests import channels_of
+from bot.services.scheduling import (
+    DeliveryKey,
+    WorkspaceState,
+    team_target,
+)
 from bot.services.types import TeamInfo
 from rubric.periods import Cadence, Period, Schedule, period_at, previous_period, zone_for
 
-DeliveryKey = tuple[str, str, str]
-"""(target, kind, period_key) inside one workspace: the unique key of a delivery."""
-
 CLOSED_CHECKINS = frozenset({"answered", "skipped"})
 LATE_CHECKIN = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class DeliveryState:
-    status: str
-    lease_until: datetime
-    sent_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class WorkspaceState:
-    """One workspace as the planner sees it (loaded in one read transaction)."""
-
-    workspace_id: int
-    slack_team_id: str
-    teams: Sequence[TeamInfo]
-    checkins: Mapping[tuple[int, str], str]
-    """(team id, period key) -> check-in status."""
-    last_assessed: Mapping[int, datetime]
-    """team id -> when its newest assessment was submitted."""
-    deliveries: Mapping[DeliveryKey, DeliveryState]
-    """At least every delivery of the periods the planner can ask about (current keys)."""
 
 
 @dataclass(frozen=True)
@@ -96,31 +76,10 @@ def is_paused(team: TeamInfo, period: Period, zone_name: str) -> bool:
     return team.paused_until >= due_day
 
 
-def is_away(team: TeamInfo, now: datetime, zone_name: str) -> bool:
-    """Away today, in the team's zone (what the digest says)."""
-    if team.paused_until is None:
-        return False
-    return team.paused_until >= now.astimezone(zone_for(zone_name)).date()
-
-
-def team_zone(team: TeamInfo, default_tz: str) -> str:
-    return team.schedule.tz if team.schedule is not None else default_tz
-
-
 def digest_schedule(policy: Policy, tz: str) -> Schedule:
     return Schedule(
         cadence=Cadence.WEEKLY, weekday=policy.digest_weekday, at=policy.digest_time, tz=tz
     )
-
-
-def channels_of(teams: Sequence[TeamInfo]) -> dict[str, list[TeamInfo]]:
-    """Active teams by channel, each channel's teams oldest first (the first one sets its zone)."""
-    channels: dict[str, list[TeamInfo]] = {}
-    for team in sorted(teams, key=lambda t: t.id):
-        if team.archived or not team.channel_id:
-            continue
-        channels.setdefault(team.channel_id, []).append(team)
-    return channels
 
 
 def channel_zone(teams: Sequence[TeamInfo], default_tz: str) -> str:

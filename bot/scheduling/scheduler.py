@@ -9,6 +9,7 @@ machine, a paused VM) still runs, since every tick works out for itself what is 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -24,10 +25,20 @@ log = logging.getLogger(__name__)
 JOB_ID = "mlscore-tick"
 
 
-def start_scheduler(deps: TickDeps) -> BackgroundScheduler:
+class TickScheduler(BackgroundScheduler):  # type: ignore[misc]  # apscheduler is untyped
+    """The background scheduler with the deps of the passes it runs, so stopping it can stop a
+    pass under way."""
+
+    def __init__(self, deps: TickDeps, **options: object) -> None:
+        super().__init__(**options)
+        self.deps = deps
+
+
+def start_scheduler(deps: TickDeps) -> TickScheduler:
     """Start a background scheduler running `run_tick(deps, deps.clock())`; the first tick
     runs right away."""
-    scheduler = BackgroundScheduler(
+    scheduler = TickScheduler(
+        deps,
         jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -49,11 +60,32 @@ def start_scheduler(deps: TickDeps) -> BackgroundScheduler:
     return scheduler
 
 
-def stop_scheduler(scheduler: BackgroundScheduler, *, wait: bool = True) -> None:
-    """Stop triggering; with `wait`, let a pass under way finish (its claims stay consistent
-    either way: an interrupted send is retried after its lease)."""
-    if scheduler.running:
-        scheduler.shutdown(wait=wait)
+def stop_scheduler(scheduler: TickScheduler, *, wait: bool = True) -> bool:
+    """Stop triggering, and stop a pass under way as `mlscore tick` does on SIGTERM: it claims
+    nothing more, gives back the claims still waiting for their turn, and the posts in flight
+    finish and are recorded. With `wait`, waits for that up to the settings' stop grace;
+    False when it took longer (those posts are retried after their lease, as after a crash)."""
+    if not scheduler.running:
+        return True
+    deps = scheduler.deps
+    deps.stop()
+    if not wait:
+        scheduler.shutdown(wait=False)
+        return True
+    grace = deps.settings.stop_grace_seconds
+    stopped = threading.Thread(
+        target=scheduler.shutdown, kwargs={"wait": True}, name="tick-stop", daemon=True
+    )
+    stopped.start()
+    stopped.join(grace)
+    if stopped.is_alive():
+        log.error(
+            "the posts under way did not finish within %.0f s of the stop; they are retried "
+            "after their lease, and one may arrive twice if Slack took it.",
+            grace,
+        )
+        return False
+    return True
 
 
 def _tick(deps: TickDeps) -> None:

@@ -30,14 +30,14 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.db import repositories as repo
 from bot.metrics import DeliveryOutcome
 from bot.scheduling import digest as digests
 from bot.scheduling.deps import TickDeps
 from bot.scheduling.kinds import Kind
 from bot.scheduling.pacing import Stopped
 from bot.scheduling.plan import Job
-from bot.scheduling.queries import delivery_attempts
+from bot.services.digests import DigestQuery
+from bot.services.scheduling import DeliveryRef, PostedCheckin
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
 from bot.slack.clients import is_unconfirmed, rate_limit_wait
 from rubric.periods import Cadence
@@ -101,25 +101,17 @@ class Sender:
 
     def deliver(self, job: Job) -> Outcome:
         deps = self.deps
-        key: dict[str, Any] = {
-            "workspace_id": job.workspace_id,
-            "target": job.target,
-            "kind": job.kind.value,
-            "period_key": job.period_key,
-        }
+        key = DeliveryRef(job.workspace_id, job.target, job.kind.value, job.period_key)
         if deps.stopping.is_set():
             return Outcome(job, "stopped")
-        with deps.database.write() as session:
-            won = repo.claim_delivery(session, **key, now=self.current(), lease=deps.lease)
-        if not won:
+        if not deps.store.claim(key, self.current(), deps.lease):
             return Outcome(job, "lost")
         try:
             ts = self._send(job)
         except Stopped:
             # Its turn had not come: give the claim back, so the next tick sends it at once
             # rather than after the lease.
-            with deps.database.write() as session:
-                repo.release_delivery(session, **key, now=self.current())
+            deps.store.release(key, self.current())
             return Outcome(job, "stopped")
         except Unconfirmed as unconfirmed:
             return self._unconfirmed(job, key, unconfirmed)
@@ -130,32 +122,14 @@ class Sender:
         return Outcome(job, "sent")
 
     def _record_sent(
-        self, job: Job, key: dict[str, Any], ts: str | None, note: str | None = None
+        self, job: Job, key: DeliveryRef, ts: str | None, note: str | None = None
     ) -> None:
-        deps = self.deps
-        at = self.current()
-        with deps.database.write() as session:
-            repo.mark_delivery_sent(session, **key, now=at, message_ts=ts, note=note)
-            if job.kind is Kind.CHECKIN and job.team_id is not None:
-                # One check-in per active system, all in this one message: answering one
-                # leaves the others open; an archived system gets none.
-                systems = repo.list_systems(
-                    session, workspace_id=job.workspace_id, team_ids=[job.team_id]
-                )
-                system_ids: list[int | None] = [system.id for system in systems] or [None]
-                for system_id in system_ids:
-                    repo.upsert_checkin(
-                        session,
-                        workspace_id=job.workspace_id,
-                        team_id=job.team_id,
-                        period_key=job.period_key,
-                        now=at,
-                        channel_id=job.channel_id,
-                        message_ts=ts,
-                        system_id=system_id,
-                    )
+        checkin = None
+        if job.kind is Kind.CHECKIN and job.team_id is not None:
+            checkin = PostedCheckin(team_id=job.team_id, channel_id=job.channel_id)
+        self.deps.store.mark_sent(key, self.current(), message_ts=ts, note=note, checkin=checkin)
 
-    def _unconfirmed(self, job: Job, key: dict[str, Any], unconfirmed: Unconfirmed) -> Outcome:
+    def _unconfirmed(self, job: Job, key: DeliveryRef, unconfirmed: Unconfirmed) -> Outcome:
         note = f"unconfirmed: {unconfirmed}"
         self._record_sent(job, key, None, note)
         log.warning(
@@ -169,30 +143,29 @@ class Sender:
         self.deps.metrics.delivery(job.kind.value, DeliveryOutcome.UNCONFIRMED)
         return Outcome(job, "unconfirmed", note)
 
-    def _failed(self, job: Job, key: dict[str, Any], error: Exception) -> Outcome:
+    def _failed(self, job: Job, key: DeliveryRef, error: Exception) -> Outcome:
         deps = self.deps
         reason = describe(error)
-        at = self.current()
-        with deps.database.write() as session:
-            attempts = delivery_attempts(
-                session,
-                workspace_id=job.workspace_id,
-                key=(job.target, job.kind.value, job.period_key),
-            )
-            delay = min(deps.lease * 2 ** max(attempts - 1, 0), max(MAX_RETRY_DELAY, deps.lease))
-            asked = rate_limit_wait(error)
+        asked = rate_limit_wait(error)
+
+        def delay(attempts: int) -> timedelta:
             if asked is not None:
                 # Slack said when: a 429 whose Retry-After was too long to wait out here is
                 # tried again by the first tick after it, not a lease later.
-                delay = timedelta(seconds=max(asked, 1.0))
-            repo.mark_delivery_failed(session, **key, error=reason, retry_at=at + delay)
+                return timedelta(seconds=max(asked, 1.0))
+            doubled: int = 2 ** max(attempts - 1, 0)
+            return min(deps.lease * doubled, max(MAX_RETRY_DELAY, deps.lease))
+
+        attempts, retry_at = deps.store.mark_failed(
+            key, reason, retry_after=delay, now=self.current()
+        )
         log.warning(
             "could not send %s to %s for %s (attempt %d); retrying after %s: %s",
             job.kind.value,
             job.target,
             job.period_key,
             attempts,
-            (at + delay).isoformat(),
+            retry_at.isoformat() if retry_at else "its lease",
             reason,
             exc_info=not isinstance(error, SlackApiError | OSError),
         )
@@ -208,7 +181,7 @@ class Sender:
             return self._upload_charts(job)
         team = job.team
         assert team is not None, f"{job.kind} needs its team"
-        systems = self._systems(job.workspace_id, team.id)
+        systems = self.deps.store.systems(job.workspace_id, team.id)
         if job.kind is Kind.CHECKIN:
             payload = build_checkin(
                 team_id=team.id,
@@ -240,12 +213,6 @@ class Sender:
         opened = client.conversations_open(users=job.channel_id)
         return self._post(job, str(opened["channel"]["id"]), payload)
 
-    def _systems(self, workspace_id: int, team_id: int) -> list[tuple[int, str]]:
-        """The team's active systems, (id, name), for a button each."""
-        with self.deps.database.read() as session:
-            systems = repo.list_systems(session, workspace_id=workspace_id, team_ids=[team_id])
-        return [(system.id, system.name) for system in systems if system.id is not None]
-
     def _post(self, job: Job, channel: str, payload: dict[str, Any]) -> str:
         client = self.client(job.slack_team_id)
         try:
@@ -265,15 +232,8 @@ class Sender:
             cached = self._digests.pop(key, None)
         if cached is not None:
             return cached
-        with self.deps.database.read() as session:
-            collected = digests.collect_digest(
-                session,
-                rubrics=self.deps.rubrics,
-                workspace_id=job.workspace_id,
-                channel_id=job.channel_id,
-                now=self.now,
-                policy=self.deps.policy,
-            )
+        query = DigestQuery(job.workspace_id, job.channel_id, self.now, self.deps.policy.default_tz)
+        collected = self.deps.store.channel_digest(self.deps.rubrics, query)
         if job.kind is Kind.DIGEST and job.then:
             with self._lock:
                 self._digests[key] = collected

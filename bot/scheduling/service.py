@@ -20,19 +20,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NoReturn
 
-from bot.db import repositories as repo
 from bot.metrics import DeliveryOutcome
 from bot.scheduling.deps import TickDeps
-from bot.scheduling.digest import ChannelDigest, collect_digest, digest_charts, digest_message
+from bot.scheduling.digest import ChannelDigest, digest_charts, digest_message
 from bot.scheduling.kinds import ON_DEMAND_PREFIX, Kind, channel_target
 from bot.scheduling.send import describe, upload_charts
 from bot.services import Action, Services
-from bot.services._convert import team_info
 from bot.services.access import ChannelOnly
-from bot.services.storage import GuardedDatabase
+from bot.services.digests import DigestQuery
+from bot.services.scheduling import DeliveryRef, Skipped
 from bot.services.types import (
     Actor,
-    Conflict,
     Directory,
     Invalid,
     NotFound,
@@ -45,14 +43,6 @@ from bot.slack.i18n import format_date, format_datetime, t
 from rubric.periods import next_due, period_at, zone_for
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Skipped:
-    team: TeamInfo
-    period_key: str
-    already: bool = False
-    """The period had been skipped before: nothing changed."""
 
 
 @dataclass(frozen=True)
@@ -72,14 +62,10 @@ class SchedulingService:
         self.deps = deps
         self.services = services
         # As for every use case: a database that does not answer is StorageUnavailable.
-        self.storage = GuardedDatabase(deps.database)
+        self.store = deps.store.guarded()
 
     def _team(self, actor: Actor, team_id: int) -> TeamInfo:
-        with self.storage.read() as session:
-            row = repo.get_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            if row is None:
-                raise NotFound("error.team_not_found")
-            return team_info(row)
+        return self.store.team(actor.workspace_id, team_id)
 
     # ---- skip, pause, resume -------------------------------------------------------------------
 
@@ -103,26 +89,7 @@ class SchedulingService:
             if team.schedule is None:
                 raise Invalid("error.no_schedule", team=team.name)
             period_key = period_at(team.schedule, now).key
-        scope = {"workspace_id": actor.workspace_id, "team_id": team_id}
-        with self.storage.write() as session:
-            current = repo.get_checkin(session, **scope, period_key=period_key)
-            if current is None and from_button:
-                raise NotFound("error.checkin_gone", team=team.name)
-            if current is not None and current.status == "answered":
-                raise Conflict("error.already_answered", team=team.name, period=period_key)
-            if current is not None and current.status == "skipped":
-                return Skipped(team, period_key, already=True)
-            repo.mark_checkin(session, **scope, period_key=period_key, status="skipped", now=now)
-            repo.append_audit(
-                session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="checkin.skipped",
-                at=now,
-                target=repo.team_target(team_id),
-                detail={"period_key": period_key},
-            )
-        return Skipped(team, period_key)
+        return self.store.skip(actor, team, period_key, now, from_button=from_button)
 
     def pause(
         self, actor: Actor, directory: Directory, team_id: int, until: date, now: datetime
@@ -170,32 +137,22 @@ class SchedulingService:
     ) -> DigestPosted:
         deps = self.deps
         self.services.require(Action.DIGEST, actor, directory, ChannelOnly(channel_id))
-        with self.storage.read() as session:
-            workspace = repo.get_workspace_by_id(session, workspace_id=actor.workspace_id)
-            digest = collect_digest(
-                session,
-                rubrics=deps.rubrics,
-                workspace_id=actor.workspace_id,
-                channel_id=channel_id,
-                now=now,
-                policy=deps.policy,
-            )
+        query = DigestQuery(actor.workspace_id, channel_id, now, deps.policy.default_tz)
+        slack_team_id, digest = self.store.requested_digest(deps.rubrics, query)
         if not digest.teams:
             raise NotFound("error.no_team_here", command="digest")
-        key: dict[str, Any] = {
-            "workspace_id": actor.workspace_id,
-            "target": channel_target(channel_id),
-            "kind": Kind.DIGEST.value,
-            "period_key": f"{ON_DEMAND_PREFIX}{actor.user_id}-{now:%Y%m%dT%H%M}",
-        }
-        with self.storage.write() as session:
-            won = repo.claim_delivery(session, **key, now=now, lease=deps.lease)
-        if not won:
+        key = DeliveryRef(
+            actor.workspace_id,
+            channel_target(channel_id),
+            Kind.DIGEST.value,
+            f"{ON_DEMAND_PREFIX}{actor.user_id}-{now:%Y%m%dT%H%M}",
+        )
+        if not self.store.claim(key, now, deps.lease):
             return DigestPosted(channel_id, None, len(digest.teams), 0, repeated=True)
-        client = deps.client_for(workspace.slack_team_id)
+        client = deps.client_for(slack_team_id)
         try:
             payload = digest_message(digest, requested_by=actor.user_id)
-            with deps.pacer.slot(workspace.slack_team_id, channel_id):
+            with deps.pacer.slot(slack_team_id, channel_id):
                 response = client.chat_postMessage(
                     channel=channel_id, text=payload["text"], blocks=payload["blocks"]
                 )
@@ -203,24 +160,22 @@ class SchedulingService:
             if is_unconfirmed(error):
                 self._digest_unconfirmed(key, channel_id, now, error)
             reason = describe(error)
-            with self.storage.write() as session:
-                repo.mark_delivery_failed(session, **key, error=reason, final=True)
+            self.store.mark_failed(key, reason, final=True)
             log.warning("on-demand digest for %s failed: %s", channel_id, reason)
             deps.metrics.delivery("digest_now", DeliveryOutcome.FAILED)
             raise ServiceError("error.slack_trouble") from error
         ts = str(response["ts"])
-        charts, trouble = self._digest_charts(client, workspace.slack_team_id, channel_id, digest)
-        with self.storage.write() as session:
-            repo.mark_delivery_sent(session, **key, now=now, message_ts=ts, note=trouble)
-            repo.append_audit(
-                session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="digest.posted",
-                at=now,
-                target=channel_id,
-                detail={"teams": len(digest.teams), "charts": charts},
-            )
+        charts, trouble = self._digest_charts(client, slack_team_id, channel_id, digest)
+        self.store.record_digest_posted(
+            key,
+            actor,
+            now,
+            channel_id=channel_id,
+            message_ts=ts,
+            note=trouble,
+            teams=len(digest.teams),
+            charts=charts,
+        )
         deps.metrics.delivery("digest_now", DeliveryOutcome.SENT)
         return DigestPosted(
             channel_id,
@@ -250,13 +205,12 @@ class SchedulingService:
         return len(charts), None
 
     def _digest_unconfirmed(
-        self, key: dict[str, Any], channel_id: str, now: datetime, error: Exception
+        self, key: DeliveryRef, channel_id: str, now: datetime, error: Exception
     ) -> NoReturn:
         """chat.postMessage got no answer: the digest may be in the channel, so it is recorded
         as sent (with the note), and the person is asked to look before asking again."""
         note = f"unconfirmed: chat.postMessage: {describe(error)}"
-        with self.storage.write() as session:
-            repo.mark_delivery_sent(session, **key, now=now, note=note)
+        self.store.mark_sent(key, now, message_ts=None, note=note)
         log.warning(
             "Slack did not confirm the on-demand digest for %s; it may be there, and it will not "
             "be re-sent to avoid a duplicate: %s",

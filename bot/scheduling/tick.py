@@ -22,12 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.db import repositories as repo
 from bot.metrics import DeliveryOutcome
-from bot.scheduling import queries
 from bot.scheduling.deps import TickDeps
-from bot.scheduling.plan import DeliveryKey, Job, plan
+from bot.scheduling.plan import Job, current_keys, plan
 from bot.scheduling.send import Outcome, Sender
+from bot.services.scheduling import DeliveryKey
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +63,7 @@ def run_tick(deps: TickDeps, now: datetime) -> TickReport:
         raise ValueError("now must be timezone-aware")
     report = TickReport(now=now)
     sender = Sender(deps, now, deps.monotonic())
-    with deps.database.read() as session:
-        spaces = queries.workspaces(session)
+    spaces = deps.store.workspaces()
     for workspace_id, slack_team_id in spaces:
         if deps.stopping.is_set():
             break
@@ -74,8 +72,7 @@ def run_tick(deps: TickDeps, now: datetime) -> TickReport:
         except Exception as error:
             log.exception("the scheduling pass of workspace %s broke off", slack_team_id)
             report.errors.append(f"{slack_team_id}: {type(error).__name__}: {error}")
-    with deps.database.read() as session:
-        report.pending = queries.pending_count(session)
+    report.pending = deps.store.pending_count()
     deps.metrics.set_deliveries_pending(report.pending)
     log.info(
         "tick at %s: sent %d %s, %d unconfirmed, %d failed, %d claimed elsewhere, %d given up, "
@@ -123,10 +120,11 @@ def _keys(jobs: Iterable[Job]) -> set[DeliveryKey]:
 
 def _plan(deps: TickDeps, workspace_id: int, slack_team_id: str, now: datetime) -> list[Job]:
     policy = deps.policy
-    with deps.database.read() as session:
-        state = queries.workspace_state(
-            session, workspace_id=workspace_id, slack_team_id=slack_team_id, now=now, policy=policy
-        )
+    state = deps.store.workspace_state(
+        workspace_id=workspace_id,
+        slack_team_id=slack_team_id,
+        period_keys=lambda bare: current_keys(bare, now, policy),
+    )
     return plan(state, now, policy)
 
 
@@ -195,28 +193,22 @@ def _abandon_unwanted(
     report: TickReport,
 ) -> None:
     wanted = set(planned)
-    with deps.database.read() as session:
-        pending = repo.pending_deliveries(session, workspace_id=workspace_id, now=now)
-    for delivery in pending:
-        key = (delivery.target, delivery.kind, delivery.period_key)
-        if key in wanted:
+    for claim in deps.store.expired_claims(workspace_id, now):
+        ref = claim.ref
+        if ref.key in wanted:
             continue
         reason = (
             "given up: no longer due (its grace window or period ended, the team answered, "
-            f"skipped or is away); last error: {delivery.last_error or 'none (never sent)'}"
+            f"skipped or is away); last error: {claim.last_error or 'none (never sent)'}"
         )
-        with deps.database.write() as session:
-            done = queries.abandon_delivery(
-                session, workspace_id=workspace_id, key=key, now=now, reason=reason
-            )
-        if done:
+        if deps.store.give_up(ref, now, reason):
             log.warning(
                 "gave up %s to %s for %s after %d attempts: %s",
-                delivery.kind,
-                delivery.target,
-                delivery.period_key,
-                delivery.attempts,
+                ref.kind,
+                ref.target,
+                ref.period_key,
+                claim.attempts,
                 reason,
             )
-            deps.metrics.delivery(delivery.kind, DeliveryOutcome.FAILED)
-            report.abandoned.append((delivery.kind, delivery.target, delivery.period_key, reason))
+            deps.metrics.delivery(ref.kind, DeliveryOutcome.FAILED)
+            report.abandoned.append((ref.kind, ref.target, ref.period_key, reason))

@@ -302,9 +302,8 @@ class AssessmentUseCases(UseCases):
             )
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="assessment.submitted",
+                actor,
+                "assessment.submitted",
                 at=now,
                 team_id=team_id,
                 assessment_id=saved.id,

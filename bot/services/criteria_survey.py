@@ -345,9 +345,8 @@ class CriteriaUseCases(UseCases):
             )
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="criteria.imported",
+                actor,
+                "criteria.imported",
                 at=now,
                 target=_AUDIT_TARGET,
                 version=stored.version,
@@ -377,9 +376,8 @@ class CriteriaUseCases(UseCases):
                 raise Conflict("error.survey_open")
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="criteria.survey_opened",
+                actor,
+                "criteria.survey_opened",
                 at=now,
                 target=_AUDIT_TARGET,
                 round_id=row.id,
@@ -581,9 +579,8 @@ class CriteriaUseCases(UseCases):
                 version = stored.version
             _audit.record(
                 session,
-                workspace_id=ws,
-                actor=actor.user_id,
-                action="criteria.adopted" if created else "criteria.survey_closed",
+                actor,
+                "criteria.adopted" if created else "criteria.survey_closed",
                 at=now,
                 target=_AUDIT_TARGET,
                 round_id=round_id,
@@ -669,9 +666,8 @@ class CriteriaUseCases(UseCases):
             )
             _audit.record(
                 session,
-                workspace_id=ws,
-                actor=actor.user_id,
-                action="criteria.cell_set",
+                actor,
+                "criteria.cell_set",
                 at=now,
                 target=_AUDIT_TARGET,
                 item_id=canonical,

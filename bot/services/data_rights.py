@@ -39,9 +39,8 @@ class DataRightsUseCases(UseCases):
             data = _export(session, actor.workspace_id, team_id, fmt)
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="data.exported",
+                actor,
+                "data.exported",
                 at=self._ctx.clock(),
                 team_id=team_id,
                 target=None if team_id is not None else "workspace",
@@ -95,15 +94,9 @@ class DataRightsUseCases(UseCases):
             posts = repo.posts_of_team(session, workspace_id=actor.workspace_id, team_id=team_id)
             counts = erase_team(session, workspace_id=actor.workspace_id, team_id=team_id)
             # Written after the erase, which removes the team's own audit entries.
+            at = self._ctx.clock()
             _audit.record(
-                session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="team.erased",
-                at=self._ctx.clock(),
-                team_id=team_id,
-                name=name,
-                rows=counts,
+                session, actor, "team.erased", at=at, team_id=team_id, name=name, rows=counts
             )
             return Erased(counts, _messages(posts))
 
@@ -118,9 +111,8 @@ class DataRightsUseCases(UseCases):
             posts = repo.posts_by(session, workspace_id=actor.workspace_id, author=user_id)
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="user_notes.erased",
+                actor,
+                "user_notes.erased",
                 at=self._ctx.clock(),
                 target=f"user:{user_id}",
                 rows=counts,

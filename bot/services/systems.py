@@ -177,9 +177,8 @@ class SystemUseCases(UseCases):
                 raise Conflict("error.system_exists", team=row.name, system=name) from None
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="system.added",
+                actor,
+                "system.added",
                 at=now,
                 team_id=team_id,
                 system=system.id,
@@ -205,9 +204,8 @@ class SystemUseCases(UseCases):
                 raise Conflict("error.system_exists", team=team.name, system=name) from None
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="system.renamed",
+                actor,
+                "system.renamed",
                 at=self._ctx.clock(),
                 team_id=team.id,
                 system=system_id,
@@ -238,9 +236,8 @@ class SystemUseCases(UseCases):
             )
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="system.archived",
+                actor,
+                "system.archived",
                 at=now,
                 team_id=team.id,
                 system=system_id,

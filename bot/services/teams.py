@@ -112,9 +112,8 @@ class TeamUseCases(UseCases):
             )
             _audit.record(
                 session,
-                workspace_id=actor.workspace_id,
-                actor=actor.user_id,
-                action="team.created",
+                actor,
+                "team.created",
                 at=now,
                 team_id=team.id,
                 name=team.name,
@@ -164,14 +163,7 @@ class TeamUseCases(UseCases):
 
         def change(session: Session, team: Team) -> _Changed:
             before = team.stage
-            team = repo.update_team(
-                session,
-                workspace_id=actor.workspace_id,
-                team_id=team_id,
-                changed_by=actor.user_id,
-                now=self._ctx.clock(),
-                stage=Stage(stage),
-            )
+            team = self._update(session, actor, team_id, stage=Stage(stage))
             if before == team.stage:
                 return team, None
             return team, ("team.stage_changed", {"before": before, "after": team.stage})
@@ -201,9 +193,8 @@ class TeamUseCases(UseCases):
             if before != system.stage:
                 _audit.record(
                     session,
-                    workspace_id=ws,
-                    actor=actor.user_id,
-                    action="team.stage_changed",
+                    actor,
+                    "team.stage_changed",
                     at=self._ctx.clock(),
                     team_id=team_id,
                     system=system_id,
@@ -281,17 +272,22 @@ class TeamUseCases(UseCases):
         unique = list(dict.fromkeys(lead for lead in leads if lead))
 
         def change(session: Session, team: Team) -> _Changed:
-            team = repo.update_team(
-                session,
-                workspace_id=actor.workspace_id,
-                team_id=team_id,
-                changed_by=actor.user_id,
-                now=self._ctx.clock(),
-                leads=unique,
-            )
+            team = self._update(session, actor, team_id, leads=unique)
             return team, ("team.leads_changed", {"leads": unique})
 
         return self._change(actor, directory, team_id, Action.LEADS, change)
+
+    def _update(self, session: Session, actor: Actor, team_id: int, **fields: Any) -> Team:
+        """The team's row with `fields` changed by `actor` now (versioned fields join their
+        history)."""
+        return repo.update_team(
+            session,
+            workspace_id=actor.workspace_id,
+            team_id=team_id,
+            changed_by=actor.user_id,
+            now=self._ctx.clock(),
+            **fields,
+        )
 
     def _change(
         self,
@@ -315,9 +311,8 @@ class TeamUseCases(UseCases):
             if audit is not None:
                 _audit.record(
                     session,
-                    workspace_id=actor.workspace_id,
-                    actor=actor.user_id,
-                    action=audit[0],
+                    actor,
+                    audit[0],
                     at=self._ctx.clock(),
                     team_id=team_id,
                     **audit[1],

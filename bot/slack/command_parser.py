@@ -718,56 +718,260 @@ def _ignoring_text(
     return lambda args, text: parse(args)
 
 
-_SUBCOMMANDS: dict[str, Callable[[list[Token], str], Command]] = {
-    "help": lambda args, text: Help(),
-    "ayuda": lambda args, text: Help(),
-    "?": lambda args, text: Help(),
-    "teams": _no_arguments(ListTeams),
-    "equipos": _no_arguments(ListTeams),
-    "digest": _no_arguments(Digest),
-    "resumen": _no_arguments(Digest),
-    "team": _ignoring_text(_parse_team_create),
-    "equipo": _ignoring_text(_parse_team_create),
-    "stage": _ignoring_text(_parse_stage),
-    "etapa": _ignoring_text(_parse_stage),
-    "scorecard": _ignoring_text(_parse_scorecard),
-    "language": _ignoring_text(_parse_language),
-    "idioma": _ignoring_text(_parse_language),
-    "schedule": _ignoring_text(_parse_schedule),
-    "calendario": _ignoring_text(_parse_schedule),
-    "pause": _ignoring_text(_parse_pause),
-    "pausar": _ignoring_text(_parse_pause),
-    "criteria": _parse_criteria,
-    "criterios": _parse_criteria,
-    "erase": _ignoring_text(_parse_erase),
-    "borrar": _ignoring_text(_parse_erase),
-    "assess": _team_only(lambda team: Assess(team=team)),
-    "evaluar": _team_only(lambda team: Assess(team=team)),
-    "gaps": _team_only(lambda team: ShowGaps(team=team)),
-    "carencias": _team_only(lambda team: ShowGaps(team=team)),
-    "trend": _team_only(lambda team: ShowTrend(team=team)),
-    "tendencia": _team_only(lambda team: ShowTrend(team=team)),
-    "skip": _team_only(lambda team: Skip(team=team)),
-    "saltar": _team_only(lambda team: Skip(team=team)),
-    "resume": _team_only(lambda team: Resume(team=team)),
-    "reanudar": _team_only(lambda team: Resume(team=team)),
-    "export": _team_only(lambda team: Export(team=team)),
-    "system": _ignoring_text(_parse_system),
-    "sistema": _ignoring_text(_parse_system),
-    "systems": _team_only(lambda team: ListSystems(team=team)),
-    "sistemas": _team_only(lambda team: ListSystems(team=team)),
-    "exportar": _team_only(lambda team: Export(team=team)),
-}
+@dataclass(frozen=True)
+class Subcommand:
+    """One row of the `/mlscore` command table: the words that start it (English, then
+    Spanish), what follows them, the help line, how its arguments are read, and which commands
+    it can give (each has one handler in the listeners, bot.slack.listeners.slash_command)."""
+
+    name: str
+    alias: str | None
+    synopsis: dict[Language, str]
+    help: dict[Language, str]
+    parse: Callable[[list[Token], str], Command]
+    commands: tuple[type[Command], ...]
+    more_words: tuple[str, ...] = ()
+    """Other words that start it (besides `name` and `alias`)."""
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.name, *((self.alias,) if self.alias else ()), *self.more_words)
+
+
+def _row(
+    name: str,
+    alias: str | None,
+    synopsis: tuple[str, str],
+    help: tuple[str, str],
+    parse: Callable[[list[Token], str], Command],
+    *commands: type[Command],
+    more_words: tuple[str, ...] = (),
+) -> Subcommand:
+    return Subcommand(
+        name=name,
+        alias=alias,
+        synopsis={"en": synopsis[0], "es": synopsis[1]},
+        help={"en": help[0], "es": help[1]},
+        parse=parse,
+        commands=commands,
+        more_words=more_words,
+    )
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    _row(
+        "assess",
+        "evaluar",
+        ("assess [team]", "assess [equipo]"),
+        (
+            "answer the 28 tests (pre-filled with the last answers)",
+            "responder las 28 pruebas (rellenadas con las últimas respuestas)",
+        ),
+        _team_only(lambda team: Assess(team=team)),
+        Assess,
+    ),
+    _row(
+        "scorecard",
+        None,  # "scorecard" is the Spanish word too
+        ("scorecard [system|team] [public]", "scorecard [sistema|equipo] [public]"),
+        ("the latest result", "el último resultado"),
+        _ignoring_text(_parse_scorecard),
+        ShowScorecard,
+    ),
+    _row(
+        "gaps",
+        "carencias",
+        ("gaps [team]", "gaps [equipo]"),
+        (
+            "mandatory tests still missing for the team's stage",
+            "pruebas obligatorias que faltan para la etapa del equipo",
+        ),
+        _team_only(lambda team: ShowGaps(team=team)),
+        ShowGaps,
+    ),
+    _row(
+        "trend",
+        "tendencia",
+        ("trend [team]", "trend [equipo]"),
+        ("how the scores moved over time", "cómo han evolucionado las puntuaciones"),
+        _team_only(lambda team: ShowTrend(team=team)),
+        ShowTrend,
+    ),
+    _row(
+        "teams",
+        "equipos",
+        ("teams", "teams"),
+        ("every team at a glance", "todos los equipos de un vistazo"),
+        _no_arguments(ListTeams),
+        ListTeams,
+    ),
+    _row(
+        "stage",
+        "etapa",
+        (
+            "stage [team] research|roadmap|production",
+            "stage [equipo] investigación|hoja de ruta|producción",
+        ),
+        ("set the stage (admins)", "fijar la etapa (administradores)"),
+        _ignoring_text(_parse_stage),
+        SetStage,
+    ),
+    _row(
+        "team",
+        "equipo",
+        ("team create <name> [#channel]", "team create <nombre> [#canal]"),
+        (
+            "bind a team to a channel (admins)",
+            "asociar un equipo a un canal (administradores)",
+        ),
+        _ignoring_text(_parse_team_create),
+        TeamCreate,
+    ),
+    _row(
+        "schedule",
+        "calendario",
+        (
+            "schedule [team] weekly|biweekly|monthly|quarterly|off [weekday] [HH:MM] [time zone]",
+            "schedule [equipo] weekly|biweekly|monthly|quarterly|off [día] [HH:MM] [zona horaria]",
+        ),
+        ("check-in schedule", "calendario de revisiones"),
+        _ignoring_text(_parse_schedule),
+        SetSchedule,
+    ),
+    _row(
+        "skip",
+        "saltar",
+        ("skip [team]", "skip [equipo]"),
+        ("skip this period's check-in", "saltar la revisión de este periodo"),
+        _team_only(lambda team: Skip(team=team)),
+        Skip,
+    ),
+    _row(
+        "pause",
+        "pausar",
+        ("pause [team] until YYYY-MM-DD", "pause [equipo] until AAAA-MM-DD"),
+        ("no check-ins until that day", "sin revisiones hasta ese día"),
+        _ignoring_text(_parse_pause),
+        Pause,
+    ),
+    _row(
+        "resume",
+        "reanudar",
+        ("resume [team]", "resume [equipo]"),
+        ("check-ins again after a pause", "volver a las revisiones tras una pausa"),
+        _team_only(lambda team: Resume(team=team)),
+        Resume,
+    ),
+    _row(
+        "digest",
+        "resumen",
+        ("digest", "digest"),
+        (
+            "post the weekly gap summary now",
+            "publicar ahora el resumen semanal de carencias",
+        ),
+        _no_arguments(Digest),
+        Digest,
+    ),
+    _row(
+        "criteria",
+        "criterios",
+        ("criteria [survey|results|adopt|set]", "criteria [survey|results|adopt|set]"),
+        (
+            "which tests are mandatory at each stage",
+            "qué pruebas son obligatorias en cada etapa",
+        ),
+        _parse_criteria,
+        CriteriaShow,
+        CriteriaSurvey,
+        CriteriaResults,
+        CriteriaAdopt,
+        CriteriaSet,
+    ),
+    _row(
+        "language",
+        "idioma",
+        ("language en|es", "language en|es"),
+        ("the team's language", "el idioma del equipo"),
+        _ignoring_text(_parse_language),
+        SetLanguage,
+    ),
+    _row(
+        "export",
+        "exportar",
+        ("export [team]", "export [equipo]"),
+        (
+            "download the team's history (admins)",
+            "descargar el historial del equipo (administradores)",
+        ),
+        _team_only(lambda team: Export(team=team)),
+        Export,
+    ),
+    _row(
+        "erase",
+        "borrar",
+        ("erase team <team> | erase notes @person", "erase team <equipo> | erase notes @persona"),
+        (
+            "erase a team, or a person's notes, everywhere (admins)",
+            "borrar un equipo, o las notas de una persona, en todas partes (administradores)",
+        ),
+        _ignoring_text(_parse_erase),
+        EraseTeam,
+        EraseNotes,
+    ),
+    _row(
+        "system",
+        "sistema",
+        (
+            "system add <team>/<system> [research|roadmap|production] | "
+            "system rename <team>/<system> <new name> | system archive <team>/<system>",
+            "system add <equipo>/<sistema> [investigación|hoja de ruta|producción] | "
+            "system rename <equipo>/<sistema> <nombre nuevo> | system archive <equipo>/<sistema>",
+        ),
+        (
+            "a team's ML systems: add one at its stage, rename or archive it (admins)",
+            "los sistemas de ML de un equipo: agregar uno en su etapa, renombrarlo o archivarlo "
+            "(administradores)",
+        ),
+        _ignoring_text(_parse_system),
+        SystemAdd,
+        SystemRename,
+        SystemArchive,
+    ),
+    _row(
+        "systems",
+        "sistemas",
+        ("systems [team]", "systems [equipo]"),
+        (
+            "a team's systems with stage, score, gaps and trend",
+            "los sistemas de un equipo con etapa, puntuación, carencias y tendencia",
+        ),
+        _team_only(lambda team: ListSystems(team=team)),
+        ListSystems,
+    ),
+    _row(
+        "help",
+        "ayuda",
+        ("help", "help"),
+        ("this help", "esta ayuda"),
+        lambda args, text: Help(),
+        Help,
+        more_words=("?",),
+    ),
+)
+"""Every `/mlscore` subcommand, in the order the help lists them."""
+
+_BY_WORD: dict[str, Subcommand] = {word: row for row in SUBCOMMANDS for word in row.words}
 
 
 def _parse(text: str) -> Command:
     tokens = tokenize(text)
     if not tokens:
         return Help()
-    parse = _SUBCOMMANDS.get(tokens[0].word or "")
-    if parse is None:
+    row = _BY_WORD.get(tokens[0].word or "")
+    if row is None:
         raise _Stop(ParseError("parse.unknown_subcommand", {"name": _shorten(tokens[0].text, 40)}))
-    return parse(tokens[1:], text)
+    return row.parse(tokens[1:], text)
 
 
 # A complaint about what was typed, and what to say instead when nothing was typed there

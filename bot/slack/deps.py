@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.charts.worker import ChartWorker
 from bot.slack.directory import TTLCache
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
+    from bot.scheduling.service import SchedulingService
     from bot.services import Services
     from bot.settings import Settings
 
@@ -26,9 +27,8 @@ class SlackDeps:
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="slow")
     )
-    # Services of other features (scheduling, criteria) register here so the listeners can
-    # reach them without globals.
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The check-in controls (skip, pause, resume, digest now); None where nothing schedules.
+    scheduling: SchedulingService | None = None
     # Short-lived: after an uninstall and reinstall the workspace gets a new row, and other
     # replicas must stop using the old id soon.
     workspace_ids: TTLCache = field(default_factory=lambda: TTLCache(ttl=30.0))

@@ -114,49 +114,6 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         ),
     },
     "help.commands_title": {"en": "*Commands*", "es": "*Comandos*"},
-    "help.commands": {
-        "en": (
-            "`/mlscore assess [team]` answer the 28 tests (pre-filled with the last answers)\n"
-            "`/mlscore scorecard [team] [public]` the latest result\n"
-            "`/mlscore gaps [team]` mandatory tests still missing for the team's stage\n"
-            "`/mlscore trend [team]` how the scores moved over time\n"
-            "`/mlscore teams` every team at a glance\n"
-            "`/mlscore stage [team] research|roadmap|production` set the stage\n"
-            "`/mlscore team create <name> [#channel]` bind a team to a channel\n"
-            "`/mlscore system add <team>/<system> [stage]`, `system rename`, `system archive`, "
-            "`/mlscore systems [team]` a team's ML systems\n"
-            "`/mlscore schedule [team] weekly|biweekly|monthly|quarterly|off "
-            "[weekday] [HH:MM] [time zone]` check-in schedule\n"
-            "`/mlscore skip [team]`, `/mlscore pause [team] until YYYY-MM-DD`, "
-            "`/mlscore resume [team]`\n"
-            "`/mlscore digest` post the weekly gap summary now\n"
-            "`/mlscore criteria [survey|results|adopt|set]` which tests are mandatory at each "
-            "stage\n"
-            "`/mlscore language en|es` the team's language\n"
-            "`/mlscore export [team]` download the team's history"
-        ),
-        "es": (
-            "`/mlscore assess [equipo]` responder las 28 pruebas (rellenadas con las últimas "
-            "respuestas)\n"
-            "`/mlscore scorecard [equipo] [public]` el último resultado\n"
-            "`/mlscore gaps [equipo]` pruebas obligatorias que faltan para la etapa del equipo\n"
-            "`/mlscore trend [equipo]` cómo han evolucionado las puntuaciones\n"
-            "`/mlscore teams` todos los equipos de un vistazo\n"
-            "`/mlscore stage [equipo] investigación|hoja de ruta|producción` fijar la etapa\n"
-            "`/mlscore team create <nombre> [#canal]` asociar un equipo a un canal\n"
-            "`/mlscore sistema agregar <equipo>/<sistema> [etapa]`, `sistema renombrar`, "
-            "`sistema archivar`, `/mlscore sistemas [equipo]` los sistemas de ML de un equipo\n"
-            "`/mlscore schedule [equipo] weekly|biweekly|monthly|quarterly|off "
-            "[día] [HH:MM] [zona horaria]` calendario de revisiones\n"
-            "`/mlscore skip [equipo]`, `/mlscore pause [equipo] until AAAA-MM-DD`, "
-            "`/mlscore resume [equipo]`\n"
-            "`/mlscore digest` publicar ahora el resumen semanal de carencias\n"
-            "`/mlscore criteria [survey|results|adopt|set]` qué pruebas son obligatorias en cada "
-            "etapa\n"
-            "`/mlscore language en|es` el idioma del equipo\n"
-            "`/mlscore export [equipo]` descargar el historial del equipo"
-        ),
-    },
     "help.examples": {
         "en": (
             "Examples: `/mlscore assess`, `/mlscore scorecard #ml-search public`, "

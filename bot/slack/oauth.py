@@ -304,11 +304,7 @@ class EncryptedInstallationStore(InstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        key = _workspace_key(enterprise_id, team_id, is_enterprise_install)
-        if key is None:
-            return None
-        with self._database.read() as session:
-            loaded = self._load(session, key)
+        loaded = self._find(enterprise_id, team_id, is_enterprise_install)
         if loaded is None:
             return None
         row, name, sealed = loaded
@@ -348,11 +344,7 @@ class EncryptedInstallationStore(InstallationStore):
         team_id: str | None,
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
-        key = _workspace_key(enterprise_id, team_id, is_enterprise_install)
-        if key is None:
-            return None
-        with self._database.read() as session:
-            loaded = self._load(session, key)
+        loaded = self._find(enterprise_id, team_id, is_enterprise_install)
         if loaded is None:
             return None
         row, name, sealed = loaded
@@ -388,6 +380,16 @@ class EncryptedInstallationStore(InstallationStore):
             return None
         row = repo.get_installation(session, workspace_id=workspace.id)
         return (workspace.id, row) if row is not None else None
+
+    def _find(
+        self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None
+    ) -> tuple[InstallationRow, str | None, dict[str, Any]] | None:
+        """The workspace's installation row, its name and its unsealed secrets, if installed."""
+        key = _workspace_key(enterprise_id, team_id, is_enterprise_install)
+        if key is None:
+            return None
+        with self._database.read() as session:
+            return self._load(session, key)
 
     def _load(
         self, session: Session, key: str

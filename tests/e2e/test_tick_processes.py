@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from bot.db.migrate import current_revision, head_revision
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.support.polling import wait_until
 from tests.support.scheduling import (
+    PostGate,
     checkins_sent,
     fake,
     finish,
@@ -121,24 +121,6 @@ def test_a_tick_killed_mid_run_loses_nothing_and_a_tick_after_the_lease_finishes
 
 
 # ---- `mlscore tick` itself: SIGTERM, an unmigrated database, a long Retry-After -------------
-
-
-class PostGate:
-    """Holds chat.postMessage calls at the fake's door once armed: a post that has reached
-    Slack but has no answer yet, for as long as the test wants."""
-
-    def __init__(self, fake: FakeSlack) -> None:
-        self.arrived = threading.Event()
-        self.opened = threading.Event()
-        self.armed = False
-        self._dispatch = fake.dispatch_api
-        fake.dispatch_api = self._gated  # type: ignore[method-assign]
-
-    def _gated(self, method: str, params: dict, headers: dict) -> tuple:
-        if method == "chat.postMessage" and self.armed:
-            self.arrived.set()
-            self.opened.wait(30)
-        return self._dispatch(method, params, headers)
 
 
 def aware(value: datetime) -> datetime:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from bot.metrics import Metrics
 from bot.rubric_registry import RubricRegistry
 from bot.scheduling.deps import TickDeps
 from bot.scheduling.pacing import Pacer
+from bot.services.scheduling import SchedulingStore
 from bot.settings import Settings
 from bot.slack.blocks.checkin import parse_checkin_value
 from bot.slack.clients import make_web_client
@@ -65,7 +67,7 @@ def make_deps(
         BOT_TOKEN, base_url=fake.base_url, attempts=attempts, backoff=backoff, timeout=timeout
     )
     return TickDeps(
-        database=db,
+        store=SchedulingStore(db),
         settings=settings or make_settings("sqlite://", fake),
         metrics=Metrics(include_process=False),
         rubrics=RubricRegistry(),
@@ -217,3 +219,21 @@ def finish(process: subprocess.Popen[bytes]) -> str:
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
     return (out + err).decode()
+
+
+class PostGate:
+    """Holds chat.postMessage calls at the fake's door once armed: a post that has reached
+    Slack but has no answer yet, for as long as the test wants."""
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self.arrived = threading.Event()
+        self.opened = threading.Event()
+        self.armed = False
+        self._dispatch = fake.dispatch_api
+        fake.dispatch_api = self._gated  # type: ignore[method-assign]
+
+    def _gated(self, method: str, params: dict, headers: dict) -> tuple:
+        if method == "chat.postMessage" and self.armed:
+            self.arrived.set()
+            self.opened.wait(30)
+        return self._dispatch(method, params, headers)

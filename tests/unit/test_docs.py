@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import build_parser
 from bot.settings import Settings
-from bot.slack.command_parser import _SUBCOMMANDS, ParseError, parse_command
+from bot.slack.command_parser import SUBCOMMANDS, ParseError, parse_command
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -120,7 +120,34 @@ def test_the_readme_lists_a_spanish_name_for_every_subcommand():
     documented = {english.split()[0] for english, _ in ALIAS_ROWS} | {
         spanish.split()[0] for _, spanish in ALIAS_ROWS
     }
-    assert set(_SUBCOMMANDS) - {"?"} <= documented
+    assert {word for row in SUBCOMMANDS for word in row.words} - {"?"} <= documented
+
+
+def test_the_readme_alias_table_pairs_each_name_with_its_alias_from_the_command_table():
+    pairs = {(english.split()[0], spanish.split()[0]) for english, spanish in ALIAS_ROWS}
+    expected = {(row.name, row.alias or row.name) for row in SUBCOMMANDS}
+    assert expected <= pairs
+    assert {english for english, _ in pairs} <= {row.name for row in SUBCOMMANDS}
+
+
+def _readme_commands() -> list[str]:
+    """Each command the README's "Using it in Slack" table names, as written (`/mlscore` off)."""
+    rows = _rows(_section(README, "## Using it in Slack"), "Command")
+    return [
+        code.removeprefix("/mlscore ").replace("\\|", "|")
+        for row in rows
+        for code in re.findall(r"`([^`]+)`", row[0])
+    ]
+
+
+def test_the_readme_command_table_names_every_subcommand_of_the_command_table():
+    named = {command.split()[0] for command in _readme_commands()}
+    assert named == {row.name for row in SUBCOMMANDS}
+
+
+def test_the_readme_command_table_shows_each_synopsis_of_the_command_table():
+    synopses = {part for row in SUBCOMMANDS for part in row.synopsis["en"].split(" | ")}
+    assert set(_readme_commands()) == synopses
 
 
 @pytest.mark.parametrize(("english", "spanish"), ALIAS_ROWS)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, and_, insert, or_, true
+from sqlalchemy import ColumnElement, and_, func, insert, or_, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -233,6 +233,16 @@ def assessment_history(
     assessments = list(session.exec(_newest_first(statement).limit(limit)).all())
     assessments.reverse()
     return _with_answers(session, assessments)
+
+
+def last_assessed_by_team(session: Session, *, workspace_id: int) -> dict[int, datetime]:
+    """team id -> when its newest assessment was submitted (as stored)."""
+    rows = session.exec(
+        select(Assessment.team_id, func.max(Assessment.submitted_at))
+        .where(Assessment.workspace_id == workspace_id)
+        .group_by(col(Assessment.team_id))
+    ).all()
+    return {team_id: at for team_id, at in rows if at is not None}
 
 
 def latest_assessments_for_teams(

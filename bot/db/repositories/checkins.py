@@ -3,6 +3,7 @@ system means the team's primary system."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +104,20 @@ def get_checkin(
         )
         .execution_options(populate_existing=True)
     ).first()
+
+
+def checkin_statuses(
+    session: Session, *, workspace_id: int, period_keys: Collection[str]
+) -> dict[tuple[int, str], str]:
+    """(team id, period key) -> status, for the workspace's check-ins of `period_keys`."""
+    if not period_keys:
+        return {}
+    rows = session.exec(
+        select(CheckIn.team_id, CheckIn.period_key, CheckIn.status).where(
+            CheckIn.workspace_id == workspace_id, col(CheckIn.period_key).in_(list(period_keys))
+        )
+    ).all()
+    return {(team_id, key): status for team_id, key, status in rows}
 
 
 def list_checkins(

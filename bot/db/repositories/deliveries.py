@@ -7,6 +7,7 @@ expired, by one caller only, through a conditional UPDATE.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, update
@@ -162,6 +163,54 @@ def pending_deliveries(
             )
         ).all()
     )
+
+
+def deliveries_for_periods(
+    session: Session, *, workspace_id: int, period_keys: Collection[str]
+) -> list[Delivery]:
+    """Every delivery of the workspace for any of `period_keys`."""
+    if not period_keys:
+        return []
+    return list(
+        session.exec(
+            select(Delivery).where(
+                Delivery.workspace_id == workspace_id,
+                col(Delivery.period_key).in_(list(period_keys)),
+            )
+        ).all()
+    )
+
+
+def abandon_delivery(
+    session: Session,
+    *,
+    workspace_id: int,
+    target: str,
+    kind: str,
+    period_key: str,
+    now: datetime,
+    reason: str,
+) -> bool:
+    """Give up on a claim nobody is sending (its lease expired) that is no longer worth
+    sending; False when another process claimed or sent it meanwhile."""
+    result = session.exec(
+        update(Delivery)
+        .where(
+            *_key(workspace_id, target, kind, period_key),
+            col(Delivery.status) == "claimed",
+            col(Delivery.lease_until) < now,
+        )
+        .values(status="failed", last_error=reason[:2000])
+    )
+    return bool(result.rowcount == 1)
+
+
+def count_claimed(session: Session) -> int:
+    """Claimed deliveries not sent yet, over every workspace (the metrics gauge)."""
+    count = session.exec(
+        select(func.count()).select_from(Delivery).where(Delivery.status == "claimed")
+    ).one()
+    return int(count)
 
 
 def list_deliveries(

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.blocks.common import context, message, section
+from bot.slack.command_parser import SUBCOMMANDS
 from bot.slack.i18n import t
+from rubric.model import Language
+
+
+def command_lines(language: str) -> str:
+    """One line per subcommand, from the command table, in `language`."""
+    lang: Language = "es" if language == "es" else "en"  # as t() picks a catalog entry
+    return "\n".join(f"`/mlscore {row.synopsis[lang]}` {row.help[lang]}" for row in SUBCOMMANDS)
 
 
 def build_help(language: str) -> dict[str, Any]:
@@ -13,7 +21,7 @@ def build_help(language: str) -> dict[str, Any]:
         t("help.fallback", language),
         [
             section(t("help.intro", language)),
-            section(f"{t('help.commands_title', language)}\n{t('help.commands', language)}"),
+            section(f"{t('help.commands_title', language)}\n{command_lines(language)}"),
             context(t("help.team_hint", language)),
             context(t("help.examples", language)),
             context(t("help.citation", language)),

@@ -13,7 +13,7 @@ adoption) never names a voter.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -220,16 +220,6 @@ def command_criteria_set(call: Invocation, parsed: cmd.CriteriaSet) -> None:
         )
 
 
-COMMANDS: dict[type[Any], Callable[[Invocation, Any], None]] = {
-    cmd.CriteriaShow: command_criteria_show,
-    cmd.CriteriaSurvey: command_criteria_survey,
-    cmd.CriteriaResults: command_criteria_results,
-    cmd.CriteriaAdopt: command_criteria_adopt,
-    cmd.CriteriaSet: command_criteria_set,
-}
-"""The criteria subcommands, for `extras["commands"]` (see listeners/slash_command.py)."""
-
-
 # ---- the survey modal -----------------------------------------------------------------------
 
 
@@ -358,4 +348,11 @@ def handle_survey_closed(body: dict[str, Any], context: BoltContext) -> None:
         log.info("closed survey page not stored: %s", error)
 
 
-__all__ = ["COMMANDS", "register"]
+__all__ = [
+    "command_criteria_adopt",
+    "command_criteria_results",
+    "command_criteria_set",
+    "command_criteria_show",
+    "command_criteria_survey",
+    "register",
+]

@@ -36,11 +36,13 @@ def register(app: App) -> None:
 
 
 def scheduling_of(scope: RequestScope) -> SchedulingService:
-    service: SchedulingService = scope.deps.extras["scheduling"]
+    service = scope.deps.scheduling
+    if service is None:
+        raise RuntimeError("this app was built without the scheduling service")
     return service
 
 
-def _skip(call: Invocation, parsed: cmd.Skip) -> None:
+def command_skip(call: Invocation, parsed: cmd.Skip) -> None:
     team = call.team(parsed.team)
     now = scheduling_of(call.scope).deps.clock()
     skipped = scheduling_of(call.scope).skip_period(
@@ -53,7 +55,7 @@ def _skip(call: Invocation, parsed: cmd.Skip) -> None:
     call.say(build_skipped(team_name=team.name, period_key=skipped.period_key, language=language))
 
 
-def _pause(call: Invocation, parsed: cmd.Pause) -> None:
+def command_pause(call: Invocation, parsed: cmd.Pause) -> None:
     team = call.team(parsed.team)
     now = scheduling_of(call.scope).deps.clock()
     scheduling_of(call.scope).pause(
@@ -63,13 +65,13 @@ def _pause(call: Invocation, parsed: cmd.Pause) -> None:
     call.say(build_paused(team_name=team.name, until=parsed.until, language=language))
 
 
-def _resume(call: Invocation, parsed: cmd.Resume) -> None:
+def command_resume(call: Invocation, parsed: cmd.Resume) -> None:
     team = call.team(parsed.team)
     scheduling_of(call.scope).resume(call.scope.actor(team), call.scope.directory, team.id)
     call.say(build_resumed(team_name=team.name, language=call.scope.language(team)))
 
 
-def _digest(call: Invocation, _: cmd.Digest) -> None:
+def command_digest(call: Invocation, _: cmd.Digest) -> None:
     now = scheduling_of(call.scope).deps.clock()
     posted = scheduling_of(call.scope).digest_now(
         call.scope.actor(), call.scope.directory, call.channel_id, now
@@ -78,14 +80,6 @@ def _digest(call: Invocation, _: cmd.Digest) -> None:
         call.notice("info.digest_posted_no_chart", channel=posted.channel_id)
     else:
         call.notice("info.digest_posted", channel=posted.channel_id)
-
-
-COMMANDS: dict[type[Any], Any] = {
-    cmd.Skip: _skip,
-    cmd.Pause: _pause,
-    cmd.Resume: _resume,
-    cmd.Digest: _digest,
-}
 
 
 @work

@@ -32,6 +32,7 @@ from bot.slack.chart_posts import post_trend_later
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
+from bot.slack.listeners import criteria, scheduling
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import Respond, scope_of, telling_user
 from bot.slack.note_posts import edit_erased, post_scorecard
@@ -114,15 +115,11 @@ def handle_mlscore(
     if isinstance(parsed, cmd.ParseError):
         respond(ephemeral(build_parse_error(parsed, language)))
         return
-    handler = _HANDLERS.get(type(parsed))
+    handler = HANDLERS.get(type(parsed))
     call = Invocation(scope, client, respond, command, language)
     with telling_user(respond, language):
         if handler is None:
-            extra = scope.deps.extras.get("commands", {}).get(type(parsed))
-            if extra is None:
-                call.notice("error.not_available")
-                return
-            extra(call, parsed)
+            call.notice("error.not_available")
             return
         _run(call, handler, parsed)
 
@@ -154,7 +151,7 @@ def handle_system_choice(
         system_id, text = picked
         chosen = scope.deps.services.get_system(scope.workspace_id, system_id)
         parsed = cmd.parse_command(text)
-        handler = _HANDLERS.get(type(parsed))
+        handler = HANDLERS.get(type(parsed))
         if isinstance(parsed, cmd.ParseError) or handler is None:
             raise NotFound("error.system_not_found")
         command = {
@@ -445,7 +442,7 @@ def _tell_erased(call: Invocation, erased: Erased, done: str) -> None:
     call.say(message(text, [section(text)]))
 
 
-_HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
+HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.Help: _help,
     cmd.TeamCreate: _team_create,
     cmd.ListTeams: _teams,
@@ -456,6 +453,15 @@ _HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.ShowScorecard: _scorecard,
     cmd.ShowGaps: _gaps,
     cmd.ShowTrend: _trend,
+    cmd.Skip: scheduling.command_skip,
+    cmd.Pause: scheduling.command_pause,
+    cmd.Resume: scheduling.command_resume,
+    cmd.Digest: scheduling.command_digest,
+    cmd.CriteriaShow: criteria.command_criteria_show,
+    cmd.CriteriaSurvey: criteria.command_criteria_survey,
+    cmd.CriteriaResults: criteria.command_criteria_results,
+    cmd.CriteriaAdopt: criteria.command_criteria_adopt,
+    cmd.CriteriaSet: criteria.command_criteria_set,
     cmd.Export: _export,
     cmd.EraseTeam: _erase_team,
     cmd.EraseNotes: _erase_notes,
@@ -464,3 +470,5 @@ _HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.SystemArchive: _system_archive,
     cmd.ListSystems: _systems,
 }
+"""Who handles each command of the table (bot.slack.command_parser.SUBCOMMANDS): one handler
+per command the parser can give; a unit test holds the two together."""

@@ -1,0 +1,322 @@
+"""The scheduler's use cases with the database: what a tick reads to plan, the claim, record and
+give-up steps of each delivery, the facts of a channel's digest, and the skips and on-demand
+digests people ask for.
+
+Each method is one transaction. bot.scheduling plans (pure) and runs (APScheduler, the tick
+loop, Slack) around these; it never opens a session itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.db import repositories as repo
+from bot.db.engine import Database
+from bot.rubric_registry import RubricRegistry
+from bot.services import _audit
+from bot.services._convert import team_info
+from bot.services.digests import ChannelDigest, DigestQuery, collect_digest
+from bot.services.storage import GuardedDatabase
+from bot.services.types import Actor, Conflict, NotFound, TeamInfo
+
+team_target = repo.team_target
+"""A team's target in the deliveries table: "team:12"."""
+
+DeliveryKey = tuple[str, str, str]
+"""(target, kind, period_key) inside one workspace: the unique key of a delivery."""
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    status: str
+    lease_until: datetime
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WorkspaceState:
+    """One workspace as the planner sees it (loaded in one read transaction)."""
+
+    workspace_id: int
+    slack_team_id: str
+    teams: Sequence[TeamInfo]
+    checkins: Mapping[tuple[int, str], str]
+    """(team id, period key) -> check-in status."""
+    last_assessed: Mapping[int, datetime]
+    """team id -> when its newest assessment was submitted."""
+    deliveries: Mapping[DeliveryKey, DeliveryState]
+    """At least every delivery of the periods the planner can ask about (current keys)."""
+
+
+@dataclass(frozen=True)
+class DeliveryRef:
+    """One delivery by its unique key."""
+
+    workspace_id: int
+    target: str
+    kind: str
+    period_key: str
+
+    @property
+    def key(self) -> DeliveryKey:
+        return (self.target, self.kind, self.period_key)
+
+    def columns(self) -> dict[str, Any]:
+        """The keyword arguments that name it to the deliveries repository."""
+        return {
+            "workspace_id": self.workspace_id,
+            "target": self.target,
+            "kind": self.kind,
+            "period_key": self.period_key,
+        }
+
+
+@dataclass(frozen=True)
+class ExpiredClaim:
+    """A claim whose lease ran out without a send."""
+
+    ref: DeliveryRef
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class PostedCheckin:
+    """The check-in a sent delivery posted: its row is recorded with the delivery."""
+
+    team_id: int
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    team: TeamInfo
+    period_key: str
+    already: bool = False
+    """The period had been skipped before: nothing changed."""
+
+
+class SchedulingStore:
+    """The scheduler's transactions over one database (a plain Database for the tick, whose
+    errors are its own; a GuardedDatabase for what people ask, so an outage reads as
+    StorageUnavailable)."""
+
+    def __init__(self, database: Database | GuardedDatabase) -> None:
+        self._db = database
+
+    def guarded(self) -> SchedulingStore:
+        """The same store with outages raised as StorageUnavailable."""
+        if isinstance(self._db, GuardedDatabase):
+            return self
+        return SchedulingStore(GuardedDatabase(self._db))
+
+    # ---- planning ------------------------------------------------------------------------------
+
+    def workspaces(self) -> list[tuple[int, str]]:
+        """(workspace id, Slack team id) of every workspace."""
+        with self._db.read() as session:
+            rows = repo.list_workspaces(session)
+            return [(w.id, w.slack_team_id) for w in rows if w.id is not None]
+
+    def workspace_state(
+        self,
+        *,
+        workspace_id: int,
+        slack_team_id: str,
+        period_keys: Callable[[WorkspaceState], Collection[str]],
+    ) -> WorkspaceState:
+        """Everything the planner needs about one workspace, in one read and a fixed number of
+        queries; `period_keys` says, from the teams, which periods' check-ins and deliveries
+        to load."""
+        with self._db.read() as session:
+            teams = [team_info(row) for row in repo.list_teams(session, workspace_id=workspace_id)]
+            keys = period_keys(WorkspaceState(workspace_id, slack_team_id, teams, {}, {}, {}))
+            scope = {"workspace_id": workspace_id}
+            deliveries = repo.deliveries_for_periods(session, **scope, period_keys=keys)
+            return WorkspaceState(
+                workspace_id=workspace_id,
+                slack_team_id=slack_team_id,
+                teams=teams,
+                checkins=repo.checkin_statuses(session, **scope, period_keys=keys),
+                last_assessed={
+                    team_id: _utc(at)
+                    for team_id, at in repo.last_assessed_by_team(session, **scope).items()
+                },
+                deliveries={
+                    (d.target, d.kind, d.period_key): DeliveryState(
+                        d.status, _utc(d.lease_until), _utc(d.sent_at) if d.sent_at else None
+                    )
+                    for d in deliveries
+                },
+            )
+
+    def pending_count(self) -> int:
+        """Claimed deliveries not sent yet, over every workspace."""
+        with self._db.read() as session:
+            return repo.count_claimed(session)
+
+    def expired_claims(self, workspace_id: int, now: datetime) -> list[ExpiredClaim]:
+        with self._db.read() as session:
+            return [
+                ExpiredClaim(
+                    DeliveryRef(workspace_id, d.target, d.kind, d.period_key),
+                    d.attempts,
+                    d.last_error,
+                )
+                for d in repo.pending_deliveries(session, workspace_id=workspace_id, now=now)
+            ]
+
+    def give_up(self, ref: DeliveryRef, now: datetime, reason: str) -> bool:
+        """Mark an expired claim failed for good; False when another process took it since."""
+        with self._db.write() as session:
+            return repo.abandon_delivery(session, **ref.columns(), now=now, reason=reason)
+
+    # ---- one delivery --------------------------------------------------------------------------
+
+    def claim(self, ref: DeliveryRef, now: datetime, lease: timedelta) -> bool:
+        """True for exactly one caller: the one that may send it now (committed at once)."""
+        with self._db.write() as session:
+            return repo.claim_delivery(session, **ref.columns(), now=now, lease=lease)
+
+    def release(self, ref: DeliveryRef, now: datetime) -> None:
+        """Give a claim back unsent: the next tick may send it at once."""
+        with self._db.write() as session:
+            repo.release_delivery(session, **ref.columns(), now=now)
+
+    def mark_sent(
+        self,
+        ref: DeliveryRef,
+        now: datetime,
+        *,
+        message_ts: str | None,
+        note: str | None = None,
+        checkin: PostedCheckin | None = None,
+    ) -> None:
+        with self._db.write() as session:
+            repo.mark_delivery_sent(
+                session, **ref.columns(), now=now, message_ts=message_ts, note=note
+            )
+            if checkin is not None:
+                # One check-in per active system, all in this one message: answering one
+                # leaves the others open; an archived system gets none.
+                systems = repo.list_systems(
+                    session, workspace_id=ref.workspace_id, team_ids=[checkin.team_id]
+                )
+                system_ids: list[int | None] = [system.id for system in systems] or [None]
+                for system_id in system_ids:
+                    repo.upsert_checkin(
+                        session,
+                        workspace_id=ref.workspace_id,
+                        team_id=checkin.team_id,
+                        period_key=ref.period_key,
+                        now=now,
+                        channel_id=checkin.channel_id,
+                        message_ts=message_ts,
+                        system_id=system_id,
+                    )
+
+    def mark_failed(
+        self,
+        ref: DeliveryRef,
+        error: str,
+        *,
+        retry_after: Callable[[int], timedelta] | None = None,
+        now: datetime | None = None,
+        final: bool = False,
+    ) -> tuple[int, datetime | None]:
+        """Record a failed send. With `retry_after` (attempts so far -> delay) and `now`, it is
+        claimed again after that delay rather than after its lease; `final` gives up for good.
+        Returns (attempts so far, when it may be retried)."""
+        with self._db.write() as session:
+            found = repo.get_delivery(session, **ref.columns())
+            attempts = found.attempts if found is not None else 0
+            retry_at = None
+            if retry_after is not None and now is not None:
+                retry_at = now + retry_after(attempts)
+            repo.mark_delivery_failed(
+                session, **ref.columns(), error=error, retry_at=retry_at, final=final
+            )
+        return attempts, retry_at
+
+    # ---- digests -------------------------------------------------------------------------------
+
+    def channel_digest(self, rubrics: RubricRegistry, query: DigestQuery) -> ChannelDigest:
+        with self._db.read() as session:
+            return collect_digest(session, rubrics, query)
+
+    def requested_digest(
+        self, rubrics: RubricRegistry, query: DigestQuery
+    ) -> tuple[str, ChannelDigest]:
+        """(the workspace's Slack team id, the channel's digest), read together."""
+        with self._db.read() as session:
+            workspace = repo.get_workspace_by_id(session, workspace_id=query.workspace_id)
+            return workspace.slack_team_id, collect_digest(session, rubrics, query)
+
+    def record_digest_posted(
+        self,
+        ref: DeliveryRef,
+        actor: Actor,
+        now: datetime,
+        *,
+        channel_id: str,
+        message_ts: str,
+        note: str | None,
+        teams: int,
+        charts: int,
+    ) -> None:
+        """An on-demand digest is in the channel: the delivery is sent, with its audit entry."""
+        with self._db.write() as session:
+            repo.mark_delivery_sent(
+                session, **ref.columns(), now=now, message_ts=message_ts, note=note
+            )
+            _audit.record(
+                session,
+                actor,
+                "digest.posted",
+                at=now,
+                target=channel_id,
+                teams=teams,
+                charts=charts,
+            )
+
+    # ---- what people ask -----------------------------------------------------------------------
+
+    def systems(self, workspace_id: int, team_id: int) -> list[tuple[int, str]]:
+        """The team's active systems, (id, name): a check-in button each."""
+        with self._db.read() as session:
+            systems = repo.list_systems(session, workspace_id=workspace_id, team_ids=[team_id])
+        return [(system.id, system.name) for system in systems if system.id is not None]
+
+    def team(self, workspace_id: int, team_id: int) -> TeamInfo:
+        with self._db.read() as session:
+            row = repo.get_team(session, workspace_id=workspace_id, team_id=team_id)
+            if row is None:
+                raise NotFound("error.team_not_found")
+            return team_info(row)
+
+    def skip(
+        self, actor: Actor, team: TeamInfo, period_key: str, now: datetime, *, from_button: bool
+    ) -> Skipped:
+        """Mark the team's check-in of `period_key` skipped, with an audit entry. From a button,
+        the check-in must exist; an answered one is refused; a second skip changes nothing."""
+        scope = {"workspace_id": actor.workspace_id, "team_id": team.id}
+        with self._db.write() as session:
+            current = repo.get_checkin(session, **scope, period_key=period_key)
+            if current is None and from_button:
+                raise NotFound("error.checkin_gone", team=team.name)
+            if current is not None and current.status == "answered":
+                raise Conflict("error.already_answered", team=team.name, period=period_key)
+            if current is not None and current.status == "skipped":
+                return Skipped(team, period_key, already=True)
+            repo.mark_checkin(session, **scope, period_key=period_key, status="skipped", now=now)
+            _audit.record(
+                session, actor, "checkin.skipped", at=now, team_id=team.id, period_key=period_key
+            )
+        return Skipped(team, period_key)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
