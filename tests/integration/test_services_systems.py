@@ -187,3 +187,46 @@ def test_a_system_stage_moves_alone(world):
         (None, "research"),
         ("research", "production"),
     ]
+
+
+def test_a_team_period_stays_open_while_one_of_its_systems_has_not_answered(world):
+    team = world.team("Vision")
+    fraud = world.services.add_system(world.actor(ADMIN), world.directory, team.id, name="Fraud")
+    with world.db.write() as session:
+        for system_id in (None, fraud.system_id):
+            repo.upsert_checkin(
+                session,
+                workspace_id=world.workspace,
+                team_id=team.id,
+                period_key="2025-W10",
+                now=world.clock.now,
+                system_id=system_id,
+            )
+        repo.mark_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team.id,
+            period_key="2025-W10",
+            status="answered",
+            now=world.clock.now,
+            system_id=fraud.system_id,
+        )
+    with world.db.read() as session:
+        one_open = repo.checkin_statuses(
+            session, workspace_id=world.workspace, period_keys=["2025-W10"]
+        )
+    with world.db.write() as session:
+        repo.mark_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team.id,
+            period_key="2025-W10",
+            status="answered",
+            now=world.clock.now,
+        )
+    with world.db.read() as session:
+        all_answered = repo.checkin_statuses(
+            session, workspace_id=world.workspace, period_keys=["2025-W10"]
+        )
+    assert one_open == {(team.id, "2025-W10"): "open"}
+    assert all_answered == {(team.id, "2025-W10"): "answered"}

@@ -109,7 +109,8 @@ def get_checkin(
 def checkin_statuses(
     session: Session, *, workspace_id: int, period_keys: Collection[str]
 ) -> dict[tuple[int, str], str]:
-    """(team id, period key) -> status, for the workspace's check-ins of `period_keys`."""
+    """(team id, period key) -> status, for the workspace's check-ins of `period_keys`. A team
+    with several systems is "open" while any of its systems' check-ins is."""
     if not period_keys:
         return {}
     rows = session.exec(
@@ -117,7 +118,11 @@ def checkin_statuses(
             CheckIn.workspace_id == workspace_id, col(CheckIn.period_key).in_(list(period_keys))
         )
     ).all()
-    return {(team_id, key): status for team_id, key, status in rows}
+    found: dict[tuple[int, str], str] = {}
+    for team_id, key, status in rows:
+        if found.get((team_id, key)) != "open":
+            found[(team_id, key)] = status
+    return found
 
 
 def list_checkins(
