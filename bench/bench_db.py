@@ -51,8 +51,9 @@ START = datetime(2023, 1, 2, 9, 0, tzinfo=UTC)
 
 
 def assessments(teams: int, weeks: int) -> Iterator[tuple[Any, ...]]:
-    """(id, workspace_id, team_id, rubric_id, rubric_version, criteria_version, stage,
-    period_key, submitted_by, submitted_at, note, submission_key)"""
+    """(id, workspace_id, team_id, system_id, rubric_id, rubric_version, criteria_version,
+    stage, period_key, submitted_by, submitted_at, note, submission_key); each team's one
+    system has the team's id."""
     assessment_id = 0
     for team in range(1, teams + 1):
         stage = STAGES[team % 3]
@@ -61,7 +62,7 @@ def assessments(teams: int, weeks: int) -> Iterator[tuple[Any, ...]]:
             when = START + timedelta(weeks=week, minutes=(team * 7 + week) % 600)
             period = f"{when:%G-W%V}"
             yield (
-                assessment_id, 1, team, "ml-test-score", "2017", 1, stage, period,
+                assessment_id, 1, team, team, "ml-test-score", "2017", 1, stage, period,
                 f"U{team % 50:04d}", when, "", f"bench-{team}-{week}",
             )  # fmt: skip
 
@@ -95,12 +96,16 @@ def load_sqlite(db: Database, teams: int, weeks: int, rng: random.Random) -> Non
                 for t in range(1, teams + 1)
             ],
         )  # fmt: skip
+        connection.execute(
+            "INSERT INTO systems (id, workspace_id, team_id, name, name_key, stage, created_at)"
+            " SELECT id, workspace_id, id, name, name_key, stage, created_at FROM teams"
+        )
         connection.executemany(
-            "INSERT INTO assessments (id, workspace_id, team_id, rubric_id, rubric_version,"
-            " criteria_version, stage, period_key, submitted_by, submitted_at, note,"
-            " submission_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO assessments (id, workspace_id, team_id, system_id, rubric_id,"
+            " rubric_version, criteria_version, stage, period_key, submitted_by, submitted_at,"
+            " note, submission_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (*row[:9], row[9].replace(tzinfo=None).strftime(fmt), *row[10:])
+                (*row[:10], row[10].replace(tzinfo=None).strftime(fmt), *row[11:])
                 for row in assessments(teams, weeks)
             ),
         )
@@ -133,10 +138,15 @@ def load_postgres(db: Database, teams: int, weeks: int, rng: random.Random) -> N
                         (t, 1, f"team-{t}", f"team-{t}", f"C{t % 100}", STAGES[t % 3],
                          "ml-test-score", "en", "weekly", 0, "10:00", "UTC", "[]", False, START)
                     )  # fmt: skip
+            cursor.execute(
+                "INSERT INTO systems (id, workspace_id, team_id, name, name_key, stage,"
+                " created_at) SELECT id, workspace_id, id, name, name_key, stage, created_at"
+                " FROM teams"
+            )
             with cursor.copy(
-                "COPY assessments (id, workspace_id, team_id, rubric_id, rubric_version,"
-                " criteria_version, stage, period_key, submitted_by, submitted_at, note,"
-                " submission_key) FROM STDIN"
+                "COPY assessments (id, workspace_id, team_id, system_id, rubric_id,"
+                " rubric_version, criteria_version, stage, period_key, submitted_by,"
+                " submitted_at, note, submission_key) FROM STDIN"
             ) as copy:
                 for row in assessments(teams, weeks):
                     copy.write_row(row)
@@ -145,7 +155,7 @@ def load_postgres(db: Database, teams: int, weeks: int, rng: random.Random) -> N
             ) as copy:
                 for row in answers(teams, weeks, rng):
                     copy.write_row(row)
-            for table in ("workspaces", "teams", "assessments"):
+            for table in ("workspaces", "teams", "systems", "assessments"):
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                     f" (SELECT max(id) FROM {table}))"

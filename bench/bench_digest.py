@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/bench_digest.py                # 1,000 teams in 200 channels
     .venv/bin/python bench/bench_digest.py --scale 0.25   # 250 teams in 50 channels
+    .venv/bin/python bench/bench_digest.py --teams 500 --systems-per-team 2
+                                                          # 1,000 systems in 200 channels
 
 The fake runs in its own process (so the CPU time measured here is the bot's alone) and enforces
 1 message a second per channel and a workspace rate (300 a minute by default). One tick at the
@@ -71,7 +73,9 @@ def serve_fake(conn: multiprocessing.connection.Connection, workspace_per_minute
         )
 
 
-def seed(db: Database, teams: int, channels: int, rng: random.Random) -> list[str]:
+def seed(
+    db: Database, teams: int, channels: int, rng: random.Random, systems_per_team: int = 1
+) -> list[str]:
     registry = RubricRegistry()
     rubric = registry.get("ml-test-score")
     created = DIGEST_AT - timedelta(days=90)
@@ -90,23 +94,41 @@ def seed(db: Database, teams: int, channels: int, rng: random.Random) -> list[st
                 now=created,
             )
             assert team.id is not None
-            for week, key in ((2, "a"), (1, "b")):
-                answers = [Answer(item_id=i.id, choice=rng.choice(LEVELS)) for i in rubric.items]
-                repo.save_assessment(
-                    session,
-                    workspace_id=workspace.id,
-                    team_id=team.id,
-                    rubric_id=rubric.id,
-                    rubric_version=rubric.version,
-                    criteria_version=0,
-                    stage=Stage(team.stage),
-                    answers=answers,
-                    note="",
-                    submitted_by="U0USER",
-                    submitted_at=DIGEST_AT - timedelta(weeks=week),
-                    period_key=None,
-                    submission_key=f"{team.id}-{key}",
+            system_ids = [
+                repo.primary_system(session, workspace_id=workspace.id, team_id=team.id).id
+            ]
+            for extra in range(1, systems_per_team):
+                system_ids.append(
+                    repo.create_system(
+                        session,
+                        workspace_id=workspace.id,
+                        team_id=team.id,
+                        name=f"System {extra}",
+                        stage=rng.choice(list(Stage)),
+                        now=created,
+                    ).id
                 )
+            for system_id in system_ids:
+                for week, key in ((2, "a"), (1, "b")):
+                    answers = [
+                        Answer(item_id=i.id, choice=rng.choice(LEVELS)) for i in rubric.items
+                    ]
+                    repo.save_assessment(
+                        session,
+                        workspace_id=workspace.id,
+                        team_id=team.id,
+                        rubric_id=rubric.id,
+                        rubric_version=rubric.version,
+                        criteria_version=0,
+                        stage=Stage(team.stage),
+                        answers=answers,
+                        note="",
+                        submitted_by="U0USER",
+                        submitted_at=DIGEST_AT - timedelta(weeks=week),
+                        period_key=None,
+                        submission_key=f"{team.id}-{system_id}-{key}",
+                        system_id=system_id,
+                    )
     return channel_ids
 
 
@@ -114,6 +136,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--teams", type=int, default=1000)
     parser.add_argument("--channels", type=int, default=200)
+    parser.add_argument(
+        "--systems-per-team", type=int, default=1, help="ML systems each team owns (1 or more)"
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="multiply teams and channels")
     parser.add_argument("--workspace-per-minute", type=float, default=300.0)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
@@ -140,7 +165,7 @@ def main() -> int:
         upgrade(url)
         db = Database.from_url(url)
         started = time.perf_counter()
-        channel_ids = seed(db, teams, channels, random.Random(7))
+        channel_ids = seed(db, teams, channels, random.Random(7), args.systems_per_team)
         seeded = time.perf_counter() - started
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -182,14 +207,15 @@ def main() -> int:
     )
     minimum = seen["min_seconds"]
     print(
-        f"teams {teams}, channels {channels} (scale {args.scale}), workers {args.workers}, "
+        f"teams {teams} x {args.systems_per_team} systems = {teams * args.systems_per_team} "
+        f"systems, channels {channels} (scale {args.scale}), workers {args.workers}, "
         f"charts {args.charts}"
     )
     print(
         f"fake limits: 1 msg/s per channel, {args.workspace_per_minute:g} msg/min per workspace "
         f"(burst {seen['workspace_burst']}); pacer at {pacer.workspace_per_minute:g}/min"
     )
-    print(f"seeding {teams} teams x 2 assessments: {seeded:.1f} s")
+    print(f"seeding {teams * args.systems_per_team} systems x 2 assessments: {seeded:.1f} s")
     print(f"sent: {dict(report.sent)}; failed: {len(report.failed)}; pending: {report.pending}")
     print(f"wall time: {wall:.1f} s; minimum the rate limits allow: {minimum:.1f} s")
     print(f"wall / minimum: {wall / minimum if minimum else float('nan'):.2f}x (target <= 1.20x)")

@@ -26,6 +26,7 @@ from bot.db.tables import (
     StageChange,
     SurveyRound,
     SurveyVote,
+    System,
     Team,
     Workspace,
 )
@@ -79,6 +80,10 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
             "audit_log",
             delete(AuditEntry).where(*_equal(AuditEntry, workspace_id=workspace_id, target=target)),
         ),
+        (
+            "systems",
+            delete(System).where(*_equal(System, workspace_id=workspace_id, team_id=team_id)),
+        ),
         ("teams", delete(Team).where(*_equal(Team, workspace_id=workspace_id, id=team_id))),
     ]
     return _run(session, steps)
@@ -106,6 +111,7 @@ def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
         Delivery,
         AuditEntry,
         Installation,
+        System,
         Team,
     ):
         steps.append((_name(table), delete(table).where(col(table.workspace_id) == workspace_id)))

@@ -38,6 +38,7 @@ from bot.db.tables import (
     StageChange,
     SurveyRound,
     SurveyVote,
+    System,
     Team,
     Workspace,
 )
@@ -69,7 +70,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
     data: Export = {}
     if team_id is None:
         data["workspaces"] = [_row(workspace)]
-        for table in _any(Team, StageChange, CheckIn, Assessment):
+        for table in _any(Team, System, StageChange, CheckIn, Assessment):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         data["answers"] = _answers(session, [col(Assessment.workspace_id) == workspace_id])
         for table in _any(
@@ -83,7 +84,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
     if team is None:
         raise NotFound(f"team {team_id}")
     data["teams"] = [_row(team)]
-    for table in _any(StageChange, CheckIn, Assessment, Draft, BotPost):
+    for table in _any(System, StageChange, CheckIn, Assessment, Draft, BotPost):
         data[_name(table)] = _rows(
             session,
             table,

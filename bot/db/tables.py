@@ -49,6 +49,14 @@ def _team_fk() -> ForeignKeyConstraint:
     return ForeignKeyConstraint(["workspace_id", "team_id"], ["teams.workspace_id", "teams.id"])
 
 
+def _system_fk() -> ForeignKeyConstraint:
+    # Through (workspace, team, system): a row cannot name another team's or workspace's system.
+    return ForeignKeyConstraint(
+        ["workspace_id", "team_id", "system_id"],
+        ["systems.workspace_id", "systems.team_id", "systems.id"],
+    )
+
+
 # Ids travel in buttons and modals and must never name a newer row: without AUTOINCREMENT,
 # SQLite gives a deleted row's id to the next one (PostgreSQL's sequences never reuse them).
 NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
@@ -86,6 +94,8 @@ class Team(SQLModel, table=True):
     # Whether the channel is private, as Slack said when the team was bound or last looked;
     # None: not known yet (Slack is asked on first use, and the answer kept).
     channel_private: bool | None = Field(default=None)
+    # The stage of the team's primary system (its oldest active one), kept in step by
+    # repositories.teams and repositories.systems; each system's own stage is on its row.
     stage: str = Field(max_length=16)
     rubric_id: str = Field(max_length=64)
     language: str = Field(default="en", max_length=2)
@@ -99,17 +109,50 @@ class Team(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class System(SQLModel, table=True):
+    """An ML system a team owns: what is assessed, scored and trended. The schedule fields
+    left NULL mean "as the team's"."""
+
+    __tablename__ = "systems"
+    __table_args__ = (
+        _team_fk(),
+        UniqueConstraint("workspace_id", "team_id", "name_key"),
+        UniqueConstraint("workspace_id", "team_id", "id"),
+        Index("ix_systems_workspace_id_name_key", "workspace_id", "name_key"),
+        CheckConstraint(_in("cadence", CADENCES), name="cadence"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    name: str = Field(max_length=80)
+    name_key: str = Field(max_length=80)
+    stage: str = Field(max_length=16)
+    cadence: str | None = Field(default=None, max_length=16)
+    weekday: int | None = Field(default=None, description="0 = Monday")
+    local_time: str | None = Field(default=None, max_length=5)
+    tz: str | None = Field(default=None, max_length=64)
+    paused_until: date | None = None
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class StageChange(SQLModel, table=True):
     __tablename__ = "stage_changes"
     __table_args__ = (
         _team_fk(),
+        _system_fk(),
         Index("ix_stage_changes_team_id_changed_at", "team_id", "changed_at"),
+        Index("ix_stage_changes_system_id_changed_at", "system_id", "changed_at"),
         NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(index=True)
     team_id: int
+    system_id: int
     previous_stage: str | None = Field(default=None, max_length=16)
     stage: str = Field(max_length=16)
     changed_by: str | None = Field(default=None, max_length=32)
@@ -120,7 +163,8 @@ class CheckIn(SQLModel, table=True):
     __tablename__ = "checkins"
     __table_args__ = (
         _team_fk(),
-        UniqueConstraint("workspace_id", "team_id", "period_key"),
+        _system_fk(),
+        UniqueConstraint("workspace_id", "system_id", "period_key"),
         CheckConstraint(_in("status", CHECKIN_STATUSES), name="status"),
         NEVER_REUSE_IDS,
     )
@@ -128,6 +172,7 @@ class CheckIn(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int
     team_id: int
+    system_id: int
     period_key: str = Field(max_length=32)
     status: str = Field(default="open", max_length=16)
     channel_id: str | None = Field(default=None, max_length=32)
@@ -140,15 +185,18 @@ class Assessment(SQLModel, table=True):
     __tablename__ = "assessments"
     __table_args__ = (
         _team_fk(),
+        _system_fk(),
         UniqueConstraint("workspace_id", "submission_key"),
-        # the scorecard and trend queries: one team's assessments, newest first
+        # the scorecard and trend queries: one team's (or system's) assessments, newest first
         Index("ix_assessments_team_id_submitted_at_id", "team_id", "submitted_at", "id"),
+        Index("ix_assessments_system_id_submitted_at_id", "system_id", "submitted_at", "id"),
         NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int
     team_id: int
+    system_id: int
     rubric_id: str = Field(max_length=64)
     rubric_version: str = Field(max_length=32)
     criteria_version: int | None = None
@@ -178,13 +226,15 @@ class Draft(SQLModel, table=True):
     __tablename__ = "drafts"
     __table_args__ = (
         _team_fk(),
-        UniqueConstraint("workspace_id", "team_id", "user_id"),
+        _system_fk(),
+        UniqueConstraint("workspace_id", "system_id", "user_id"),
         NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int
     team_id: int
+    system_id: int
     user_id: str = Field(max_length=32)
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -294,6 +344,7 @@ class BotPost(SQLModel, table=True):
     __tablename__ = "bot_posts"
     __table_args__ = (
         _team_fk(),
+        _system_fk(),
         UniqueConstraint("workspace_id", "channel_id", "message_ts", "author"),
         Index("ix_bot_posts_workspace_id_author", "workspace_id", "author"),
         NEVER_REUSE_IDS,
@@ -302,6 +353,7 @@ class BotPost(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int
     team_id: int
+    system_id: int
     channel_id: str = Field(max_length=32)
     message_ts: str = Field(max_length=32)
     author: str = Field(max_length=32)
@@ -331,6 +383,7 @@ class Installation(SQLModel, table=True):
 ALL_TABLES: tuple[type[SQLModel], ...] = (
     Workspace,
     Team,
+    System,
     StageChange,
     CheckIn,
     Assessment,
@@ -364,6 +417,7 @@ __all__ = [
     "StageChange",
     "SurveyRound",
     "SurveyVote",
+    "System",
     "Team",
     "Workspace",
 ]

@@ -28,7 +28,7 @@ def digest_message(digest: ChannelDigest, *, requested_by: str | None = None) ->
     """The shared digest builder's message, plus a note on who is away or skipped."""
     teams = [
         DigestTeam(
-            name=team.team.name,
+            name=team.team.label,
             stage=team.team.stage,
             final=team.final,
             delta=team.delta,
@@ -44,8 +44,8 @@ def digest_message(digest: ChannelDigest, *, requested_by: str | None = None) ->
     )
     return add_standing_notes(
         payload,
-        away=[(t.team.name, t.away_until) for t in digest.teams if t.away_until is not None],
-        skipped=[t.team.name for t in digest.teams if t.skipped_period is not None],
+        away=[(t.team.label, t.away_until) for t in digest.teams if t.away_until is not None],
+        skipped=[t.team.label for t in digest.teams if t.skipped_period is not None],
         requested_by=requested_by,
         language=digest.language,
     )
@@ -62,7 +62,7 @@ def digest_charts(digest: ChannelDigest, charts: ChartWorker) -> list[Chart]:
         rows = by_rubric.setdefault(team.rubric.id, (team.rubric, []))[1]
         rows.append(
             TeamOverview(
-                name=team.team.name,
+                name=team.team.label,
                 stage=team.team.stage,
                 sections=team.sections,
                 final=team.final,

@@ -181,6 +181,7 @@ class Sender:
             return self._upload_charts(job)
         team = job.team
         assert team is not None, f"{job.kind} needs its team"
+        systems = self.deps.store.systems(job.workspace_id, team.id)
         if job.kind is Kind.CHECKIN:
             payload = build_checkin(
                 team_id=team.id,
@@ -188,6 +189,7 @@ class Sender:
                 period_key=job.period_key,
                 cadence=team.schedule.cadence if team.schedule else Cadence.WEEKLY,
                 language=team.language,
+                systems=systems,
             )
             return self._post(job, team.channel_id, payload)
         if job.kind is Kind.REMINDER:
@@ -196,6 +198,7 @@ class Sender:
                 team_name=team.name,
                 period_key=job.period_key,
                 language=team.language,
+                systems=systems,
             )
             return self._post(job, team.channel_id, payload)
         payload = build_lead_dm(
@@ -204,6 +207,7 @@ class Sender:
             channel_id=team.channel_id,
             period_key=job.period_key,
             language=team.language,
+            systems=systems,
         )
         client = self.client(job.slack_team_id)
         opened = client.conversations_open(users=job.channel_id)

@@ -20,11 +20,13 @@ from bot.services.data_rights import EXPORT_FILE_SUFFIXES, DataRightsUseCases, E
 from bot.services.reports import ReportUseCases
 from bot.services.storage import GuardedDatabase
 from bot.services.summaries import SummaryUseCases
+from bot.services.systems import SystemUseCases
 from bot.services.teams import TeamUseCases
 from bot.services.types import (
     Actor,
     AssessmentStart,
     ChannelFacts,
+    ChooseSystem,
     Conflict,
     Directory,
     DraftState,
@@ -39,6 +41,7 @@ from bot.services.types import (
     StorageError,
     StoredAssessment,
     Submission,
+    SystemLine,
     TeamInfo,
     TeamRef,
     TeamSummary,
@@ -54,6 +57,7 @@ class Services(
     ReportUseCases,
     DataRightsUseCases,
     CriteriaUseCases,
+    SystemUseCases,
 ):
     """Every use case, sharing one context (database, rubrics, clock, admin list, defaults)."""
 
@@ -102,6 +106,7 @@ __all__ = [
     "Actor",
     "AssessmentStart",
     "ChannelFacts",
+    "ChooseSystem",
     "Conflict",
     "Directory",
     "DraftState",
@@ -118,6 +123,7 @@ __all__ = [
     "StorageError",
     "StoredAssessment",
     "Submission",
+    "SystemLine",
     "TeamInfo",
     "TeamRef",
     "TeamSummary",

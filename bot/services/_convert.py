@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from bot.db.tables import Team
+from bot.db.tables import System, Team
 from bot.limits import OVERALL_NOTE_MAX_CHARS
 from bot.services.types import DraftState, ItemDraft, TeamInfo
 from rubric.model import Stage
@@ -18,32 +18,60 @@ OFF = "off"
 DRAFT_TEXT_MAX_CHARS = OVERALL_NOTE_MAX_CHARS
 
 
-def team_info(team: Team) -> TeamInfo:
+def team_info(team: Team, system: System | None = None, *, systems: int = 1) -> TeamInfo:
+    """The team; with `system`, the team as seen through that system (its stage, and its
+    schedule where it has one of its own)."""
     assert team.id is not None
+    if system is None:
+        return TeamInfo(
+            id=team.id,
+            workspace_id=team.workspace_id,
+            name=team.name,
+            channel_id=team.channel_id or "",
+            stage=Stage(team.stage),
+            rubric_id=team.rubric_id,
+            language=team.language,
+            schedule=schedule_of(team),
+            paused_until=team.paused_until,
+            leads=tuple(team.leads),
+            archived=team.archived,
+            created_at=team.created_at,
+            systems=systems,
+        )
+    assert system.id is not None
+    assert system.team_id == team.id
     return TeamInfo(
         id=team.id,
         workspace_id=team.workspace_id,
         name=team.name,
         channel_id=team.channel_id or "",
-        stage=Stage(team.stage),
+        stage=Stage(system.stage),
         rubric_id=team.rubric_id,
         language=team.language,
-        schedule=schedule_of(team),
-        paused_until=team.paused_until,
+        schedule=schedule_of(team, system),
+        paused_until=system.paused_until or team.paused_until,
         leads=tuple(team.leads),
-        archived=team.archived,
-        created_at=team.created_at,
+        archived=team.archived or system.archived_at is not None,
+        created_at=system.created_at,
         channel_private=team.channel_private,
+        system_id=system.id,
+        system_name=system.name,
+        systems=systems,
     )
 
 
-def schedule_of(team: Team) -> Schedule | None:
-    if team.cadence == OFF:
+def schedule_of(team: Team, system: System | None = None) -> Schedule | None:
+    """The team's schedule, or the system's: each field it leaves unset is the team's."""
+    cadence = team.cadence
+    weekday, local_time, tz = team.weekday, team.local_time, team.tz
+    if system is not None:
+        cadence = system.cadence or cadence
+        weekday = team.weekday if system.weekday is None else system.weekday
+        local_time, tz = system.local_time or local_time, system.tz or tz
+    if cadence == OFF:
         return None
-    hours, minutes = (int(part) for part in team.local_time.split(":"))
-    return Schedule(
-        cadence=Cadence(team.cadence), weekday=team.weekday, at=time(hours, minutes), tz=team.tz
-    )
+    hours, minutes = (int(part) for part in local_time.split(":"))
+    return Schedule(cadence=Cadence(cadence), weekday=weekday, at=time(hours, minutes), tz=tz)
 
 
 def draft_to_json(state: DraftState) -> dict[str, Any]:

@@ -42,6 +42,8 @@ class Action(StrEnum):
     EXPORT = "export"
     ERASE = "erase"
     CREATE_TEAM = "create_team"
+    SYSTEMS = "systems"
+    """Add, rename or archive a team's ML systems."""
 
 
 class Who(StrEnum):
@@ -70,6 +72,7 @@ WHO: dict[Action, Who] = {
     Action.EXPORT: Who.ADMINS,
     Action.ERASE: Who.ADMINS,
     Action.CREATE_TEAM: Who.ADMINS,
+    Action.SYSTEMS: Who.ADMINS,
 }
 
 

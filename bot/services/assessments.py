@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.db import repositories as repo
 from bot.db.repositories import AssessmentRecord
-from bot.db.tables import Team
+from bot.db.tables import System, Team
 from bot.services import _audit
 from bot.services._convert import draft_from_json, draft_to_json, schedule_of, team_info
 from bot.services._criteria import criteria_in_force
@@ -18,6 +19,7 @@ from bot.services._queries import assessment_id_for_key
 from bot.services._scorecards import build_scorecard
 from bot.services.access import Action, refusal_key
 from bot.services.context import UseCases
+from bot.services.systems import load_system, system_view
 from bot.services.types import (
     Actor,
     AssessmentStart,
@@ -52,6 +54,7 @@ class AssessmentUseCases(UseCases):
         *,
         fresh: bool = False,
         period_key: str | None = None,
+        system_id: int | None = None,
     ) -> AssessmentStart:
         """What the assessment modal opens with (members of the team's channel and admins).
 
@@ -61,20 +64,23 @@ class AssessmentUseCases(UseCases):
         the modal was opened from, if any; a check-in the team does not have (any more) is
         refused.
         """
-        self._require_on_team(Action.ASSESS, actor, directory, team_id)
+        self._require_on_team(Action.ASSESS, actor, directory, team_id, system_id)
         database = self._ctx.database
         with database.write() if fresh else database.read() as session:
-            row = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
-            team = team_info(row)
+            row, system = _load(session, actor.workspace_id, team_id, system_id)
+            team = _view(session, row, system, system_id)
             rubric = load_rubric(self._ctx.rubrics, team.rubric_id)
             ws = actor.workspace_id
+            sid = system.id
             if period_key is not None:
-                _require_checkin(session, row, period_key)
+                _require_checkin(session, row, system, period_key)
             if fresh:
-                repo.delete_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
+                repo.delete_draft(
+                    session, workspace_id=ws, team_id=team_id, user_id=actor.user_id, system_id=sid
+                )
             else:
                 draft = repo.get_draft(
-                    session, workspace_id=ws, team_id=team_id, user_id=actor.user_id
+                    session, workspace_id=ws, team_id=team_id, user_id=actor.user_id, system_id=sid
                 )
                 if draft is not None:
                     state = draft_from_json(draft.state, fallback_stage=team.stage)
@@ -83,14 +89,16 @@ class AssessmentUseCases(UseCases):
                     return AssessmentStart(
                         team, rubric, state, resumed_draft=True, draft_saved_at=draft.updated_at
                     )
-            state = self._fresh_state(session, rubric, row, period_key)
+            state = self._fresh_state(session, rubric, row, system, period_key)
             return AssessmentStart(team, rubric, state, resumed_draft=False)
 
-    def save_draft(self, actor: Actor, team_id: int, state: DraftState) -> None:
+    def save_draft(
+        self, actor: Actor, team_id: int, state: DraftState, system_id: int | None = None
+    ) -> None:
         """Keep what the modal holds (between pages, and when it is closed)."""
         _refuse_nul(state)
         with self._ctx.database.write() as session:
-            load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            _, system = _load(session, actor.workspace_id, team_id, system_id)
             repo.save_draft(
                 session,
                 workspace_id=actor.workspace_id,
@@ -98,10 +106,16 @@ class AssessmentUseCases(UseCases):
                 user_id=actor.user_id,
                 state=draft_to_json(state),
                 now=self._ctx.clock(),
+                system_id=system.id,
             )
 
     def save_draft_page(
-        self, actor: Actor, directory: Directory, team_id: int, page: DraftPage
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        page: DraftPage,
+        system_id: int | None = None,
     ) -> DraftState:
         """Merge one page into the person's draft (started from the team's last answers when
         there is none) and return the result.
@@ -111,20 +125,26 @@ class AssessmentUseCases(UseCases):
         asks for another stage needs someone the rule lets change it.
         """
         _refuse_nul(page)
-        current = self._require_on_team(Action.ASSESS, actor, directory, team_id)
+        current = self._require_on_team(Action.ASSESS, actor, directory, team_id, system_id)
         if page.stage is not None and page.stage is not current.stage:
             self._ctx.require(Action.STAGE, actor, directory, current)
         ws = actor.workspace_id
         with self._ctx.database.write() as session:
             # On PostgreSQL two pages would otherwise both read the old draft and the later
             # write would drop the other's answers; the team row lock queues them.
-            row = load_team(session, workspace_id=ws, team_id=team_id, for_update=True)
-            draft = repo.get_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
+            row, system = _load(session, ws, team_id, system_id, for_update=True)
+            draft = repo.get_draft(
+                session,
+                workspace_id=ws,
+                team_id=team_id,
+                user_id=actor.user_id,
+                system_id=system.id,
+            )
             if draft is not None:
-                state = draft_from_json(draft.state, fallback_stage=Stage(row.stage))
+                state = draft_from_json(draft.state, fallback_stage=Stage(system.stage))
             else:
                 rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
-                state = self._fresh_state(session, rubric, row, None)
+                state = self._fresh_state(session, rubric, row, system, None)
             merged = page.applied_to(state, actor.user_id)
             repo.save_draft(
                 session,
@@ -133,25 +153,36 @@ class AssessmentUseCases(UseCases):
                 user_id=actor.user_id,
                 state=draft_to_json(merged),
                 now=self._ctx.clock(),
+                system_id=system.id,
             )
             return merged
 
-    def get_draft(self, actor: Actor, team_id: int) -> DraftState | None:
+    def get_draft(
+        self, actor: Actor, team_id: int, system_id: int | None = None
+    ) -> DraftState | None:
         with self._ctx.database.read() as session:
-            row = load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            _, system = _load(session, actor.workspace_id, team_id, system_id)
             draft = repo.get_draft(
-                session, workspace_id=actor.workspace_id, team_id=team_id, user_id=actor.user_id
+                session,
+                workspace_id=actor.workspace_id,
+                team_id=team_id,
+                user_id=actor.user_id,
+                system_id=system.id,
             )
             if draft is None:
                 return None
-            return draft_from_json(draft.state, fallback_stage=Stage(row.stage))
+            return draft_from_json(draft.state, fallback_stage=Stage(system.stage))
 
-    def discard_draft(self, actor: Actor, team_id: int) -> bool:
+    def discard_draft(self, actor: Actor, team_id: int, system_id: int | None = None) -> bool:
         """Drop the person's draft; True when there was one."""
         with self._ctx.database.write() as session:
-            load_team(session, workspace_id=actor.workspace_id, team_id=team_id)
+            _, system = _load(session, actor.workspace_id, team_id, system_id)
             return repo.delete_draft(
-                session, workspace_id=actor.workspace_id, team_id=team_id, user_id=actor.user_id
+                session,
+                workspace_id=actor.workspace_id,
+                team_id=team_id,
+                user_id=actor.user_id,
+                system_id=system.id,
             )
 
     def submit(
@@ -162,11 +193,12 @@ class AssessmentUseCases(UseCases):
         state: DraftState,
         *,
         submission_key: str,
+        system_id: int | None = None,
     ) -> Submission:
         """Store a finished assessment and return its scorecard (`store_assessment`, then
         `submission`)."""
         stored = self.store_assessment(
-            actor, directory, team_id, state, submission_key=submission_key
+            actor, directory, team_id, state, submission_key=submission_key, system_id=system_id
         )
         return self.submission(actor, stored)
 
@@ -178,6 +210,7 @@ class AssessmentUseCases(UseCases):
         state: DraftState,
         *,
         submission_key: str,
+        system_id: int | None = None,
     ) -> StoredAssessment:
         """Store a finished assessment.
 
@@ -196,27 +229,29 @@ class AssessmentUseCases(UseCases):
         """
         now = self._ctx.clock()
         ws = actor.workspace_id
-        current = self._require_on_team(Action.ASSESS, actor, directory, team_id)
+        current = self._require_on_team(Action.ASSESS, actor, directory, team_id, system_id)
         may_change_stage = self._ctx.allowed(Action.STAGE, actor, directory, current)
         with self._ctx.database.write() as session:
-            row = load_team(session, workspace_id=ws, team_id=team_id, for_update=True)
+            row, system = _load(session, ws, team_id, system_id, for_update=True)
+            sid = system.id
             rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
             criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
             repeated = assessment_id_for_key(
                 session, workspace_id=ws, team_id=team_id, submission_key=submission_key
             )
             if repeated is not None:
-                return StoredAssessment(team_id, repeated, created=False)
+                return StoredAssessment(team_id, repeated, created=False, system_id=system_id)
             found = problems(rubric, state)
             if found:
                 raise found[0]
             stage, kept = _stage_to_store(
                 row,
+                system,
                 state,
-                repo.stage_version(session, workspace_id=ws, team_id=team_id),
+                repo.stage_version(session, workspace_id=ws, team_id=team_id, system_id=sid),
                 may_change=may_change_stage,
             )
-            period_key = self._period_key(session, row, state.period_key, now)
+            period_key = self._period_key(session, row, system, state.period_key, now)
             answers = answers_to_store(rubric, state)
             saved = repo.save_assessment(
                 session,
@@ -233,22 +268,24 @@ class AssessmentUseCases(UseCases):
                 period_key=period_key,
                 submission_key=submission_key,
                 note_authors=note_authors(state, actor.user_id),
+                system_id=sid,
             )
             if not saved.created:  # lost a race with the same key on PostgreSQL
-                return StoredAssessment(team_id, saved.id, created=False)
-            stage_before = row.stage
-            if stage.value != row.stage:
-                row = repo.update_team(
+                return StoredAssessment(team_id, saved.id, created=False, system_id=system_id)
+            stage_before = system.stage
+            if stage.value != system.stage:
+                assert sid is not None
+                system = repo.set_system_stage(
                     session,
                     workspace_id=ws,
-                    team_id=team_id,
+                    system_id=sid,
+                    stage=stage,
                     changed_by=actor.user_id,
                     now=now,
-                    stage=stage,
                 )
             if period_key is not None:
                 checkin = repo.get_checkin(
-                    session, workspace_id=ws, team_id=team_id, period_key=period_key
+                    session, workspace_id=ws, team_id=team_id, period_key=period_key, system_id=sid
                 )
                 if checkin is not None and checkin.status in _CLOSABLE_CHECKINS:
                     repo.mark_checkin(
@@ -258,8 +295,11 @@ class AssessmentUseCases(UseCases):
                         period_key=period_key,
                         status="answered",
                         now=now,
+                        system_id=sid,
                     )
-            repo.delete_draft(session, workspace_id=ws, team_id=team_id, user_id=actor.user_id)
+            repo.delete_draft(
+                session, workspace_id=ws, team_id=team_id, user_id=actor.user_id, system_id=sid
+            )
             _audit.record(
                 session,
                 actor,
@@ -273,37 +313,57 @@ class AssessmentUseCases(UseCases):
                 stage=stage.value,
                 period_key=period_key,
                 final=score(rubric, {answer.item_id: answer for answer in answers}).final,
+                **_system_detail(system_id),
             )
-            return StoredAssessment(team_id, saved.id, created=True, kept_stage=kept)
+            return StoredAssessment(
+                team_id,
+                saved.id,
+                created=True,
+                kept_stage=kept,
+                system_id=system_id,
+            )
 
     def _require_on_team(
-        self, action: Action, actor: Actor, directory: Directory, team_id: int
+        self,
+        action: Action,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        system_id: int | None = None,
     ) -> TeamInfo:
-        """The team, once the rule lets the person do `action` to it. Asked before any write
-        transaction: the rule may ask Slack, and SQLite writers would wait behind that."""
+        """The team (seen through the system), once the rule lets the person do `action` to
+        it; a system's people are its team's. Asked before any write transaction: the rule may
+        ask Slack, and SQLite writers would wait behind that."""
         with self._ctx.database.read() as session:
-            team = team_info(load_team(session, workspace_id=actor.workspace_id, team_id=team_id))
+            row, system = _load(session, actor.workspace_id, team_id, system_id)
+            team = _view(session, row, system, system_id)
         self._ctx.require(action, actor, directory, team)
         return team
 
     def _fresh_state(
-        self, session: Session, rubric: Rubric, row: Team, period_key: str | None
+        self,
+        session: Session,
+        rubric: Rubric,
+        row: Team,
+        system: System,
+        period_key: str | None,
     ) -> DraftState:
         assert row.id is not None
-        latest = repo.latest_assessment(session, workspace_id=row.workspace_id, team_id=row.id)
-        version = repo.stage_version(session, workspace_id=row.workspace_id, team_id=row.id)
-        return _prefilled(rubric, team_info(row), latest, period_key, version)
+        ws, sid = row.workspace_id, system.id
+        latest = repo.latest_assessment(session, workspace_id=ws, team_id=row.id, system_id=sid)
+        version = repo.stage_version(session, workspace_id=ws, team_id=row.id, system_id=sid)
+        return _prefilled(rubric, team_info(row, system), latest, period_key, version)
 
     def submission(self, actor: Actor, stored: StoredAssessment) -> Submission:
         """The scorecard of a stored assessment, with what changed since the one before it."""
         with self._ctx.database.read() as session:
-            row = load_team(session, workspace_id=actor.workspace_id, team_id=stored.team_id)
+            row, system = _load(session, actor.workspace_id, stored.team_id, stored.system_id)
             rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
             criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
             return self._submission(
                 session,
                 actor,
-                row,
+                _view(session, row, system, stored.system_id),
                 stored.assessment_id,
                 rubric=rubric,
                 criteria=criteria,
@@ -314,7 +374,7 @@ class AssessmentUseCases(UseCases):
         self,
         session: Session,
         actor: Actor,
-        row: Team,
+        team: TeamInfo,
         assessment_id: int,
         *,
         rubric: Rubric,
@@ -337,13 +397,13 @@ class AssessmentUseCases(UseCases):
             rubric = load_rubric(self._ctx.rubrics, latest.assessment.rubric_id)
             criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
         scorecard = build_scorecard(
-            team=team_info(row), rubric=rubric, criteria=criteria, latest=latest, previous=previous
+            team=team, rubric=rubric, criteria=criteria, latest=latest, previous=previous
         )
         return Submission(assessment_id=assessment_id, created=created, scorecard=scorecard)
 
     @staticmethod
     def _period_key(
-        session: Session, row: Team, requested: str | None, now: datetime
+        session: Session, row: Team, system: System, requested: str | None, now: datetime
     ) -> str | None:
         """The check-in period this assessment answers: the one the modal was opened from when
         the team really has a check-in for it (the key travels through Slack and is not
@@ -351,11 +411,15 @@ class AssessmentUseCases(UseCases):
         assert row.id is not None
         if requested:
             checkin = repo.get_checkin(
-                session, workspace_id=row.workspace_id, team_id=row.id, period_key=requested
+                session,
+                workspace_id=row.workspace_id,
+                team_id=row.id,
+                period_key=requested,
+                system_id=system.id,
             )
             if checkin is not None:
                 return requested
-        schedule = schedule_of(row)
+        schedule = schedule_of(row, system)
         return period_at(schedule, now).key if schedule is not None else None
 
 
@@ -382,10 +446,10 @@ def _prefilled(
 
 
 def _stage_to_store(
-    row: Team, state: DraftState, version_now: int, *, may_change: bool
+    row: Team, system: System, state: DraftState, version_now: int, *, may_change: bool
 ) -> tuple[Stage, Stage | None]:
     """(the stage to store, the newer stage kept instead of the one asked for, if any)."""
-    current = Stage(row.stage)
+    current = Stage(system.stage)
     if state.stage is current:
         return current, None
     if state.stage_version != version_now:
@@ -405,10 +469,14 @@ def note_authors(state: DraftState, submitter: str) -> dict[str, str]:
     }
 
 
-def _require_checkin(session: Session, row: Team, period_key: str) -> None:
+def _require_checkin(session: Session, row: Team, system: System, period_key: str) -> None:
     assert row.id is not None
     found = repo.get_checkin(
-        session, workspace_id=row.workspace_id, team_id=row.id, period_key=period_key
+        session,
+        workspace_id=row.workspace_id,
+        team_id=row.id,
+        period_key=period_key,
+        system_id=system.id,
     )
     if found is None:
         raise NotFound("error.checkin_gone", team=row.name)
@@ -419,3 +487,32 @@ def _refuse_nul(value: DraftState | DraftPage) -> None:
     notes = [answer.note for answer in value.answers.values()]
     if has_nul(value.overall_note, *notes):
         raise Invalid("error.nul")
+
+
+def _load(
+    session: Session,
+    workspace_id: int,
+    team_id: int,
+    system_id: int | None,
+    *,
+    for_update: bool = False,
+) -> tuple[Team, System]:
+    """The team and the system assessed: `system_id` (one of the team's systems, in this
+    workspace), or the team's primary system when None."""
+    row = load_team(session, workspace_id=workspace_id, team_id=team_id, for_update=for_update)
+    if system_id is None:
+        return row, repo.primary_system(session, workspace_id=workspace_id, team_id=team_id)
+    _, system = load_system(session, workspace_id=workspace_id, system_id=system_id)
+    if system.team_id != team_id:
+        raise NotFound("error.system_not_found")
+    return row, system
+
+
+def _view(session: Session, row: Team, system: System, system_id: int | None) -> TeamInfo:
+    """The team as the caller named it: through the system when one was named."""
+    return team_info(row) if system_id is None else system_view(session, row, system)
+
+
+def _system_detail(system_id: int | None) -> dict[str, Any]:
+    """The audit detail naming the system, when the caller named one."""
+    return {} if system_id is None else {"system": system_id}

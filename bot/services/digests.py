@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.db import repositories as repo
+from bot.db.tables import System, Team
 from bot.rubric_registry import RubricRegistry, UnknownRubric
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
@@ -91,7 +92,8 @@ class DigestQuery:
 
 
 def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery) -> ChannelDigest:
-    """The channel's teams with where each stands (a fixed number of queries per channel)."""
+    """The channel's teams with where each stands, a section per system for a team with
+    several (a fixed number of queries per channel)."""
     workspace_id, channel_id, now = query.workspace_id, query.channel_id, query.now
     default_tz = query.default_tz
     rows = repo.list_teams(session, workspace_id=workspace_id, channel_id=channel_id)
@@ -99,15 +101,27 @@ def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery
     shown = [team_info(row) for row in rows if shown_in(row, channel_id)]
     teams = channels_of(shown).get(channel_id, [])
     ids = [team.id for team in teams]
+    subjects = _subjects(session, workspace_id, rows, teams) if ids else []
+    several = [s.system_id for s in subjects if s.system_id is not None]
     latest = (
         repo.latest_assessments_for_teams(session, workspace_id=workspace_id, team_ids=ids, count=2)
         if ids
         else {}
     )
+    by_system = (
+        repo.latest_assessments_for_systems(
+            session, workspace_id=workspace_id, system_ids=several, count=2
+        )
+        if several
+        else {}
+    )
     criteria: dict[str, Criteria] = {}
     digests = []
-    for team in teams:
-        records = latest.get(team.id, [])
+    for team in subjects:
+        if team.system_id is None:
+            records = latest.get(team.id, [])
+        else:
+            records = by_system.get(team.system_id, [])
         rubric = _rubric(rubrics, records[0].assessment.rubric_id) if records else None
         if rubric is not None and rubric.id not in criteria:
             criteria[rubric.id] = criteria_in_force(
@@ -118,6 +132,28 @@ def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery
         )
     language = teams[0].language if teams else "en"
     return ChannelDigest(channel_id, language, tuple(digests), now)
+
+
+def _subjects(
+    session: Session, workspace_id: int, rows: Sequence[Team], teams: Sequence[TeamInfo]
+) -> list[TeamInfo]:
+    """What the summary has a section for: each team, or each active system of a team that
+    has several (grouped under their team, in name order)."""
+    systems = repo.list_systems(
+        session, workspace_id=workspace_id, team_ids=[team.id for team in teams]
+    )
+    by_team: dict[int, list[System]] = {}
+    for system in systems:
+        by_team.setdefault(system.team_id, []).append(system)
+    row_of = {row.id: row for row in rows}
+    subjects: list[TeamInfo] = []
+    for team in teams:
+        own = by_team.get(team.id, [])
+        if len(own) > 1:
+            subjects += [team_info(row_of[team.id], system, systems=len(own)) for system in own]
+        else:
+            subjects.append(team)
+    return subjects
 
 
 def _rubric(rubrics: RubricRegistry, rubric_id: str) -> Rubric | None:
@@ -194,7 +230,11 @@ def _standing(
     if period.due > now:
         period = previous_period(schedule, period)
     checkin = repo.get_checkin(
-        session, workspace_id=team.workspace_id, team_id=team.id, period_key=period.key
+        session,
+        workspace_id=team.workspace_id,
+        team_id=team.id,
+        period_key=period.key,
+        system_id=team.system_id,
     )
     if checkin is not None and checkin.status == "skipped":
         return period.key, False

@@ -13,21 +13,24 @@ from bot.services._privacy import refreshed
 from bot.services._scorecards import build_scorecard, diff_between
 from bot.services.access import Action
 from bot.services.context import UseCases
+from bot.services.systems import load_team_system
 from bot.services.types import Actor, Directory, Scorecard, TeamInfo, TrendView
 from rubric.gaps import GapReport
 from rubric.trends import HistoryEntry, build_trend
 
 
 class ReportUseCases(UseCases):
-    def scorecard(self, actor: Actor, directory: Directory, team_id: int) -> Scorecard | None:
-        """The team's latest assessment scored, with its gaps against the criteria in force and
-        what changed since the one before; None when the team was never assessed. For those
-        the rule lets read the team."""
+    def scorecard(
+        self, actor: Actor, directory: Directory, team_id: int, system_id: int | None = None
+    ) -> Scorecard | None:
+        """A system's latest assessment scored (default: the team's primary system), with its
+        gaps against the criteria in force and what changed since the one before; None when
+        it was never assessed. For those the rule lets read the team."""
         workspace_id = actor.workspace_id
-        team = self._readable(actor, directory, team_id)
+        team = self._readable(actor, directory, team_id, system_id)
         with self._ctx.database.read() as session:
             recent = repo.recent_assessments(
-                session, workspace_id=workspace_id, team_id=team_id, count=2
+                session, workspace_id=workspace_id, team_id=team_id, count=2, system_id=system_id
             )
             if not recent:
                 return None
@@ -38,32 +41,47 @@ class ReportUseCases(UseCases):
                 team=team, rubric=rubric, criteria=criteria, latest=recent[0], previous=previous
             )
 
-    def gaps(self, actor: Actor, directory: Directory, team_id: int) -> GapReport | None:
-        """The mandatory items for the team's stage that its latest assessment does not meet."""
-        card = self.scorecard(actor, directory, team_id)
+    def gaps(
+        self, actor: Actor, directory: Directory, team_id: int, system_id: int | None = None
+    ) -> GapReport | None:
+        """The mandatory items for a system's stage that its latest assessment does not meet."""
+        card = self.scorecard(actor, directory, team_id, system_id)
         return card.gaps if card is not None else None
 
     def trend(
-        self, actor: Actor, directory: Directory, team_id: int, *, limit: int | None = None
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        system_id: int | None = None,
+        *,
+        limit: int | None = None,
     ) -> TrendView | None:
-        """The team's history as chart series, oldest first, with what changed between the
-        last two assessments; None when the team was never assessed.
+        """A system's history (default: the team's primary system) as chart series, oldest
+        first, with what changed between the last two assessments; None when it was never
+        assessed.
 
         Only assessments on the rubric of the latest one are drawn (points on another scale
         would not be comparable). Periods whose check-in was skipped, and that have no
         assessment, appear as skipped points. `limit` keeps the newest assessments only.
         """
         workspace_id = actor.workspace_id
-        team = self._readable(actor, directory, team_id)
+        team = self._readable(actor, directory, team_id, system_id)
         with self._ctx.database.read() as session:
             history = repo.assessment_history(
-                session, workspace_id=workspace_id, team_id=team_id, limit=limit
+                session,
+                workspace_id=workspace_id,
+                team_id=team_id,
+                limit=limit,
+                system_id=system_id,
             )
             if not history:
                 return None
             rubric = load_rubric(self._ctx.rubrics, history[-1].assessment.rubric_id)
             history = [r for r in history if r.assessment.rubric_id == rubric.id]
-            entries = _entries(session, history, workspace_id=workspace_id, team_id=team_id)
+            entries = _entries(
+                session, history, workspace_id=workspace_id, team_id=team_id, system_id=system_id
+            )
             criteria = criteria_in_force(session, workspace_id=workspace_id, rubric=rubric)
             previous = history[-2] if len(history) > 1 else None
             return TrendView(
@@ -73,19 +91,32 @@ class ReportUseCases(UseCases):
                 diff=diff_between(rubric, criteria, previous, history[-1]),
             )
 
-    def _readable(self, actor: Actor, directory: Directory, team_id: int) -> TeamInfo:
-        """The team, if the person may read it. Slack is asked with no transaction open: a
-        lookup can wait on rate limits, and a changed privacy is written in a session of its
-        own."""
+    def _readable(
+        self, actor: Actor, directory: Directory, team_id: int, system_id: int | None = None
+    ) -> TeamInfo:
+        """The team (seen through `system_id` when given), if the rule lets the person read it;
+        a system's readers are its team's. Slack is asked with no transaction open: a lookup
+        can wait on rate limits, and a changed privacy is written in a session of its own."""
         with self._ctx.database.read() as session:
-            team = team_info(load_team(session, workspace_id=actor.workspace_id, team_id=team_id))
+            if system_id is None:
+                workspace_id, tid = actor.workspace_id, team_id
+                team = team_info(load_team(session, workspace_id=workspace_id, team_id=tid))
+            else:
+                team = load_team_system(
+                    session, workspace_id=actor.workspace_id, team_id=team_id, system_id=system_id
+                )
         team = refreshed(self._ctx, directory, team)
         self._ctx.require(Action.READ, actor, directory, team)
         return team
 
 
 def _entries(
-    session: Session, history: list[AssessmentRecord], *, workspace_id: int, team_id: int
+    session: Session,
+    history: list[AssessmentRecord],
+    *,
+    workspace_id: int,
+    team_id: int,
+    system_id: int | None,
 ) -> list[HistoryEntry]:
     """Assessments and skipped check-ins merged on the timeline.
 
@@ -104,7 +135,7 @@ def _entries(
     ]
     first = history[0].assessment.submitted_at
     for checkin in repo.list_checkins(
-        session, workspace_id=workspace_id, team_id=team_id, status="skipped"
+        session, workspace_id=workspace_id, team_id=team_id, status="skipped", system_id=system_id
     ):
         if checkin.period_key in assessed or checkin.created_at < first:
             continue

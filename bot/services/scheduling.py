@@ -200,15 +200,23 @@ class SchedulingStore:
                 session, **ref.columns(), now=now, message_ts=message_ts, note=note
             )
             if checkin is not None:
-                repo.upsert_checkin(
-                    session,
-                    workspace_id=ref.workspace_id,
-                    team_id=checkin.team_id,
-                    period_key=ref.period_key,
-                    now=now,
-                    channel_id=checkin.channel_id,
-                    message_ts=message_ts,
+                # One check-in per active system, all in this one message: answering one
+                # leaves the others open; an archived system gets none.
+                systems = repo.list_systems(
+                    session, workspace_id=ref.workspace_id, team_ids=[checkin.team_id]
                 )
+                system_ids: list[int | None] = [system.id for system in systems] or [None]
+                for system_id in system_ids:
+                    repo.upsert_checkin(
+                        session,
+                        workspace_id=ref.workspace_id,
+                        team_id=checkin.team_id,
+                        period_key=ref.period_key,
+                        now=now,
+                        channel_id=checkin.channel_id,
+                        message_ts=message_ts,
+                        system_id=system_id,
+                    )
 
     def mark_failed(
         self,
@@ -275,6 +283,12 @@ class SchedulingStore:
             )
 
     # ---- what people ask -----------------------------------------------------------------------
+
+    def systems(self, workspace_id: int, team_id: int) -> list[tuple[int, str]]:
+        """The team's active systems, (id, name): a check-in button each."""
+        with self._db.read() as session:
+            systems = repo.list_systems(session, workspace_id=workspace_id, team_ids=[team_id])
+        return [(system.id, system.name) for system in systems if system.id is not None]
 
     def team(self, workspace_id: int, team_id: int) -> TeamInfo:
         with self._db.read() as session:

@@ -19,6 +19,7 @@ from bot.services._privacy import refreshed
 from bot.services._queries import lock_workspace
 from bot.services.access import Action
 from bot.services.context import UseCases
+from bot.services.systems import load_system, load_team_system, system_view
 from bot.services.types import (
     Actor,
     ChannelFacts,
@@ -159,8 +160,18 @@ class TeamUseCases(UseCases):
                 raise missing
         return found
 
-    def set_stage(self, actor: Actor, directory: Directory, team_id: int, stage: Stage) -> TeamInfo:
-        """Move a team to another stage (admins only); the change joins the stage history."""
+    def set_stage(
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        stage: Stage,
+        system_id: int | None = None,
+    ) -> TeamInfo:
+        """Move a system (default: the team's primary one) to another stage (admins only); the
+        change joins its stage history."""
+        if system_id is not None:
+            return self._set_system_stage(actor, directory, team_id, system_id, stage)
 
         def change(session: Session, team: Team) -> _Changed:
             before = team.stage
@@ -170,6 +181,39 @@ class TeamUseCases(UseCases):
             return team, ("team.stage_changed", {"before": before, "after": team.stage})
 
         return self._change(actor, directory, team_id, Action.STAGE, change)
+
+    def _set_system_stage(
+        self, actor: Actor, directory: Directory, team_id: int, system_id: int, stage: Stage
+    ) -> TeamInfo:
+        ws = actor.workspace_id
+        with self._ctx.database.read() as session:
+            current = load_team_system(
+                session, workspace_id=ws, team_id=team_id, system_id=system_id
+            )
+        self._ctx.require(Action.STAGE, actor, directory, current)
+        with self._ctx.database.write() as session:
+            team, system = load_system(session, workspace_id=ws, system_id=system_id)
+            before = system.stage
+            system = repo.set_system_stage(
+                session,
+                workspace_id=ws,
+                system_id=system_id,
+                stage=Stage(stage),
+                changed_by=actor.user_id,
+                now=self._ctx.clock(),
+            )
+            if before != system.stage:
+                _audit.record(
+                    session,
+                    actor,
+                    "team.stage_changed",
+                    at=self._ctx.clock(),
+                    team_id=team_id,
+                    system=system_id,
+                    before=before,
+                    after=system.stage,
+                )
+            return system_view(session, team, system)
 
     def set_language(
         self, actor: Actor, directory: Directory, team_id: int, language: str

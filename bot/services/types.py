@@ -124,10 +124,13 @@ class Actor:
 
 @dataclass(frozen=True)
 class TeamRef:
-    """How a person named a team in a command: by name, or by channel mention."""
+    """How a person named a team or a system in a command: a name (a team's, or a system's
+    when no team has it), `team/system`, or a channel mention."""
 
     name: str | None = None
     channel_id: str | None = None
+    system: str | None = None
+    """The system part of `team/system`; `name` is then the team's."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,42 @@ class TeamInfo:
     """When the team was created: its first check-in is the first slot after it."""
     channel_private: bool | None = None
     """Whether its channel is private, as last heard from Slack; None: not known yet."""
+    system_id: int | None = None
+    """Set when this is the team as seen through one of its systems: `stage`, `schedule` and
+    `paused_until` are then the system's (its schedule inherits the team's unless set)."""
+    system_name: str | None = None
+    systems: int = 1
+    """How many active systems the team has."""
+
+    @property
+    def label(self) -> str:
+        """How a system is named to people: its team's name alone while the team has one
+        system of the same name (as before systems existed), else `team/system`."""
+        if self.system_name is None or (
+            self.systems <= 1 and self.system_name.casefold() == self.name.casefold()
+        ):
+            return self.name
+        return f"{self.name}/{self.system_name}"
+
+
+@dataclass(frozen=True)
+class SystemLine:
+    """One system in `systems` and in a team's scorecard overview."""
+
+    system: TeamInfo
+    archived: bool
+    final_score: float | None
+    open_gaps: int | None
+    direction: int | None
+    """-1, 0 or 1: how the final score moved since the assessment before; None without two."""
+
+
+class ChooseSystem(ServiceError):
+    """A command needs one system and the name given fits several: the person picks one."""
+
+    def __init__(self, choices: tuple[TeamInfo, ...], **params: object) -> None:
+        super().__init__("error.choose_system", **params)
+        self.choices = choices
 
 
 @dataclass(frozen=True)
@@ -259,6 +298,8 @@ class StoredAssessment:
     assessment_id: int
     created: bool
     kept_stage: Stage | None = None
+    system_id: int | None = None
+    """The system assessed, as the caller named it (None: the team's primary system)."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def post_trend(
 ) -> None:
     with deps.metrics.time_chart("trend"):
         chart = deps.charts.render(
-            "render_trend", view.trend, view.rubric, team=view.team.name, language=language
+            "render_trend", view.trend, view.rubric, team=view.team.label, language=language
         )
     upload_chart(
         client,
@@ -60,7 +60,7 @@ def post_trend_later(
             # SlackClientError covers a refused API call and a failed upload of the bytes.
             log.warning("could not post a trend chart: %s", type(error).__name__)
             try:
-                tell(t("error.chart_failed", language, team=escape(view.team.name)))
+                tell(t("error.chart_failed", language, team=escape(view.team.label)))
             except SlackClientError:
                 log.warning("could not tell the person either")
         finally:

@@ -172,6 +172,30 @@ class EraseNotes:
     user_id: str
 
 
+@dataclass(frozen=True)
+class SystemAdd:
+    """`system`: its `system` part is the new system's name; no team name means the channel's."""
+
+    system: TeamRef
+    stage: Stage = Stage.RESEARCH
+
+
+@dataclass(frozen=True)
+class SystemRename:
+    system: TeamRef
+    name: str
+
+
+@dataclass(frozen=True)
+class SystemArchive:
+    system: TeamRef
+
+
+@dataclass(frozen=True)
+class ListSystems:
+    team: TeamRef | None = None
+
+
 Command = (
     Help
     | TeamCreate
@@ -195,6 +219,10 @@ Command = (
     | CriteriaSet
     | EraseTeam
     | EraseNotes
+    | SystemAdd
+    | SystemRename
+    | SystemArchive
+    | ListSystems
 )
 
 # ---- vocabulary -----------------------------------------------------------------------------
@@ -375,7 +403,18 @@ def _team(tokens: list[Token]) -> TeamRef | None:
     name = _join(tokens)
     if not name:
         raise _Stop(ParseError("parse.missing_name"))
+    if len(tokens) == 1 and not tokens[0].quoted and "/" in name:
+        return _team_system(name)
     return TeamRef(name=name)
+
+
+def _team_system(text: str, usage: str | None = None) -> TeamRef:
+    """`team/system`; both parts are needed."""
+    team, _, system = text.partition("/")
+    team, system = team.strip(), system.strip()
+    if not team or not system:
+        raise _Stop(ParseError("parse.bad_system_ref", {"value": _shorten(text)}, usage))
+    return TeamRef(name=team, system=system)
 
 
 def _join(tokens: list[Token]) -> str:
@@ -623,6 +662,39 @@ def _parse_erase(args: list[Token]) -> Command:
     raise _Stop(ParseError("parse.bad_arguments", {"text": _shorten(_join(args))}, usage))
 
 
+def _system_ref(token: Token) -> TeamRef:
+    """A system as the system commands take it: `team/system`, or a system name alone (of the
+    channel's team)."""
+    if not token.quoted and "/" in token.text:
+        return _team_system(token.text, "usage.system")
+    return TeamRef(system=token.text)
+
+
+def _parse_system(args: list[Token]) -> Command:
+    usage = "usage.system"
+    if not args:
+        raise _Stop(ParseError("parse.bad_arguments", {"text": ""}, usage))
+    sub, rest = args[0].word, args[1:]
+    if sub in ("add", "agregar", "anadir"):
+        stage = Stage.RESEARCH
+        found = _stage_at_end(rest)
+        if found is not None and len(rest) > found[1]:
+            stage, size = found
+            rest = rest[:-size]
+        if len(rest) != 1:
+            raise _Stop(ParseError("parse.bad_system_ref", {"value": _shorten(_join(rest))}, usage))
+        return SystemAdd(system=_system_ref(rest[0]), stage=stage)
+    if sub in ("rename", "renombrar"):
+        if len(rest) < 2:
+            raise _Stop(ParseError("parse.bad_arguments", {"text": _shorten(_join(rest))}, usage))
+        return SystemRename(system=_system_ref(rest[0]), name=_join(rest[1:]))
+    if sub in ("archive", "archivar"):
+        if len(rest) != 1:
+            raise _Stop(ParseError("parse.bad_system_ref", {"value": _shorten(_join(rest))}, usage))
+        return SystemArchive(system=_system_ref(rest[0]))
+    raise _Stop(ParseError("parse.unknown_subcommand", {"name": _shorten(args[0].text)}, usage))
+
+
 def _no_arguments(build: Callable[[], Command]) -> Callable[[list[Token], str], Command]:
     def parse(args: list[Token], text: str) -> Command:
         _no_more(args)
@@ -701,7 +773,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _row(
         "scorecard",
         None,  # "scorecard" is the Spanish word too
-        ("scorecard [team] [public]", "scorecard [equipo] [public]"),
+        ("scorecard [system|team] [public]", "scorecard [sistema|equipo] [public]"),
         ("the latest result", "el último resultado"),
         _ignoring_text(_parse_scorecard),
         ShowScorecard,
@@ -846,6 +918,36 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         _ignoring_text(_parse_erase),
         EraseTeam,
         EraseNotes,
+    ),
+    _row(
+        "system",
+        "sistema",
+        (
+            "system add <team>/<system> [research|roadmap|production] | "
+            "system rename <team>/<system> <new name> | system archive <team>/<system>",
+            "system add <equipo>/<sistema> [investigación|hoja de ruta|producción] | "
+            "system rename <equipo>/<sistema> <nombre nuevo> | system archive <equipo>/<sistema>",
+        ),
+        (
+            "a team's ML systems: add one at its stage, rename or archive it (admins)",
+            "los sistemas de ML de un equipo: agregar uno en su etapa, renombrarlo o archivarlo "
+            "(administradores)",
+        ),
+        _ignoring_text(_parse_system),
+        SystemAdd,
+        SystemRename,
+        SystemArchive,
+    ),
+    _row(
+        "systems",
+        "sistemas",
+        ("systems [team]", "systems [equipo]"),
+        (
+            "a team's systems with stage, score, gaps and trend",
+            "los sistemas de un equipo con etapa, puntuación, carencias y tendencia",
+        ),
+        _team_only(lambda team: ListSystems(team=team)),
+        ListSystems,
     ),
     _row(
         "help",

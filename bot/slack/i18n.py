@@ -207,6 +207,18 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "Niveles: no_aplica, poco_valor, opcional, obligatorio."
         ),
     },
+    "usage.system": {
+        "en": (
+            "Usage: `/mlscore system add <team>/<system> [research|roadmap|production]`, "
+            "`/mlscore system rename <team>/<system> <new name>`, "
+            "`/mlscore system archive <team>/<system>`"
+        ),
+        "es": (
+            "Uso: `/mlscore sistema agregar <equipo>/<sistema> [investigación|hoja de ruta|"
+            "producción]`, `/mlscore sistema renombrar <equipo>/<sistema> <nombre nuevo>`, "
+            "`/mlscore sistema archivar <equipo>/<sistema>`"
+        ),
+    },
     "usage.erase": {
         "en": "Usage: `/mlscore erase team <team>` or `/mlscore erase notes @person`",
         "es": "Uso: `/mlscore erase team <equipo>` o `/mlscore erase notes @persona`",
@@ -215,6 +227,10 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "parse.unknown_subcommand": {
         "en": "I don't know the command `{name}`. `/mlscore help` lists what I can do.",
         "es": "No conozco el comando `{name}`. `/mlscore help` muestra lo que sé hacer.",
+    },
+    "parse.bad_system_ref": {
+        "en": "`{value}` does not name one system: write `<team>/<system>`.",
+        "es": "`{value}` no nombra un sistema: escribe `<equipo>/<sistema>`.",
     },
     "parse.bad_arguments": {
         "en": "I couldn't make sense of `{text}`.",
@@ -878,6 +894,84 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "I don't know a team called *{team}*. `/mlscore teams` lists them.",
         "es": "No conozco ningún equipo llamado *{team}*. `/mlscore teams` los muestra.",
     },
+    "error.choose_system": {
+        "en": "*{name}* has several systems: say which one, as `<team>/<system>`.",
+        "es": "*{name}* tiene varios sistemas: indica cuál, como `<equipo>/<sistema>`.",
+    },
+    "error.unknown_system": {
+        "en": "*{team}* has no system called *{system}*. `/mlscore systems {team}` lists them.",
+        "es": (
+            "*{team}* no tiene ningún sistema llamado *{system}*. `/mlscore systems {team}` "
+            "los muestra."
+        ),
+    },
+    "error.system_not_found": {
+        "en": "That system no longer exists (or belongs to another workspace).",
+        "es": "Ese sistema ya no existe (o es de otro espacio de trabajo).",
+    },
+    "error.system_exists": {
+        "en": "*{team}* already has a system called *{system}*.",
+        "es": "*{team}* ya tiene un sistema llamado *{system}*.",
+    },
+    "error.last_system": {
+        "en": "*{system}* is the only active system of *{team}*; a team keeps at least one.",
+        "es": "*{system}* es el único sistema activo de *{team}*; un equipo conserva al menos uno.",
+    },
+    "error.system_name_empty": {
+        "en": "Give the system a name.",
+        "es": "Dale un nombre al sistema.",
+    },
+    "error.system_name_blank": {
+        "en": "A system's name needs visible characters.",
+        "es": "El nombre de un sistema necesita caracteres visibles.",
+    },
+    "error.system_name_too_long": {
+        "en": "A system's name can have at most {limit} characters.",
+        "es": "El nombre de un sistema puede tener como máximo {limit} caracteres.",
+    },
+    "error.system_name_slash": {
+        "en": "A system's name cannot contain `/` (it separates team and system): *{name}*.",
+        "es": "El nombre de un sistema no puede contener `/` (separa equipo y sistema): *{name}*.",
+    },
+    "systems.header": {
+        "en": "{team}: systems ({count})",
+        "es": "{team}: sistemas ({count})",
+    },
+    "systems.overview": {
+        "en": "{team}: each system, weakest first",
+        "es": "{team}: cada sistema, el más débil primero",
+    },
+    "systems.line": {
+        "en": "• *{name}* · {stage} · ML Test Score: {score} {arrow} · gaps: {gaps}{archived}",
+        "es": "• *{name}* · {stage} · ML Test Score: {score} {arrow} · carencias: {gaps}{archived}",
+    },
+    "systems.line_never": {
+        "en": "• *{name}* · {stage} · not assessed yet{archived}",
+        "es": "• *{name}* · {stage} · aún sin evaluar{archived}",
+    },
+    "checkin.open_system": {"en": "Assess {system}", "es": "Evaluar {system}"},
+    "systems.archived": {"en": " · _archived_", "es": " · _archivado_"},
+    "systems.choose": {
+        "en": "This team has several systems. Which one?",
+        "es": "Este equipo tiene varios sistemas. ¿Cuál?",
+    },
+    "info.system_added": {
+        "en": "Added the system *{system}* to *{team}* (stage: {stage}).",
+        "es": "Sistema *{system}* agregado a *{team}* (etapa: {stage}).",
+    },
+    "info.system_renamed": {
+        "en": "Renamed the system to *{system}* in *{team}*.",
+        "es": "El sistema de *{team}* ahora se llama *{system}*.",
+    },
+    "info.system_archived": {
+        "en": (
+            "Archived the system *{system}* of *{team}*: its history stays, its check-ins stop."
+        ),
+        "es": (
+            "Sistema *{system}* de *{team}* archivado: su historial se conserva y sus "
+            "revisiones se detienen."
+        ),
+    },
     "error.no_team_here": {
         "en": (
             "This channel has no team. Name one (`/mlscore {command} <team>`) or create it with "
@@ -975,6 +1069,13 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "refused.erase": {
         "en": "Only workspace admins can erase data.",
         "es": "Solo los administradores del espacio de trabajo pueden borrar datos.",
+    },
+    "refused.systems": {
+        "en": "Only workspace admins can add, rename or archive the systems of *{team}*.",
+        "es": (
+            "Solo los administradores del espacio de trabajo pueden agregar, renombrar o "
+            "archivar los sistemas de *{team}*."
+        ),
     },
     "refused.create_team": {
         "en": "Only workspace admins can create teams.",

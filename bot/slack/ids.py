@@ -34,6 +34,8 @@ class ActionId(StrEnum):
     # check-in messages
     CHECKIN_OPEN = "checkin_open"
     CHECKIN_SKIP = "checkin_skip"
+    # "which system?" buttons
+    CHOOSE_SYSTEM = "choose_system"
     # App Home
     HOME_ASSESS = "home_assess"
     HOME_SCORECARD = "home_scorecard"

@@ -131,6 +131,7 @@ def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now:
         "stage_changes": 2,
         "deliveries": 1,
         "audit_log": 1,
+        "systems": 1,
         "teams": 1,
     }
     with db.read() as session:
@@ -202,6 +203,7 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
     assert sorted(data) == sorted(
         [
             "teams",
+            "systems",
             "stage_changes",
             "checkins",
             "assessments",
@@ -264,6 +266,7 @@ def test_workspace_export_holds_every_answer_of_more_assessments_than_bound_para
     many = 66_000  # PostgreSQL refuses a statement with more than 65,535 bound parameters
     with db.write() as session:
         ws, (team_id, _) = _fill(session, "T1", now)
+        system_id = repo.primary_system(session, workspace_id=ws, team_id=team_id).id
         first = 1_000_000
         session.exec(
             insert(Assessment),
@@ -272,6 +275,7 @@ def test_workspace_export_holds_every_answer_of_more_assessments_than_bound_para
                     "id": first + n,
                     "workspace_id": ws,
                     "team_id": team_id,
+                    "system_id": system_id,
                     "rubric_id": "r",
                     "rubric_version": "2017",
                     "stage": "research",

@@ -14,6 +14,7 @@ from bot.scheduling.service import SchedulingService
 from bot.scheduling.tick import run_tick
 from bot.services import Services
 from bot.services.types import Actor, Invalid, NotAllowed, NotFound
+from rubric.model import Stage
 from tests.fakes.directory import FakeDirectory
 from tests.fakes.slack_api import FakeSlack
 from tests.support.scheduling import (
@@ -243,3 +244,44 @@ def test_a_skip_names_its_period_and_refuses_one_the_team_has_no_check_in_for(
             for c in repo.list_checkins(session, workspace_id=workspace_id(db), team_id=team)
         }
     assert statuses == {"2026-W10": "skipped"}
+
+
+def test_the_weekly_digest_has_a_section_per_system_of_a_team_with_several(
+    db: Database, fake: FakeSlack
+) -> None:
+    alpha = seed_team(db, "Alpha", "C0SHARED")
+    with db.write() as session:
+        repo.create_system(
+            session,
+            workspace_id=workspace_id(db),
+            team_id=alpha,
+            name="Fraud",
+            stage=Stage.RESEARCH,
+            now=MONDAY - timedelta(days=30),
+        )
+        retired = repo.create_system(
+            session,
+            workspace_id=workspace_id(db),
+            team_id=alpha,
+            name="Retired",
+            stage=Stage.RESEARCH,
+            now=MONDAY - timedelta(days=30),
+        )
+        repo.archive_system(
+            session, workspace_id=workspace_id(db), system_id=retired.id, now=MONDAY
+        )
+    assess(db, alpha, MONDAY - timedelta(days=6), {"FD1": "automated"}, key="alpha")
+    deps = make_deps(
+        db, fake, settings=make_settings("sqlite://", fake, digest_weekday=0, digest_time="09:30")
+    )
+
+    report = run_tick(deps, MONDAY + timedelta(hours=9, minutes=30))
+
+    assert report.sent["digest"] == 1
+    (message,) = posted(fake, "C0SHARED")
+    body = str(message["blocks"])
+    assert "Alpha/Alpha" in body
+    assert "Alpha/Fraud" in body
+    assert "Retired" not in body
+    # Fraud was never assessed: it is overdue on its own, while Alpha's own system is not.
+    assert "Fraud" in body.split("Overdue")[1]

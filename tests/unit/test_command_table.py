@@ -39,6 +39,10 @@ EXAMPLES = (
     "criteria set D1 production mandatory because",
     "erase team Vision",
     "erase notes <@U123>",
+    "system add Vision/Fraud production",
+    "system rename Vision/Fraud Risk",
+    "system archive Vision/Fraud",
+    "systems Vision",
 )
 
 

@@ -1,5 +1,7 @@
 """Assessments and their answers: saving (idempotently), the scorecard and the trend.
 
+An assessment is of one system; a call without `system_id` means the team's primary system.
+
 Answers are always fetched with one query per call, whatever the number of assessments.
 """
 
@@ -13,12 +15,13 @@ from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, insert, or_, true
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.db.errors import NotFound
-from bot.db.repositories.teams import require_team
-from bot.db.tables import Assessment, AssessmentAnswer, Team
+from bot.db.repositories.teams import require_team, resolve_system_id, system_or_primary
+from bot.db.tables import Assessment, AssessmentAnswer, System
 from bot.db.upsert import dialect_name, upsert_insert
 from rubric.model import Answer, Snapshot, Stage
 
@@ -85,17 +88,22 @@ def save_assessment(
     period_key: str | None = None,
     submission_key: str,
     note_authors: Mapping[str, str] | None = None,
+    system_id: int | None = None,
 ) -> SavedAssessment:
     """Store an assessment once per submission key; a repeat returns the first one's id.
 
     `note_authors` names who wrote each item's note; a note not named there is the
     submitter's."""
     require_team(session, workspace_id=workspace_id, team_id=team_id)
+    system = resolve_system_id(
+        session, workspace_id=workspace_id, team_id=team_id, system_id=system_id
+    )
     statement = (
         upsert_insert(session, Assessment)
         .values(
             workspace_id=workspace_id,
             team_id=team_id,
+            system_id=system,
             rubric_id=rubric_id,
             rubric_version=rubric_version,
             criteria_version=criteria_version,
@@ -137,31 +145,49 @@ def get_assessment(
     return _with_answers(session, [assessment])[0] if assessment else None
 
 
+def _of_system(workspace_id: int, team_id: int, system_id: int | None) -> list[ColumnElement[bool]]:
+    return [
+        col(Assessment.workspace_id) == workspace_id,
+        col(Assessment.team_id) == team_id,
+        col(Assessment.system_id) == system_or_primary(workspace_id, team_id, system_id),
+    ]
+
+
 def recent_assessments(
-    session: Session, *, workspace_id: int, team_id: int, count: int = 2
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    count: int = 2,
+    system_id: int | None = None,
 ) -> list[AssessmentRecord]:
-    """The team's newest `count` assessments, newest first: the scorecard (latest + previous)."""
+    """The system's newest `count` assessments, newest first: the scorecard (latest +
+    previous)."""
     assessments = session.exec(
         _newest_first(
-            select(Assessment).where(
-                Assessment.workspace_id == workspace_id, Assessment.team_id == team_id
-            )
+            select(Assessment).where(*_of_system(workspace_id, team_id, system_id))
         ).limit(count)
     ).all()
     return _with_answers(session, assessments)
 
 
 def latest_assessment(
-    session: Session, *, workspace_id: int, team_id: int
+    session: Session, *, workspace_id: int, team_id: int, system_id: int | None = None
 ) -> AssessmentRecord | None:
-    records = recent_assessments(session, workspace_id=workspace_id, team_id=team_id, count=1)
+    records = recent_assessments(
+        session, workspace_id=workspace_id, team_id=team_id, count=1, system_id=system_id
+    )
     return records[0] if records else None
 
 
 def previous_assessment(
-    session: Session, *, workspace_id: int, team_id: int, before: Assessment | int
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    before: Assessment | int,
 ) -> AssessmentRecord | None:
-    """The team's assessment just before `before` (by submission time, then id)."""
+    """The assessment of the same system just before `before` (by submission time, then id)."""
     if isinstance(before, int):
         found = session.exec(
             select(Assessment).where(
@@ -183,6 +209,7 @@ def previous_assessment(
             select(Assessment).where(
                 Assessment.workspace_id == workspace_id,
                 Assessment.team_id == team_id,
+                Assessment.system_id == before.system_id,
                 earlier,
             )
         ).limit(1)
@@ -197,11 +224,10 @@ def assessment_history(
     team_id: int,
     limit: int | None = None,
     since: datetime | None = None,
+    system_id: int | None = None,
 ) -> list[AssessmentRecord]:
-    """The team's assessments oldest first (the trend); with `limit`, only the newest ones."""
-    statement = select(Assessment).where(
-        Assessment.workspace_id == workspace_id, Assessment.team_id == team_id
-    )
+    """The system's assessments oldest first (the trend); with `limit`, only the newest ones."""
+    statement = select(Assessment).where(*_of_system(workspace_id, team_id, system_id))
     if since is not None:
         statement = statement.where(col(Assessment.submitted_at) >= since)
     assessments = list(session.exec(_newest_first(statement).limit(limit)).all())
@@ -226,31 +252,69 @@ def latest_assessments_for_teams(
     team_ids: Sequence[int] | None = None,
     count: int = 1,
 ) -> dict[int, list[AssessmentRecord]]:
-    """For each team of the workspace (or of `team_ids`), its newest `count` assessments.
-
-    Teams without assessments are absent. Three queries in all: ids, assessments, answers.
-    """
-    team_filter: list[ColumnElement[bool]] = [col(Team.workspace_id) == workspace_id]
+    """For each team of the workspace (or of `team_ids`), the newest `count` assessments of its
+    primary system. Teams without assessments are absent. Three queries in all."""
+    other = aliased(System)
+    primary = (
+        select(other.id)
+        .where(other.workspace_id == System.workspace_id, other.team_id == System.team_id)
+        .order_by(col(other.archived_at).is_not(None), col(other.id))
+        .limit(1)
+        .correlate(System)
+        .scalar_subquery()
+    )
+    where: list[ColumnElement[bool]] = [col(System.id) == primary]
     if team_ids is not None:
-        team_filter.append(col(Team.id).in_(list(team_ids)))
+        where.append(col(System.team_id).in_(list(team_ids)))
+    by_team: dict[int, list[AssessmentRecord]] = defaultdict(list)
+    for record in _latest(session, workspace_id, where, count):
+        by_team[record.assessment.team_id].append(record)
+    return dict(by_team)
+
+
+def latest_assessments_for_systems(
+    session: Session,
+    *,
+    workspace_id: int,
+    system_ids: Sequence[int] | None = None,
+    count: int = 1,
+) -> dict[int, list[AssessmentRecord]]:
+    """For each system of the workspace (or of `system_ids`), its newest `count` assessments.
+    Systems without assessments are absent. Three queries in all."""
+    where: list[ColumnElement[bool]] = []
+    if system_ids is not None:
+        where.append(col(System.id).in_(list(system_ids)))
+    by_system: dict[int, list[AssessmentRecord]] = defaultdict(list)
+    for record in _latest(session, workspace_id, where, count):
+        by_system[record.assessment.system_id].append(record)
+    return dict(by_system)
+
+
+def _latest(
+    session: Session, workspace_id: int, where: list[ColumnElement[bool]], count: int
+) -> list[AssessmentRecord]:
+    """The newest `count` assessments of each system matching `where`, newest first: ids,
+    assessments, answers."""
     newest = _newest_first(
         select(Assessment.id).where(
-            Assessment.team_id == Team.id, Assessment.workspace_id == workspace_id
+            Assessment.system_id == System.id, Assessment.workspace_id == workspace_id
         )
     ).limit(count)
     if dialect_name(session) == "postgresql":
         latest = newest.lateral("latest")
-        ids_statement = select(latest.c.id).select_from(Team).join(latest, true())
+        ids_statement = select(latest.c.id).select_from(System).join(latest, true())
     else:
-        # SQLite has no LATERAL; a correlated IN walks the same index once per team.
+        # SQLite has no LATERAL; a correlated IN walks the same index once per system.
         ids_statement = (
             select(Assessment.id)
-            .select_from(Team)
-            .join(Assessment, col(Assessment.id).in_(newest.correlate(Team).scalar_subquery()))
+            .select_from(System)
+            .join(Assessment, col(Assessment.id).in_(newest.correlate(System).scalar_subquery()))
         )
-    ids = list(session.exec(ids_statement.where(*team_filter)).all())
+    ids = list(
+        session.exec(ids_statement.where(col(System.workspace_id) == workspace_id, *where)).all()
+    )
     if not ids:
-        return {}
+        return []
     assessments = session.exec(
         _newest_first(
             select(Assessment).where(
@@ -258,10 +322,7 @@ def latest_assessments_for_teams(
             )
         )
     ).all()
-    by_team: dict[int, list[AssessmentRecord]] = defaultdict(list)
-    for record in _with_answers(session, assessments):
-        by_team[record.assessment.team_id].append(record)
-    return dict(by_team)
+    return _with_answers(session, assessments)
 
 
 def _newest_first(statement: _S) -> _S:

@@ -1,4 +1,5 @@
-"""Check-ins: one per team and period, open until answered or skipped."""
+"""Check-ins: one per system and period, open until answered or skipped; a call without a
+system means the team's primary system."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.db.repositories.teams import require_team
+from bot.db.repositories.teams import require_team, resolve_system_id, system_or_primary
 from bot.db.tables import CHECKIN_STATUSES, CheckIn
 from bot.db.upsert import upsert_insert
 
@@ -23,14 +24,19 @@ def upsert_checkin(
     status: str | None = None,
     channel_id: str | None = None,
     message_ts: str | None = None,
+    system_id: int | None = None,
 ) -> CheckIn:
-    """Create the team's check-in for the period ("open") or update the fields given."""
+    """Create the system's check-in for the period ("open") or update the fields given."""
     require_team(session, workspace_id=workspace_id, team_id=team_id)
+    system = resolve_system_id(
+        session, workspace_id=workspace_id, team_id=team_id, system_id=system_id
+    )
     if status is not None and status not in CHECKIN_STATUSES:
         raise ValueError(f"check-in status must be one of {CHECKIN_STATUSES}, not {status!r}")
     insert = upsert_insert(session, CheckIn).values(
         workspace_id=workspace_id,
         team_id=team_id,
+        system_id=system,
         period_key=period_key,
         status=status or "open",
         channel_id=channel_id,
@@ -44,11 +50,15 @@ def upsert_checkin(
             updates[name] = getattr(insert.excluded, name)
     session.exec(
         insert.on_conflict_do_update(
-            index_elements=["workspace_id", "team_id", "period_key"], set_=updates
+            index_elements=["workspace_id", "system_id", "period_key"], set_=updates
         )
     )
     checkin = get_checkin(
-        session, workspace_id=workspace_id, team_id=team_id, period_key=period_key
+        session,
+        workspace_id=workspace_id,
+        team_id=team_id,
+        period_key=period_key,
+        system_id=system,
     )
     assert checkin is not None
     return checkin
@@ -62,8 +72,9 @@ def mark_checkin(
     period_key: str,
     status: str,
     now: datetime,
+    system_id: int | None = None,
 ) -> CheckIn:
-    """Set the status of the team's check-in for the period, creating it when missing."""
+    """Set the status of the system's check-in for the period, creating it when missing."""
     return upsert_checkin(
         session,
         workspace_id=workspace_id,
@@ -71,17 +82,24 @@ def mark_checkin(
         period_key=period_key,
         status=status,
         now=now,
+        system_id=system_id,
     )
 
 
 def get_checkin(
-    session: Session, *, workspace_id: int, team_id: int, period_key: str
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    period_key: str,
+    system_id: int | None = None,
 ) -> CheckIn | None:
     return session.exec(
         select(CheckIn)
         .where(
             CheckIn.workspace_id == workspace_id,
             CheckIn.team_id == team_id,
+            CheckIn.system_id == system_or_primary(workspace_id, team_id, system_id),
             CheckIn.period_key == period_key,
         )
         .execution_options(populate_existing=True)
@@ -91,7 +109,8 @@ def get_checkin(
 def checkin_statuses(
     session: Session, *, workspace_id: int, period_keys: Collection[str]
 ) -> dict[tuple[int, str], str]:
-    """(team id, period key) -> status, for the workspace's check-ins of `period_keys`."""
+    """(team id, period key) -> status, for the workspace's check-ins of `period_keys`. A team
+    with several systems is "open" while any of its systems' check-ins is."""
     if not period_keys:
         return {}
     rows = session.exec(
@@ -99,15 +118,26 @@ def checkin_statuses(
             CheckIn.workspace_id == workspace_id, col(CheckIn.period_key).in_(list(period_keys))
         )
     ).all()
-    return {(team_id, key): status for team_id, key, status in rows}
+    found: dict[tuple[int, str], str] = {}
+    for team_id, key, status in rows:
+        if found.get((team_id, key)) != "open":
+            found[(team_id, key)] = status
+    return found
 
 
 def list_checkins(
-    session: Session, *, workspace_id: int, team_id: int, status: str | None = None
+    session: Session,
+    *,
+    workspace_id: int,
+    team_id: int,
+    status: str | None = None,
+    system_id: int | None = None,
 ) -> list[CheckIn]:
-    """The team's check-ins, oldest period first."""
+    """The system's check-ins, oldest period first."""
     statement = select(CheckIn).where(
-        CheckIn.workspace_id == workspace_id, CheckIn.team_id == team_id
+        CheckIn.workspace_id == workspace_id,
+        CheckIn.team_id == team_id,
+        CheckIn.system_id == system_or_primary(workspace_id, team_id, system_id),
     )
     if status is not None:
         statement = statement.where(CheckIn.status == status)

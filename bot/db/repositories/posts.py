@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
-from bot.db.repositories.teams import require_team
+from bot.db.repositories.teams import require_team, resolve_system_id
 from bot.db.tables import BotFile, BotPost
 from bot.db.upsert import upsert_insert
 
@@ -24,15 +24,20 @@ def record_post(
     kind: str,
     language: str,
     now: datetime,
+    system_id: int | None = None,
 ) -> None:
     """Remember that the message shows text of each of `authors` (recorded once each)."""
     require_team(session, workspace_id=workspace_id, team_id=team_id)
+    system = resolve_system_id(
+        session, workspace_id=workspace_id, team_id=team_id, system_id=system_id
+    )
     for author in sorted(set(authors)):
         session.exec(
             upsert_insert(session, BotPost)
             .values(
                 workspace_id=workspace_id,
                 team_id=team_id,
+                system_id=system,
                 channel_id=channel_id,
                 message_ts=message_ts,
                 author=author,

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, update
+from sqlalchemy import ScalarSelect, func, update
 from sqlmodel import Session, col, select
 
 from bot.db.errors import AlreadyExists, NotFound
-from bot.db.tables import CADENCES, StageChange, Team
+from bot.db.tables import CADENCES, StageChange, System, Team
 from bot.db.upsert import upsert_insert
 from bot.usertext import name_key
 from rubric.model import LANGUAGES, Stage
@@ -47,7 +47,8 @@ def create_team(
     created_by: str | None = None,
     now: datetime,
 ) -> Team:
-    """A new team; raises AlreadyExists when the name (ignoring case) is taken in the workspace."""
+    """A new team with one system of the same name at `stage`; raises AlreadyExists when the
+    name (ignoring case) is taken in the workspace."""
     _check_language(language)
     statement = (
         upsert_insert(session, Team)
@@ -69,10 +70,22 @@ def create_team(
     team_id = session.exec(statement).scalar()
     if team_id is None:
         raise AlreadyExists(f"a team named {name!r} already exists")
+    system = System(
+        workspace_id=workspace_id,
+        team_id=team_id,
+        name=name.strip(),
+        name_key=name_key(name),
+        stage=Stage(stage).value,
+        created_at=now,
+    )
+    session.add(system)
+    session.flush()
+    assert system.id is not None
     session.add(
         StageChange(
             workspace_id=workspace_id,
             team_id=team_id,
+            system_id=system.id,
             previous_stage=None,
             stage=Stage(stage).value,
             changed_by=created_by,
@@ -139,7 +152,8 @@ def update_team(
     rubric_id: str | _Unchanged = UNCHANGED,
     leads: Sequence[str] | _Unchanged = UNCHANGED,
 ) -> Team:
-    """Change the given fields; a stage change is also appended to the stage history."""
+    """Change the given fields; a stage change moves the team's primary system (and is
+    appended to its stage history)."""
     team = _require(session, workspace_id=workspace_id, team_id=team_id, for_update=True)
     if name is not UNCHANGED:
         clash = get_team_by_name(session, workspace_id=workspace_id, name=name)
@@ -153,18 +167,10 @@ def update_team(
         team.rubric_id = rubric_id
     if leads is not UNCHANGED:
         team.leads = list(leads)
-    if stage is not UNCHANGED and Stage(stage).value != team.stage:
-        session.add(
-            StageChange(
-                workspace_id=workspace_id,
-                team_id=team_id,
-                previous_stage=team.stage,
-                stage=Stage(stage).value,
-                changed_by=changed_by,
-                changed_at=now,
-            )
-        )
-        team.stage = Stage(stage).value
+    if stage is not UNCHANGED:
+        system = primary_system(session, workspace_id=workspace_id, team_id=team_id)
+        move_stage(session, system=system, stage=Stage(stage), changed_by=changed_by, now=now)
+        team.stage = system.stage
     session.add(team)
     session.flush()
     return team
@@ -239,26 +245,127 @@ def archive_team(
     return team
 
 
-def stage_version(session: Session, *, workspace_id: int, team_id: int) -> int:
-    """What tells one reading of the team's stage from another: the id of its latest stage
-    change (ids only grow), 0 when it has none."""
+def stage_version(
+    session: Session, *, workspace_id: int, team_id: int, system_id: int | None = None
+) -> int:
+    """What tells one reading of a system's stage from another (default: the team's primary
+    system): the id of its latest stage change (ids only grow), 0 when it has none."""
     latest = session.exec(
         select(func.max(StageChange.id)).where(
-            StageChange.workspace_id == workspace_id, StageChange.team_id == team_id
+            StageChange.workspace_id == workspace_id,
+            StageChange.team_id == team_id,
+            StageChange.system_id == system_or_primary(workspace_id, team_id, system_id),
         )
     ).one()
     return int(latest or 0)
 
 
-def stage_history(session: Session, *, workspace_id: int, team_id: int) -> list[StageChange]:
-    """The team's stage changes, oldest first (the first one is the stage it was created with)."""
+def stage_history(
+    session: Session, *, workspace_id: int, team_id: int, system_id: int | None = None
+) -> list[StageChange]:
+    """A system's stage changes (default: the team's primary system), oldest first (the first
+    one is the stage it was created with)."""
     return list(
         session.exec(
             select(StageChange)
-            .where(StageChange.workspace_id == workspace_id, StageChange.team_id == team_id)
+            .where(
+                StageChange.workspace_id == workspace_id,
+                StageChange.team_id == team_id,
+                StageChange.system_id == system_or_primary(workspace_id, team_id, system_id),
+            )
             .order_by(col(StageChange.changed_at), col(StageChange.id))
         ).all()
     )
+
+
+def primary_system_query(workspace_id: int, team_id: int) -> ScalarSelect[int | None]:
+    """The id of the team's primary system, as a subquery: its oldest active system (its
+    oldest system when all are archived). What a team-level call means by "the system"."""
+    return (
+        select(System.id)
+        .where(System.workspace_id == workspace_id, System.team_id == team_id)
+        .order_by(col(System.archived_at).is_not(None), col(System.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def system_or_primary(
+    workspace_id: int, team_id: int, system_id: int | None
+) -> int | ScalarSelect[int | None]:
+    """What to compare a row's system_id with: the given system, or the team's primary one."""
+    if system_id is not None:
+        return system_id
+    return primary_system_query(workspace_id, team_id)
+
+
+def primary_system(session: Session, *, workspace_id: int, team_id: int) -> System:
+    """The team's primary system (see primary_system_query); raises NotFound without one."""
+    found = session.exec(
+        select(System)
+        .where(System.workspace_id == workspace_id, System.team_id == team_id)
+        .order_by(col(System.archived_at).is_not(None), col(System.id))
+        .limit(1)
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        raise NotFound(f"a system of team {team_id}")
+    return found
+
+
+def resolve_system_id(
+    session: Session, *, workspace_id: int, team_id: int, system_id: int | None
+) -> int:
+    """The given system's id when it is one of the team's, else NotFound; None: the primary."""
+    if system_id is None:
+        found = primary_system(session, workspace_id=workspace_id, team_id=team_id).id
+    else:
+        found = session.exec(
+            select(System.id).where(
+                System.workspace_id == workspace_id,
+                System.team_id == team_id,
+                System.id == system_id,
+            )
+        ).first()
+    if found is None:
+        raise NotFound(f"system {system_id} of team {team_id}")
+    return found
+
+
+def move_stage(
+    session: Session, *, system: System, stage: Stage, changed_by: str | None, now: datetime
+) -> bool:
+    """Put the system at `stage`, appending the change to its history; False when it was
+    there already. Keeps the team's stage in step when the system is its primary one."""
+    if Stage(stage).value == system.stage:
+        return False
+    assert system.id is not None
+    session.add(
+        StageChange(
+            workspace_id=system.workspace_id,
+            team_id=system.team_id,
+            system_id=system.id,
+            previous_stage=system.stage,
+            stage=Stage(stage).value,
+            changed_by=changed_by,
+            changed_at=now,
+        )
+    )
+    system.stage = Stage(stage).value
+    session.add(system)
+    session.flush()
+    sync_team_stage(session, workspace_id=system.workspace_id, team_id=system.team_id)
+    return True
+
+
+def sync_team_stage(session: Session, *, workspace_id: int, team_id: int) -> None:
+    """Copy the primary system's stage onto the team row (after a stage move or an archive)."""
+    system = primary_system(session, workspace_id=workspace_id, team_id=team_id)
+    team = _require(session, workspace_id=workspace_id, team_id=team_id)
+    if team.stage != system.stage:
+        team.stage = system.stage
+        session.add(team)
+        session.flush()
 
 
 def _require(

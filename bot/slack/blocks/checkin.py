@@ -3,15 +3,21 @@ leads' DM, and the confirmations for skip, pause, resume and schedule changes.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.slack.blocks.common import Block, actions, button, escape, message, section
+from bot.slack.blocks.common import Block, actions, button, escape, message, section, truncate
 from bot.slack.i18n import format_date, t, weekday_name
 from bot.slack.ids import ActionId, BlockId
 from rubric.periods import Cadence, Schedule, next_due
 
 VALUE_SEPARATOR = "|"
+# Slack allows 25 elements in an actions block: the skip button and up to 24 systems.
+_MAX_SYSTEM_BUTTONS = 24
+
+Systems = Sequence[tuple[int, str]]
+"""A team's active systems, (id, name), when it has more than one: a button each."""
 
 
 def checkin_value(team_id: int | str, period_key: str) -> str:
@@ -27,9 +33,25 @@ def parse_checkin_value(value: str | None) -> tuple[str, str] | None:
     return (team_id, period_key) if team_id and period_key else None
 
 
-def _buttons(team_id: int | str, period_key: str, language: str, *, skip: bool) -> Block:
+def _buttons(
+    team_id: int | str, period_key: str, language: str, *, skip: bool, systems: Systems = ()
+) -> Block:
     value = checkin_value(team_id, period_key)
-    elements = [button(t("checkin.open", language), ActionId.CHECKIN_OPEN, value, style="primary")]
+    if len(systems) > 1:
+        # One button per system, each opening that system's modal (`team:system`); answering
+        # one leaves the others open. Action ids must differ within a block.
+        elements = [
+            button(
+                truncate(t("checkin.open_system", language, system=name), 75),
+                f"{ActionId.CHECKIN_OPEN}:{system_id}",
+                checkin_value(f"{team_id}:{system_id}", period_key),
+            )
+            for system_id, name in systems[:_MAX_SYSTEM_BUTTONS]
+        ]
+    else:
+        elements = [
+            button(t("checkin.open", language), ActionId.CHECKIN_OPEN, value, style="primary")
+        ]
     if skip:
         elements.append(button(t("checkin.skip", language), ActionId.CHECKIN_SKIP, value))
     return actions(elements, block_id=BlockId.CHECKIN_ACTIONS)
@@ -40,7 +62,13 @@ def cadence_name(cadence: Cadence, language: str) -> str:
 
 
 def build_checkin(
-    *, team_id: int | str, team_name: str, period_key: str, cadence: Cadence, language: str
+    *,
+    team_id: int | str,
+    team_name: str,
+    period_key: str,
+    cadence: Cadence,
+    language: str,
+    systems: Systems = (),
 ) -> dict[str, Any]:
     """The check-in posted to the team's channel when its period is due."""
     text = t(
@@ -52,22 +80,28 @@ def build_checkin(
     )
     return message(
         t("checkin.fallback", language, team=escape(team_name), period=period_key),
-        [section(text), _buttons(team_id, period_key, language, skip=True)],
+        [section(text), _buttons(team_id, period_key, language, skip=True, systems=systems)],
     )
 
 
 def build_reminder(
-    *, team_id: int | str, team_name: str, period_key: str, language: str
+    *, team_id: int | str, team_name: str, period_key: str, language: str, systems: Systems = ()
 ) -> dict[str, Any]:
     text = t("checkin.reminder", language, team=escape(team_name), period=period_key)
     return message(
         t("checkin.reminder_fallback", language, team=escape(team_name)),
-        [section(text), _buttons(team_id, period_key, language, skip=True)],
+        [section(text), _buttons(team_id, period_key, language, skip=True, systems=systems)],
     )
 
 
 def build_lead_dm(
-    *, team_id: int | str, team_name: str, channel_id: str, period_key: str, language: str
+    *,
+    team_id: int | str,
+    team_name: str,
+    channel_id: str,
+    period_key: str,
+    language: str,
+    systems: Systems = (),
 ) -> dict[str, Any]:
     """The DM a team lead gets with the check-in; the button opens the same modal."""
     text = t(
@@ -75,7 +109,7 @@ def build_lead_dm(
     )
     return message(
         t("checkin.fallback", language, team=escape(team_name), period=period_key),
-        [section(text), _buttons(team_id, period_key, language, skip=False)],
+        [section(text), _buttons(team_id, period_key, language, skip=False, systems=systems)],
     )
 
 

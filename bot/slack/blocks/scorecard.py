@@ -190,7 +190,7 @@ def scorecard_message(
 ) -> dict[str, Any]:
     """build_scorecard for a team's latest Scorecard from the services."""
     return build_scorecard(
-        team_name=card.team.name,
+        team_name=card.team.label,
         score=card.score,
         report=card.gaps,
         diff=card.diff,

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services.types import ServiceError
+from bot.slack.blocks.assessment import InvalidView
 from bot.slack.blocks.checkin import parse_checkin_value
 from bot.slack.blocks.common import escape, record_id
 from bot.slack.blocks.scorecard import scorecard_message
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
-from bot.slack.listeners.assessment import open_assessment
+from bot.slack.listeners.assessment import open_assessment, team_from_key
 from bot.slack.listeners.common import scope_of, service_error_text, tell
 from bot.slack.note_posts import post_scorecard
 from bot.slack.scope import RequestScope
@@ -25,7 +27,10 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(ActionId.CHECKIN_OPEN)(ack=ack_at_once, lazy=[handle_checkin_open])
+    # A team with several systems has a check-in button per system (`checkin_open:<id>`).
+    app.action(re.compile(rf"^{ActionId.CHECKIN_OPEN}(:\d+)?$"))(
+        ack=ack_at_once, lazy=[handle_checkin_open]
+    )
     app.action(ActionId.HOME_ASSESS)(ack=ack_at_once, lazy=[handle_home_assess])
     app.action(ActionId.HOME_SCORECARD)(ack=ack_at_once, lazy=[handle_home_scorecard])
 
@@ -56,11 +61,23 @@ def handle_checkin_open(
 ) -> None:
     scope = scope_of(context)
     parsed = parse_checkin_value(action.get("value"))
-    team_id = record_id(parsed[0]) if parsed is not None else None
-    if parsed is None or team_id is None:
+    if parsed is None or any(record_id(part) is None for part in parsed[0].split(":", 1)):
         tell(scope, client, body, t("error.stale_view", scope.language()))
         return
-    _open(scope, client, body, team_id, parsed[1])
+    if ":" not in parsed[0]:
+        _open(scope, client, body, int(parsed[0]), parsed[1])
+        return
+    # One system's button: its modal, for this period (the system must be the team's, in this
+    # workspace).
+    try:
+        team = team_from_key(scope, parsed[0])
+        open_assessment(
+            scope, client, trigger_id=str(body["trigger_id"]), team=team, period_key=parsed[1]
+        )
+    except ServiceError as error:
+        tell(scope, client, body, service_error_text(error, scope.language()))
+    except InvalidView:
+        tell(scope, client, body, t("error.stale_view", scope.language()))
 
 
 @work

@@ -22,7 +22,6 @@ from bot.services.types import (
     DraftPage,
     DraftState,
     ItemDraft,
-    NotFound,
     ServiceError,
     StorageError,
     StorageUnavailable,
@@ -102,7 +101,7 @@ def page_view(
     return build_assessment_page(
         rubric,
         meta=_meta(team, state, page),
-        team_name=team.name,
+        team_name=team.label,
         language=language,
         stage=state.stage,
         answers=_inputs(state),
@@ -113,8 +112,30 @@ def page_view(
 
 def _meta(team: TeamInfo, state: DraftState, page: int) -> AssessmentMeta:
     return AssessmentMeta(
-        str(team.id), page=page, period=state.period_key, stage_version=state.stage_version
+        team_key(team), page=page, period=state.period_key, stage_version=state.stage_version
     )
+
+
+def team_key(team: TeamInfo) -> str:
+    """How a modal names what it assesses: the team's id, and its system's when one was named
+    (`team:system`)."""
+    return str(team.id) if team.system_id is None else f"{team.id}:{team.system_id}"
+
+
+def team_from_key(scope: RequestScope, key: str) -> TeamInfo:
+    """The team (or team and system) a modal names, in the workspace of the request only."""
+    team_part, _, system_part = key.partition(":")
+    team_id = record_id(team_part)
+    system_id = record_id(system_part) if system_part else None
+    if team_id is None or (system_part and system_id is None):
+        raise InvalidView("not an id this database hands out")
+    services = scope.deps.services
+    if system_id is None:
+        return services.get_team(scope.workspace_id, team_id)
+    team = services.get_system(scope.workspace_id, system_id)
+    if team.id != team_id:
+        raise InvalidView("the system is not the team's")
+    return team
 
 
 def open_assessment(
@@ -128,14 +149,18 @@ def open_assessment(
     """Opens the modal at once (trigger_id lives 3 s): the draft prompt, or page 1 pre-filled."""
     services = scope.deps.services
     start = services.start_assessment(
-        scope.actor(team), scope.directory, team.id, period_key=period_key
+        scope.actor(team),
+        scope.directory,
+        team.id,
+        period_key=period_key,
+        system_id=team.system_id,
     )
     language = scope.language(team)
     state = start.state if period_key is None else replace(start.state, period_key=period_key)
     if start.resumed_draft and start.draft_saved_at is not None:
         view = build_draft_prompt(
             meta=_meta(team, state, state.page),
-            team_name=team.name,
+            team_name=team.label,
             language=language,
             saved_at=start.draft_saved_at,
             pages_total=len(pages(start.rubric)),
@@ -151,12 +176,8 @@ def open_assessment(
 
 def _team_and_page(scope: RequestScope, view: dict[str, Any]) -> tuple[TeamInfo, Rubric, PageInput]:
     meta = AssessmentMeta.from_json(view.get("private_metadata"))
-    team_id = record_id(meta.team_id)
-    if team_id is None:
-        raise InvalidView("team id is not one of ours")
-    services = scope.deps.services
-    team = services.get_team(scope.workspace_id, team_id)
-    rubric = services.rubrics.get(team.rubric_id)
+    team = team_from_key(scope, meta.team_id)
+    rubric = scope.deps.services.rubrics.get(team.rubric_id)
     return team, rubric, parse_assessment_page(view, rubric)
 
 
@@ -167,7 +188,8 @@ _DRAFT_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
 def _draft_lock(scope: RequestScope, team: TeamInfo) -> threading.Lock:
-    return _DRAFT_LOCKS[hash((scope.workspace_id, team.id, scope.user_id)) % len(_DRAFT_LOCKS)]
+    key = (scope.workspace_id, team.id, team.system_id, scope.user_id)
+    return _DRAFT_LOCKS[hash(key) % len(_DRAFT_LOCKS)]
 
 
 def _draft_page(page_input: PageInput) -> DraftPage:
@@ -185,16 +207,18 @@ def _current_draft(scope: RequestScope, team: TeamInfo) -> DraftState:
     """The person's draft, or what a new one starts from: reads only, no write lock."""
     services = scope.deps.services
     actor = scope.actor(team)
-    current = services.get_draft(actor, team.id)
+    current = services.get_draft(actor, team.id, team.system_id)
     if current is None:
-        current = services.start_assessment(actor, scope.directory, team.id).state
+        current = services.start_assessment(
+            actor, scope.directory, team.id, system_id=team.system_id
+        ).state
     return current
 
 
 def _store_page(scope: RequestScope, team: TeamInfo, page_input: PageInput) -> DraftState:
     with _draft_lock(scope, team):
         return scope.deps.services.save_draft_page(
-            scope.actor(team), scope.directory, team.id, _draft_page(page_input)
+            scope.actor(team), scope.directory, team.id, _draft_page(page_input), team.system_id
         )
 
 
@@ -243,13 +267,18 @@ def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
             if page_input.is_last:
                 state = update.applied_to(_current_draft(scope, team), scope.user_id or "")
                 stored = services.store_assessment(
-                    scope.actor(team), scope.directory, team.id, state, submission_key=view["id"]
+                    scope.actor(team),
+                    scope.directory,
+                    team.id,
+                    state,
+                    submission_key=view["id"],
+                    system_id=team.system_id,
                 )
             else:
                 # Written before the ack: the next page's ack reads the draft, and might not
                 # see a write made after this ack (in a thread, or in the work process).
                 state = services.save_draft_page(
-                    scope.actor(team), scope.directory, team.id, update
+                    scope.actor(team), scope.directory, team.id, update, team.system_id
                 )
         except (StorageError, StorageUnavailable):
             # The database is down or busy: keep the modal open with what was typed.
@@ -272,7 +301,11 @@ def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
     if stored.created:
         kept = stored.kept_stage.value if stored.kept_stage is not None else None
         pass_on(
-            context, team_id=stored.team_id, assessment_id=stored.assessment_id, kept_stage=kept
+            context,
+            team_id=stored.team_id,
+            system_id=stored.system_id,
+            assessment_id=stored.assessment_id,
+            kept_stage=kept,
         )
 
 
@@ -282,8 +315,12 @@ def after_page(client: WebClient, context: BoltContext) -> None:
     handed = passed(context)
     if "assessment_id" not in handed:
         return
+    system_id = handed.get("system_id")
     stored = StoredAssessment(
-        team_id=int(handed["team_id"]), assessment_id=int(handed["assessment_id"]), created=True
+        team_id=int(handed["team_id"]),
+        assessment_id=int(handed["assessment_id"]),
+        created=True,
+        system_id=int(system_id) if system_id is not None else None,
     )
     scope = scope_of(context)
     try:
@@ -298,7 +335,10 @@ def after_page(client: WebClient, context: BoltContext) -> None:
         language = scope.language(team)
         stage = stage_label(rubric, Stage(str(handed["kept_stage"])), language)
         tell(
-            scope, client, {}, t("assess.stage_kept", language, team=escape(team.name), stage=stage)
+            scope,
+            client,
+            {},
+            t("assess.stage_kept", language, team=escape(team.label), stage=stage),
         )
     announce(scope, client, team, submission)
 
@@ -306,7 +346,9 @@ def after_page(client: WebClient, context: BoltContext) -> None:
 def _keep_last_page(scope: RequestScope, team: TeamInfo, update: DraftPage) -> None:
     """A refused last page stays in the draft, so closing the modal now loses nothing."""
     try:
-        scope.deps.services.save_draft_page(scope.actor(team), scope.directory, team.id, update)
+        scope.deps.services.save_draft_page(
+            scope.actor(team), scope.directory, team.id, update, team.system_id
+        )
     except (StorageError, ServiceError):
         log.warning("could not keep a refused last page as a draft", exc_info=True)
 
@@ -317,7 +359,7 @@ def announce(
     """Tells the team's channel; a failure here is logged, the assessment is already stored."""
     card = submission.scorecard
     message = build_announcement(
-        team_name=team.name,
+        team_name=team.label,
         user_id=scope.user_id or "",
         score=card.score,
         diff=card.diff,
@@ -395,13 +437,15 @@ def _draft_action(
     meta = AssessmentMeta.from_json(body["actions"][0].get("value"))
     services = scope.deps.services
     try:
-        team_id = record_id(meta.team_id)
-        if team_id is None:
-            raise NotFound("error.team_not_found")
-        team = services.get_team(scope.workspace_id, team_id)
-        start = services.start_assessment(scope.actor(team), scope.directory, team.id, fresh=fresh)
+        team = team_from_key(scope, meta.team_id)
+        start = services.start_assessment(
+            scope.actor(team), scope.directory, team.id, fresh=fresh, system_id=team.system_id
+        )
     except ServiceError as error:
         tell(scope, client, body, service_error_text(error, scope.language()))
+        return
+    except InvalidView:
+        tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     state = start.state if meta.period is None else replace(start.state, period_key=meta.period)
     page = 0 if fresh else state.page

@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services import Action
-from bot.services.types import Erased, Invalid, NotFound, TeamInfo, TrendView
+from bot.services.types import (
+    ChooseSystem,
+    Erased,
+    Invalid,
+    NotFound,
+    TeamInfo,
+    TeamRef,
+    TrendView,
+)
 from bot.slack import command_parser as cmd
 from bot.slack.blocks.checkin import build_schedule_set, build_team_created
 from bot.slack.blocks.common import escape, message, section
 from bot.slack.blocks.errors import build_notice, build_parse_error, ephemeral
 from bot.slack.blocks.help import build_help
 from bot.slack.blocks.scorecard import build_gaps, scorecard_message, trend_text
+from bot.slack.blocks.systems import build_system_choice, build_system_lines, parse_choice_value
 from bot.slack.blocks.teams import build_teams_list
 from bot.slack.chart_posts import post_trend_later
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
+from bot.slack.ids import ActionId
 from bot.slack.listeners import criteria, scheduling
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import Respond, scope_of, telling_user
@@ -36,6 +47,9 @@ log = logging.getLogger(__name__)
 
 def register(app: App) -> None:
     app.command("/mlscore")(ack=ack_at_once, lazy=[handle_mlscore])
+    app.action(re.compile(rf"^{ActionId.CHOOSE_SYSTEM}(:\d+)?$"))(
+        ack=ack_at_once, lazy=[handle_system_choice]
+    )
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,8 @@ class Invocation:
     respond: Respond
     command: dict[str, Any]
     language: str
+    chosen: TeamInfo | None = None
+    """The system picked with a "which system?" button, for the command re-run with it."""
 
     @property
     def channel_id(self) -> str:
@@ -76,6 +92,16 @@ class Invocation:
     def team(self, ref: cmd.TeamRef | None) -> TeamInfo:
         return self.scope.deps.services.resolve_team(self.scope.actor(), ref, self.scope.directory)
 
+    def system(self, ref: cmd.TeamRef | None, *, team_ok: bool = False) -> TeamInfo:
+        """The system the command means (ChooseSystem when the team has several and it was
+        not said which). A team with one system is the team, exactly as before systems."""
+        if self.chosen is not None:
+            return self.chosen
+        found = self.scope.deps.services.resolve_system(self.scope.actor(), ref, team_ok=team_ok)
+        if found.system_id is not None and found.systems <= 1 and not found.archived:
+            return replace(found, system_id=None, system_name=None)
+        return found
+
 
 @work
 def handle_mlscore(
@@ -96,7 +122,46 @@ def handle_mlscore(
         if handler is None:
             call.notice("error.not_available")
             return
+        _run(call, handler, parsed)
+
+
+def _run(call: Invocation, handler: Callable[[Invocation, Any], None], parsed: Any) -> None:
+    """Run the command; when it needs one system and the team has several, ask which one
+    with a button per system instead of guessing."""
+    try:
         handler(call, parsed)
+    except ChooseSystem as choice:
+        text = str(call.command.get("text") or "")
+        call.say(build_system_choice(choice.choices, text, call.language))
+
+
+@work
+def handle_system_choice(
+    body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """A "which system?" button: the command it was asked for, run for the system picked. The
+    system is looked up in the clicking person's workspace only, and the command's own access
+    rule applies as if they had typed it."""
+    scope = scope_of(context)
+    language = scope.language()
+    action = (body.get("actions") or [{}])[0]
+    picked = parse_choice_value(action.get("value"))
+    with telling_user(respond, language):
+        if picked is None:
+            raise NotFound("error.system_not_found")
+        system_id, text = picked
+        chosen = scope.deps.services.get_system(scope.workspace_id, system_id)
+        parsed = cmd.parse_command(text)
+        handler = HANDLERS.get(type(parsed))
+        if isinstance(parsed, cmd.ParseError) or handler is None:
+            raise NotFound("error.system_not_found")
+        command = {
+            "text": text,
+            "channel_id": (body.get("channel") or {}).get("id") or "",
+            "trigger_id": body.get("trigger_id") or "",
+        }
+        call = Invocation(scope, client, respond, command, language, chosen=chosen)
+        _run(call, handler, parsed)
 
 
 # ---- teams ---------------------------------------------------------------------------------
@@ -132,16 +197,16 @@ def _teams(call: Invocation, _: cmd.ListTeams) -> None:
 
 
 def _stage(call: Invocation, parsed: cmd.SetStage) -> None:
-    team = call.team(parsed.team)
+    team = call.system(parsed.team)
     services = call.scope.deps.services
     updated = services.set_stage(
-        call.scope.actor(team), call.scope.directory, team.id, parsed.stage
+        call.scope.actor(team), call.scope.directory, team.id, parsed.stage, team.system_id
     )
     rubric = services.rubrics.get(updated.rubric_id)
     call.notice(
         "info.stage_set",
         call.scope.language(team),
-        team=updated.name,
+        team=updated.label,
         stage=_stage_label(rubric, updated, call.scope.language(team)),
     )
 
@@ -188,22 +253,28 @@ def _schedule(call: Invocation, parsed: cmd.SetSchedule) -> None:
 
 
 def _assess(call: Invocation, parsed: cmd.Assess) -> None:
-    team = call.team(parsed.team)
+    team = call.system(parsed.team)
     open_assessment(call.scope, call.client, trigger_id=str(call.command["trigger_id"]), team=team)
 
 
 def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
-    team = call.team(parsed.team)
+    team = call.system(parsed.team, team_ok=not parsed.public)
     services = call.scope.deps.services
     actor, directory = call.scope.actor(team), call.scope.directory
-    card = services.scorecard(actor, directory, team.id)
+    if team.system_id is None and team.systems > 1:
+        # A team with several systems: one line per system, the weakest first.
+        lines = services.system_lines(actor, directory, team.id)
+        language = call.scope.language(team)
+        call.say(build_system_lines(team, lines, language, title_key="systems.overview"))
+        return
+    card = services.scorecard(actor, directory, team.id, team.system_id)
     if parsed.public:
         services.require(Action.POST, actor, directory, team)
     # Public posts speak the team's language; private answers the person's.
     language = team.language if parsed.public else call.scope.language(team)
     if card is None:
-        raise NotFound("error.no_assessment", team=team.name)
-    trend = services.trend(actor, directory, team.id)
+        raise NotFound("error.no_assessment", team=team.label)
+    trend = services.trend(actor, directory, team.id, team.system_id)
     # From the first assessment on: one point still shows each section's score.
     has_chart = trend is not None and any(p.final is not None for p in trend.trend.points)
     payload = scorecard_message(card, language, chart_follows=has_chart)
@@ -225,25 +296,103 @@ def _scorecard(call: Invocation, parsed: cmd.ShowScorecard) -> None:
 
 
 def _gaps(call: Invocation, parsed: cmd.ShowGaps) -> None:
-    team = call.team(parsed.team)
-    card = call.scope.deps.services.scorecard(call.scope.actor(team), call.scope.directory, team.id)
+    team = call.system(parsed.team)
+    card = call.scope.deps.services.scorecard(
+        call.scope.actor(team), call.scope.directory, team.id, team.system_id
+    )
     if card is None:
-        raise NotFound("error.no_assessment", team=team.name)
+        raise NotFound("error.no_assessment", team=team.label)
     language = call.scope.language(team)
     call.say(
-        build_gaps(team_name=team.name, report=card.gaps, rubric=card.rubric, language=language)
+        build_gaps(team_name=team.label, report=card.gaps, rubric=card.rubric, language=language)
     )
 
 
 def _trend(call: Invocation, parsed: cmd.ShowTrend) -> None:
-    team = call.team(parsed.team)
-    view = call.scope.deps.services.trend(call.scope.actor(team), call.scope.directory, team.id)
+    team = call.system(parsed.team)
+    view = call.scope.deps.services.trend(
+        call.scope.actor(team), call.scope.directory, team.id, team.system_id
+    )
     if view is None:
-        raise NotFound("error.no_assessment", team=team.name)
+        raise NotFound("error.no_assessment", team=team.label)
     language = call.scope.language(team)
     line = trend_text(view.diff, view.rubric, language)
-    call.notice("trend.reply", language, team=team.name, line=line)
+    call.notice("trend.reply", language, team=team.label, line=line)
     call.post_trend(view, language, public=False)
+
+
+# ---- systems -------------------------------------------------------------------------------
+
+
+def _system_team(call: Invocation, ref: TeamRef) -> TeamInfo:
+    """The team a `system` command names (`team/...`), or the channel's."""
+    return call.team(TeamRef(name=ref.name) if ref.name else None)
+
+
+def _system_add(call: Invocation, parsed: cmd.SystemAdd) -> None:
+    team = _system_team(call, parsed.system)
+    services = call.scope.deps.services
+    added = services.add_system(
+        call.scope.actor(team),
+        call.scope.directory,
+        team.id,
+        name=parsed.system.system or "",
+        stage=parsed.stage,
+    )
+    language = call.scope.language(team)
+    rubric = services.rubrics.get(added.rubric_id)
+    call.notice(
+        "info.system_added",
+        language,
+        team=added.name,
+        system=added.system_name or "",
+        stage=_stage_label(rubric, added, language),
+    )
+
+
+def _named_system(call: Invocation, ref: TeamRef) -> TeamInfo:
+    """The system a rename or an archive names; archived systems are found too."""
+    found = call.scope.deps.services.resolve_system(call.scope.actor(), ref)
+    if found.system_id is None:
+        raise NotFound("error.system_not_found")
+    return found
+
+
+def _system_rename(call: Invocation, parsed: cmd.SystemRename) -> None:
+    system = _named_system(call, parsed.system)
+    assert system.system_id is not None
+    renamed = call.scope.deps.services.rename_system(
+        call.scope.actor(system), call.scope.directory, system.system_id, parsed.name
+    )
+    call.notice(
+        "info.system_renamed",
+        call.scope.language(system),
+        team=renamed.name,
+        system=renamed.system_name or "",
+    )
+
+
+def _system_archive(call: Invocation, parsed: cmd.SystemArchive) -> None:
+    system = _named_system(call, parsed.system)
+    assert system.system_id is not None
+    archived = call.scope.deps.services.archive_system(
+        call.scope.actor(system), call.scope.directory, system.system_id
+    )
+    call.notice(
+        "info.system_archived",
+        call.scope.language(system),
+        team=archived.name,
+        system=archived.system_name or "",
+    )
+
+
+def _systems(call: Invocation, parsed: cmd.ListSystems) -> None:
+    team = call.team(parsed.team)
+    lines = call.scope.deps.services.system_lines(
+        call.scope.actor(team), call.scope.directory, team.id, include_archived=True
+    )
+    language = call.scope.language(team)
+    call.say(build_system_lines(team, lines, language, title_key="systems.header"))
 
 
 # ---- data rights ---------------------------------------------------------------------------
@@ -333,6 +482,10 @@ HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.Export: _export,
     cmd.EraseTeam: _erase_team,
     cmd.EraseNotes: _erase_notes,
+    cmd.SystemAdd: _system_add,
+    cmd.SystemRename: _system_rename,
+    cmd.SystemArchive: _system_archive,
+    cmd.ListSystems: _systems,
 }
 """Who handles each command of the table (bot.slack.command_parser.SUBCOMMANDS): one handler
 per command the parser can give; a unit test holds the two together."""
