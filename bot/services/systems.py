@@ -3,6 +3,8 @@ archiving them, and the per-system lines of a team's overview."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session
 
 from bot.db import repositories as repo
@@ -69,22 +71,39 @@ def load_team_system(
 
 class SystemUseCases(UseCases):
     def resolve_system(
-        self, actor: Actor, ref: TeamRef | None, *, team_ok: bool = False
+        self,
+        actor: Actor,
+        ref: TeamRef | None,
+        *,
+        team_ok: bool = False,
+        directory: Directory | None = None,
     ) -> TeamInfo:
         """The system a command names: `team/system`; a name (a team's, else a system's when
         only one active system in the workspace has it); a channel mention or nothing (the
         channel's team). A team with one active system means that system; a team with
         several means the team itself when `team_ok`, else the person is asked to choose
-        (ChooseSystem, with one choice per system)."""
+        (ChooseSystem, with one choice per system).
+
+        With `directory`, a team the person may not read is treated as one that does not
+        exist: its name, its systems' names and whether a channel has one are not theirs to
+        learn (the same rule as resolve_team)."""
         ws = actor.workspace_id
+
+        def readable(team: Team | None) -> Team | None:
+            if team is None or directory is None:
+                return team
+            return (
+                team if self._ctx.allowed(Action.READ, actor, directory, team_info(team)) else None
+            )
+
         with self._ctx.database.read() as session:
             if ref is not None and ref.system:
                 if ref.name:
-                    team = repo.get_team_by_name(session, workspace_id=ws, name=ref.name)
+                    team = readable(repo.get_team_by_name(session, workspace_id=ws, name=ref.name))
                     if team is None:
                         raise NotFound("error.unknown_team", name=ref.name, team=ref.name)
                 else:
-                    team = self._channel_team(session, actor, ref)
+                    team = self._channel_team(session, actor, ref, readable)
                 assert team.id is not None
                 found = repo.find_systems(
                     session, workspace_id=ws, name=ref.system, team_id=team.id
@@ -93,33 +112,49 @@ class SystemUseCases(UseCases):
                     raise NotFound("error.unknown_system", team=team.name, system=ref.system)
                 return system_view(session, team, found[0])
             if ref is not None and ref.name:
-                team = repo.get_team_by_name(session, workspace_id=ws, name=ref.name)
-                if team is None:
-                    return self._by_system_name(session, ws, ref.name)
+                named = readable(repo.get_team_by_name(session, workspace_id=ws, name=ref.name))
+                if named is None:
+                    return self._by_system_name(session, ws, ref.name, readable)
+                team = named
             else:
-                team = self._channel_team(session, actor, ref)
+                team = self._channel_team(session, actor, ref, readable)
             return self._one_of(session, team, team_ok=team_ok)
 
     @staticmethod
-    def _channel_team(session: Session, actor: Actor, ref: TeamRef | None) -> Team:
+    def _channel_team(
+        session: Session,
+        actor: Actor,
+        ref: TeamRef | None,
+        readable: Callable[[Team | None], Team | None],
+    ) -> Team:
         """The team of the channel mentioned, or of the channel the command was typed in."""
         channel_id = (ref.channel_id if ref is not None else None) or actor.channel_id
         if not channel_id:
             raise NotFound("error.no_team_in_channel", channel="")
-        team = repo.get_team_by_channel(
-            session, workspace_id=actor.workspace_id, channel_id=channel_id
+        team = readable(
+            repo.get_team_by_channel(
+                session, workspace_id=actor.workspace_id, channel_id=channel_id
+            )
         )
         if team is None:
             raise NotFound("error.no_team_in_channel", channel=channel_id)
         return team
 
-    def _by_system_name(self, session: Session, workspace_id: int, name: str) -> TeamInfo:
+    def _by_system_name(
+        self,
+        session: Session,
+        workspace_id: int,
+        name: str,
+        readable: Callable[[Team | None], Team | None],
+    ) -> TeamInfo:
         found = repo.find_systems(
             session, workspace_id=workspace_id, name=name, include_archived=False
         )
         views = []
         for system in found:
-            team = repo.get_team(session, workspace_id=workspace_id, team_id=system.team_id)
+            team = readable(
+                repo.get_team(session, workspace_id=workspace_id, team_id=system.team_id)
+            )
             if team is not None and not team.archived:
                 views.append(system_view(session, team, system))
         if not views:

@@ -829,8 +829,13 @@ def test_a_private_team_is_to_an_outsider_exactly_a_team_that_does_not_exist(
 ) -> None:
     create(slack, "Secret", PRIVATE_CHANNEL)
     assess(slack, fake, "Secret")
+    # A second system: the "which system?" buttons must not tell an outsider its name either.
+    assert "Hidden" in reply(slack, "system add Secret/Hidden", user=ADMIN, channel=PRIVATE_CHANNEL)
     commands = (
         "scorecard {}",
+        "scorecard {}/Hidden",
+        "gaps {}/Secret",
+        "systems {}",
         "scorecard {} public",
         "gaps {}",
         "trend {}",
@@ -848,6 +853,11 @@ def test_a_private_team_is_to_an_outsider_exactly_a_team_that_does_not_exist(
             secret = reply(slack, command.format("Secret"), user=user, channel=OTHER_CHANNEL)
             absent = reply(slack, command.format("Absent"), user=user, channel=OTHER_CHANNEL)
             assert secret.replace("Secret", "X") == absent.replace("Absent", "X"), command
+        # A system's own name, alone, is found only in teams the person may read.
+        hidden = reply(slack, "gaps Hidden", user=user, channel=OTHER_CHANNEL)
+        assert hidden.replace("Hidden", "X") == reply(
+            slack, "gaps Absent", user=user, channel=OTHER_CHANNEL
+        ).replace("Absent", "X")
         by_channel = reply(slack, f"gaps <#{PRIVATE_CHANNEL}>", user=user, channel=OTHER_CHANNEL)
         nowhere = reply(slack, "gaps <#C0NOWHERE>", user=user, channel=OTHER_CHANNEL)
         assert by_channel.replace(PRIVATE_CHANNEL, "X") == nowhere.replace("C0NOWHERE", "X")
@@ -856,7 +866,7 @@ def test_a_private_team_is_to_an_outsider_exactly_a_team_that_does_not_exist(
     )
     # Its members are told what they may not do, as before.
     assert "Only workspace admins can change the stage of *Secret*" in reply(
-        slack, "stage Secret production", user=LEAD, channel=PRIVATE_CHANNEL
+        slack, "stage Secret/Hidden production", user=LEAD, channel=PRIVATE_CHANNEL
     )
 
 

@@ -97,7 +97,9 @@ class Invocation:
         not said which). A team with one system is the team, exactly as before systems."""
         if self.chosen is not None:
             return self.chosen
-        found = self.scope.deps.services.resolve_system(self.scope.actor(), ref, team_ok=team_ok)
+        found = self.scope.deps.services.resolve_system(
+            self.scope.actor(), ref, team_ok=team_ok, directory=self.scope.directory
+        )
         if found.system_id is not None and found.systems <= 1 and not found.archived:
             return replace(found, system_id=None, system_name=None)
         return found
@@ -352,7 +354,9 @@ def _system_add(call: Invocation, parsed: cmd.SystemAdd) -> None:
 
 def _named_system(call: Invocation, ref: TeamRef) -> TeamInfo:
     """The system a rename or an archive names; archived systems are found too."""
-    found = call.scope.deps.services.resolve_system(call.scope.actor(), ref)
+    found = call.scope.deps.services.resolve_system(
+        call.scope.actor(), ref, directory=call.scope.directory
+    )
     if found.system_id is None:
         raise NotFound("error.system_not_found")
     return found
