@@ -36,6 +36,7 @@ def team_info(team: Team, system: System | None = None, *, systems: int = 1) -> 
             leads=tuple(team.leads),
             archived=team.archived,
             created_at=team.created_at,
+            channel_private=team.channel_private,
             systems=systems,
         )
     assert system.id is not None

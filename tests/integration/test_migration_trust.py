@@ -198,6 +198,7 @@ def test_teams_bound_before_channel_privacy_was_stored_keep_every_row_as_unknown
             assert [tuple(row) for row in privacy] == [(1, None), (2, None)]
     finally:
         engine.dispose()
+    upgrade(copy_of)  # today's repositories write today's schema
     database = Database.from_url(copy_of)
     try:
         with database.write() as session:
