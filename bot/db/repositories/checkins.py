@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.db.repositories.teams import require_team, resolve_system_id, system_or_primary
-from bot.db.tables import CHECKIN_STATUSES, CheckIn
+from bot.db.tables import CHECKIN_STATUSES, CheckIn, System
 from bot.db.upsert import upsert_insert
 
 
@@ -110,12 +110,17 @@ def checkin_statuses(
     session: Session, *, workspace_id: int, period_keys: Collection[str]
 ) -> dict[tuple[int, str], str]:
     """(team id, period key) -> status, for the workspace's check-ins of `period_keys`. A team
-    with several systems is "open" while any of its systems' check-ins is."""
+    with several systems is "open" while any of its active systems' check-ins is (an archived
+    system's check-in keeps nothing open)."""
     if not period_keys:
         return {}
     rows = session.exec(
-        select(CheckIn.team_id, CheckIn.period_key, CheckIn.status).where(
-            CheckIn.workspace_id == workspace_id, col(CheckIn.period_key).in_(list(period_keys))
+        select(CheckIn.team_id, CheckIn.period_key, CheckIn.status)
+        .join(System, col(System.id) == CheckIn.system_id)
+        .where(
+            CheckIn.workspace_id == workspace_id,
+            col(CheckIn.period_key).in_(list(period_keys)),
+            col(System.archived_at).is_(None),
         )
     ).all()
     found: dict[tuple[int, str], str] = {}
