@@ -4,6 +4,7 @@ archiving them, and the per-system lines of a team's overview."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlmodel import Session
 
@@ -92,9 +93,13 @@ class SystemUseCases(UseCases):
         def readable(team: Team | None) -> Team | None:
             if team is None or directory is None:
                 return team
-            return (
-                team if self._ctx.allowed(Action.READ, actor, directory, team_info(team)) else None
-            )
+            info = team_info(team)
+            if info.channel_id:
+                # As Slack says now (cached by the directory), not as stored: a channel made
+                # private since must not hand its systems' names to an outsider.
+                public = directory.channel(info.channel_id).public
+                info = replace(info, channel_private=not public)
+            return team if self._ctx.allowed(Action.READ, actor, directory, info) else None
 
         with self._ctx.database.read() as session:
             if ref is not None and ref.system:
