@@ -245,6 +245,16 @@ def last_assessed_by_team(session: Session, *, workspace_id: int) -> dict[int, d
     return {team_id: at for team_id, at in rows if at is not None}
 
 
+def last_assessed_by_system(session: Session, *, workspace_id: int) -> dict[int, datetime]:
+    """system id -> when its newest assessment was submitted (as stored)."""
+    rows = session.exec(
+        select(Assessment.system_id, func.max(Assessment.submitted_at))
+        .where(Assessment.workspace_id == workspace_id)
+        .group_by(col(Assessment.system_id))
+    ).all()
+    return {system_id: at for system_id, at in rows if at is not None}
+
+
 def latest_assessments_for_teams(
     session: Session,
     *,

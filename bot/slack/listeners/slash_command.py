@@ -228,7 +228,8 @@ def _language(call: Invocation, parsed: cmd.SetLanguage) -> None:
 
 
 def _schedule(call: Invocation, parsed: cmd.SetSchedule) -> None:
-    team = call.team(parsed.team)
+    # `team/system` sets that system's own; a team (with one or several systems) its default.
+    team = call.system(parsed.team, team_ok=True)
     schedule: Schedule | None = None
     if parsed.cadence is not None:
         base = team.schedule or Schedule.default()
@@ -241,12 +242,18 @@ def _schedule(call: Invocation, parsed: cmd.SetSchedule) -> None:
             )
         except ValueError as error:
             raise Invalid("error.bad_schedule", reason=str(error)) from None
-    updated = call.scope.deps.services.set_schedule(
-        call.scope.actor(team), call.scope.directory, team.id, schedule
-    )
+    services = call.scope.deps.services
+    if team.system_id is not None:
+        updated = services.set_system_schedule(
+            call.scope.actor(team), call.scope.directory, team.system_id, schedule
+        )
+    else:
+        updated = services.set_schedule(
+            call.scope.actor(team), call.scope.directory, team.id, schedule
+        )
     call.say(
         build_schedule_set(
-            team_name=updated.name, schedule=updated.schedule, language=call.scope.language(team)
+            team_name=updated.label, schedule=updated.schedule, language=call.scope.language(team)
         )
     )
 
