@@ -605,6 +605,18 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "*{name}* · {stage}\nNot assessed yet.",
         "es": "*{name}* · {stage}\nSin evaluar todavía.",
     },
+    "home.team_systems": {
+        "en": "*{name}*: its ML systems, each assessed on its own",
+        "es": "*{name}*: sus sistemas de ML, cada uno evaluado por separado",
+    },
+    "home.system": {
+        "en": "• *{name}* · {stage} · ML Test Score: {score} · open gaps: {gaps}",
+        "es": "• *{name}* · {stage} · ML Test Score: {score} · carencias abiertas: {gaps}",
+    },
+    "home.system_never": {
+        "en": "• *{name}* · {stage} · not assessed yet",
+        "es": "• *{name}* · {stage} · sin evaluar todavía",
+    },
     "home.assess": {"en": "Assess", "es": "Evaluar"},
     "home.scorecard": {"en": "Scorecard", "es": "Resultado"},
     "home.more": {
