@@ -169,19 +169,19 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     },
     "usage.schedule": {
         "en": (
-            "Usage: `/mlscore schedule [team] weekly|biweekly|monthly|quarterly|off "
+            "Usage: `/mlscore schedule [team|team/system] weekly|biweekly|monthly|quarterly|off "
             "[weekday] [HH:MM] [time zone]`, for example "
             "`/mlscore schedule weekly monday 09:00 Europe/Madrid`"
         ),
         "es": (
-            "Uso: `/mlscore schedule [equipo] weekly|biweekly|monthly|quarterly|off "
+            "Uso: `/mlscore schedule [equipo|equipo/sistema] weekly|biweekly|monthly|quarterly|off "
             "[día] [HH:MM] [zona horaria]`, por ejemplo "
             "`/mlscore schedule weekly lunes 09:00 Europe/Madrid`"
         ),
     },
     "usage.pause": {
-        "en": "Usage: `/mlscore pause [team] until YYYY-MM-DD`",
-        "es": "Uso: `/mlscore pause [equipo] until AAAA-MM-DD`",
+        "en": "Usage: `/mlscore pause [team|team/system] until YYYY-MM-DD`",
+        "es": "Uso: `/mlscore pause [equipo|equipo/sistema] until AAAA-MM-DD`",
     },
     "usage.criteria": {
         "en": (
