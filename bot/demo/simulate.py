@@ -450,6 +450,7 @@ class Simulation:
                     sections={s.section_id: s.score for s in card.score.sections},
                     final=card.score.final,
                     gaps_by_section=_gaps_by_section(card.gaps.gaps),
+                    team=info.name if info.systems > 1 else None,
                 )
             )
             self.clock.now += timedelta(minutes=1)

@@ -29,7 +29,7 @@ from bot.charts import (
     render_trend,
 )
 from bot.charts.heatmap import NO_ANSWER, SKIPPED, heatmap_grid
-from bot.charts.overview import overview_height
+from bot.charts.overview import grouped, overview_height
 from bot.charts.trend import trend_series
 from rubric.model import Requirement, Stage
 from rubric.trends import Trend
@@ -479,3 +479,26 @@ def test_a_teams_systems_chart_without_scores_says_so():
     chart = render_systems_trend([("Ranking", empty), ("Ads", empty)], rubric, team="Search")
     assert_png(chart, 1000, 560)
     assert chart.alt_text == "ML Test Score for Search: no ML system has a scored assessment yet."
+
+
+def test_the_overview_draws_a_teams_systems_together_set_apart_from_other_teams(rubric):
+    rows = teams(rubric, 4)
+    ranking = dataclasses.replace(rows[0], name="Search/Ranking", team="Search")
+    ads = dataclasses.replace(rows[2], name="Search/Ads", team="Search")
+    given = [ranking, rows[1], ads, rows[3]]
+    assert [row.name for row in grouped(given)] == [
+        "Search/Ranking",
+        "Search/Ads",
+        rows[1].name,
+        rows[3].name,
+    ]
+    chart = render_overview(given, rubric)
+    assert_png(chart, chart.width, overview_height(4))
+    # The same rows in the grouped order, but not marked as one team's: no rules between
+    # groups, so a different picture; the alt text (about scores) is the same.
+    plain = [dataclasses.replace(row, team=None) for row in grouped(given)]
+    unmarked = render_overview(plain, rubric)
+    assert unmarked.png != chart.png
+    assert unmarked.alt_text == chart.alt_text
+    # Marked rows given already together draw the same picture as when given apart.
+    assert render_overview(grouped(given), rubric).png == chart.png
