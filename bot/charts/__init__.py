@@ -10,7 +10,7 @@ from bot.charts.heatmap import render_heatmap
 from bot.charts.overview import MAX_TEAMS as MAX_OVERVIEW_TEAMS
 from bot.charts.overview import TeamOverview, render_overview
 from bot.charts.render import Chart, png_size
-from bot.charts.trend import render_trend
+from bot.charts.trend import render_systems_trend, render_trend
 
 __all__ = [
     "MAX_OVERVIEW_TEAMS",
@@ -20,5 +20,6 @@ __all__ = [
     "render_criteria",
     "render_heatmap",
     "render_overview",
+    "render_systems_trend",
     "render_trend",
 ]

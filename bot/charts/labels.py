@@ -29,6 +29,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "criteria_title": "{rubric}: what each stage requires",
         "heatmap_title": "{rubric} tests for {team}",
         "trend_title": "{rubric} for {team}",
+        "systems_trend_title": "{rubric} for {team}, by ML system",
+        "systems_trend_alt": "{rubric} for {team}, final score by ML system: {scores}; "
+        "weakest {weakest}.",
+        "systems_trend_alt_empty": "{rubric} for {team}: no ML system has a scored assessment yet.",
         "no_scores": "no scores yet",
         "stage_prefix": "Stage",
         "team": "Team",
@@ -71,6 +75,11 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "criteria_title": "{rubric}: qué exige cada etapa",
         "heatmap_title": "Pruebas del {rubric} de {team}",
         "trend_title": "{rubric} de {team}",
+        "systems_trend_title": "{rubric} de {team}, por sistema de ML",
+        "systems_trend_alt": "{rubric} de {team}, puntuación final por sistema de ML: {scores}; "
+        "el más débil, {weakest}.",
+        "systems_trend_alt_empty": "{rubric} de {team}: ningún sistema de ML tiene aún una "
+        "evaluación puntuada.",
         "no_scores": "aún sin puntuaciones",
         "stage_prefix": "Etapa",
         "team": "Equipo",

@@ -53,6 +53,20 @@ class TeamOverview:
     sections: Mapping[str, float]
     final: float | None
     gaps_by_section: Mapping[str, int] = field(default_factory=dict)
+    team: str | None = None
+    """For one system of a team with several: the team's name (its rows are drawn together,
+    set apart from the next team's); None for a team with one system."""
+
+
+def grouped(teams: Sequence[TeamOverview]) -> list[TeamOverview]:
+    """The rows with each team's systems together, where its first row was (otherwise in the
+    order given)."""
+    first: dict[str, int] = {}
+    keyed: list[tuple[int, int, TeamOverview]] = []
+    for position, row in enumerate(teams):
+        group = position if row.team is None else first.setdefault(row.team, position)
+        keyed.append((group, position, row))
+    return [row for _, _, row in sorted(keyed, key=lambda entry: entry[:2])]
 
 
 def overview_height(teams: int) -> int:
@@ -111,6 +125,7 @@ def render_overview(
     rubric_name = labels.rubric_name(rubric, lang)
     heading = title or labels.label("overview_title", lang, rubric=rubric_name)
     alt_text = overview_alt_text(teams, rubric, language=lang)
+    teams = grouped(teams)
     with figure(WIDTH, overview_height(len(teams)), dpi=dpi) as fig:
         _draw(fig, teams, rubric, lang)
         title_block(fig, heading, subtitle)
@@ -146,6 +161,14 @@ def _draw(fig: Figure, teams: Sequence[TeamOverview], rubric: Rubric, language: 
     ax.vlines([c + 0.5 for c in range(columns - 2)], -0.5, rows - 0.5, colors="#ffffff", lw=2)
     ax.vlines([columns - 1.5], -0.5, rows - 0.5, colors="#ffffff", lw=8)
     ax.hlines([r + 0.5 for r in range(rows - 1)], -0.5, columns - 0.5, colors="#ffffff", lw=2)
+    # A team's systems sit together; a rule sets them apart from the rows around them.
+    edges = [
+        row + 0.5
+        for row in range(len(teams) - 1)
+        if (teams[row].team or teams[row + 1].team) and teams[row].team != teams[row + 1].team
+    ]
+    if edges:
+        ax.hlines(edges, -0.5, columns - 0.5, colors=palette.INK, lw=1.6, zorder=2)
 
     badges_x: list[float] = []
     badges_y: list[float] = []

@@ -7,7 +7,9 @@ there instead of dropping to zero; the period is also hatched and labelled "skip
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.charts import labels, palette
@@ -23,7 +25,7 @@ from bot.charts.render import (
     wrap,
 )
 from rubric.model import Rubric, Stage
-from rubric.trends import Trend
+from rubric.trends import Trend, TrendPoint
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -184,6 +186,100 @@ def render_trend(
         png, width, height = to_png(fig)
     full_title = f"{title} \u00b7 {subtitle_parts[0]}" if subtitle_parts else title
     return Chart(png=png, alt_text=alt_text, width=width, height=height, title=full_title)
+
+
+def systems_trend_alt_text(
+    systems: Sequence[tuple[str, Trend]], rubric: Rubric, *, team: str, language: str = "en"
+) -> str:
+    """Each system's latest final score, and the weakest system."""
+    rubric_name = labels.rubric_name(rubric, labels.language_of(language))
+    latest = [
+        (name, scored[-1])
+        for name, trend in systems
+        if (scored := [p.final for p in trend.points if not p.skipped and p.final is not None])
+    ]
+    if not latest:
+        return labels.label("systems_trend_alt_empty", language, rubric=rubric_name, team=team)
+    scores = ", ".join(f"{name} {labels.score(value, language)}" for name, value in latest)
+    weakest = min(latest, key=lambda pair: pair[1])[0]
+    return labels.label(
+        "systems_trend_alt",
+        language,
+        rubric=rubric_name,
+        team=team,
+        scores=scores,
+        weakest=weakest,
+    )
+
+
+def render_systems_trend(
+    systems: Sequence[tuple[str, Trend]],
+    rubric: Rubric,
+    *,
+    team: str,
+    language: str = "en",
+    dpi: int = 100,
+) -> Chart:
+    """A team's ML systems side by side: each system's final score over time, one line each
+    (a colour of the palette per system, named in the legend), over the paper's bands. A
+    skipped period is a gap in its system's line, never a zero."""
+    lang = labels.language_of(language)
+    moments = sorted({point.at for _, trend in systems for point in trend.points})
+    index = {at: position for position, at in enumerate(moments)}
+    observed = [
+        point.final
+        for _, trend in systems
+        for point in trend.points
+        if point.final is not None and not point.skipped
+    ]
+    frame = TrendSeries(
+        x_labels=_x_labels(Trend(tuple(_moment(at) for at in moments), ()), lang),
+        final=(),
+        sections=(),
+        skipped_spans=(),
+        stage_marks=(),
+        y_max=max([section_max(rubric), *observed]),
+    )
+    rubric_name = labels.rubric_name(rubric, lang)
+    title = labels.label("systems_trend_title", lang, rubric=rubric_name, team=team)
+    subtitle = labels.long_date(moments[-1], lang) if moments else ""
+    alt_text = systems_trend_alt_text(systems, rubric, team=team, language=lang)
+    with figure(*WIDE, dpi=dpi) as fig:
+        ax = fig.add_axes(axes_rect(fig, left_px=58, right_px=RIGHT_PX, top_px=128, bottom_px=54))
+        ax.set_xlim(-0.5, max(len(moments), 1) - 0.5)
+        top = frame.y_max + 0.25
+        ax.set_ylim(-0.25, top)
+        _draw_bands(ax, rubric, frame, lang, top=top)
+        ax.set_yticks(range(math.floor(frame.y_max) + 1))
+        ax.set_ylabel(labels.label("score_axis", lang))
+        ax.tick_params(axis="both", length=0, pad=6)
+        ax.spines["left"].set_visible(False)
+        handles = []
+        for number, (name, trend) in enumerate(systems):
+            colour = palette.SECTION_LINES[number % len(palette.SECTION_LINES)]
+            xs = [index[point.at] for point in trend.points]
+            ys = [_value(point.final, point.skipped) for point in trend.points]
+            (line,) = ax.plot(xs, ys, color=colour, lw=2.6, marker="o", ms=6, label=name, zorder=3)
+            handles.append(line)
+        ticks = _thinned(len(moments))
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([frame.x_labels[i] for i in ticks])
+        if handles:
+            top_legend(fig, handles, ncol=min(len(handles), 4))
+        title_block(fig, title, subtitle)
+        png, width, height = to_png(fig)
+    full_title = f"{title} \u00b7 {subtitle}" if subtitle else title
+    return Chart(png=png, alt_text=alt_text, width=width, height=height, title=full_title)
+
+
+def _moment(at: datetime) -> TrendPoint:
+    return TrendPoint(period="", at=at, stage=None, final=None)
+
+
+def _thinned(count: int) -> list[int]:
+    """At most MAX_X_LABELS tick positions, always the last."""
+    step = max(1, math.ceil(count / MAX_X_LABELS))
+    return sorted({*range(count - 1, -1, -step)})
 
 
 def _draw(fig: Figure, series: TrendSeries, rubric: Rubric, language: str) -> None:

@@ -131,7 +131,9 @@ class ReportWriter:
     def html(self) -> str:
         css = resources.files("bot.demo").joinpath("static/demo.css").read_text("utf-8")
         run = self.run
-        channels = [self._channel(team.channel_id, team.channel_name) for team, _ in run.teams]
+        # A team with several systems has one channel.
+        unique = dict.fromkeys((team.channel_id, team.channel_name) for team, _ in run.teams)
+        channels = [self._channel(channel_id, name) for channel_id, name in unique]
         dms = [
             self._dm(channel)
             for channel in sorted({i.channel for i in run.recording.items if i.channel[:1] == "D"})
@@ -168,7 +170,7 @@ class ReportWriter:
             start=f"{run.start:%d %b %Y}",
             end=f"{run.end:%d %b %Y}",
             teams=[
-                IntroTeam(info.name, info.stage.value, team.language, team.tz)
+                IntroTeam(info.label, info.stage.value, team.language, team.tz)
                 for team, info in run.teams
             ],
             messages=sum(1 for i in items if i.kind in ("message", "ephemeral")),

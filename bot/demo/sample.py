@@ -51,6 +51,8 @@ class SampleTeam:
     """Chance per week that an item not yet automated moves up a level."""
     focus: tuple[str, ...]
     """Sections the team works on first (their items improve faster)."""
+    system: str | None = None
+    """The ML system of the team this entry assesses; None: the team's only one."""
 
 
 TEAMS: tuple[SampleTeam, ...] = (
@@ -85,6 +87,7 @@ TEAMS: tuple[SampleTeam, ...] = (
         start_level=0.75,
         pace=0.045,
         focus=("I", "Mo"),
+        system="Ranking",
     ),
     SampleTeam(
         key="fraude",
@@ -103,6 +106,28 @@ TEAMS: tuple[SampleTeam, ...] = (
         focus=("Mo", "MD"),
     ),
 )
+
+SYSTEMS: tuple[SampleTeam, ...] = (
+    SampleTeam(
+        key="ads",
+        name="Search ranking",
+        channel_id="C0SEARCH01",
+        channel_name="search-ranking",
+        language="en",
+        stage=Stage.RESEARCH,
+        weekday=1,
+        at=time(10, 0),
+        tz="America/New_York",
+        people=(("U0DEREK01", "Derek Chen"), ("U0MAYA001", "Maya Thompson")),
+        leads=("U0MAYA001",),
+        start_level=0.2,
+        pace=0.05,
+        focus=("FD", "Mo"),
+        system="Ads",
+    ),
+)
+"""The second ML system of a team: Search ranking owns Ranking (on its way to production) and
+Ads (still research), asked in one check-in with a button each."""
 
 USERS: dict[str, str] = {ADMIN: "Elena Ruiz (ML platform)"} | {
     user: name for team in TEAMS for user, name in team.people

@@ -26,7 +26,7 @@ from bot.rubric_registry import RubricRegistry
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.service import SchedulingService
 from bot.scheduling.tick import run_tick
-from bot.services import Actor, ChannelFacts, ItemDraft, Services, TeamInfo, TrendView
+from bot.services import Actor, ChannelFacts, ItemDraft, Services, TeamInfo, TeamRef, TrendView
 from bot.settings import Settings
 from bot.slack.blocks.assessment import AssessmentMeta, ItemInput, build_assessment_page
 from bot.slack.blocks.checkin import build_skipped
@@ -182,7 +182,22 @@ class Simulation:
             s.set_schedule(admin, d, info.id, schedule)
             if team.leads:
                 s.set_leads(admin, d, info.id, list(team.leads))
-            self.teams.append(_TeamState(team, s.get_team(self.workspace_id, info.id), {}))
+            info = s.get_team(self.workspace_id, info.id)
+            if team.system is not None:
+                # The team's first system, named as the sample says.
+                primary = s.resolve_system(admin, TeamRef(name=team.name), directory=d)
+                assert primary.system_id is not None
+                info = s.rename_system(admin, d, primary.system_id, team.system)
+            self.teams.append(_TeamState(team, info, {}))
+        for system in sample.SYSTEMS:
+            owner = next(state for state in self.teams if state.sample.name == system.name)
+            assert system.system is not None
+            info = s.add_system(admin, d, owner.info.id, name=system.system, stage=system.stage)
+            self.teams.append(_TeamState(system, info, {}))
+        # Seen through each system now that the team counts them all.
+        for state in self.teams:
+            if state.info.system_id is not None:
+                state.info = s.get_system(self.workspace_id, state.info.system_id)
         for state in self.teams:
             state.levels = self._starting_levels(state.sample)
 
@@ -248,7 +263,7 @@ class Simulation:
             actor = Actor(self.workspace_id, user, state.info.language, state.info.channel_id)
             self.cause = "Skip button on the check-in"
             skipped = self.scheduling.skip_period(
-                actor, self.directory, state.info.id, self.clock.now
+                actor, self.directory, state.info.id, self.clock.now, system_id=state.info.system_id
             )
             payload = build_skipped(
                 team_name=state.info.name,
@@ -264,10 +279,14 @@ class Simulation:
     def _stage(self, state: _TeamState) -> Callable[[], None]:
         def run() -> None:
             state.info = self.services.set_stage(
-                self.admin, self.directory, state.info.id, sample.STAGE_CHANGE_TO
+                self.admin,
+                self.directory,
+                state.info.id,
+                sample.STAGE_CHANGE_TO,
+                system_id=state.info.system_id,
             )
             self.events.append(
-                f"{state.info.name} moved to {state.info.stage.value} on {self.clock.now:%d %b}"
+                f"{state.info.label} moved to {state.info.stage.value} on {self.clock.now:%d %b}"
             )
 
         return run
@@ -328,7 +347,7 @@ class Simulation:
         info = state.info
         actor = Actor(self.workspace_id, user, info.language, info.channel_id)
         start = self.services.start_assessment(
-            actor, self.directory, info.id, period_key=period_key
+            actor, self.directory, info.id, period_key=period_key, system_id=info.system_id
         )
         overall = self._progress(state, week, regress=regress)
         answers = {
@@ -338,11 +357,16 @@ class Simulation:
         draft = replace(start.state, answers=answers, overall_note=overall, period_key=period_key)
         self.cause = f"Assessment submitted by {sample.USERS[user]}"
         submission = self.services.submit(
-            actor, self.directory, info.id, draft, submission_key=f"demo-{team.key}-{period_key}"
+            actor,
+            self.directory,
+            info.id,
+            draft,
+            submission_key=f"demo-{team.key}-{period_key}",
+            system_id=info.system_id,
         )
         card = submission.scorecard
         message = build_announcement(
-            team_name=info.name,
+            team_name=info.label,
             user_id=user,
             score=card.score,
             diff=card.diff,
@@ -378,22 +402,30 @@ class Simulation:
         overview: list[TeamOverview] = []
         self.clock.now += timedelta(minutes=10)
         for state in self.teams:
-            info = self.services.get_team(self.workspace_id, state.info.id)
-            view = self.services.trend(self.admin, self.directory, info.id)
-            card = self.services.scorecard(self.admin, self.directory, info.id)
+            info = state.info
+            if info.system_id is None:
+                info = self.services.get_team(self.workspace_id, info.id)
+            view = self.services.trend(
+                self.admin, self.directory, info.id, system_id=info.system_id
+            )
+            card = self.services.scorecard(
+                self.admin, self.directory, info.id, system_id=info.system_id
+            )
             assert view is not None
             assert card is not None
             trend = self._render_trend(view, info)
-            charts.append(NamedChart(f"trend-{state.sample.key}.png", trend, f"{info.name}: trend"))
+            charts.append(
+                NamedChart(f"trend-{state.sample.key}.png", trend, f"{info.label}: trend")
+            )
             heatmap = render_heatmap(
-                view.trend, view.rubric, team=info.name, language=info.language
+                view.trend, view.rubric, team=info.label, language=info.language
             )
             charts.append(
-                NamedChart(f"heatmap-{state.sample.key}.png", heatmap, f"{info.name}: tests")
+                NamedChart(f"heatmap-{state.sample.key}.png", heatmap, f"{info.label}: tests")
             )
-            self.cause = f"/mlscore scorecard {info.name} public"
+            self.cause = f"/mlscore scorecard {info.label} public"
             payload = build_scorecard(
-                team_name=info.name,
+                team_name=info.label,
                 score=card.score,
                 report=card.gaps,
                 diff=card.diff,
@@ -413,11 +445,12 @@ class Simulation:
             )
             overview.append(
                 TeamOverview(
-                    name=info.name,
+                    name=info.label,
                     stage=info.stage,
                     sections={s.section_id: s.score for s in card.score.sections},
                     final=card.score.final,
                     gaps_by_section=_gaps_by_section(card.gaps.gaps),
+                    team=info.name if info.systems > 1 else None,
                 )
             )
             self.clock.now += timedelta(minutes=1)
@@ -452,7 +485,7 @@ class Simulation:
     def _render_trend(self, view: TrendView, info: TeamInfo) -> Chart:
         from bot.charts import render_trend
 
-        return render_trend(view.trend, view.rubric, team=info.name, language=info.language)
+        return render_trend(view.trend, view.rubric, team=info.label, language=info.language)
 
     def _modal(self) -> None:
         """The assessment modal as Lucía opens it from the Fraude check-in: pre-filled, in

@@ -67,6 +67,7 @@ def digest_charts(digest: ChannelDigest, charts: ChartWorker) -> list[Chart]:
                 sections=team.sections,
                 final=team.final,
                 gaps_by_section=team.gaps_by_section,
+                team=team.team.name if team.team.systems > 1 else None,
             )
         )
     rendered = []

@@ -24,6 +24,7 @@ from bot.services.digests import channels_of
 from bot.services.scheduling import (
     DeliveryKey,
     WorkspaceState,
+    system_target,
     team_target,
 )
 from bot.services.types import TeamInfo
@@ -61,6 +62,9 @@ class Job:
     then: tuple[Job, ...] = ()
     """Jobs to send right after this one goes out (by the same worker, so a digest's chart
     renders while other channels wait their turn); planned on their own if they fail."""
+    systems: tuple[tuple[int, str], ...] = ()
+    """The systems a check-in (or its reminder or DM) asks about, (id, name), when the team
+    has several; empty: the team's only one."""
 
     @property
     def key(self) -> DeliveryKey:
@@ -113,6 +117,9 @@ def current_keys(state: WorkspaceState, now: datetime, policy: Policy) -> set[st
     for team in state.teams:
         if team.schedule is not None:
             keys.add(latest_slot(team.schedule, now).key)
+        for system in state.systems.get(team.id, ()):
+            if system.schedule is not None:
+                keys.add(latest_slot(system.schedule, now).key)
     for teams in channels_of(state.teams).values():
         keys.add(
             period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now).key
@@ -162,6 +169,7 @@ def _job(
     team: TeamInfo | None,
     due: datetime,
     now: datetime,
+    systems: tuple[tuple[int, str], ...] = (),
 ) -> list[Job]:
     want, retry = _wanted(state, (target, kind.value, period.key), now)
     if not want:
@@ -179,14 +187,62 @@ def _job(
             expires=period.end,
             team=team,
             retry=retry,
+            systems=systems,
         )
     ]
 
 
-def _open_period(state: WorkspaceState, team: TeamInfo, now: datetime) -> Period | None:
-    """The team's latest slot while something may still be sent for it: the team is active and
-    was there at the slot, not away, not done with the period, and the period is current or
-    still in its grace window."""
+@dataclass(frozen=True)
+class _Unit:
+    """What one check-in message asks about: the team's systems that follow its schedule
+    (`team` is the team), or one system on a schedule of its own (`team` is that system)."""
+
+    team: TeamInfo
+    target: str
+    members: tuple[TeamInfo, ...]
+    """The systems it asks about; empty for a team whose systems were not loaded."""
+    several: bool
+    """The team has more than one active system: each is named on its button."""
+
+
+def _units(state: WorkspaceState, team: TeamInfo) -> list[_Unit]:
+    views = tuple(state.systems.get(team.id, ()))
+    if not views:
+        return [_Unit(team, team_target(team.id), (), several=False)]
+    several = len(views) > 1
+    members = tuple(view for view in views if view.schedule == team.schedule)
+    units = [_Unit(team, team_target(team.id), members, several)] if members else []
+    for view in views:
+        if view.schedule != team.schedule and view.system_id is not None:
+            target = system_target(team.id, view.system_id)
+            units.append(_Unit(view, target, (view,), several))
+    return units
+
+
+def _done(state: WorkspaceState, unit: _Unit, period: Period) -> bool:
+    """Every system the unit asks about answered or skipped the period, or was assessed in it
+    (without systems loaded: the team's check-in and newest assessment say)."""
+    if not unit.members:
+        if state.checkins.get((unit.team.id, period.key)) in CLOSED_CHECKINS:
+            return True
+        assessed = state.last_assessed.get(unit.team.id)
+        return assessed is not None and assessed >= period.start
+    for member in unit.members:
+        assert member.system_id is not None
+        if state.system_checkins.get((member.system_id, period.key)) in CLOSED_CHECKINS:
+            continue
+        assessed = state.system_assessed.get(member.system_id)
+        if assessed is not None and assessed >= period.start:
+            continue
+        return False
+    return True
+
+
+def _open_period(state: WorkspaceState, unit: _Unit, now: datetime) -> Period | None:
+    """The unit's latest slot while something may still be sent for it: the team (or system)
+    is active and was there at the slot, not away, not done with the period, and the period
+    is current or still in its grace window."""
+    team = unit.team
     schedule = team.schedule
     if team.archived or not team.channel_id or schedule is None:
         return None
@@ -195,24 +251,41 @@ def _open_period(state: WorkspaceState, team: TeamInfo, now: datetime) -> Period
         return None
     if now >= period.end and not in_grace(period, now):
         return None
-    if state.checkins.get((team.id, period.key)) in CLOSED_CHECKINS:
-        return None
-    assessed = state.last_assessed.get(team.id)
-    if assessed is not None and assessed >= period.start:
+    if _done(state, unit, period):
         return None
     return period
 
 
 def _team_jobs(state: WorkspaceState, team: TeamInfo, now: datetime, policy: Policy) -> list[Job]:
-    period = _open_period(state, team, now)
+    jobs: list[Job] = []
+    for unit in _units(state, team):
+        jobs += _unit_jobs(state, unit, now, policy)
+    return jobs
+
+
+def _unit_jobs(state: WorkspaceState, unit: _Unit, now: datetime, policy: Policy) -> list[Job]:
+    period = _open_period(state, unit, now)
     if period is None:
         return []
-    make = partial(_job, state, period=period, team=team, now=now)
-    target = team_target(team.id)
+    team = unit.team
+    assert team.schedule is not None
+    # A system paused on its own is left out of its team's message.
+    asked = tuple(
+        (member.system_id, member.system_name or "")
+        for member in unit.members
+        if member.system_id is not None
+        and (member is team or not is_paused(member, period, team.schedule.tz))
+    )
+    if unit.members and not asked:
+        return []
+    make = partial(
+        _job, state, period=period, team=team, now=now, systems=asked if unit.several else ()
+    )
+    target = unit.target
     checkin = state.deliveries.get((target, Kind.CHECKIN.value, period.key))
     dms: list[Job] = []
     for lead in dict.fromkeys(team.leads):
-        target_lead = lead_target(team.id, lead)
+        target_lead = lead_target(team.id, lead) if team.system_id is None else f"{target}/{lead}"
         dms += make(kind=Kind.LEAD_DM, target=target_lead, channel_id=lead, due=period.due)
     if checkin is None or checkin.status != "sent":
         if not in_grace(period, now):

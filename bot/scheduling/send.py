@@ -126,7 +126,12 @@ class Sender:
     ) -> None:
         checkin = None
         if job.kind is Kind.CHECKIN and job.team_id is not None:
-            checkin = PostedCheckin(team_id=job.team_id, channel_id=job.channel_id)
+            asked = tuple(system_id for system_id, _ in job.systems)
+            if job.team is not None and job.team.system_id is not None:
+                asked = (job.team.system_id,)
+            checkin = PostedCheckin(
+                team_id=job.team_id, channel_id=job.channel_id, system_ids=asked
+            )
         self.deps.store.mark_sent(key, self.current(), message_ts=ts, note=note, checkin=checkin)
 
     def _unconfirmed(self, job: Job, key: DeliveryRef, unconfirmed: Unconfirmed) -> Outcome:
@@ -181,11 +186,19 @@ class Sender:
             return self._upload_charts(job)
         team = job.team
         assert team is not None, f"{job.kind} needs its team"
-        systems = self.deps.store.systems(job.workspace_id, team.id)
+        # A system on a schedule of its own is asked on its own: its buttons carry its id.
+        key: int | str = team.id if team.system_id is None else f"{team.id}:{team.system_id}"
+        systems: list[tuple[int, str]] = list(job.systems)
+        if team.system_id is not None:
+            systems = []
+        elif not systems:
+            systems = self.deps.store.systems(job.workspace_id, team.id)
+        if len(systems) == 1 and job.systems:
+            key, systems = f"{team.id}:{systems[0][0]}", []
         if job.kind is Kind.CHECKIN:
             payload = build_checkin(
-                team_id=team.id,
-                team_name=team.name,
+                team_id=key,
+                team_name=team.label,
                 period_key=job.period_key,
                 cadence=team.schedule.cadence if team.schedule else Cadence.WEEKLY,
                 language=team.language,
@@ -194,16 +207,16 @@ class Sender:
             return self._post(job, team.channel_id, payload)
         if job.kind is Kind.REMINDER:
             payload = build_reminder(
-                team_id=team.id,
-                team_name=team.name,
+                team_id=key,
+                team_name=team.label,
                 period_key=job.period_key,
                 language=team.language,
                 systems=systems,
             )
             return self._post(job, team.channel_id, payload)
         payload = build_lead_dm(
-            team_name=team.name,
-            team_id=team.id,
+            team_name=team.label,
+            team_id=key,
             channel_id=team.channel_id,
             period_key=job.period_key,
             language=team.language,

@@ -65,8 +65,8 @@ class SchedulingService:
         # As for every use case: a database that does not answer is StorageUnavailable.
         self.store = deps.store.guarded()
 
-    def _team(self, actor: Actor, team_id: int) -> TeamInfo:
-        return self.store.team(actor.workspace_id, team_id)
+    def _team(self, actor: Actor, team_id: int, system_id: int | None = None) -> TeamInfo:
+        return self.store.team(actor.workspace_id, team_id, system_id)
 
     # ---- skip, pause, resume -------------------------------------------------------------------
 
@@ -76,14 +76,17 @@ class SchedulingService:
         directory: Directory,
         team_id: int,
         now: datetime,
+        *,
         period_key: str | None = None,
+        system_id: int | None = None,
     ) -> Skipped:
         """Mark a period's check-in skipped: no reminder follows, and charts show the period
         as skipped (never as a zero). `period_key` is the check-in a Skip button belongs to
         (refused when the team has no such check-in); without it, the current period of the
-        team's schedule. A period already answered is refused; skipping twice is harmless
-        (`already` says so)."""
-        team = self._team(actor, team_id)
+        team's schedule. With `system_id` (one of the team's), that system's check-in on its
+        own schedule; without, those of the team's systems that follow the team's. A period
+        already answered is refused; skipping twice is harmless (`already` says so)."""
+        team = self._team(actor, team_id, system_id)
         self.services.require(Action.SKIP, actor, directory, team)
         from_button = period_key is not None
         if period_key is None:
@@ -93,19 +96,33 @@ class SchedulingService:
         return self.store.skip(actor, team, period_key, now, from_button=from_button)
 
     def pause(
-        self, actor: Actor, directory: Directory, team_id: int, until: date, now: datetime
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        until: date,
+        now: datetime,
+        *,
+        system_id: int | None = None,
     ) -> TeamInfo:
         """Away until `until` (inclusive): no check-ins or reminders for periods due by then;
-        the digest says the team is away."""
-        team = self._team(actor, team_id)
+        the digest says the team is away. With `system_id`, only that system of the team."""
+        team = self._team(actor, team_id, system_id)
         zone = zone_for(team.schedule.tz if team.schedule else self.deps.settings.default_timezone)
         today = now.astimezone(zone).date()
         if until < today:
             raise Invalid("error.pause_in_past", date=until.isoformat())
+        if system_id is not None:
+            return self.services.set_system_paused_until(actor, directory, system_id, until)
         return self.services.set_paused_until(actor, directory, team_id, until)
 
-    def resume(self, actor: Actor, directory: Directory, team_id: int) -> TeamInfo:
+    def resume(
+        self, actor: Actor, directory: Directory, team_id: int, system_id: int | None = None
+    ) -> TeamInfo:
         """Back before the date: check-ins resume with the next period that falls due."""
+        if system_id is not None:
+            self._team(actor, team_id, system_id)
+            return self.services.set_system_paused_until(actor, directory, system_id, None)
         return self.services.set_paused_until(actor, directory, team_id, None)
 
     # ---- words ---------------------------------------------------------------------------------

@@ -9,21 +9,30 @@ loop, Slack) around these; it never opens a session itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlmodel import Session
+
 from bot.db import repositories as repo
 from bot.db.engine import Database
+from bot.db.tables import System, Team
 from bot.rubric_registry import RubricRegistry
 from bot.services import _audit
-from bot.services._convert import team_info
+from bot.services._convert import schedule_of, team_info
 from bot.services.digests import ChannelDigest, DigestQuery, collect_digest
 from bot.services.storage import GuardedDatabase
 from bot.services.types import Actor, Conflict, NotFound, TeamInfo
 
 team_target = repo.team_target
 """A team's target in the deliveries table: "team:12"."""
+
+
+def system_target(team_id: int, system_id: int) -> str:
+    """The target of a system on a schedule of its own: "team:12/system:34"."""
+    return f"{team_target(team_id)}/system:{system_id}"
+
 
 DeliveryKey = tuple[str, str, str]
 """(target, kind, period_key) inside one workspace: the unique key of a delivery."""
@@ -49,6 +58,12 @@ class WorkspaceState:
     """team id -> when its newest assessment was submitted."""
     deliveries: Mapping[DeliveryKey, DeliveryState]
     """At least every delivery of the periods the planner can ask about (current keys)."""
+    systems: Mapping[int, Sequence[TeamInfo]] = field(default_factory=dict)
+    """team id -> its active systems, each seen with its own schedule and pause."""
+    system_checkins: Mapping[tuple[int, str], str] = field(default_factory=dict)
+    """(system id, period key) -> check-in status."""
+    system_assessed: Mapping[int, datetime] = field(default_factory=dict)
+    """system id -> when its newest assessment was submitted."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,8 @@ class PostedCheckin:
 
     team_id: int
     channel_id: str
+    system_ids: tuple[int, ...] = ()
+    """The systems the message asks about; empty: every active system of the team."""
 
 
 @dataclass(frozen=True)
@@ -132,8 +149,22 @@ class SchedulingStore:
         queries; `period_keys` says, from the teams, which periods' check-ins and deliveries
         to load."""
         with self._db.read() as session:
-            teams = [team_info(row) for row in repo.list_teams(session, workspace_id=workspace_id)]
-            keys = period_keys(WorkspaceState(workspace_id, slack_team_id, teams, {}, {}, {}))
+            rows = repo.list_teams(session, workspace_id=workspace_id)
+            teams = [team_info(row) for row in rows]
+            by_team: dict[int, list[System]] = {}
+            for system in repo.list_systems(session, workspace_id=workspace_id):
+                by_team.setdefault(system.team_id, []).append(system)
+            systems = {
+                row.id: [
+                    team_info(row, system, systems=len(by_team[row.id]))
+                    for system in by_team[row.id]
+                ]
+                for row in rows
+                if row.id is not None and row.id in by_team
+            }
+            keys = period_keys(
+                WorkspaceState(workspace_id, slack_team_id, teams, {}, {}, {}, systems)
+            )
             scope = {"workspace_id": workspace_id}
             deliveries = repo.deliveries_for_periods(session, **scope, period_keys=keys)
             return WorkspaceState(
@@ -150,6 +181,12 @@ class SchedulingStore:
                         d.status, _utc(d.lease_until), _utc(d.sent_at) if d.sent_at else None
                     )
                     for d in deliveries
+                },
+                systems=systems,
+                system_checkins=repo.system_checkin_statuses(session, **scope, period_keys=keys),
+                system_assessed={
+                    system_id: _utc(at)
+                    for system_id, at in repo.last_assessed_by_system(session, **scope).items()
                 },
             )
 
@@ -205,7 +242,11 @@ class SchedulingStore:
                 systems = repo.list_systems(
                     session, workspace_id=ref.workspace_id, team_ids=[checkin.team_id]
                 )
-                system_ids: list[int | None] = [system.id for system in systems] or [None]
+                system_ids: list[int | None] = [
+                    system.id
+                    for system in systems
+                    if not checkin.system_ids or system.id in checkin.system_ids
+                ] or [None]
                 for system_id in system_ids:
                     repo.upsert_checkin(
                         session,
@@ -290,32 +331,90 @@ class SchedulingStore:
             systems = repo.list_systems(session, workspace_id=workspace_id, team_ids=[team_id])
         return [(system.id, system.name) for system in systems if system.id is not None]
 
-    def team(self, workspace_id: int, team_id: int) -> TeamInfo:
+    def team(self, workspace_id: int, team_id: int, system_id: int | None = None) -> TeamInfo:
+        """The team, or with `system_id` the team seen through that system of it (a system of
+        another team or workspace is as good as none)."""
         with self._db.read() as session:
             row = repo.get_team(session, workspace_id=workspace_id, team_id=team_id)
             if row is None:
                 raise NotFound("error.team_not_found")
-            return team_info(row)
+            if system_id is None:
+                return team_info(row)
+            system = repo.get_system(session, workspace_id=workspace_id, system_id=system_id)
+            if system is None or system.team_id != team_id:
+                raise NotFound("error.system_not_found")
+            active = repo.list_systems(session, workspace_id=workspace_id, team_ids=[team_id])
+            return team_info(row, system, systems=len(active))
 
     def skip(
         self, actor: Actor, team: TeamInfo, period_key: str, now: datetime, *, from_button: bool
     ) -> Skipped:
-        """Mark the team's check-in of `period_key` skipped, with an audit entry. From a button,
-        the check-in must exist; an answered one is refused; a second skip changes nothing."""
-        scope = {"workspace_id": actor.workspace_id, "team_id": team.id}
+        """Mark the check-in of `period_key` skipped, with an audit entry: the one system's
+        when `team` is seen through a system, else those of every active system that follows
+        the team's schedule. From a button, the check-in must exist; an answered one is
+        refused (a team's answered systems are left as they are); a second skip changes
+        nothing."""
+        ws = actor.workspace_id
+        scope = {"workspace_id": ws, "team_id": team.id}
         with self._db.write() as session:
-            current = repo.get_checkin(session, **scope, period_key=period_key)
-            if current is None and from_button:
-                raise NotFound("error.checkin_gone", team=team.name)
-            if current is not None and current.status == "answered":
-                raise Conflict("error.already_answered", team=team.name, period=period_key)
-            if current is not None and current.status == "skipped":
-                return Skipped(team, period_key, already=True)
-            repo.mark_checkin(session, **scope, period_key=period_key, status="skipped", now=now)
+            if team.system_id is not None:
+                system_ids: list[int | None] = [team.system_id]
+            else:
+                system_ids = self._following(session, ws, team.id) or [None]
+            found = {
+                system_id: repo.get_checkin(
+                    session, **scope, period_key=period_key, system_id=system_id
+                )
+                for system_id in system_ids
+            }
+            if from_button and all(current is None for current in found.values()):
+                raise NotFound("error.checkin_gone", team=team.label)
+            status = {key: current.status if current else None for key, current in found.items()}
+            to_skip = [key for key, value in status.items() if value not in ("answered", "skipped")]
+            if from_button:
+                to_skip = [key for key in to_skip if status[key] is not None]
+            if not to_skip:
+                if "skipped" in status.values():
+                    return Skipped(team, period_key, already=True)
+                raise Conflict("error.already_answered", team=team.label, period=period_key)
+            for system_id in to_skip:
+                repo.mark_checkin(
+                    session,
+                    **scope,
+                    period_key=period_key,
+                    status="skipped",
+                    now=now,
+                    system_id=system_id,
+                )
+            # Which systems, where the team has several to tell apart.
+            detail: dict[str, Any] = {}
+            if team.system_id is not None:
+                detail["system"] = team.system_id
+            elif len(system_ids) > 1:
+                detail["systems"] = to_skip
             _audit.record(
-                session, actor, "checkin.skipped", at=now, team_id=team.id, period_key=period_key
+                session,
+                actor,
+                "checkin.skipped",
+                at=now,
+                team_id=team.id,
+                period_key=period_key,
+                **detail,
             )
         return Skipped(team, period_key)
+
+    @staticmethod
+    def _following(session: Session, workspace_id: int, team_id: int) -> list[int | None]:
+        """The team's active systems that check in on the team's own schedule."""
+        row: Team | None = repo.get_team(session, workspace_id=workspace_id, team_id=team_id)
+        if row is None:
+            raise NotFound("error.team_not_found")
+        own = schedule_of(row)
+        return [
+            system.id
+            for system in repo.list_systems(session, workspace_id=workspace_id, team_ids=[team_id])
+            if schedule_of(row, system) == own
+        ]
 
 
 def _utc(value: datetime) -> datetime:

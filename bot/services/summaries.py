@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlmodel import Session
 
 from bot.db import repositories as repo
-from bot.db.tables import Team
+from bot.db.repositories import AssessmentRecord
+from bot.db.tables import System, Team
 from bot.rubric_registry import UnknownRubric
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._privacy import fill_unknown
 from bot.services.access import Action
 from bot.services.context import UseCases
-from bot.services.types import Actor, Directory, TeamSummary
+from bot.services.types import Actor, Directory, TeamInfo, TeamSummary
 from rubric.gaps import find_gaps
 from rubric.model import Criteria, Rubric
 from rubric.scoring import score
@@ -68,36 +70,75 @@ class SummaryUseCases(UseCases):
             workspace_id=workspace_id,
             team_ids=None if len(teams) == every else [row.id for row in teams if row.id],
         )
-        criteria_by_rubric: dict[str, Criteria] = {}
-        summaries: list[TeamSummary] = []
-        for row in teams:
-            team = team_info(row)
-            records = latest.get(team.id)
-            rubric = self._rubric_or_none(records[0].assessment.rubric_id) if records else None
-            if not records or rubric is None:
-                summaries.append(TeamSummary(team, None, None, None))
-                continue
-            record = records[0]
-            if rubric.id not in criteria_by_rubric:
-                criteria_by_rubric[rubric.id] = criteria_in_force(
-                    session, workspace_id=workspace_id, rubric=rubric
-                )
-            snapshot = record.snapshot()
-            gaps = find_gaps(
-                rubric,
-                criteria_by_rubric[rubric.id],
-                snapshot.model_copy(update={"stage": team.stage}),
+        criteria: dict[str, Criteria] = {}
+        summaries = [
+            self._summary(session, workspace_id, team_info(row), latest.get(row.id or 0), criteria)
+            for row in teams
+        ]
+        # A team with several systems also lists each, with its own stage and score: a
+        # fixed number of queries more, however many teams.
+        systems: dict[int, list[System]] = {}
+        for system in repo.list_systems(
+            session, workspace_id=workspace_id, team_ids=[row.id for row in teams if row.id]
+        ):
+            systems.setdefault(system.team_id, []).append(system)
+        several = {team_id: found for team_id, found in systems.items() if len(found) > 1}
+        if not several:
+            return summaries
+        records = repo.latest_assessments_for_systems(
+            session,
+            workspace_id=workspace_id,
+            system_ids=[system.id for found in several.values() for system in found if system.id],
+        )
+        by_id = {row.id: row for row in teams}
+        return [
+            replace(
+                summary,
+                systems=tuple(
+                    self._summary(
+                        session,
+                        workspace_id,
+                        team_info(by_id[summary.team.id], system, systems=len(found)),
+                        records.get(system.id or 0),
+                        criteria,
+                    )
+                    for system in found
+                ),
             )
-            summaries.append(
-                TeamSummary(
-                    team=team,
-                    last_assessed_at=record.assessment.submitted_at,
-                    final_score=score(rubric, snapshot.answers).final,
-                    open_gaps=len(gaps.gaps),
-                    readiness=gaps.readiness,
-                )
+            if (found := several.get(summary.team.id))
+            else summary
+            for summary in summaries
+        ]
+
+    def _summary(
+        self,
+        session: Session,
+        workspace_id: int,
+        team: TeamInfo,
+        records: list[AssessmentRecord] | None,
+        criteria: dict[str, Criteria],
+    ) -> TeamSummary:
+        """Where the team (or system) stands after its newest assessment; `criteria` caches
+        the criteria in force by rubric."""
+        rubric = self._rubric_or_none(records[0].assessment.rubric_id) if records else None
+        if not records or rubric is None:
+            return TeamSummary(team, None, None, None)
+        record = records[0]
+        if rubric.id not in criteria:
+            criteria[rubric.id] = criteria_in_force(
+                session, workspace_id=workspace_id, rubric=rubric
             )
-        return summaries
+        snapshot = record.snapshot()
+        gaps = find_gaps(
+            rubric, criteria[rubric.id], snapshot.model_copy(update={"stage": team.stage})
+        )
+        return TeamSummary(
+            team=team,
+            last_assessed_at=record.assessment.submitted_at,
+            final_score=score(rubric, snapshot.answers).final,
+            open_gaps=len(gaps.gaps),
+            readiness=gaps.readiness,
+        )
 
     def _rubric_or_none(self, rubric_id: str) -> Rubric | None:
         """A list must not fail because one team's rubric file went missing; that team is

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
 from sqlmodel import Session
 
@@ -13,7 +14,7 @@ from bot.db.errors import AlreadyExists
 from bot.db.tables import System, Team
 from bot.limits import TEAM_NAME_MAX_CHARS
 from bot.services import _audit
-from bot.services._convert import team_info
+from bot.services._convert import OFF, team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_team
 from bot.services.access import Action
@@ -32,6 +33,7 @@ from bot.services.types import (
 from bot.usertext import clean_name
 from rubric.gaps import find_gaps
 from rubric.model import Criteria, Stage
+from rubric.periods import Schedule, normalize_tz
 from rubric.scoring import score
 
 
@@ -282,6 +284,81 @@ class SystemUseCases(UseCases):
                 team_id=team.id,
                 system=system_id,
                 name=system.name,
+            )
+            return system_view(session, team, system)
+
+    def set_system_schedule(
+        self, actor: Actor, directory: Directory, system_id: int, schedule: Schedule | None
+    ) -> TeamInfo:
+        """The system's own schedule (who may set the team's may set it); None turns its
+        check-ins off while the team's other systems keep theirs."""
+        tz: str | None = None
+        if schedule is not None:
+            try:
+                tz = normalize_tz(schedule.tz)
+            except ValueError:
+                raise Invalid("error.unknown_timezone", tz=schedule.tz) from None
+        before = self.get_system(actor.workspace_id, system_id)
+        self._ctx.require(Action.SCHEDULE, actor, directory, before)
+        weekday: int | None = None
+        local_time: str | None = None
+        if schedule is None or tz is None:
+            cadence = OFF
+        else:
+            cadence, weekday, local_time = (
+                schedule.cadence.value,
+                schedule.weekday,
+                f"{schedule.at:%H:%M}",
+            )
+        with self._ctx.database.write() as session:
+            team, _ = load_system(
+                session, workspace_id=actor.workspace_id, system_id=system_id, for_update=True
+            )
+            system = repo.set_system_schedule(
+                session,
+                workspace_id=actor.workspace_id,
+                system_id=system_id,
+                cadence=cadence,
+                weekday=weekday,
+                local_time=local_time,
+                tz=tz,
+            )
+            _audit.record(
+                session,
+                actor,
+                "system.schedule_changed",
+                at=self._ctx.clock(),
+                team_id=team.id,
+                system=system_id,
+                cadence=cadence,
+                weekday=weekday,
+                local_time=local_time,
+                tz=tz,
+            )
+            return system_view(session, team, system)
+
+    def set_system_paused_until(
+        self, actor: Actor, directory: Directory, system_id: int, until: date | None
+    ) -> TeamInfo:
+        """Pause one system's check-ins until a date, inclusive, or resume them with None;
+        the team's other systems go on."""
+        before = self.get_system(actor.workspace_id, system_id)
+        self._ctx.require(Action.SCHEDULE, actor, directory, before)
+        with self._ctx.database.write() as session:
+            team, _ = load_system(
+                session, workspace_id=actor.workspace_id, system_id=system_id, for_update=True
+            )
+            system = repo.set_system_paused_until(
+                session, workspace_id=actor.workspace_id, system_id=system_id, paused_until=until
+            )
+            _audit.record(
+                session,
+                actor,
+                "system.paused" if until else "system.resumed",
+                at=self._ctx.clock(),
+                team_id=team.id,
+                system=system_id,
+                until=until.isoformat() if until else None,
             )
             return system_view(session, team, system)
 

@@ -195,6 +195,8 @@ class TeamSummary:
     final_score: float | None
     open_gaps: int | None
     readiness: float | None = None
+    systems: tuple[TeamSummary, ...] = ()
+    """Each of the team's active systems, when it has more than one."""
 
 
 @dataclass(frozen=True)

@@ -831,8 +831,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "schedule",
         "calendario",
         (
-            "schedule [team] weekly|biweekly|monthly|quarterly|off [weekday] [HH:MM] [time zone]",
-            "schedule [equipo] weekly|biweekly|monthly|quarterly|off [día] [HH:MM] [zona horaria]",
+            "schedule [team|team/system] weekly|biweekly|monthly|quarterly|off"
+            " [weekday] [HH:MM] [time zone]",
+            "schedule [equipo|equipo/sistema] weekly|biweekly|monthly|quarterly|off"
+            " [día] [HH:MM] [zona horaria]",
         ),
         ("check-in schedule", "calendario de revisiones"),
         _ignoring_text(_parse_schedule),
@@ -841,7 +843,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _row(
         "skip",
         "saltar",
-        ("skip [team]", "skip [equipo]"),
+        ("skip [team|team/system]", "skip [equipo|equipo/sistema]"),
         ("skip this period's check-in", "saltar la revisión de este periodo"),
         _team_only(lambda team: Skip(team=team)),
         Skip,
@@ -849,7 +851,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _row(
         "pause",
         "pausar",
-        ("pause [team] until YYYY-MM-DD", "pause [equipo] until AAAA-MM-DD"),
+        (
+            "pause [team|team/system] until YYYY-MM-DD",
+            "pause [equipo|equipo/sistema] until AAAA-MM-DD",
+        ),
         ("no check-ins until that day", "sin revisiones hasta ese día"),
         _ignoring_text(_parse_pause),
         Pause,
@@ -857,7 +862,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     _row(
         "resume",
         "reanudar",
-        ("resume [team]", "resume [equipo]"),
+        ("resume [team|team/system]", "resume [equipo|equipo/sistema]"),
         ("check-ins again after a pause", "volver a las revisiones tras una pausa"),
         _team_only(lambda team: Resume(team=team)),
         Resume,

@@ -169,19 +169,19 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     },
     "usage.schedule": {
         "en": (
-            "Usage: `/mlscore schedule [team] weekly|biweekly|monthly|quarterly|off "
+            "Usage: `/mlscore schedule [team|team/system] weekly|biweekly|monthly|quarterly|off "
             "[weekday] [HH:MM] [time zone]`, for example "
             "`/mlscore schedule weekly monday 09:00 Europe/Madrid`"
         ),
         "es": (
-            "Uso: `/mlscore schedule [equipo] weekly|biweekly|monthly|quarterly|off "
+            "Uso: `/mlscore schedule [equipo|equipo/sistema] weekly|biweekly|monthly|quarterly|off "
             "[día] [HH:MM] [zona horaria]`, por ejemplo "
             "`/mlscore schedule weekly lunes 09:00 Europe/Madrid`"
         ),
     },
     "usage.pause": {
-        "en": "Usage: `/mlscore pause [team] until YYYY-MM-DD`",
-        "es": "Uso: `/mlscore pause [equipo] until AAAA-MM-DD`",
+        "en": "Usage: `/mlscore pause [team|team/system] until YYYY-MM-DD`",
+        "es": "Uso: `/mlscore pause [equipo|equipo/sistema] until AAAA-MM-DD`",
     },
     "usage.criteria": {
         "en": (
@@ -604,6 +604,18 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "home.team_never": {
         "en": "*{name}* · {stage}\nNot assessed yet.",
         "es": "*{name}* · {stage}\nSin evaluar todavía.",
+    },
+    "home.team_systems": {
+        "en": "*{name}*: its ML systems, each assessed on its own",
+        "es": "*{name}*: sus sistemas de ML, cada uno evaluado por separado",
+    },
+    "home.system": {
+        "en": "• *{name}* · {stage} · ML Test Score: {score} · open gaps: {gaps}",
+        "es": "• *{name}* · {stage} · ML Test Score: {score} · carencias abiertas: {gaps}",
+    },
+    "home.system_never": {
+        "en": "• *{name}* · {stage} · not assessed yet",
+        "es": "• *{name}* · {stage} · sin evaluar todavía",
     },
     "home.assess": {"en": "Assess", "es": "Evaluar"},
     "home.scorecard": {"en": "Scorecard", "es": "Resultado"},

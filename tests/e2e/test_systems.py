@@ -150,3 +150,38 @@ def test_a_system_button_from_another_workspace_is_refused(
     told = text_of(posts[-1].body)
     assert "no longer exists" in told
     assert not [m for m in fake.messages(FOREIGN_CHANNEL) if "Fraud" in text_of(m.as_slack())]
+
+
+def test_the_trend_of_a_team_with_two_systems_is_a_line_each_and_one_chart_of_both(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack, "Vision")
+    reply(slack, "system add Vision/Fraud production", user=ADMIN)
+    _, trigger, _ = slack.command("assess Vision/Vision")
+    fill_in(slack, fake, trigger, "automated")
+    _, trigger, _ = slack.command("assess Vision/Fraud")
+    fill_in(slack, fake, trigger, "manual")
+
+    response, _, url = slack.command("trend Vision")
+    assert response.status_code == 200
+    # A line per system: both arrive.
+    slack.wait_for(
+        lambda: all(
+            any(name in text_of(r.body) for r in fake.responses if r.url == url)
+            for name in ("Vision/Vision", "Vision/Fraud")
+        ),
+        what="a trend line per system",
+    )
+    chart = slack.wait_for(
+        lambda: [f for f in fake.files if f.filename.startswith("mlscore-systems-trend")],
+        what="the chart of both systems",
+    )[0]
+    assert chart.content is not None
+    assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert chart.title is not None
+    assert "by ML system" in chart.title
+    assert chart.alt_txt is not None
+    assert "Vision 7" in chart.alt_txt
+    assert "Fraud 3.5" in chart.alt_txt
+    assert "weakest Fraud" in chart.alt_txt
+    assert TEAM_CHANNEL not in chart.channels  # the person's DM, as for one system

@@ -23,10 +23,11 @@ from bot.db.engine import Database
 from bot.demo import DATABASE_NAME, run_demo
 from bot.demo.mrkdwn import MrkdwnRenderer
 from bot.demo.report import BUILDER_URL
-from bot.demo.sample import ESCAPING_NOTE, TEAMS, WORKSPACE
+from bot.demo.sample import ESCAPING_NOTE, SYSTEMS, TEAMS, WORKSPACE
 from bot.services import Actor, Services
 from bot.slack.blocks.checkin import build_skipped, parse_checkin_value
 from bot.slack.i18n import t
+from rubric.model import Stage
 from tests.fakes.blockkit import check_message, check_view
 from tests.fakes.directory import FakeDirectory
 
@@ -100,7 +101,7 @@ def test_every_payload_passes_the_block_kit_checks(demo: Path) -> None:
 def test_charts_are_valid_pngs_of_every_kind(demo: Path) -> None:
     names = {path.name for path in (demo / "charts").glob("*.png")}
     expected = {"overview.png", "criteria.png"}
-    for team in TEAMS:
+    for team in (*TEAMS, *SYSTEMS):
         expected |= {f"trend-{team.key}.png", f"heatmap-{team.key}.png"}
     assert names == expected
     pngs = [*(demo / "charts").glob("*.png"), *(demo / "files").glob("*.png")]
@@ -151,7 +152,10 @@ def test_the_weekly_summary_reaches_every_channel_with_its_chart(demo: Path, pag
     assert len(summaries) == len(TEAMS)
     for team in TEAMS:
         (text,) = [texts(p) for n, p in summaries.items() if team.channel_name in n]
-        assert f"*{team.name}*" in text
+        # A team with several systems has a section per system, each named team/system.
+        systems = [s.system for s in (team, *SYSTEMS) if s.name == team.name and s.system]
+        for name in [f"{team.name}/{system}" for system in systems] or [team.name]:
+            assert f"*{name}*" in text
         assert t("digest.header", team.language) in text
     # each summary is followed in its channel by the overview chart upload
     for name in summaries:
@@ -194,6 +198,42 @@ def test_a_skipped_period_is_announced_and_charted_as_skipped(demo: Path) -> Non
     gaps = [point for point in view.trend.points if point.skipped]
     assert len(gaps) == 1
     assert gaps[0].final is None
+
+
+def test_one_team_owns_two_systems_at_different_stages_asked_in_one_checkin(
+    demo: Path, page: str
+) -> None:
+    (ads,) = SYSTEMS
+    ranking = next(team for team in TEAMS if team.name == ads.name)
+    database = Database.from_url(f"sqlite:///{demo / DATABASE_NAME}")
+    try:
+        services = Services(database=database)
+        workspace = services.workspace_for(WORKSPACE)
+        operator = Actor(workspace_id=workspace, user_id="operator")
+        everyone = FakeDirectory(admins={"operator"})
+        team = next(
+            s.team for s in services.list_teams(operator, everyone) if s.team.name == ads.name
+        )
+        lines = services.system_lines(operator, everyone, team.id)
+    finally:
+        database.dispose()
+    stages = {line.system.system_name: line.system.stage for line in lines}
+    # Ranking moves to production half-way; Ads stays in research.
+    assert stages == {ranking.system: Stage.PRODUCTION, ads.system: Stage.RESEARCH}
+    assert all(line.final_score is not None for line in lines)
+    assert len({line.final_score for line in lines}) == 2
+    checkins = [
+        payload
+        for payload in payloads(demo).values()
+        if ads.channel_id in json.dumps(payload) or ads.name in json.dumps(payload)
+        if any(
+            str(element.get("action_id", "")).startswith("checkin_open:")
+            for block in payload.get("blocks", [])
+            for element in block.get("elements", [])
+        )
+    ]
+    assert checkins, "no check-in with a button per system"
+    assert f"{ads.name}/{ads.system}" in page
 
 
 def test_notes_with_markup_are_shown_as_text_not_run(page: str) -> None:

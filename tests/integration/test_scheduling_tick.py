@@ -8,8 +8,17 @@ from datetime import UTC, date, datetime, timedelta
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.scheduling.tick import run_tick
+from rubric.model import Stage
 from tests.fakes.slack_api import FakeSlack
-from tests.support.scheduling import assess, checkins_sent, fake, make_deps, seed_team, workspace_id
+from tests.support.scheduling import (
+    CREATED,
+    assess,
+    checkins_sent,
+    fake,
+    make_deps,
+    seed_team,
+    workspace_id,
+)
 
 __all__ = ["fake"]
 
@@ -137,6 +146,29 @@ def test_no_reminder_after_the_team_answered(db: Database, fake: FakeSlack) -> N
 
     assert report.sent_total == 0
     assert ("C0ALPHA", f"reminder:{team}", "2026-W10") not in checkins_sent(fake)
+
+
+def test_one_systems_answer_does_not_end_the_other_systems_reminder(
+    db: Database, fake: FakeSlack
+) -> None:
+    team = seed_team(db, "Alpha", "C0ALPHA")
+    with db.write() as session:
+        repo.create_system(
+            session,
+            workspace_id=workspace_id(db),
+            team_id=team,
+            name="Fraud",
+            stage=Stage.RESEARCH,
+            now=CREATED,
+        )
+    deps = make_deps(db, fake)
+    due = MONDAY + timedelta(hours=10)
+    run_tick(deps, due)
+    assess(db, team, due + timedelta(hours=3), {}, key="alpha-only")  # the primary system
+    report = run_tick(deps, due + timedelta(hours=49))
+
+    assert report.sent == {"reminder": 1}
+    assert len(fake.messages("C0ALPHA")) == 2  # the check-in, then the reminder
 
 
 def test_a_team_away_gets_nothing_until_the_period_after_its_date(

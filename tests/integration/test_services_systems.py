@@ -232,34 +232,6 @@ def test_a_team_period_stays_open_while_one_of_its_systems_has_not_answered(worl
     assert all_answered == {(team.id, "2025-W10"): "answered"}
 
 
-def test_the_planner_reads_a_period_as_answered_only_once_every_active_system_answered(world):
-    team = world.team("Vision")
-    admin = world.actor(ADMIN)
-    fraud = world.services.add_system(admin, world.directory, team.id, name="Fraud")
-    vision = world.services.resolve_system(
-        world.actor(LEAD), TeamRef(name="Vision", system="Vision")
-    )
-
-    def last_assessed():
-        with world.db.read() as session:
-            return repo.last_assessed_by_team(session, workspace_id=world.workspace)
-
-    _submit(world, fraud, levels(), "k-fraud")
-    after_one = last_assessed()
-    world.clock.advance(minutes=5)
-    _submit(world, vision, levels(), "k-vision")
-    after_both = last_assessed()
-    # Archiving a system takes it out of the count: a third one never assessed, then archived.
-    spare = world.services.add_system(admin, world.directory, team.id, name="Spare")
-    with_spare = last_assessed()
-    world.services.archive_system(admin, world.directory, spare.system_id)
-
-    assert team.id not in after_one
-    assert after_both[team.id] < world.clock.now  # the older of the two newest: Fraud's
-    assert team.id not in with_spare
-    assert last_assessed() == after_both
-
-
 def test_an_archived_systems_open_check_in_keeps_no_period_open(world):
     team = world.team("Vision")
     admin = world.actor(ADMIN)

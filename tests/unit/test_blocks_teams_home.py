@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -132,3 +133,53 @@ def test_notices_escape_names_and_can_be_ephemeral():
     assert payload["response_type"] == "ephemeral"
     assert "<!channel>" not in payload["text"]
     assert check_message(payload) == []
+
+
+def with_systems(index: int, count: int) -> TeamSummary:
+    """A team with `count` systems, every other one assessed."""
+    base = summary(index, name=f"Team {index}")
+    systems = tuple(
+        TeamSummary(
+            team=replace(
+                base.team,
+                stage=list(Stage)[n % 3],
+                system_id=index * 100 + n,
+                system_name=f"System {n} <x>",
+                systems=count,
+            ),
+            last_assessed_at=AT if n % 2 else None,
+            final_score=2.5 if n % 2 else None,
+            open_gaps=3 if n % 2 else None,
+        )
+        for n in range(count)
+    )
+    return replace(base, systems=systems)
+
+
+def test_home_lists_a_teams_systems_each_with_stage_score_and_its_own_assess_button():
+    view = build_home([with_systems(7, 2)], "en")
+    assert check_view(view) == []
+    text = text_of(view)
+    assert "*Team 7*" in text
+    assert "• *System 0 &lt;x&gt;* · Research · not assessed yet" in text
+    assert "• *System 1 &lt;x&gt;* · Roadmap · ML Test Score: 2.5 · open gaps: 3" in text
+    accessories = [block["accessory"] for block in view["blocks"] if "accessory" in block]
+    assert [(a["action_id"], a["value"]) for a in accessories] == [
+        (ActionId.HOME_SCORECARD, "7"),
+        (ActionId.HOME_ASSESS, "7:700"),
+        (ActionId.HOME_ASSESS, "7:701"),
+    ]
+    spanish = text_of(build_home([with_systems(7, 2)], "es"))
+    assert "Investigación · sin evaluar todavía" in spanish
+    assert "carencias abiertas: 3" in spanish
+
+
+@pytest.mark.parametrize(("teams", "systems"), [(1, 24), (30, 3), (200, 2)])
+def test_home_with_many_systems_fits_a_view_and_counts_the_teams_left_out(teams, systems):
+    view = build_home([with_systems(i, systems) for i in range(teams)], "en")
+    assert check_view(view) == []
+    shown = sum(1 for block in view["blocks"] if block.get("block_id", "").startswith("home_team"))
+    if shown < teams:
+        assert f"and {teams - shown} more teams" in text_of(view)
+    else:
+        assert shown == teams

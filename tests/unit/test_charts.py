@@ -25,10 +25,11 @@ from bot.charts import (
     render_criteria,
     render_heatmap,
     render_overview,
+    render_systems_trend,
     render_trend,
 )
 from bot.charts.heatmap import NO_ANSWER, SKIPPED, heatmap_grid
-from bot.charts.overview import overview_height
+from bot.charts.overview import grouped, overview_height
 from bot.charts.trend import trend_series
 from rubric.model import Requirement, Stage
 from rubric.trends import Trend
@@ -417,3 +418,87 @@ def test_a_single_assessment_shows_each_section_as_a_bar_with_its_score(rubric):
     # Every section is visible, the weakest one too (a marker would hide it under the final).
     assert sorted(bars) == sorted(scores.values())
     assert {"2.5", "1.5", "3.0", "2.0"} <= texts
+
+
+# --- a team's systems side by side -------------------------------------------------------------
+
+
+def two_systems(trend: Trend) -> list[tuple[str, Trend]]:
+    """Ranking (the sample) and Ads: assessed every other period, lower, its last skipped."""
+    ads_points = [
+        dataclasses.replace(point, final=max((point.final or 0.0) - 1.0, 0.0))
+        for point in trend.points[::2]
+    ]
+    ads_points[-1] = dataclasses.replace(ads_points[-1], final=None, skipped=True)
+    return [("Ranking", trend), ("Ads", dataclasses.replace(trend, points=tuple(ads_points)))]
+
+
+def test_a_teams_systems_chart_is_a_png_with_each_systems_latest_score_in_its_alt_text(
+    rubric, trend
+):
+    systems = two_systems(trend)
+    chart = render_systems_trend(systems, rubric, team="Search")
+    assert_png(chart, 1000, 560)
+    ranking = [p.final for p in trend.points if p.final is not None][-1]
+    ads = [p.final for p in systems[1][1].points if p.final is not None and not p.skipped][-1]
+    assert chart.alt_text == (
+        f"ML Test Score for Search, final score by ML system: Ranking {ranking:.1f}, "
+        f"Ads {ads:.1f}; weakest Ads."
+    )
+    assert "by ML system" in chart.title
+    spanish = render_systems_trend(systems, rubric, team="Search", language="es")
+    assert f"Ads {ads:.1f}".replace(".", ",") in spanish.alt_text
+    assert "por sistema de ML" in spanish.title
+    assert spanish.png != chart.png
+
+
+def test_a_systems_skipped_period_is_a_gap_in_its_line_not_a_zero(rubric, trend):
+    systems = two_systems(trend)
+    zero = [
+        systems[0],
+        (
+            "Ads",
+            dataclasses.replace(
+                systems[1][1],
+                points=(
+                    *systems[1][1].points[:-1],
+                    dataclasses.replace(systems[1][1].points[-1], final=0.0, skipped=False),
+                ),
+            ),
+        ),
+    ]
+    gap = render_systems_trend(systems, rubric, team="Search")
+    assert render_systems_trend(zero, rubric, team="Search").png != gap.png
+    # One system alone draws a different picture from two.
+    assert render_systems_trend(systems[:1], rubric, team="Search").png != gap.png
+
+
+def test_a_teams_systems_chart_without_scores_says_so():
+    rubric = sample_rubric()
+    empty = Trend((), tuple(section.id for section in rubric.sections))
+    chart = render_systems_trend([("Ranking", empty), ("Ads", empty)], rubric, team="Search")
+    assert_png(chart, 1000, 560)
+    assert chart.alt_text == "ML Test Score for Search: no ML system has a scored assessment yet."
+
+
+def test_the_overview_draws_a_teams_systems_together_set_apart_from_other_teams(rubric):
+    rows = teams(rubric, 4)
+    ranking = dataclasses.replace(rows[0], name="Search/Ranking", team="Search")
+    ads = dataclasses.replace(rows[2], name="Search/Ads", team="Search")
+    given = [ranking, rows[1], ads, rows[3]]
+    assert [row.name for row in grouped(given)] == [
+        "Search/Ranking",
+        "Search/Ads",
+        rows[1].name,
+        rows[3].name,
+    ]
+    chart = render_overview(given, rubric)
+    assert_png(chart, chart.width, overview_height(4))
+    # The same rows in the grouped order, but not marked as one team's: no rules between
+    # groups, so a different picture; the alt text (about scores) is the same.
+    plain = [dataclasses.replace(row, team=None) for row in grouped(given)]
+    unmarked = render_overview(plain, rubric)
+    assert unmarked.png != chart.png
+    assert unmarked.alt_text == chart.alt_text
+    # Marked rows given already together draw the same picture as when given apart.
+    assert render_overview(grouped(given), rubric).png == chart.png

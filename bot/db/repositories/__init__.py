@@ -12,6 +12,7 @@ from bot.db.repositories.assessments import (
     SavedAssessment,
     assessment_history,
     get_assessment,
+    last_assessed_by_system,
     last_assessed_by_team,
     latest_assessment,
     latest_assessments_for_systems,
@@ -29,6 +30,7 @@ from bot.db.repositories.checkins import (
     get_checkin,
     list_checkins,
     mark_checkin,
+    system_checkin_statuses,
     upsert_checkin,
 )
 from bot.db.repositories.criteria import (
@@ -166,6 +168,7 @@ __all__ = [
     "get_team_by_name",
     "get_workspace",
     "get_workspace_by_id",
+    "last_assessed_by_system",
     "last_assessed_by_team",
     "latest_assessment",
     "latest_assessments_for_systems",
@@ -210,6 +213,7 @@ __all__ = [
     "stage_history",
     "stage_version",
     "survey_votes",
+    "system_checkin_statuses",
     "team_target",
     "update_team",
     "upsert_checkin",

@@ -236,30 +236,23 @@ def assessment_history(
 
 
 def last_assessed_by_team(session: Session, *, workspace_id: int) -> dict[int, datetime]:
-    """team id -> by when every active system of the team had been assessed: the oldest of
-    their newest assessments (as stored). A period is answered for the planner once this falls
-    inside it, so one system's answer does not end the others' reminders. A team with an active
-    system never assessed is absent."""
-    newest: dict[int | None, datetime | None] = dict(
-        session.exec(
-            select(Assessment.system_id, func.max(Assessment.submitted_at))
-            .where(Assessment.workspace_id == workspace_id)
-            .group_by(col(Assessment.system_id))
-        ).all()
-    )
-    active = session.exec(
-        select(System.team_id, System.id).where(
-            System.workspace_id == workspace_id, col(System.archived_at).is_(None)
-        )
+    """team id -> when its newest assessment was submitted (as stored), over all its systems."""
+    rows = session.exec(
+        select(Assessment.team_id, func.max(Assessment.submitted_at))
+        .where(Assessment.workspace_id == workspace_id)
+        .group_by(col(Assessment.team_id))
     ).all()
-    by_team: dict[int, list[datetime | None]] = {}
-    for team_id, system_id in active:
-        by_team.setdefault(team_id, []).append(newest.get(system_id))
-    return {
-        team_id: min(at for at in times if at is not None)
-        for team_id, times in by_team.items()
-        if all(at is not None for at in times)
-    }
+    return {team_id: at for team_id, at in rows if at is not None}
+
+
+def last_assessed_by_system(session: Session, *, workspace_id: int) -> dict[int, datetime]:
+    """system id -> when its newest assessment was submitted (as stored)."""
+    rows = session.exec(
+        select(Assessment.system_id, func.max(Assessment.submitted_at))
+        .where(Assessment.workspace_id == workspace_id)
+        .group_by(col(Assessment.system_id))
+    ).all()
+    return {system_id: at for system_id, at in rows if at is not None}
 
 
 def latest_assessments_for_teams(

@@ -130,6 +130,20 @@ def checkin_statuses(
     return found
 
 
+def system_checkin_statuses(
+    session: Session, *, workspace_id: int, period_keys: Collection[str]
+) -> dict[tuple[int, str], str]:
+    """(system id, period key) -> status, for the workspace's check-ins of `period_keys`."""
+    if not period_keys:
+        return {}
+    rows = session.exec(
+        select(CheckIn.system_id, CheckIn.period_key, CheckIn.status).where(
+            CheckIn.workspace_id == workspace_id, col(CheckIn.period_key).in_(list(period_keys))
+        )
+    ).all()
+    return {(system_id, key): status for system_id, key, status in rows}
+
+
 def list_checkins(
     session: Session,
     *,

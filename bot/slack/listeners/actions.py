@@ -88,7 +88,18 @@ def handle_home_assess(
     context: BoltContext,
 ) -> None:
     scope = scope_of(context)
-    team_id = record_id(action.get("value"))
+    value = str(action.get("value") or "")
+    if ":" in value:
+        # One system of a team with several: its own modal.
+        try:
+            team = team_from_key(scope, value)
+            open_assessment(scope, client, trigger_id=str(body["trigger_id"]), team=team)
+        except ServiceError as error:
+            tell(scope, client, body, service_error_text(error, scope.language()))
+        except InvalidView:
+            tell(scope, client, body, t("error.stale_view", scope.language()))
+        return
+    team_id = record_id(value)
     if team_id is None:
         tell(scope, client, body, t("error.stale_view", scope.language()))
         return

@@ -43,32 +43,40 @@ def scheduling_of(scope: RequestScope) -> SchedulingService:
 
 
 def command_skip(call: Invocation, parsed: cmd.Skip) -> None:
-    team = call.team(parsed.team)
+    # A team with several systems, named without one, means those on the team's schedule.
+    team = call.system(parsed.team, team_ok=True)
     now = scheduling_of(call.scope).deps.clock()
     skipped = scheduling_of(call.scope).skip_period(
-        call.scope.actor(team), call.scope.directory, team.id, now
+        call.scope.actor(team), call.scope.directory, team.id, now, system_id=team.system_id
     )
     language = call.scope.language(team)
     if skipped.already:
-        call.notice("checkin.already_skipped", language, team=team.name, period=skipped.period_key)
+        call.notice("checkin.already_skipped", language, team=team.label, period=skipped.period_key)
         return
-    call.say(build_skipped(team_name=team.name, period_key=skipped.period_key, language=language))
+    call.say(build_skipped(team_name=team.label, period_key=skipped.period_key, language=language))
 
 
 def command_pause(call: Invocation, parsed: cmd.Pause) -> None:
-    team = call.team(parsed.team)
+    team = call.system(parsed.team, team_ok=True)
     now = scheduling_of(call.scope).deps.clock()
     scheduling_of(call.scope).pause(
-        call.scope.actor(team), call.scope.directory, team.id, parsed.until, now
+        call.scope.actor(team),
+        call.scope.directory,
+        team.id,
+        parsed.until,
+        now,
+        system_id=team.system_id,
     )
     language = call.scope.language(team)
-    call.say(build_paused(team_name=team.name, until=parsed.until, language=language))
+    call.say(build_paused(team_name=team.label, until=parsed.until, language=language))
 
 
 def command_resume(call: Invocation, parsed: cmd.Resume) -> None:
-    team = call.team(parsed.team)
-    scheduling_of(call.scope).resume(call.scope.actor(team), call.scope.directory, team.id)
-    call.say(build_resumed(team_name=team.name, language=call.scope.language(team)))
+    team = call.system(parsed.team, team_ok=True)
+    scheduling_of(call.scope).resume(
+        call.scope.actor(team), call.scope.directory, team.id, system_id=team.system_id
+    )
+    call.say(build_resumed(team_name=team.label, language=call.scope.language(team)))
 
 
 def command_digest(call: Invocation, _: cmd.Digest) -> None:
@@ -93,30 +101,33 @@ def handle_checkin_skip(
     scope = scope_of(context)
     language = scope.language()
     parsed = parse_checkin_value(action.get("value"))
-    team_id = record_id(parsed[0]) if parsed is not None else None
-    if parsed is None or team_id is None:
+    # "team" or, on a system's own check-in, "team:system": ids the database hands out only.
+    team_part, _, system_part = parsed[0].partition(":") if parsed is not None else ("", "", "")
+    team_id = record_id(team_part)
+    system_id = record_id(system_part) if system_part else None
+    if parsed is None or team_id is None or (system_part and system_id is None):
         respond(ephemeral({"text": t("error.stale_view", language), "replace_original": False}))
         return
-    services = scope.deps.services
     period_key = parsed[1]
     try:
-        team = services.get_team(scope.workspace_id, team_id)
+        team = scheduling_of(scope).store.team(scope.workspace_id, team_id, system_id)
         skipped = scheduling_of(scope).skip_period(
             scope.actor(team),
             scope.directory,
             team.id,
             scheduling_of(scope).deps.clock(),
             period_key=period_key,
+            system_id=system_id,
         )
     except ServiceError as error:
         respond(ephemeral({"text": service_error_text(error, language), "replace_original": False}))
         return
     if skipped.already:
-        text = t("checkin.already_skipped", language, team=escape(team.name), period=period_key)
+        text = t("checkin.already_skipped", language, team=escape(team.label), period=period_key)
         respond(ephemeral({"text": text, "replace_original": False}))
         return
     message = build_skipped(
-        team_name=team.name, period_key=skipped.period_key, language=team.language
+        team_name=team.label, period_key=skipped.period_key, language=team.language
     )
     # The whole channel sees that this period was skipped, so nobody answers it twice.
     client.chat_postMessage(channel=team.channel_id, **message)

@@ -29,7 +29,7 @@ from bot.slack.blocks.help import build_help
 from bot.slack.blocks.scorecard import build_gaps, scorecard_message, trend_text
 from bot.slack.blocks.systems import build_system_choice, build_system_lines, parse_choice_value
 from bot.slack.blocks.teams import build_teams_list
-from bot.slack.chart_posts import post_trend_later
+from bot.slack.chart_posts import post_systems_trend_later, post_trend_later
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
@@ -228,7 +228,8 @@ def _language(call: Invocation, parsed: cmd.SetLanguage) -> None:
 
 
 def _schedule(call: Invocation, parsed: cmd.SetSchedule) -> None:
-    team = call.team(parsed.team)
+    # `team/system` sets that system's own; a team (with one or several systems) its default.
+    team = call.system(parsed.team, team_ok=True)
     schedule: Schedule | None = None
     if parsed.cadence is not None:
         base = team.schedule or Schedule.default()
@@ -241,12 +242,18 @@ def _schedule(call: Invocation, parsed: cmd.SetSchedule) -> None:
             )
         except ValueError as error:
             raise Invalid("error.bad_schedule", reason=str(error)) from None
-    updated = call.scope.deps.services.set_schedule(
-        call.scope.actor(team), call.scope.directory, team.id, schedule
-    )
+    services = call.scope.deps.services
+    if team.system_id is not None:
+        updated = services.set_system_schedule(
+            call.scope.actor(team), call.scope.directory, team.system_id, schedule
+        )
+    else:
+        updated = services.set_schedule(
+            call.scope.actor(team), call.scope.directory, team.id, schedule
+        )
     call.say(
         build_schedule_set(
-            team_name=updated.name, schedule=updated.schedule, language=call.scope.language(team)
+            team_name=updated.label, schedule=updated.schedule, language=call.scope.language(team)
         )
     )
 
@@ -311,7 +318,10 @@ def _gaps(call: Invocation, parsed: cmd.ShowGaps) -> None:
 
 
 def _trend(call: Invocation, parsed: cmd.ShowTrend) -> None:
-    team = call.system(parsed.team)
+    team = call.system(parsed.team, team_ok=True)
+    if team.system_id is None and team.systems > 1:
+        _team_trend(call, team)
+        return
     view = call.scope.deps.services.trend(
         call.scope.actor(team), call.scope.directory, team.id, team.system_id
     )
@@ -321,6 +331,38 @@ def _trend(call: Invocation, parsed: cmd.ShowTrend) -> None:
     line = trend_text(view.diff, view.rubric, language)
     call.notice("trend.reply", language, team=team.label, line=line)
     call.post_trend(view, language, public=False)
+
+
+def _team_trend(call: Invocation, team: TeamInfo) -> None:
+    """A team with several systems: a line per system and one chart of their final scores."""
+    services = call.scope.deps.services
+    actor = call.scope.actor(team)
+    views = [
+        view
+        for line in services.system_lines(actor, call.scope.directory, team.id)
+        if line.system.system_id is not None
+        and (view := services.trend(actor, call.scope.directory, team.id, line.system.system_id))
+        is not None
+    ]
+    if not views:
+        raise NotFound("error.no_assessment", team=team.name)
+    language = call.scope.language(team)
+    for view in views:
+        line = trend_text(view.diff, view.rubric, language)
+        call.notice("trend.reply", language, team=view.team.label, line=line)
+
+    def private_channel() -> str:
+        return direct_channel(call.client, call.scope.user_id or "")
+
+    post_systems_trend_later(
+        call.scope.deps,
+        call.client,
+        team,
+        views,
+        channel_id=private_channel,
+        language=language,
+        tell=lambda text: call.say({"text": text}),
+    )
 
 
 # ---- systems -------------------------------------------------------------------------------
