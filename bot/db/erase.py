@@ -74,7 +74,12 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
         ),
         (
             "deliveries",
-            delete(Delivery).where(*_equal(Delivery, workspace_id=workspace_id, target=target)),
+            # The team's own sends and those under it: each lead's DM ("team:12/U0LEAD") and
+            # a system on a schedule of its own ("team:12/system:34").
+            delete(Delivery).where(
+                col(Delivery.workspace_id) == workspace_id,
+                or_(col(Delivery.target) == target, col(Delivery.target).startswith(f"{target}/")),
+            ),
         ),
         (
             "audit_log",

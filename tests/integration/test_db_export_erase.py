@@ -71,6 +71,16 @@ def _fill(session: Session, slack_team_id: str, now: datetime) -> tuple[int, lis
         repo.claim_delivery(
             session, workspace_id=ws, target=target, kind="checkin", period_key="2025-W10", now=now
         )
+        # Sends under the team: a lead's DM and a system on a schedule of its own.
+        for under in (f"{target}/U0LEAD", f"{target}/system:9"):
+            repo.claim_delivery(
+                session,
+                workspace_id=ws,
+                target=under,
+                kind="lead_dm",
+                period_key="2025-W10",
+                now=now,
+            )
         repo.append_audit(
             session,
             workspace_id=ws,
@@ -129,7 +139,7 @@ def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now:
         "drafts": 1,
         "bot_posts": 1,
         "stage_changes": 2,
-        "deliveries": 1,
+        "deliveries": 3,
         "audit_log": 1,
         "systems": 1,
         "teams": 1,
@@ -142,9 +152,10 @@ def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now:
         name: removed.get(name, 0) for name in before
     }
     assert all(row.get("team_id") != vision for rows in left.values() for row in rows)
-    assert all(
-        row.get("target") != repo.team_target(vision) for rows in left.values() for row in rows
-    )
+    vision_target = repo.team_target(vision)
+    targets = [str(row["target"]) for rows in left.values() for row in rows if "target" in row]
+    assert not [t for t in targets if t == vision_target or t.startswith(f"{vision_target}/")]
+    assert f"{repo.team_target(_ranking)}/U0LEAD" in targets
     assert [t["name"] for t in left["teams"]] == ["Ranking"]
 
 
