@@ -478,7 +478,8 @@ def _require_checkin(session: Session, row: Team, system: System, period_key: st
         period_key=period_key,
         system_id=system.id,
     )
-    if found is None:
+    # An archived system's check-ins stopped: its old button opens nothing.
+    if found is None or system.archived_at is not None:
         raise NotFound("error.checkin_gone", team=row.name)
 
 

@@ -261,3 +261,36 @@ def test_an_archived_systems_open_check_in_keeps_no_period_open(world):
             session, workspace_id=world.workspace, period_keys=["2025-W10"]
         )
     assert statuses == {(team.id, "2025-W10"): "answered"}
+
+
+def test_an_archived_systems_old_check_in_button_opens_nothing(world):
+    team = world.team("Vision")
+    admin = world.actor(ADMIN)
+    fraud = world.services.add_system(admin, world.directory, team.id, name="Fraud")
+    with world.db.write() as session:
+        repo.upsert_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team.id,
+            period_key="2025-W10",
+            now=world.clock.now,
+            system_id=fraud.system_id,
+        )
+    opened = world.services.start_assessment(
+        world.actor(LEAD),
+        world.directory,
+        team.id,
+        period_key="2025-W10",
+        system_id=fraud.system_id,
+    )
+    world.services.archive_system(admin, world.directory, fraud.system_id)
+
+    assert opened.rubric is not None
+    with pytest.raises(NotFound):
+        world.services.start_assessment(
+            world.actor(LEAD),
+            world.directory,
+            team.id,
+            period_key="2025-W10",
+            system_id=fraud.system_id,
+        )
