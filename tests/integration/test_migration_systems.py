@@ -4,22 +4,18 @@ unchanged and belongs to that system, and going back down is refused once a team
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import inspect, text
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.migrate import current_revision, downgrade, head_revision, upgrade
 from rubric.model import Stage
-from tests.support.postgres import run_as_admin, server_url
+from tests.support.database_copies import copy_database, copy_target, engine_for, table_contents
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 PARENT = "0004_bot_files"
@@ -91,36 +87,19 @@ ROWS = [
 ]
 
 
-def _engine(url: str) -> Engine:
-    return create_engine(url, poolclass=NullPool)
+# Columns of later revisions, left out when comparing rows.
+WITHOUT = ("system_id",)
 
 
-def _contents(url: str) -> dict[str, list[tuple[str, ...]]]:
-    """Every row of the tables before systems, as text, without the new column."""
-    engine = _engine(url)
-    try:
-        with engine.connect() as connection:
-            found = {}
-            for table in TABLES:
-                columns = [
-                    c["name"]
-                    for c in inspect(connection).get_columns(table)
-                    if c["name"] != "system_id"
-                ]
-                listed = ", ".join(columns)
-                found[table] = [
-                    tuple(str(value) for value in row)
-                    for row in connection.execute(
-                        text(f"SELECT {listed} FROM {table} ORDER BY 1, 2")
-                    )
-                ]
-            return found
-    finally:
-        engine.dispose()
+@pytest.fixture
+def copy_of(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """Where the populated database is copied to, as an operator would before upgrading."""
+    with copy_target(database_url, tmp_path) as url:
+        yield url
 
 
 def _query(url: str, sql: str) -> list[tuple[object, ...]]:
-    engine = _engine(url)
+    engine = engine_for(url)
     try:
         with engine.connect() as connection:
             return [tuple(row) for row in connection.execute(text(sql))]
@@ -129,33 +108,10 @@ def _query(url: str, sql: str) -> list[tuple[object, ...]]:
 
 
 @pytest.fixture
-def copy_of(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """Where the populated database is copied to, as an operator would before upgrading."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'copy.db'}"
-        return
-    name = f"mlscore_copy_{uuid.uuid4().hex[:12]}"
-    yield url.set(database=name).render_as_string(hide_password=False)
-    run_as_admin(server_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _copy(source: str, target: str) -> None:
-    source_url, target_url = make_url(source), make_url(target)
-    if source_url.get_backend_name() == "sqlite":
-        shutil.copyfile(str(source_url.database), str(target_url.database))
-        return
-    run_as_admin(
-        server_url(),
-        f'CREATE DATABASE "{target_url.database}" TEMPLATE "{source_url.database}"',
-    )
-
-
-@pytest.fixture
 def populated(database_url: str, copy_of: str) -> tuple[str, dict[str, list[tuple[str, ...]]]]:
     """A copy of a database filled at the parent revision, and what it held."""
     upgrade(database_url, PARENT)
-    engine = _engine(database_url)
+    engine = engine_for(database_url)
     with engine.begin() as connection:
         for statement in ROWS:
             connection.execute(text(statement), {"now": NOW})
@@ -165,8 +121,8 @@ def populated(database_url: str, copy_of: str) -> tuple[str, dict[str, list[tupl
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 9)")
                 )
     engine.dispose()
-    before = _contents(database_url)
-    _copy(database_url, copy_of)
+    before = table_contents(database_url, TABLES, without=WITHOUT)
+    copy_database(database_url, copy_of)
     return copy_of, before
 
 
@@ -178,7 +134,7 @@ def test_each_team_becomes_one_system_and_its_history_reads_back_unchanged(
     upgrade(url)
 
     assert current_revision(url) == head_revision()
-    assert _contents(url) == before
+    assert table_contents(url, TABLES, without=WITHOUT) == before
     systems = _query(
         url,
         "SELECT id, workspace_id, team_id, name, name_key, stage, cadence, archived_at"
@@ -248,8 +204,8 @@ def test_going_back_down_keeps_every_row_while_each_team_has_one_system(
     downgrade(url, PARENT)
 
     assert current_revision(url) == PARENT
-    assert _contents(url) == before
-    assert "systems" not in inspect(_engine(url)).get_table_names()
+    assert table_contents(url, TABLES, without=WITHOUT) == before
+    assert "systems" not in inspect(engine_for(url)).get_table_names()
 
 
 def test_going_back_down_is_refused_once_a_team_owns_two_systems(
@@ -265,10 +221,10 @@ def test_going_back_down_is_refused_once_a_team_owns_two_systems(
             )
     finally:
         database.dispose()
-    in_use = _contents(url)
+    in_use = table_contents(url, TABLES, without=WITHOUT)
 
     with pytest.raises(RuntimeError, match=r"Ranking \(2 systems\)"):
         downgrade(url, PARENT)
 
     assert current_revision(url) == head_revision()
-    assert _contents(url) == in_use
+    assert table_contents(url, TABLES, without=WITHOUT) == in_use

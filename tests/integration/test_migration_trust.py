@@ -4,22 +4,18 @@ migration), channel privacy starts unknown, and each goes back down."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import text
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.migrate import current_revision, downgrade, head_revision, upgrade
 from rubric.model import Stage
-from tests.support.postgres import run_as_admin, server_url
+from tests.support.database_copies import copy_database, copy_target, engine_for, table_contents
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 TABLES = (
@@ -75,76 +71,36 @@ ROWS = [
 ]
 
 
-def _engine(url: str) -> Engine:
-    return create_engine(url, poolclass=NullPool)
-
-
-def _contents(url: str) -> dict[str, list[tuple[object, ...]]]:
-    engine = _engine(url)
-    try:
-        with engine.connect() as connection:
-            found = {}
-            for table in TABLES:
-                columns = [
-                    c["name"]
-                    for c in inspect(connection).get_columns(table)
-                    # columns of later revisions
-                    if c["name"] not in ("note_by", "channel_private", "system_id")
-                ]
-                listed = ", ".join(columns)
-                found[table] = [
-                    tuple(str(value) for value in row)
-                    for row in connection.execute(
-                        text(f"SELECT {listed} FROM {table} ORDER BY 1, 2")
-                    )
-                ]
-            return found
-    finally:
-        engine.dispose()
+# Columns of later revisions, left out when comparing rows.
+WITHOUT = ("note_by", "channel_private", "system_id")
 
 
 @pytest.fixture
 def copy_of(database_url: str, tmp_path: Path) -> Iterator[str]:
     """Where the populated database is copied to, as an operator would before upgrading."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'copy.db'}"
-        return
-    name = f"mlscore_copy_{uuid.uuid4().hex[:12]}"
-    yield url.set(database=name).render_as_string(hide_password=False)
-    run_as_admin(server_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _copy(source: str, target: str) -> None:
-    source_url, target_url = make_url(source), make_url(target)
-    if source_url.get_backend_name() == "sqlite":
-        shutil.copyfile(str(source_url.database), str(target_url.database))
-        return
-    run_as_admin(
-        server_url(),
-        f'CREATE DATABASE "{target_url.database}" TEMPLATE "{source_url.database}"',
-    )
+    with copy_target(database_url, tmp_path) as url:
+        yield url
 
 
 def test_a_populated_database_is_carried_over_and_ids_are_never_reused(
     database_url: str, copy_of: str
 ) -> None:
     upgrade(database_url, "0001_initial")
-    engine = _engine(database_url)
+    engine = engine_for(database_url)
     with engine.begin() as connection:
         for statement in ROWS:
             connection.execute(text(statement), {"now": NOW})
     engine.dispose()
-    before = _contents(database_url)
-    _copy(database_url, copy_of)
+    before = table_contents(database_url, TABLES, without=WITHOUT)
+    copy_database(database_url, copy_of)
 
     upgrade(copy_of, "0002_trust")
     assert current_revision(copy_of) == "0002_trust"
-    assert _contents(copy_of) == before
+    assert table_contents(copy_of, TABLES, without=WITHOUT) == before
     upgrade(copy_of)
 
     assert current_revision(copy_of) == head_revision()
-    assert _contents(copy_of) == before
+    assert table_contents(copy_of, TABLES, without=WITHOUT) == before
     database = Database.from_url(copy_of)
     try:
         with database.write() as session:
@@ -170,28 +126,28 @@ def test_a_populated_database_is_carried_over_and_ids_are_never_reused(
     finally:
         database.dispose()
 
-    in_use = _contents(copy_of)
+    in_use = table_contents(copy_of, TABLES, without=WITHOUT)
     downgrade(copy_of, "0001_initial")
-    assert _contents(copy_of) == in_use
+    assert table_contents(copy_of, TABLES, without=WITHOUT) == in_use
 
 
 def test_teams_bound_before_channel_privacy_was_stored_keep_every_row_as_unknown(
     database_url: str, copy_of: str
 ) -> None:
     upgrade(database_url, "0001_initial")
-    engine = _engine(database_url)
+    engine = engine_for(database_url)
     with engine.begin() as connection:
         for statement in ROWS:
             connection.execute(text(statement), {"now": NOW})
     engine.dispose()
     upgrade(database_url, "0002_trust")
-    before = _contents(database_url)
-    _copy(database_url, copy_of)
+    before = table_contents(database_url, TABLES, without=WITHOUT)
+    copy_database(database_url, copy_of)
 
     upgrade(copy_of, "0003_channel_privacy")
 
     assert current_revision(copy_of) == "0003_channel_privacy"
-    engine = _engine(copy_of)
+    engine = engine_for(copy_of)
     try:
         with engine.connect() as connection:
             privacy = connection.execute(text("SELECT id, channel_private FROM teams ORDER BY id"))
@@ -215,7 +171,7 @@ def test_teams_bound_before_channel_privacy_was_stored_keep_every_row_as_unknown
     finally:
         database.dispose()
 
-    in_use = _contents(copy_of)
+    in_use = table_contents(copy_of, TABLES, without=WITHOUT)
     # Every row is carried over; only the new team (and its first stage) were added.
     changed = ("teams", "stage_changes")
     assert {table: found for table, found in in_use.items() if table not in changed} == {
@@ -224,7 +180,7 @@ def test_teams_bound_before_channel_privacy_was_stored_keep_every_row_as_unknown
     for table in changed:
         assert in_use[table][: len(before[table])] == before[table]
     downgrade(copy_of, "0002_trust")
-    assert _contents(copy_of) == in_use
+    assert table_contents(copy_of, TABLES, without=WITHOUT) == in_use
 
 
 def test_names_stored_before_the_wider_cleaning_are_found_by_what_they_show(
@@ -233,7 +189,7 @@ def test_names_stored_before_the_wider_cleaning_are_found_by_what_they_show(
     # A variation selector and a Mongolian free variation selector: invisible, and not cleaned
     # before 0003. The second team would read like "Ranking", which exists, so it keeps its key.
     upgrade(database_url, "0002_trust")
-    engine = _engine(database_url)
+    engine = engine_for(database_url)
     with engine.begin() as connection:
         connection.execute(text(ROWS[0]), {"now": NOW})
         for n, name in ((1, "Vision\ufe0f"), (2, "Ranking"), (3, "Ranking\u180b")):
