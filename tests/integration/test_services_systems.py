@@ -189,98 +189,74 @@ def test_a_system_stage_moves_alone(world):
     ]
 
 
-def test_a_team_period_stays_open_while_one_of_its_systems_has_not_answered(world):
-    team = world.team("Vision")
-    fraud = world.services.add_system(world.actor(ADMIN), world.directory, team.id, name="Fraud")
+PERIOD = "2025-W10"
+
+
+def _open_checkins(world: World, team_id: int, *system_ids: int | None) -> None:
+    """The period's check-in of each system (None: the team's primary one), open."""
     with world.db.write() as session:
-        for system_id in (None, fraud.system_id):
+        for system_id in system_ids:
             repo.upsert_checkin(
                 session,
                 workspace_id=world.workspace,
-                team_id=team.id,
-                period_key="2025-W10",
+                team_id=team_id,
+                period_key=PERIOD,
                 now=world.clock.now,
                 system_id=system_id,
             )
-        repo.mark_checkin(
-            session,
-            workspace_id=world.workspace,
-            team_id=team.id,
-            period_key="2025-W10",
-            status="answered",
-            now=world.clock.now,
-            system_id=fraud.system_id,
-        )
-    with world.db.read() as session:
-        one_open = repo.checkin_statuses(
-            session, workspace_id=world.workspace, period_keys=["2025-W10"]
-        )
+
+
+def _answer(world: World, team_id: int, system_id: int | None = None) -> None:
     with world.db.write() as session:
         repo.mark_checkin(
             session,
             workspace_id=world.workspace,
-            team_id=team.id,
-            period_key="2025-W10",
+            team_id=team_id,
+            period_key=PERIOD,
             status="answered",
             now=world.clock.now,
+            system_id=system_id,
         )
+
+
+def _statuses(world: World) -> dict[tuple[int, str], str]:
     with world.db.read() as session:
-        all_answered = repo.checkin_statuses(
-            session, workspace_id=world.workspace, period_keys=["2025-W10"]
-        )
-    assert one_open == {(team.id, "2025-W10"): "open"}
-    assert all_answered == {(team.id, "2025-W10"): "answered"}
+        return repo.checkin_statuses(session, workspace_id=world.workspace, period_keys=[PERIOD])
+
+
+def test_a_team_period_stays_open_while_one_of_its_systems_has_not_answered(world):
+    team = world.team("Vision")
+    fraud = world.services.add_system(world.actor(ADMIN), world.directory, team.id, name="Fraud")
+    _open_checkins(world, team.id, None, fraud.system_id)
+    _answer(world, team.id, fraud.system_id)
+    one_open = _statuses(world)
+    _answer(world, team.id)
+    all_answered = _statuses(world)
+    assert one_open == {(team.id, PERIOD): "open"}
+    assert all_answered == {(team.id, PERIOD): "answered"}
 
 
 def test_an_archived_systems_open_check_in_keeps_no_period_open(world):
     team = world.team("Vision")
     admin = world.actor(ADMIN)
     fraud = world.services.add_system(admin, world.directory, team.id, name="Fraud")
-    with world.db.write() as session:
-        for system_id in (None, fraud.system_id):
-            repo.upsert_checkin(
-                session,
-                workspace_id=world.workspace,
-                team_id=team.id,
-                period_key="2025-W10",
-                now=world.clock.now,
-                system_id=system_id,
-            )
-        repo.mark_checkin(
-            session,
-            workspace_id=world.workspace,
-            team_id=team.id,
-            period_key="2025-W10",
-            status="answered",
-            now=world.clock.now,
-        )
+    _open_checkins(world, team.id, None, fraud.system_id)
+    _answer(world, team.id)
     world.services.archive_system(admin, world.directory, fraud.system_id)
 
-    with world.db.read() as session:
-        statuses = repo.checkin_statuses(
-            session, workspace_id=world.workspace, period_keys=["2025-W10"]
-        )
-    assert statuses == {(team.id, "2025-W10"): "answered"}
+    assert _statuses(world) == {(team.id, PERIOD): "answered"}
 
 
 def test_an_archived_systems_old_check_in_button_opens_nothing(world):
     team = world.team("Vision")
     admin = world.actor(ADMIN)
     fraud = world.services.add_system(admin, world.directory, team.id, name="Fraud")
-    with world.db.write() as session:
-        repo.upsert_checkin(
-            session,
-            workspace_id=world.workspace,
-            team_id=team.id,
-            period_key="2025-W10",
-            now=world.clock.now,
-            system_id=fraud.system_id,
-        )
+    _open_checkins(world, team.id, fraud.system_id)
     opened = world.services.start_assessment(
         world.actor(LEAD),
         world.directory,
         team.id,
-        period_key="2025-W10",
+        period_key=PERIOD,
         system_id=fraud.system_id,
     )
     world.services.archive_system(admin, world.directory, fraud.system_id)
@@ -291,6 +267,6 @@ def test_an_archived_systems_old_check_in_button_opens_nothing(world):
             world.actor(LEAD),
             world.directory,
             team.id,
-            period_key="2025-W10",
+            period_key=PERIOD,
             system_id=fraud.system_id,
         )
