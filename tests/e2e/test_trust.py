@@ -917,6 +917,42 @@ def test_erasing_a_team_deletes_its_exports_and_the_workspaces_but_not_other_tea
     assert rows(engine, "SELECT count(*) FROM bot_files") == [(1,)]
 
 
+def refuse_inserts_into_bot_files(engine: Engine) -> None:
+    """Makes the database refuse to record an uploaded file, as a failing disk or a lost
+    connection would at that moment."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                "CREATE TRIGGER refuse_files BEFORE INSERT ON bot_files "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            connection.exec_driver_sql(
+                "CREATE FUNCTION refuse_files() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER refuse_files BEFORE INSERT ON bot_files "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_files()"
+            )
+
+
+def test_an_export_the_database_could_not_record_is_taken_back_from_slack(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine
+) -> None:
+    create(slack, "Vision")
+    assess(slack, fake, user=LEAD, notes={"FD1": ITEM_NOTE})
+    refuse_inserts_into_bot_files(engine)
+
+    answer = reply(slack, "export Vision", user=ADMIN)
+
+    # The upload happened, then was deleted: no file holding notes is left that erasure
+    # would not know of, and the person is told the export failed.
+    assert fake.calls_to("files.completeUploadExternal")
+    assert fake.files == []
+    assert "went wrong" in answer, answer
+
+
 @pytest.mark.parametrize(
     "value", ["1" + "0" * 30, "-1", "abc", "٣", "0", "99999999999", "1.5", " 1", ""]
 )

@@ -454,17 +454,30 @@ def _export(call: Invocation, parsed: cmd.Export) -> None:
     channel = direct_channel(call.client, call.scope.user_id or "")
     file_id = upload_file(call.client, data, channel_id=channel, filename=name, title=name)
     if file_id:
-        services.record_file(
-            call.scope.actor(team),
-            team.id if team else None,
-            file_id=file_id,
-            channel_id=channel,
-            kind="export",
-        )
+        try:
+            services.record_file(
+                call.scope.actor(team),
+                team.id if team else None,
+                file_id=file_id,
+                channel_id=channel,
+                kind="export",
+            )
+        except Exception:
+            # An export the database does not know of could never be erased: take it back,
+            # and let the error reach the person as any failed command does.
+            _delete_quietly(call, file_id)
+            raise
     if team is not None:
         call.notice("info.export_ready", team=team.name)
     else:
         call.notice("info.export_ready_workspace", file=name)
+
+
+def _delete_quietly(call: Invocation, file_id: str) -> None:
+    try:
+        call.client.files_delete(file=file_id)
+    except Exception:
+        log.warning("could not delete export %s after failing to record it", file_id)
 
 
 def _erase_team(call: Invocation, parsed: cmd.EraseTeam) -> None:
