@@ -263,6 +263,12 @@ class SystemUseCases(UseCases):
         self._ctx.require(Action.SYSTEMS, actor, directory, before)
         now = self._ctx.clock()
         with self._ctx.database.write() as session:
+            # Two archives of a team's last two systems must not both see the other one still
+            # active: lock the team first (the order other team changes lock in), then count.
+            _, unlocked = load_system(session, workspace_id=actor.workspace_id, system_id=system_id)
+            load_team(
+                session, workspace_id=actor.workspace_id, team_id=unlocked.team_id, for_update=True
+            )
             team, system = load_system(
                 session, workspace_id=actor.workspace_id, system_id=system_id, for_update=True
             )

@@ -3,6 +3,8 @@ assessed, scored and staged on its own, and only admins add, rename or archive t
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bot.db import repositories as repo
@@ -152,6 +154,45 @@ def test_archiving_a_system_keeps_its_history_and_the_last_one_stays(world):
     assert primary.system_name == "Vision"
     with pytest.raises(Invalid):
         world.services.archive_system(admin, world.directory, primary.system_id)
+
+
+def test_two_admins_archiving_a_teams_last_two_systems_at_once_leave_one_active(world):
+    if world.db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time; the race needs concurrent writers")
+    team = world.team("Vision")
+    admin = world.actor(ADMIN)
+    fraud = world.services.add_system(admin, world.directory, team.id, name="Fraud")
+    primary = world.services.resolve_system(
+        world.actor(LEAD), TeamRef(name="Vision", system="Vision")
+    )
+    outcome: list[BaseException | None] = []
+    # The other admin's archive of Fraud, caught between its change and its commit.
+    with world.db.engine.connect() as other:
+        other.exec_driver_sql(
+            "SELECT id FROM teams WHERE id = %(team)s FOR UPDATE", {"team": team.id}
+        )
+        other.exec_driver_sql(
+            "UPDATE systems SET archived_at = now() WHERE id = %(system)s",
+            {"system": fraud.system_id},
+        )
+
+        def archive_primary() -> None:
+            try:
+                world.services.archive_system(admin, world.directory, primary.system_id)
+                outcome.append(None)
+            except BaseException as error:  # handed to the test thread
+                outcome.append(error)
+
+        racer = threading.Thread(target=archive_primary)
+        racer.start()
+        racer.join(timeout=2)
+        other.commit()
+    racer.join(timeout=10)
+
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], Invalid), outcome
+    lines = world.services.system_lines(world.actor(LEAD), world.directory, team.id)
+    assert [line.system.system_name for line in lines] == ["Vision"]
 
 
 def test_another_workspaces_system_id_is_not_found(world):
