@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.services.types import Actor, Directory, NotAllowed
+from bot.services.types import Actor, Directory, NotAllowed, NotFound
 
 
 class Action(StrEnum):
@@ -131,6 +131,11 @@ class Access:
         self, action: Action, actor: Actor, directory: Directory, subject: Bound | None = None
     ) -> None:
         if not self.allowed(action, actor, directory, subject):
+            if subject is not None and not self.allowed(Action.READ, actor, directory, subject):
+                # Someone who may not even see the team (a private channel's, from outside)
+                # hears what a team that does not exist gets: naming it would tell them it is
+                # there, whatever path (a forged button, an old link) brought them.
+                raise NotFound("error.team_not_found")
             raise NotAllowed(
                 refusal_key(action),
                 team=subject.name if subject is not None else "",

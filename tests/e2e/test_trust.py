@@ -258,11 +258,13 @@ def test_the_home_tab_and_a_replayed_scorecard_button_keep_a_private_team_privat
     assert "Secret" not in text_of(outsider_home)
 
     click(slack, scorecard_button, user=OUTSIDER)
+    # Told as if there were no such team: the refusal does not name it either.
     slack.wait_for(
-        lambda: "a private channel you are not in" in dm_texts(fake, OUTSIDER),
+        lambda: "does not exist" in dm_texts(fake, OUTSIDER),
         what="the refusal in the outsider's DM",
     )
     assert "only for us" not in dm_texts(fake, OUTSIDER)
+    assert "Secret" not in dm_texts(fake, OUTSIDER)
 
 
 def test_a_refusal_names_what_was_refused_in_the_persons_language(slack: SlackDriver) -> None:
@@ -868,6 +870,32 @@ def test_a_private_team_is_to_an_outsider_exactly_a_team_that_does_not_exist(
     assert "Only workspace admins can change the stage of *Secret*" in reply(
         slack, "stage Secret/Hidden production", user=LEAD, channel=PRIVATE_CHANNEL
     )
+
+
+def test_a_forged_button_naming_a_private_team_tells_an_outsider_nothing_of_it(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine
+) -> None:
+    create(slack, "Secret", PRIVATE_CHANNEL)
+    secret_id = team_id(engine, "Secret")
+    unused_id = secret_id + 1000
+
+    def press(action_id: str, forged: int) -> str:
+        told_before = len(fake.calls_to("chat.postEphemeral"))
+        value = f"{forged}|2026-W01"
+        action = {"action_id": action_id, "type": "button", "value": value, "block_id": "b"}
+        _, url = click(slack, action, user=OUTSIDER, channel=OTHER_CHANNEL)
+        if action_id == "checkin_skip":
+            return text_of(slack.wait_for(lambda: slack.responses_to(url))[-1])
+        told = slack.wait_for(
+            lambda: fake.calls_to("chat.postEphemeral")[told_before:], what="an ephemeral note"
+        )
+        return str(told[-1].params["text"])
+
+    for action_id in ("checkin_skip", "checkin_open"):
+        secret, absent = press(action_id, secret_id), press(action_id, unused_id)
+        assert "Secret" not in secret
+        assert secret == absent, action_id
+    assert rows(engine, "SELECT count(*) FROM checkins") == [(0,)]
 
 
 def test_erasing_notes_deletes_the_exports_that_held_them_and_the_persons_drafts(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.services.access import WHO, Access, Action, ChannelOnly, Who
-from bot.services.types import Actor, NotAllowed
+from bot.services.types import Actor, NotAllowed, NotFound
 from tests.fakes.directory import FakeDirectory
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -59,10 +59,21 @@ def test_a_refusal_names_the_action_the_team_and_its_channel() -> None:
             Action.SCHEDULE,
             Actor(workspace_id=1, user_id=STRANGER),
             directory(),
-            ChannelOnly(PRIVATE, "Vision"),
+            ChannelOnly(PUBLIC, "Vision"),
         )
     assert refused.value.key == "refused.schedule"
-    assert refused.value.params == {"team": "Vision", "channel": PRIVATE}
+    assert refused.value.params == {"team": "Vision", "channel": PUBLIC}
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_a_team_someone_may_not_see_is_refused_as_one_that_does_not_exist(action: Action) -> None:
+    access = Access(frozenset())
+    with pytest.raises(NotFound) as refused:
+        access.require(
+            action, Actor(workspace_id=1, user_id=STRANGER), directory(), ChannelOnly(PRIVATE, "V")
+        )
+    assert refused.value.key == "error.team_not_found"
+    assert refused.value.params == {}
 
 
 def readme_rule() -> dict[str, Who]:
