@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.charts.spread import render_spread
 from bot.services.types import NotFound, ServiceError, StoredAssessment, Submission, TeamInfo
 from bot.slack import command_parser as cmd
 from bot.slack.blocks.checkin import build_checkin
@@ -29,7 +30,7 @@ from bot.slack.i18n import t
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.listeners.common import scope_of, service_error_text, tell
 from bot.slack.scope import RequestScope
-from bot.slack.uploads import direct_channel
+from bot.slack.uploads import direct_channel, upload_chart
 from rubric.consensus import Rule
 from rubric.periods import Cadence
 
@@ -89,6 +90,23 @@ def command_responses(call: Invocation, parsed: cmd.ShowResponses) -> None:
     resolve = resolve_value(team.id, team.system_id, view.period_key)
     language = call.scope.language(team)
     call.say(build_responses(team.label, rubric, view, language, resolve=resolve))
+    if view.hidden or view.count < 2:
+        return
+    # Files cannot be ephemeral: the spread goes to the person's DM, like a private trend.
+    chart = render_spread(
+        rubric,
+        dict(view.spread),
+        team=team.label,
+        period=view.period_key,
+        respondents=view.count,
+        language=language,
+    )
+    upload_chart(
+        call.client,
+        chart,
+        channel_id=direct_channel(call.client, call.scope.user_id or ""),
+        filename=f"spread-{view.period_key}.png",
+    )
 
 
 # ---- after a person's answers are stored ----------------------------------------------------
