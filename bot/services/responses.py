@@ -185,7 +185,8 @@ def scorecard_responses(
     session: Session, *, rubric: Rubric, workspace_id: int, assessment: AssessmentRecord
 ) -> PeriodResponses | None:
     """What a scorecard shows of its period's respondents: nothing for one respondent (its
-    result is theirs), else the count and the disputed items."""
+    result is theirs) unless the team is anonymous (then it must not name them either), else
+    the count and the disputed items."""
     period_key = assessment.assessment.period_key
     if period_key is None:
         return None
@@ -193,7 +194,7 @@ def scorecard_responses(
         session, workspace_id, assessment.assessment.team_id, assessment.assessment.system_id
     )
     view = period_view(session, rubric=rubric, team=row, system=system, period_key=period_key)
-    return view if view.count > 1 else None
+    return view if view.count > 1 or view.anonymous else None
 
 
 class ResponseUseCases(UseCases):
@@ -310,6 +311,22 @@ class ResponseUseCases(UseCases):
                 return None
             rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
             return period_view(session, rubric=rubric, team=row, system=system, period_key=key)
+
+    def to_resolve(
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        system_id: int | None,
+        period_key: str,
+    ) -> PeriodResponses | None:
+        """The period's responses for the settling modal: only for its leads (and admins)."""
+        with self._ctx.database.read() as session:
+            team = load_team_system(
+                session, workspace_id=actor.workspace_id, team_id=team_id, system_id=system_id
+            )
+        self._ctx.require(Action.RESOLVE, actor, directory, team)
+        return self.responses_of(actor, directory, team_id, system_id, period_key)
 
     def assessment_period(self, workspace_id: int, team_id: int, assessment_id: int) -> str | None:
         """The check-in period an assessment answered, if any."""

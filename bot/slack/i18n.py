@@ -545,6 +545,10 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "<@{user}> assessed *{team}*: *ML Test Score: {final}* ({change}) · {band}",
         "es": "<@{user}> ha evaluado *{team}*: *ML Test Score: {final}* ({change}) · {band}",
     },
+    "announce.text_anonymous": {
+        "en": "*{team}* was assessed: *ML Test Score: {final}* ({change}) · {band}",
+        "es": "Se evaluó *{team}*: *ML Test Score: {final}* ({change}) · {band}",
+    },
     "announce.first_change": {"en": "first assessment", "es": "primera evaluación"},
     "announce.no_change": {"en": "no change", "es": "sin cambios"},
     "announce.newly_met": {

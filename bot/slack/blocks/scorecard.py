@@ -191,6 +191,7 @@ def scorecard_message(
 ) -> dict[str, Any]:
     """build_scorecard for a team's latest Scorecard from the services, with where its
     period's several respondents disagree."""
+    anonymous = card.responses is not None and card.responses.anonymous
     payload = build_scorecard(
         team_name=card.team.label,
         score=card.score,
@@ -199,7 +200,7 @@ def scorecard_message(
         rubric=card.rubric,
         language=language,
         assessed_at=card.assessed_at,
-        assessed_by=card.assessed_by,
+        assessed_by=None if anonymous else card.assessed_by,
         overall_note=card.snapshot.note,
         chart_follows=chart_follows,
     )
@@ -299,7 +300,8 @@ def build_announcement(
         change = format_delta(diff.score_delta, language)
     lines = [
         t(
-            "announce.text",
+            # No user: an anonymous team's answer is not attributed in its channel.
+            "announce.text" if user_id else "announce.text_anonymous",
             language,
             user=user_id,
             team=escape(team_name),

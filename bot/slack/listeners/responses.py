@@ -201,7 +201,7 @@ def handle_resolve_open(
     services = scope.deps.services
     try:
         team = services.get_team(scope.workspace_id, team_id)
-        view = services.responses_of(
+        view = services.to_resolve(
             scope.actor(team), scope.directory, team_id, system_id, period_key
         )
         if view is None or not view.unresolved:
