@@ -49,11 +49,6 @@ def engine(bot: BotProcess, database_url: str) -> Iterator[Engine]:
     made.dispose()
 
 
-def sqlite_only(database_url: str) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the rules are the same code on both databases; the full flow runs on both")
-
-
 def tick(fake: FakeSlack, database_url: str, tmp_path: Path, now: datetime) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot", "tick", "--now", now.isoformat()],
@@ -253,7 +248,6 @@ def test_each_consensus_rule_gives_its_result(
     fd1: str,
     final: str,
 ) -> None:
-    sqlite_only(database_url)
     create_team(slack, "Vision")
     assert rule in command(slack, f"consensus Vision {rule}")
     answer_by_command(slack, fake, SPANISH, "not_done")
@@ -266,7 +260,6 @@ def test_each_consensus_rule_gives_its_result(
 def test_anonymous_mode_shows_counts_only_and_nothing_below_three_answers(
     slack: SlackDriver, fake: FakeSlack, database_url: str
 ) -> None:
-    sqlite_only(database_url)
     create_team(slack, "Vision")
     assert "only as counts" in command(slack, "responses Vision anonymous on")
     answer_by_command(slack, fake, SPANISH, "not_done")
@@ -297,7 +290,6 @@ def test_anonymous_mode_shows_counts_only_and_nothing_below_three_answers(
 def test_dm_reminders_reach_only_the_members_who_have_not_answered(
     slack: SlackDriver, fake: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
-    sqlite_only(database_url)
     create_team(slack, "Vision")
     assert "by DM" in command(slack, "responses Vision reminders on")
     monday = next_monday()
