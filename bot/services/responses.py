@@ -384,6 +384,17 @@ class ResponseUseCases(UseCases):
             }
             if not settled:
                 raise Invalid("responses.nothing_to_resolve")
+            # A lead's later settlement adds to their earlier one (its modal shows only what
+            # was still open), rather than replacing it.
+            earlier = {
+                answer.item_id: answer.choice
+                for response in response_repo.period_responses(
+                    session, workspace_id=ws, system_id=system.id, period_key=period_key
+                )
+                if response.kind == RESOLUTION and response.respondent == actor.user_id
+                for answer in response.answers
+            }
+            settled = {**earlier, **settled}
             response_repo.save_response(
                 session,
                 workspace_id=ws,

@@ -92,6 +92,23 @@ def test_a_lead_settles_only_the_tests_people_disagree_on(world: World) -> None:
     assert after.items[0].resolved_by == LEAD
     assert not after.unresolved
 
+    # A new disagreement later in the period: settling it keeps the earlier settlement.
+    world.submit(team, levels(FD1="automated", MD2="manual"), user_id=LEAD, key="lead")
+    later = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert later is not None
+    assert [item.item_id for item in later.unresolved] == ["MD2"]
+    world.services.resolve(
+        world.actor(LEAD),
+        world.directory,
+        team.id,
+        None,
+        period_key=view.period_key,
+        choices={"MD2": "manual"},
+        submission_key="lead-settles-again",
+    )
+    result = agreed(world, team.id)
+    assert (result["FD1"], result["MD2"]) == ("manual", "manual")
+
 
 def test_anonymous_teams_show_counts_only_and_nothing_below_three(world: World) -> None:
     team = world.team()
