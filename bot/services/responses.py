@@ -17,7 +17,7 @@ from bot.db import repositories as repo
 from bot.db.repositories import AssessmentRecord
 from bot.db.repositories import responses as response_repo
 from bot.db.repositories.responses import ResponseAnswerRow, StoredResponse
-from bot.db.tables import System, Team
+from bot.db.tables import System, Team, TeamResponseSettings
 from bot.services import _audit
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
@@ -41,15 +41,13 @@ ANONYMOUS_MINIMUM = 3
 def rule_of(session: Session, team: Team) -> Rule:
     assert team.id is not None
     settings = response_repo.get_settings(session, workspace_id=team.workspace_id, team_id=team.id)
+    return _rule(settings, team)
+
+
+def _rule(settings: TeamResponseSettings | None, team: Team) -> Rule:
     if settings is not None and settings.consensus:
         return Rule(settings.consensus)
     return consensus.default_rule(team.leads)
-
-
-def is_anonymous(session: Session, team: Team) -> bool:
-    assert team.id is not None
-    settings = response_repo.get_settings(session, workspace_id=team.workspace_id, team_id=team.id)
-    return settings is not None and settings.anonymous
 
 
 def record_response(
@@ -141,12 +139,14 @@ def period_view(
 ) -> PeriodResponses:
     """Who answered the period and where they differ, as the team's anonymity allows."""
     assert system.id is not None
+    assert team.id is not None
     stored = response_repo.period_responses(
         session, workspace_id=team.workspace_id, system_id=system.id, period_key=period_key
     )
     answered = [r for r in stored if r.kind == ANSWER]
-    anonymous = is_anonymous(session, team)
-    rule = rule_of(session, team)
+    settings = response_repo.get_settings(session, workspace_id=team.workspace_id, team_id=team.id)
+    anonymous = settings is not None and settings.anonymous
+    rule = _rule(settings, team)
     if anonymous and len(answered) < ANONYMOUS_MINIMUM:
         return PeriodResponses(period_key, rule.value, True, (), len(answered), (), hidden=True)
     resolved: dict[str, tuple[str, str]] = {}
