@@ -178,7 +178,10 @@ def build_resolve_modal(
 
 def parse_resolve_modal(view: dict[str, Any]) -> tuple[ResolveTarget, dict[str, str]] | None:
     """(what is resolved, item id -> chosen level) from a submitted resolve modal."""
-    metadata = small_json(view.get("private_metadata"))
+    try:
+        metadata = small_json(view.get("private_metadata"))
+    except ValueError:  # not what this modal wrote: nothing to resolve
+        return None
     if not isinstance(metadata, dict):
         return None
     team, system, period = metadata.get("team"), metadata.get("system"), metadata.get("period")
