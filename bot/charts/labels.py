@@ -57,6 +57,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "overview_alt_empty": "{rubric} for {teams} teams: no scores yet.",
         "criteria_alt": "{rubric} requirements for {items} tests by stage: {counts}.",
         "criteria_alt_stage": "{stage} {mandatory} mandatory",
+        "spread_title": "How {count} people answered: {team}, {period}",
+        "spread_axis": "People",
+        "spread_disputed": "answers differ",
+        "spread_alt": "How {count} people answered each of {items} tests of {team} in {period}: "
+        "they differ on {disputed} ({tests}).",
+        "spread_alt_agree": "How {count} people answered each of {items} tests of {team} in "
+        "{period}: they gave the same answers.",
     },
     "es": {
         "final_score": "Puntuación final",
@@ -106,6 +113,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "overview_alt_empty": "{rubric} de {teams} equipos: aún sin puntuaciones.",
         "criteria_alt": "Requisitos del {rubric} para {items} pruebas por etapa: {counts}.",
         "criteria_alt_stage": "{stage} {mandatory} obligatorias",
+        "spread_title": "Cómo respondieron {count} personas: {team}, {period}",
+        "spread_axis": "Personas",
+        "spread_disputed": "las respuestas difieren",
+        "spread_alt": "Cómo respondieron {count} personas a cada una de las {items} pruebas de "
+        "{team} en {period}: difieren en {disputed} ({tests}).",
+        "spread_alt_agree": "Cómo respondieron {count} personas a cada una de las {items} "
+        "pruebas de {team} en {period}: dieron las mismas respuestas.",
     },
 }
 

@@ -23,11 +23,14 @@ from bot.db.tables import (
     Delivery,
     Draft,
     Installation,
+    Response,
+    ResponseAnswer,
     StageChange,
     SurveyRound,
     SurveyVote,
     System,
     Team,
+    TeamResponseSettings,
     Workspace,
 )
 
@@ -46,7 +49,24 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
         *_equal(Assessment, workspace_id=workspace_id, team_id=team_id)
     )
     target = team_target(team_id)
+    response_ids = select(Response.id).where(
+        *_equal(Response, workspace_id=workspace_id, team_id=team_id)
+    )
     steps: list[tuple[str, Delete]] = [
+        (
+            "response_answers",
+            delete(ResponseAnswer).where(col(ResponseAnswer.response_id).in_(response_ids)),
+        ),
+        (
+            "responses",
+            delete(Response).where(*_equal(Response, workspace_id=workspace_id, team_id=team_id)),
+        ),
+        (
+            "response_settings",
+            delete(TeamResponseSettings).where(
+                *_equal(TeamResponseSettings, workspace_id=workspace_id, team_id=team_id)
+            ),
+        ),
         (
             "answers",
             delete(AssessmentAnswer).where(col(AssessmentAnswer.assessment_id).in_(assessment_ids)),
@@ -97,13 +117,20 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
 def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
     """Remove every row of the workspace, its installation and the workspace itself."""
     assessment_ids = select(Assessment.id).where(col(Assessment.workspace_id) == workspace_id)
+    response_ids = select(Response.id).where(col(Response.workspace_id) == workspace_id)
     steps: list[tuple[str, Delete]] = [
         (
             "answers",
             delete(AssessmentAnswer).where(col(AssessmentAnswer.assessment_id).in_(assessment_ids)),
         ),
+        (
+            "response_answers",
+            delete(ResponseAnswer).where(col(ResponseAnswer.response_id).in_(response_ids)),
+        ),
     ]
     for table in (
+        Response,
+        TeamResponseSettings,
         Assessment,
         CheckIn,
         Draft,
@@ -156,6 +183,22 @@ def erase_user_notes(session: Session, *, workspace_id: int, user_id: str) -> di
             col(CriteriaVersion.adopted_by) == user_id,
         ),
     }
+    their_responses = select(Response.id).where(
+        col(Response.workspace_id) == workspace_id, col(Response.respondent) == user_id
+    )
+    in_workspace = select(Response.id).where(col(Response.workspace_id) == workspace_id)
+    counts["response_answers"] = _blank(
+        session,
+        ResponseAnswer.note,
+        col(ResponseAnswer.response_id).in_(in_workspace),
+        or_(
+            col(ResponseAnswer.note_by) == user_id,
+            and_(
+                col(ResponseAnswer.note_by).is_(None),
+                col(ResponseAnswer.response_id).in_(their_responses),
+            ),
+        ),
+    )
     counts["answers"] += _blank_legacy_copies(session, workspace_id=workspace_id, notes=written)
     counts["drafts"] = _rowcount(
         session,

@@ -35,11 +35,14 @@ from bot.db.tables import (
     CriteriaVersion,
     Delivery,
     Draft,
+    Response,
+    ResponseAnswer,
     StageChange,
     SurveyRound,
     SurveyVote,
     System,
     Team,
+    TeamResponseSettings,
     Workspace,
 )
 
@@ -77,6 +80,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
             Draft, BotPost, CriteriaVersion, SurveyRound, SurveyVote, Delivery, AuditEntry
         ):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
+        data.update(_responses(session, workspace_id, None))
         return data
     team = session.exec(
         select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id)
@@ -98,7 +102,39 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
         data[_name(table)] = _rows(
             session, table, [col(table.workspace_id) == workspace_id, col(table.target) == target]
         )
+    data.update(_responses(session, workspace_id, team_id))
     return data
+
+
+ANONYMOUS = "anonymous"
+"""Who answered, in an anonymous team's export: the count of responses stays, names do not."""
+
+
+def _responses(session: Session, workspace_id: int, team_id: int | None) -> Export:
+    """Each person's responses, their answers, and the teams' response settings; an anonymous
+    team's respondents (and the authors of its response notes) are not named."""
+    where = [col(Response.workspace_id) == workspace_id]
+    settings_where = [col(TeamResponseSettings.workspace_id) == workspace_id]
+    if team_id is not None:
+        where.append(col(Response.team_id) == team_id)
+        settings_where.append(col(TeamResponseSettings.team_id) == team_id)
+    settings = _rows(session, TeamResponseSettings, settings_where)
+    anonymous = {row["team_id"] for row in settings if row["anonymous"]}
+    responses = _rows(session, Response, where)
+    hidden: set[int] = set()
+    for row in responses:
+        if row["team_id"] in anonymous:
+            row["respondent"] = ANONYMOUS
+            hidden.add(row["id"])
+    answers = _rows(
+        session,
+        ResponseAnswer,
+        [col(ResponseAnswer.response_id).in_(select(Response.id).where(*where))],
+    )
+    for row in answers:
+        if row["response_id"] in hidden and row["note_by"]:
+            row["note_by"] = ANONYMOUS
+    return {"response_settings": settings, "responses": responses, "response_answers": answers}
 
 
 def to_json(data: Export) -> str:

@@ -222,6 +222,63 @@ class AssessmentAnswer(SQLModel, table=True):
     note_by: str | None = Field(default=None, max_length=32)
 
 
+RESPONSE_KINDS = ("answer", "resolution")
+CONSENSUS_RULES = ("lead", "lowest", "median")
+
+
+class TeamResponseSettings(SQLModel, table=True):
+    """How a team's several respondents are combined and shown; no row: the defaults."""
+
+    __tablename__ = "response_settings"
+    __table_args__ = (
+        _team_fk(),
+        CheckConstraint(_in("consensus", CONSENSUS_RULES), name="consensus"),
+    )
+
+    workspace_id: int = Field(primary_key=True)
+    team_id: int = Field(primary_key=True)
+    # None: `lead` when the team has leads, else `median` (rubric.consensus.default_rule)
+    consensus: str | None = Field(default=None, max_length=16)
+    anonymous: bool = False
+    dm_reminders: bool = False
+
+
+class Response(SQLModel, table=True):
+    """One person's answers to a system's check-in for a period (kind "answer"), or a lead's
+    resolution of the disputed items (kind "resolution"); one of each per person and period,
+    a later submit replacing the earlier."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        _team_fk(),
+        _system_fk(),
+        UniqueConstraint("workspace_id", "system_id", "period_key", "respondent", "kind"),
+        UniqueConstraint("workspace_id", "submission_key"),
+        CheckConstraint(_in("kind", RESPONSE_KINDS), name="kind"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    system_id: int
+    period_key: str = Field(max_length=32)
+    respondent: str = Field(max_length=32)
+    kind: str = Field(default="answer", max_length=16)
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    submission_key: str = Field(max_length=255)
+
+
+class ResponseAnswer(SQLModel, table=True):
+    __tablename__ = "response_answers"
+
+    response_id: int = Field(foreign_key="responses.id", primary_key=True)
+    item_id: str = Field(max_length=32, primary_key=True)
+    choice: str = Field(max_length=64)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    note_by: str | None = Field(default=None, max_length=32)
+
+
 class Draft(SQLModel, table=True):
     __tablename__ = "drafts"
     __table_args__ = (
@@ -388,6 +445,9 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     CheckIn,
     Assessment,
     AssessmentAnswer,
+    TeamResponseSettings,
+    Response,
+    ResponseAnswer,
     Draft,
     CriteriaVersion,
     SurveyRound,
@@ -414,11 +474,14 @@ __all__ = [
     "Delivery",
     "Draft",
     "Installation",
+    "Response",
+    "ResponseAnswer",
     "StageChange",
     "SurveyRound",
     "SurveyVote",
     "System",
     "Team",
+    "TeamResponseSettings",
     "Workspace",
 ]
 

@@ -65,6 +65,9 @@ class Job:
     systems: tuple[tuple[int, str], ...] = ()
     """The systems a check-in (or its reminder or DM) asks about, (id, name), when the team
     has several; empty: the team's only one."""
+    to_nonrespondents: bool = False
+    """A reminder sent by DM to each member of the channel who has not answered, instead of to
+    the channel (the team opted in)."""
 
     @property
     def key(self) -> DeliveryKey:
@@ -251,7 +254,7 @@ def _open_period(state: WorkspaceState, unit: _Unit, now: datetime) -> Period | 
         return None
     if now >= period.end and not in_grace(period, now):
         return None
-    if _done(state, unit, period):
+    if _done(state, unit, period) and team.id not in state.dm_reminders:
         return None
     return period
 
@@ -299,7 +302,12 @@ def _unit_jobs(state: WorkspaceState, unit: _Unit, now: datetime, policy: Policy
     base = sent_at if sent_at - period.due > LATE_CHECKIN else period.due
     remind_at = base + policy.reminder_after
     if remind_at <= now < period.end:
-        jobs += make(kind=Kind.REMINDER, target=target, channel_id=team.channel_id, due=remind_at)
+        reminders = make(
+            kind=Kind.REMINDER, target=target, channel_id=team.channel_id, due=remind_at
+        )
+        if team.id in state.dm_reminders:
+            reminders = [replace(job, to_nonrespondents=True) for job in reminders]
+        jobs += reminders
     return jobs
 
 

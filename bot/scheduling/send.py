@@ -39,7 +39,9 @@ from bot.scheduling.plan import Job
 from bot.services.digests import DigestQuery
 from bot.services.scheduling import DeliveryRef, PostedCheckin
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
+from bot.slack.blocks.common import escape, section
 from bot.slack.clients import is_unconfirmed, rate_limit_wait
+from bot.slack.i18n import t
 from rubric.periods import Cadence
 
 log = logging.getLogger(__name__)
@@ -205,6 +207,8 @@ class Sender:
                 systems=systems,
             )
             return self._post(job, team.channel_id, payload)
+        if job.kind is Kind.REMINDER and job.to_nonrespondents:
+            return self._remind_nonrespondents(job, key, systems)
         if job.kind is Kind.REMINDER:
             payload = build_reminder(
                 team_id=key,
@@ -225,6 +229,42 @@ class Sender:
         client = self.client(job.slack_team_id)
         opened = client.conversations_open(users=job.channel_id)
         return self._post(job, str(opened["channel"]["id"]), payload)
+
+    def _remind_nonrespondents(
+        self, job: Job, key: int | str, systems: list[tuple[int, str]]
+    ) -> str | None:
+        """The reminder by DM to each member of the team's channel (but the bot) who has not
+        answered; the last DM's ts, or None when everyone has."""
+        team = job.team
+        assert team is not None
+        client = self.client(job.slack_team_id)
+        asked = [team.system_id] if team.system_id is not None else [sid for sid, _ in systems]
+        answered = self.deps.store.respondents(job.workspace_id, team.id, asked, job.period_key)
+        bot_user = str(client.auth_test().get("user_id") or "")
+        members: list[str] = []
+        cursor: str | None = None
+        while True:
+            page = client.conversations_members(channel=team.channel_id, limit=200, cursor=cursor)
+            members += [str(m) for m in page.get("members") or []]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        text = t("responses.reminder_dm", team.language, team=escape(team.label))
+        payload = build_reminder(
+            team_id=key,
+            team_name=team.label,
+            period_key=job.period_key,
+            language=team.language,
+            systems=systems,
+        )
+        payload = {"text": text, "blocks": [section(text), *payload["blocks"][1:]]}
+        ts: str | None = None
+        for person in dict.fromkeys(members):
+            if person in answered or person == bot_user:
+                continue
+            opened = client.conversations_open(users=person)
+            ts = self._post(job, str(opened["channel"]["id"]), payload)
+        return ts
 
     def _post(self, job: Job, channel: str, payload: dict[str, Any]) -> str:
         client = self.client(job.slack_team_id)

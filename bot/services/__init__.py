@@ -18,6 +18,7 @@ from bot.services.context import ServiceContext
 from bot.services.criteria_survey import CriteriaUseCases
 from bot.services.data_rights import EXPORT_FILE_SUFFIXES, DataRightsUseCases, ExportFormat
 from bot.services.reports import ReportUseCases
+from bot.services.responses import ResponseUseCases
 from bot.services.storage import GuardedDatabase
 from bot.services.summaries import SummaryUseCases
 from bot.services.systems import SystemUseCases
@@ -58,6 +59,7 @@ class Services(
     DataRightsUseCases,
     CriteriaUseCases,
     SystemUseCases,
+    ResponseUseCases,
 ):
     """Every use case, sharing one context (database, rubrics, clock, admin list, defaults)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.db.repositories import AssessmentRecord
+from bot.services.response_types import PeriodResponses
 from bot.services.types import Scorecard, TeamInfo
 from rubric.diff import Diff, diff
 from rubric.gaps import find_gaps
@@ -17,6 +18,7 @@ def build_scorecard(
     criteria: Criteria,
     latest: AssessmentRecord,
     previous: AssessmentRecord | None,
+    responses: PeriodResponses | None = None,
 ) -> Scorecard:
     """Score the latest assessment and compare it with the one before.
 
@@ -35,6 +37,7 @@ def build_scorecard(
         assessed_at=latest.assessment.submitted_at,
         assessed_by=latest.assessment.submitted_by,
         criteria_version=criteria.version,
+        responses=responses,
     )
 
 

@@ -44,6 +44,11 @@ class Action(StrEnum):
     CREATE_TEAM = "create_team"
     SYSTEMS = "systems"
     """Add, rename or archive a team's ML systems."""
+    RESPONDENTS = "respondents"
+    """How its several responses are combined and shown: the consensus rule, anonymous mode,
+    DM reminders to those who have not answered."""
+    RESOLVE = "resolve"
+    """Settle the items its respondents disagree on."""
 
 
 class Who(StrEnum):
@@ -51,6 +56,8 @@ class Who(StrEnum):
     """Workspace admins and owners, and the people in MLSCORE_ADMINS."""
     MEMBERS = "members"
     """Members of the team's channel, and admins."""
+    LEADS = "leads"
+    """The team's leads, and admins."""
     READERS = "readers"
     """Members of the team's channel and admins; anyone in the workspace but guests when the
     channel is public (its messages are there for them to read anyway; guests see only the
@@ -64,7 +71,7 @@ WHO: dict[Action, Who] = {
     Action.SKIP: Who.MEMBERS,
     Action.SCHEDULE: Who.MEMBERS,
     Action.LANGUAGE: Who.MEMBERS,
-    Action.LEADS: Who.MEMBERS,
+    Action.LEADS: Who.ADMINS,
     Action.DIGEST: Who.MEMBERS,
     Action.STAGE: Who.ADMINS,
     Action.CRITERIA: Who.ADMINS,
@@ -73,6 +80,8 @@ WHO: dict[Action, Who] = {
     Action.ERASE: Who.ADMINS,
     Action.CREATE_TEAM: Who.ADMINS,
     Action.SYSTEMS: Who.ADMINS,
+    Action.RESPONDENTS: Who.ADMINS,
+    Action.RESOLVE: Who.LEADS,
 }
 
 
@@ -98,6 +107,7 @@ class ChannelOnly:
     channel_id: str | None
     name: str = ""
     channel_private: bool | None = None
+    leads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,9 @@ class Access:
             return True
         who = WHO[action]
         channel_id = subject.channel_id if subject is not None else None
+        if who is Who.LEADS:
+            # A subject without leads (a bare channel) has none to let in.
+            return actor.user_id in getattr(subject, "leads", ())
         if who is Who.ADMINS or not channel_id:
             return False
         if (

@@ -19,6 +19,7 @@ from bot.services._queries import assessment_id_for_key
 from bot.services._scorecards import build_scorecard
 from bot.services.access import Action, refusal_key
 from bot.services.context import UseCases
+from bot.services.responses import record_response, scorecard_responses
 from bot.services.systems import load_system, system_view
 from bot.services.types import (
     Actor,
@@ -253,6 +254,22 @@ class AssessmentUseCases(UseCases):
             )
             period_key = self._period_key(session, row, system, state.period_key, now)
             answers = answers_to_store(rubric, state)
+            authors = note_authors(state, actor.user_id)
+            if period_key is not None:
+                # Each person's answers are kept as their response; the assessment is what the
+                # period's respondents agree on (one respondent: their answers).
+                answers, authors = record_response(
+                    session,
+                    rubric=rubric,
+                    team=row,
+                    system=system,
+                    respondent=actor.user_id,
+                    period_key=period_key,
+                    answers=answers,
+                    note_authors=authors,
+                    now=now,
+                    submission_key=submission_key,
+                )
             saved = repo.save_assessment(
                 session,
                 workspace_id=ws,
@@ -267,7 +284,7 @@ class AssessmentUseCases(UseCases):
                 submitted_at=now,
                 period_key=period_key,
                 submission_key=submission_key,
-                note_authors=note_authors(state, actor.user_id),
+                note_authors=authors,
                 system_id=sid,
             )
             if not saved.created:  # lost a race with the same key on PostgreSQL
@@ -397,7 +414,14 @@ class AssessmentUseCases(UseCases):
             rubric = load_rubric(self._ctx.rubrics, latest.assessment.rubric_id)
             criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
         scorecard = build_scorecard(
-            team=team, rubric=rubric, criteria=criteria, latest=latest, previous=previous
+            team=team,
+            rubric=rubric,
+            criteria=criteria,
+            latest=latest,
+            previous=previous,
+            responses=scorecard_responses(
+                session, rubric=rubric, workspace_id=actor.workspace_id, assessment=latest
+            ),
         )
         return Submission(assessment_id=assessment_id, created=created, scorecard=scorecard)
 

@@ -13,6 +13,7 @@ from bot.services._privacy import refreshed
 from bot.services._scorecards import build_scorecard, diff_between
 from bot.services.access import Action
 from bot.services.context import UseCases
+from bot.services.responses import scorecard_responses
 from bot.services.systems import load_team_system
 from bot.services.types import Actor, Directory, Scorecard, TeamInfo, TrendView
 from rubric.gaps import GapReport
@@ -38,7 +39,14 @@ class ReportUseCases(UseCases):
             criteria = criteria_in_force(session, workspace_id=workspace_id, rubric=rubric)
             previous = recent[1] if len(recent) > 1 else None
             return build_scorecard(
-                team=team, rubric=rubric, criteria=criteria, latest=recent[0], previous=previous
+                team=team,
+                rubric=rubric,
+                criteria=criteria,
+                latest=recent[0],
+                previous=previous,
+                responses=scorecard_responses(
+                    session, rubric=rubric, workspace_id=workspace_id, assessment=recent[0]
+                ),
             )
 
     def gaps(

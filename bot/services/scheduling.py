@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
+from bot.db.repositories import responses as response_repo
 from bot.db.tables import System, Team
 from bot.rubric_registry import RubricRegistry
 from bot.services import _audit
@@ -64,6 +65,9 @@ class WorkspaceState:
     """(system id, period key) -> check-in status."""
     system_assessed: Mapping[int, datetime] = field(default_factory=dict)
     """system id -> when its newest assessment was submitted."""
+    dm_reminders: frozenset[int] = frozenset()
+    """The teams whose reminders go by DM to the members who have not answered (asked of
+    however many answered, so the check-in stays open to more answers after the first)."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,7 @@ class SchedulingStore:
                     system_id: _utc(at)
                     for system_id, at in repo.last_assessed_by_system(session, **scope).items()
                 },
+                dm_reminders=response_repo.reminder_teams(session, **scope),
             )
 
     def pending_count(self) -> int:
@@ -324,6 +329,25 @@ class SchedulingStore:
             )
 
     # ---- what people ask -----------------------------------------------------------------------
+
+    def respondents(
+        self, workspace_id: int, team_id: int, system_ids: Sequence[int], period_key: str
+    ) -> frozenset[str]:
+        """Who answered the period's check-in of these systems (the team's primary one when
+        none is named): those a DM reminder leaves alone."""
+        with self._db.read() as session:
+            ids: list[int | None] = list(system_ids) or [
+                repo.primary_system(session, workspace_id=workspace_id, team_id=team_id).id
+            ]
+            found: set[str] = set()
+            for system_id in ids:
+                if system_id is None:
+                    continue
+                stored = response_repo.period_responses(
+                    session, workspace_id=workspace_id, system_id=system_id, period_key=period_key
+                )
+                found |= {r.respondent for r in stored if r.kind == "answer"}
+            return frozenset(found)
 
     def systems(self, workspace_id: int, team_id: int) -> list[tuple[int, str]]:
         """The team's active systems, (id, name): a check-in button each."""

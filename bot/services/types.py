@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.services.response_types import PeriodResponses
 from rubric.diff import Diff
 from rubric.gaps import GapReport
 from rubric.model import Rubric, Snapshot, Stage
@@ -281,6 +282,8 @@ class Scorecard:
     assessed_at: datetime
     assessed_by: str
     criteria_version: int
+    responses: PeriodResponses | None = None
+    """The period's several respondents and where they differ (None: one respondent)."""
 
     @property
     def note_authors(self) -> frozenset[str]:

@@ -196,6 +196,33 @@ class ListSystems:
     team: TeamRef | None = None
 
 
+@dataclass(frozen=True)
+class SetConsensus:
+    team: TeamRef | None
+    rule: str
+    """lead, lowest or median (rubric.consensus.Rule)."""
+
+
+@dataclass(frozen=True)
+class LeadChange:
+    user_id: str
+    add: bool
+    team: TeamRef | None = None
+
+
+@dataclass(frozen=True)
+class ShowResponses:
+    team: TeamRef | None = None
+
+
+@dataclass(frozen=True)
+class ResponsesSetting:
+    team: TeamRef | None
+    setting: str
+    """"anonymous" or "reminders"."""
+    on: bool
+
+
 Command = (
     Help
     | TeamCreate
@@ -223,6 +250,10 @@ Command = (
     | SystemRename
     | SystemArchive
     | ListSystems
+    | SetConsensus
+    | LeadChange
+    | ShowResponses
+    | ResponsesSetting
 )
 
 # ---- vocabulary -----------------------------------------------------------------------------
@@ -297,6 +328,24 @@ _REQUIREMENTS: dict[str, Requirement] = {
 }
 
 _PUBLIC = frozenset({"public", "publico", "publica"})
+_RULES = {
+    "lead": "lead",
+    "responsable": "lead",
+    "lider": "lead",
+    "lowest": "lowest",
+    "minimo": "lowest",
+    "menor": "lowest",
+    "median": "median",
+    "mediana": "median",
+}
+_SETTINGS = {
+    "anonymous": "anonymous",
+    "anonimo": "anonymous",
+    "anonima": "anonymous",
+    "reminders": "reminders",
+    "recordatorios": "reminders",
+}
+_SWITCH = {"on": True, "si": True, "activar": True, "off": False, "no": False, "desactivar": False}
 _ANONYMOUS = frozenset({"anonymous", "anon", "anonimo", "anonima"})
 _UNTIL = frozenset({"until", "hasta"})
 
@@ -695,6 +744,40 @@ def _parse_system(args: list[Token]) -> Command:
     raise _Stop(ParseError("parse.unknown_subcommand", {"name": _shorten(args[0].text)}, usage))
 
 
+def _parse_consensus(args: list[Token]) -> Command:
+    usage = "usage.consensus"
+    if not args or args[-1].quoted or (args[-1].word or "") not in _RULES:
+        value = args[-1].text if args else ""
+        raise _Stop(ParseError("parse.bad_rule", {"value": _shorten(value)}, usage))
+    return SetConsensus(team=_team(args[:-1]), rule=_RULES[args[-1].word or ""])
+
+
+def _parse_lead(args: list[Token]) -> Command:
+    usage = "usage.lead"
+    if not args or args[0].word not in ("add", "agregar", "anadir", "remove", "quitar"):
+        raise _Stop(ParseError("parse.bad_arguments", {"text": _shorten(_join(args))}, usage))
+    add = args[0].word in ("add", "agregar", "anadir")
+    if len(args) < 2:
+        raise _Stop(ParseError("parse.bad_user", {"value": ""}, usage))
+    match = _USER_MENTION.fullmatch(args[1].text)
+    if match is None or args[1].quoted:
+        raise _Stop(ParseError("parse.bad_user", {"value": _shorten(args[1].text)}, usage))
+    return LeadChange(user_id=match.group(1), add=add, team=_team(args[2:]))
+
+
+def _parse_responses(args: list[Token]) -> Command:
+    usage = "usage.responses"
+    if len(args) >= 2 and not args[-1].quoted and (args[-1].word or "") in _SWITCH:
+        setting = _SETTINGS.get(args[-2].word or "") if not args[-2].quoted else None
+        if setting is None:
+            value = _shorten(args[-2].text)
+            raise _Stop(ParseError("parse.bad_arguments", {"text": value}, usage))
+        return ResponsesSetting(
+            team=_team(args[:-2]), setting=setting, on=_SWITCH[args[-1].word or ""]
+        )
+    return ShowResponses(team=_team(args))
+
+
 def _no_arguments(build: Callable[[], Command]) -> Callable[[list[Token], str], Command]:
     def parse(args: list[Token], text: str) -> Command:
         _no_more(args)
@@ -955,6 +1038,46 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         ListSystems,
     ),
     _row(
+        "responses",
+        "respuestas",
+        (
+            "responses [team|team/system] [anonymous|reminders on|off]",
+            "responses [equipo|equipo/sistema] [anonymous|reminders on|off]",
+        ),
+        (
+            "who answered the latest check-in and where they disagree; anonymous mode and DM "
+            "reminders to those who have not answered (admins)",
+            "quién respondió la última revisión y en qué discrepan; modo anónimo y "
+            "recordatorios por MD a quienes no han respondido (administradores)",
+        ),
+        _ignoring_text(_parse_responses),
+        ShowResponses,
+        ResponsesSetting,
+    ),
+    _row(
+        "consensus",
+        "consenso",
+        ("consensus [team] lead|lowest|median", "consensus [equipo] lead|lowest|median"),
+        (
+            "how several people's answers become the result (admins)",
+            "cómo las respuestas de varias personas se convierten en el resultado "
+            "(administradores)",
+        ),
+        _ignoring_text(_parse_consensus),
+        SetConsensus,
+    ),
+    _row(
+        "lead",
+        "responsable",
+        ("lead add|remove @person [team]", "lead add|remove @persona [equipo]"),
+        (
+            "the team's leads, who settle disagreements (admins)",
+            "los responsables del equipo, que resuelven las discrepancias (administradores)",
+        ),
+        _ignoring_text(_parse_lead),
+        LeadChange,
+    ),
+    _row(
         "help",
         "ayuda",
         ("help", "help"),
@@ -988,6 +1111,7 @@ _MISSING = {
     "parse.bad_date": "parse.missing_date",
     "parse.bad_level": "parse.missing_level",
     "parse.bad_user": "parse.missing_user",
+    "parse.bad_rule": "parse.missing_rule",
 }
 
 

@@ -545,6 +545,10 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "<@{user}> assessed *{team}*: *ML Test Score: {final}* ({change}) · {band}",
         "es": "<@{user}> ha evaluado *{team}*: *ML Test Score: {final}* ({change}) · {band}",
     },
+    "announce.text_anonymous": {
+        "en": "*{team}* was assessed: *ML Test Score: {final}* ({change}) · {band}",
+        "es": "Se evaluó *{team}*: *ML Test Score: {final}* ({change}) · {band}",
+    },
     "announce.first_change": {"en": "first assessment", "es": "primera evaluación"},
     "announce.no_change": {"en": "no change", "es": "sin cambios"},
     "announce.newly_met": {
@@ -1044,11 +1048,175 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         ),
     },
     "refused.leads": {
-        "en": "Only members of <#{channel}> and admins can change the leads of *{team}*.",
+        "en": "Only workspace admins can change the leads of *{team}*.",
         "es": (
-            "Solo los miembros de <#{channel}> y los administradores pueden cambiar los "
-            "responsables de *{team}*."
+            "Solo los administradores del espacio de trabajo pueden cambiar los responsables "
+            "de *{team}*."
         ),
+    },
+    "refused.respondents": {
+        "en": (
+            "Only workspace admins can change how the answers of *{team}* are combined and shown."
+        ),
+        "es": (
+            "Solo los administradores del espacio de trabajo pueden cambiar cómo se combinan y "
+            "se muestran las respuestas de *{team}*."
+        ),
+    },
+    "refused.resolve": {
+        "en": "Only the leads of *{team}* and admins can settle its disagreements.",
+        "es": (
+            "Solo los responsables de *{team}* y los administradores pueden resolver sus "
+            "discrepancias."
+        ),
+    },
+    "usage.consensus": {
+        "en": "Usage: `/mlscore consensus [team] lead|lowest|median`",
+        "es": "Uso: `/mlscore consensus [equipo] lead|lowest|median`",
+    },
+    "usage.lead": {
+        "en": "Usage: `/mlscore lead add|remove @person [team]`",
+        "es": "Uso: `/mlscore lead add|remove @persona [equipo]`",
+    },
+    "usage.responses": {
+        "en": "Usage: `/mlscore responses [team|team/system] [anonymous|reminders on|off]`",
+        "es": "Uso: `/mlscore responses [equipo|equipo/sistema] [anonymous|reminders on|off]`",
+    },
+    "parse.bad_rule": {
+        "en": "`{value}` is not a consensus rule: lead, lowest or median.",
+        "es": "`{value}` no es una regla de consenso: lead, lowest o median.",
+    },
+    "parse.missing_rule": {
+        "en": "Which rule? lead, lowest or median.",
+        "es": "¿Qué regla? lead, lowest o median.",
+    },
+    "info.consensus_set": {
+        "en": "*{team}* now agrees by the rule: {rule}",
+        "es": "*{team}* ahora llega al acuerdo con la regla: {rule}",
+    },
+    "info.lead_added": {
+        "en": "<@{user}> is now a lead of *{team}*.",
+        "es": "<@{user}> es ahora responsable de *{team}*.",
+    },
+    "info.lead_removed": {
+        "en": "<@{user}> is no longer a lead of *{team}*.",
+        "es": "<@{user}> ya no es responsable de *{team}*.",
+    },
+    "info.anonymous_on": {
+        "en": "*{team}*'s answers are now shown only as counts, from 3 answers on.",
+        "es": (
+            "Las respuestas de *{team}* ahora se muestran solo como recuentos, desde 3 respuestas."
+        ),
+    },
+    "info.anonymous_off": {
+        "en": "*{team}*'s answers now show who said what.",
+        "es": "Las respuestas de *{team}* ahora muestran quién dijo qué.",
+    },
+    "info.reminders_on": {
+        "en": "*{team}*'s reminders now go by DM to the members who have not answered.",
+        "es": (
+            "Los recordatorios de *{team}* ahora llegan por MD a los miembros que no han "
+            "respondido."
+        ),
+    },
+    "info.reminders_off": {
+        "en": "*{team}*'s reminders go to its channel again.",
+        "es": "Los recordatorios de *{team}* vuelven a publicarse en su canal.",
+    },
+    "responses.title": {
+        "en": "Answers to the check-in of {team}",
+        "es": "Respuestas a la revisión de {team}",
+    },
+    "responses.header": {
+        "en": Plural(
+            one="1 person answered ({period})", other="{count} people answered ({period})"
+        ),
+        "es": Plural(
+            one="1 persona respondió ({period})", other="{count} personas respondieron ({period})"
+        ),
+    },
+    "responses.none": {
+        "en": "Nobody has answered a check-in of *{team}* yet.",
+        "es": "Nadie ha respondido aún a una revisión de *{team}*.",
+    },
+    "responses.hidden": {
+        "en": "Anonymous: no breakdown is shown below 3 answers.",
+        "es": "Anónimo: no se muestra el desglose con menos de 3 respuestas.",
+    },
+    "responses.agree": {
+        "en": "Everyone gave the same answers.",
+        "es": "Todos dieron las mismas respuestas.",
+    },
+    "responses.disputed": {
+        "en": Plural(one="They disagree on 1 test:", other="They disagree on {count} tests:"),
+        "es": Plural(one="Discrepan en 1 prueba:", other="Discrepan en {count} pruebas:"),
+    },
+    "responses.full": {"en": "a full level apart", "es": "a un nivel completo"},
+    "responses.any": {"en": "one step apart", "es": "a un paso"},
+    "responses.count": {
+        "en": Plural(one="{label}: 1 person", other="{label}: {count} people"),
+        "es": Plural(one="{label}: 1 persona", other="{label}: {count} personas"),
+    },
+    "responses.settled": {
+        "en": "→ settled by <@{user}>: *{level}*",
+        "es": "→ resuelto por <@{user}>: *{level}*",
+    },
+    "responses.rule.lead": {
+        "en": "Rule: a lead confirms (until then, the lead's own answer or the lowest)",
+        "es": "Regla: un responsable confirma (hasta entonces, su respuesta o la más baja)",
+    },
+    "responses.rule.lowest": {
+        "en": "Rule: each test's lowest answer",
+        "es": "Regla: la respuesta más baja de cada prueba",
+    },
+    "responses.rule.median": {
+        "en": "Rule: each test's median answer (a tie goes to the lower level)",
+        "es": "Regla: la respuesta mediana de cada prueba (un empate va al nivel más bajo)",
+    },
+    "responses.resolve_button": {"en": "Settle disagreements", "es": "Resolver discrepancias"},
+    "responses.lead_intro": {
+        "en": Plural(
+            one="The answers to *{team}*'s check-in differ on 1 test. Please confirm it.",
+            other=(
+                "The answers to *{team}*'s check-in differ on {count} tests. Please confirm them."
+            ),
+        ),
+        "es": Plural(
+            one="Las respuestas a la revisión de *{team}* difieren en 1 prueba. Confírmala.",
+            other=(
+                "Las respuestas a la revisión de *{team}* difieren en {count} pruebas. Confírmalas."
+            ),
+        ),
+    },
+    "responses.modal_title": {"en": "Settle answers", "es": "Resolver respuestas"},
+    "responses.modal_submit": {"en": "Confirm", "es": "Confirmar"},
+    "responses.modal_intro": {
+        "en": "Only the tests *{team}*'s people disagree on, set to what the team's rule chose.",
+        "es": (
+            "Solo las pruebas en las que discrepan las personas de *{team}*, con lo que eligió "
+            "la regla del equipo."
+        ),
+    },
+    "responses.pick": {"en": "Choose a level", "es": "Elige un nivel"},
+    "responses.nothing_to_resolve": {
+        "en": "There is nothing left to settle in that check-in.",
+        "es": "No queda nada por resolver en esa revisión.",
+    },
+    "responses.resolved": {
+        "en": "Thanks: the agreed result of *{team}* is stored.",
+        "es": "Gracias: se guardó el resultado acordado de *{team}*.",
+    },
+    "responses.answered": {
+        "en": "{answered} of {members} answered",
+        "es": "{answered} de {members} respondieron",
+    },
+    "responses.reminder_dm": {
+        "en": "You have not answered *{team}*'s check-in yet. It takes a few minutes.",
+        "es": "Aún no has respondido la revisión de *{team}*. Son unos minutos.",
+    },
+    "responses.chart_alt": {
+        "en": "How {count} people answered each test of {team} in {period}",
+        "es": "Cómo respondieron {count} personas cada prueba de {team} en {period}",
     },
     "refused.digest": {
         "en": "Only members of <#{channel}> and admins can post its summary.",

@@ -17,6 +17,7 @@ class CallbackId(StrEnum):
     DRAFT_PROMPT = "assessment_draft_prompt"
     CRITERIA_SURVEY = "criteria_survey"
     NOTICE = "notice"
+    RESOLVE = "responses_resolve"
 
 
 class ActionId(StrEnum):
@@ -44,6 +45,9 @@ class ActionId(StrEnum):
     SURVEY_CELL = "criteria_cell"
     SURVEY_COMMENT = "criteria_comment"
     SURVEY_BACK = "criteria_nav_back"
+    # several respondents
+    RESOLVE_OPEN = "responses_resolve_open"
+    RESOLVE_LEVEL = "responses_resolve_level"
 
 
 class BlockId(StrEnum):
@@ -63,6 +67,7 @@ class BlockId(StrEnum):
     COMMENT = "comment"
     ITEM_TITLE = "title"
     HOME_TEAM = "home_team"
+    RESOLVE = "resolve"
 
 
 SEPARATOR = ":"

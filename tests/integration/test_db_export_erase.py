@@ -15,6 +15,7 @@ from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.erase import erase_team, erase_user_notes, erase_workspace
 from bot.db.export import answers_csv, export_data, to_csv_zip, to_json
+from bot.db.repositories import responses as response_repo
 from bot.db.tables import ALL_TABLES, Assessment, AssessmentAnswer
 from rubric.model import Requirement, Stage
 
@@ -52,6 +53,26 @@ def _fill(session: Session, slack_team_id: str, now: datetime) -> tuple[int, lis
             )
         repo.upsert_checkin(
             session, workspace_id=ws, team_id=team.id, period_key="2025-W10", now=now
+        )
+        system_id = repo.primary_system(session, workspace_id=ws, team_id=team.id).id
+        assert system_id is not None
+        response_repo.update_settings(
+            session, workspace_id=ws, team_id=team.id, anonymous=name == "Vision"
+        )
+        response_repo.save_response(
+            session,
+            workspace_id=ws,
+            team_id=team.id,
+            system_id=system_id,
+            period_key="2025-W10",
+            respondent="U1",
+            kind="answer",
+            answers=[
+                response_repo.ResponseAnswerRow("FD1", "manual", "checked by hand", "U1"),
+                response_repo.ResponseAnswerRow("MD1", "not_done"),
+            ],
+            submitted_at=now,
+            submission_key=f"{name}-response",
         )
         repo.save_draft(
             session, workspace_id=ws, team_id=team.id, user_id="U1", state={"x": 1}, now=now
@@ -133,6 +154,9 @@ def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now:
     with db.write() as session:
         removed = erase_team(session, workspace_id=ws, team_id=vision)
     assert removed == {
+        "response_answers": 2,
+        "responses": 1,
+        "response_settings": 1,
         "answers": 4,
         "assessments": 2,
         "checkins": 1,
@@ -181,6 +205,7 @@ def test_erasing_a_users_notes_blanks_their_text_only(db: Database, now: datetim
     with db.write() as session:
         counts = erase_user_notes(session, workspace_id=ws, user_id="U1")
     assert counts == {
+        "response_answers": 2,  # U1's noted answer in each team's response
         "answers": 2,  # one noted answer in each team's week-0 assessment (by U1)
         "assessments": 2,
         "survey_votes": 1,
@@ -206,6 +231,22 @@ def test_erasing_a_users_notes_blanks_their_text_only(db: Database, now: datetim
     assert [a["choice"] for a in exported["answers"]].count("manual") == 4  # choices stay
 
 
+def test_an_anonymous_teams_export_names_no_respondent(db: Database, now: datetime) -> None:
+    with db.write() as session:
+        ws, (vision, ranking) = _fill(session, "T1", now)
+    with db.read() as session:
+        everything = export_data(session, workspace_id=ws)
+        vision_only = export_data(session, workspace_id=ws, team_id=vision)
+    by_team = {row["team_id"]: row for row in everything["responses"]}
+    assert by_team[vision]["respondent"] == "anonymous"
+    assert by_team[ranking]["respondent"] == "U1"
+    assert [row["respondent"] for row in vision_only["responses"]] == ["anonymous"]
+    vision_notes = [row for row in vision_only["response_answers"] if row["item_id"] == "FD1"]
+    noted = [(row["note"], row["note_by"]) for row in vision_notes]
+    assert noted == [("checked by hand", "anonymous")]
+    assert "U1" not in json.dumps(vision_only["responses"] + vision_only["response_answers"])
+
+
 def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
     with db.write() as session:
         ws, (vision, _) = _fill(session, "T1", now)
@@ -223,6 +264,9 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
             "bot_posts",
             "deliveries",
             "audit_log",
+            "response_settings",
+            "responses",
+            "response_answers",
         ]
     )
     assert [t["name"] for t in data["teams"]] == ["Vision"]

@@ -173,7 +173,9 @@ def stored_notes(world: World) -> list[tuple[str, str, str | None]]:
 def test_a_carried_note_keeps_its_author_and_erasing_them_reaches_every_copy(world):
     team = world.team()
     world.submit(team, levels(), notes={"FD1": "lead's words", "FD2": "also lead"})
-    # The member's form starts from the lead's notes; they change FD2 and keep FD1.
+    # Next period (in the same one, the two answers would be two responses to agree on): the
+    # member's form starts from the lead's notes; they change FD2 and keep FD1.
+    world.clock.advance(days=8)
     member = world.actor(MEMBER)
     start = world.services.start_assessment(member, world.directory, team.id)
     page = DraftPage(

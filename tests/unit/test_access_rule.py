@@ -38,7 +38,18 @@ def test_admins_of_both_kinds_may_do_everything(action: Action) -> None:
 
 @pytest.mark.parametrize("action", list(Action))
 def test_members_may_do_what_members_may_and_nothing_for_admins(action: Action) -> None:
-    assert allowed(action, MEMBER, PRIVATE) is (WHO[action] is not Who.ADMINS)
+    assert allowed(action, MEMBER, PRIVATE) is (WHO[action] not in {Who.ADMINS, Who.LEADS})
+
+
+def test_only_a_teams_leads_and_admins_may_settle_its_disagreements() -> None:
+    access = Access(frozenset())
+    team = ChannelOnly(PRIVATE, "Vision", leads=(MEMBER,))
+    lead, other = Actor(workspace_id=1, user_id=MEMBER), Actor(workspace_id=1, user_id=STRANGER)
+    assert access.allowed(Action.RESOLVE, lead, directory(), team)
+    assert not access.allowed(Action.RESOLVE, other, directory(), team)
+    assert access.allowed(Action.RESOLVE, Actor(workspace_id=1, user_id=ADMIN), directory(), team)
+    # Being a lead gives nothing else of the admins'.
+    assert not access.allowed(Action.LEADS, lead, directory(), team)
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -90,6 +101,8 @@ def readme_rule() -> dict[str, Who]:
             found[match.group(1)] = Who.ADMINS
         elif who == "Members of its channel and admins":
             found[match.group(1)] = Who.MEMBERS
+        elif who == "Its leads and admins":
+            found[match.group(1)] = Who.LEADS
         elif who.startswith("Members of its channel and admins; anyone in the workspace when"):
             found[match.group(1)] = Who.READERS
         else:
@@ -110,5 +123,5 @@ def test_a_guest_reads_only_the_teams_whose_channel_they_are_in(action: Action) 
         assert not access.allowed(action, Actor(workspace_id=1, user_id=user), rule, subject)
     member = Actor(workspace_id=1, user_id=MEMBER)
     assert access.allowed(action, member, rule, ChannelOnly(PUBLIC, "Vision")) is (
-        WHO[action] is not Who.ADMINS
+        WHO[action] not in {Who.ADMINS, Who.LEADS}
     )

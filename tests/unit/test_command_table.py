@@ -43,6 +43,10 @@ EXAMPLES = (
     "system rename Vision/Fraud Risk",
     "system archive Vision/Fraud",
     "systems Vision",
+    "responses Vision",
+    "responses Vision anonymous on",
+    "consensus Vision median",
+    "lead add <@U123> Vision",
 )
 
 

@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.slack.blocks.common import Block, actions, button, escape, message, section, truncate
+from bot.slack.blocks.common import (
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    message,
+    section,
+    truncate,
+)
 from bot.slack.i18n import format_date, t, weekday_name
 from bot.slack.ids import ActionId, BlockId
 from rubric.periods import Cadence, Schedule, next_due
@@ -69,8 +78,10 @@ def build_checkin(
     cadence: Cadence,
     language: str,
     systems: Systems = (),
+    answered: str | None = None,
 ) -> dict[str, Any]:
-    """The check-in posted to the team's channel when its period is due."""
+    """The check-in posted to the team's channel when its period is due; `answered` ("2 of 5
+    answered") is added when the message is updated after answers."""
     text = t(
         "checkin.text",
         language,
@@ -78,9 +89,11 @@ def build_checkin(
         cadence=cadence_name(cadence, language),
         period=period_key,
     )
+    blocks = [section(text), _buttons(team_id, period_key, language, skip=True, systems=systems)]
+    if answered:
+        blocks.append(context(answered))
     return message(
-        t("checkin.fallback", language, team=escape(team_name), period=period_key),
-        [section(text), _buttons(team_id, period_key, language, skip=True, systems=systems)],
+        t("checkin.fallback", language, team=escape(team_name), period=period_key), blocks
     )
 
 

@@ -25,6 +25,7 @@ from bot.slack.blocks.common import (
     message,
     section,
 )
+from bot.slack.blocks.responses import response_blocks
 from bot.slack.i18n import format_date, format_delta, format_number, format_percent, t
 from rubric.diff import Diff
 from rubric.gaps import Gap, GapReport
@@ -188,8 +189,10 @@ def build_scorecard(
 def scorecard_message(
     card: Scorecard, language: str, *, chart_follows: bool = False
 ) -> dict[str, Any]:
-    """build_scorecard for a team's latest Scorecard from the services."""
-    return build_scorecard(
+    """build_scorecard for a team's latest Scorecard from the services, with where its
+    period's several respondents disagree."""
+    anonymous = card.responses is not None and card.responses.anonymous
+    payload = build_scorecard(
         team_name=card.team.label,
         score=card.score,
         report=card.gaps,
@@ -197,10 +200,13 @@ def scorecard_message(
         rubric=card.rubric,
         language=language,
         assessed_at=card.assessed_at,
-        assessed_by=card.assessed_by,
+        assessed_by=None if anonymous else card.assessed_by,
         overall_note=card.snapshot.note,
         chart_follows=chart_follows,
     )
+    if card.responses is not None:
+        payload["blocks"] += [divider(), *response_blocks(card.rubric, card.responses, language)]
+    return payload
 
 
 def build_gaps(
@@ -294,7 +300,8 @@ def build_announcement(
         change = format_delta(diff.score_delta, language)
     lines = [
         t(
-            "announce.text",
+            # No user: an anonymous team's answer is not attributed in its channel.
+            "announce.text" if user_id else "announce.text_anonymous",
             language,
             user=user_id,
             team=escape(team_name),

@@ -51,6 +51,7 @@ from bot.slack.handoff import ack_at_once, pass_on, passed, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.listeners.common import scope_of, service_error_text, tell
+from bot.slack.listeners.responses import after_response
 from bot.slack.scope import RequestScope
 from rubric.model import Rubric, Stage
 
@@ -341,6 +342,7 @@ def after_page(client: WebClient, context: BoltContext) -> None:
             t("assess.stage_kept", language, team=escape(team.label), stage=stage),
         )
     announce(scope, client, team, submission)
+    after_response(scope, client, context, submission)
 
 
 def _keep_last_page(scope: RequestScope, team: TeamInfo, update: DraftPage) -> None:
@@ -358,9 +360,10 @@ def announce(
 ) -> None:
     """Tells the team's channel; a failure here is logged, the assessment is already stored."""
     card = submission.scorecard
+    anonymous = card.responses is not None and card.responses.anonymous
     message = build_announcement(
         team_name=team.label,
-        user_id=scope.user_id or "",
+        user_id="" if anonymous else scope.user_id or "",
         score=card.score,
         diff=card.diff,
         report=card.gaps,

@@ -33,7 +33,7 @@ from bot.slack.chart_posts import post_systems_trend_later, post_trend_later
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
-from bot.slack.listeners import criteria, scheduling
+from bot.slack.listeners import criteria, responses, scheduling
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import Respond, scope_of, telling_user
 from bot.slack.note_posts import delete_erased_files, edit_erased, post_scorecard
@@ -545,6 +545,10 @@ HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.SystemRename: _system_rename,
     cmd.SystemArchive: _system_archive,
     cmd.ListSystems: _systems,
+    cmd.SetConsensus: responses.command_consensus,
+    cmd.LeadChange: responses.command_lead,
+    cmd.ShowResponses: responses.command_responses,
+    cmd.ResponsesSetting: responses.command_responses_setting,
 }
 """Who handles each command of the table (bot.slack.command_parser.SUBCOMMANDS): one handler
 per command the parser can give; a unit test holds the two together."""

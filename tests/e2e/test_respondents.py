@@ -1,0 +1,312 @@
+"""Several respondents through the real `serve` and `mlscore tick`: three people answer one
+check-in differently; each consensus rule gives its result; anonymous mode hides names and,
+below 3 answers, the breakdown; the lead settles only the disputed tests; the check-in message
+counts the answers as they come; DM reminders reach only those who have not answered."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+
+from bot.clock import utcnow
+from tests.fakes.slack_api import FakeSlack
+from tests.support.conversation import (
+    ADMIN,
+    LEAD,
+    SPANISH,
+    TEAM_CHANNEL,
+    answer_page,
+    create_team,
+    open_modal,
+    text_of,
+)
+from tests.support.driver import BotProcess, SlackDriver, bot_env, run_bot
+from tests.support.view_state import fill_state
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ("FD1", "FD2", "FD3", "FD4", "FD5", "FD6", "FD7")
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, tmp_path: Path, database_url: str) -> Iterator[BotProcess]:
+    with run_bot(fake, database_url, tmp_path) as process:
+        yield process
+
+
+@pytest.fixture
+def engine(bot: BotProcess, database_url: str) -> Iterator[Engine]:
+    made = create_engine(database_url, poolclass=NullPool)
+    yield made
+    made.dispose()
+
+
+def tick(fake: FakeSlack, database_url: str, tmp_path: Path, now: datetime) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "tick", "--now", now.isoformat()],
+        cwd=tmp_path,
+        env={**bot_env(fake, database_url), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def next_monday() -> datetime:
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=7 - today.weekday(), hours=10, minutes=5)
+
+
+def checkin_message(fake: FakeSlack) -> Any:
+    (message,) = [m for m in fake.messages(TEAM_CHANNEL) if "checkin_open" in text_of(m.blocks)]
+    return message
+
+
+def command(slack: SlackDriver, typed: str, user: str = ADMIN) -> str:
+    response, _, url = slack.command(typed, user=user)
+    assert response.status_code == 200
+    return text_of(slack.responses_to(url)[-1])
+
+
+def submit_pages(slack: SlackDriver, fake: FakeSlack, view: dict, user: str, data: str) -> None:
+    """Data tests at `data`, every other test "manual"."""
+    for page in range(4):
+        _, body = slack.submit_view(answer_page(view, data if page == 0 else "manual"), user=user)
+        assert body is not None
+        if page < 3:
+            assert body["response_action"] == "update", body
+            view = fake.view_stack(user)[-1]
+        else:
+            assert body == {"response_action": "clear"}
+
+
+def answer_checkin(slack: SlackDriver, fake: FakeSlack, user: str, data: str) -> dict[str, Any]:
+    """Opens the check-in's modal from its button, answers it; returns the first page opened."""
+    message = checkin_message(fake)
+    (button,) = [
+        element
+        for block in message.blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+        if str(element.get("action_id", "")).startswith("checkin_open")
+    ]
+    _, trigger = slack.block_action(
+        button, user=user, channel=TEAM_CHANNEL, message=message.as_slack()
+    )
+    slack.wait_for(
+        lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger],
+        what="the check-in modal",
+    )
+    first = fake.view_stack(user)[-1]
+    submit_pages(slack, fake, first, user, data)
+    return first
+
+
+def answer_by_command(slack: SlackDriver, fake: FakeSlack, user: str, data: str) -> None:
+    submit_pages(slack, fake, open_modal(slack, fake, user), user, data)
+
+
+def initial_level(view: dict[str, Any], item: str) -> str | None:
+    for block in view["blocks"]:
+        if block.get("block_id") == f"item:{item}":
+            initial = block["element"].get("initial_option")
+            return str(initial["value"]) if initial else None
+    raise AssertionError(f"{item} is not in the view")
+
+
+def agreed(engine: Engine) -> dict[str, str]:
+    """The newest assessment's choices: the agreed result scores read."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT item_id, choice FROM answers WHERE assessment_id ="
+                " (SELECT max(id) FROM assessments)"
+            )
+        )
+        return {str(item): str(choice) for item, choice in rows}
+
+
+def responses(engine: Engine) -> dict[str, str]:
+    """Each respondent's own FD1 answer, as stored."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT r.respondent, a.choice FROM responses r JOIN response_answers a"
+                " ON a.response_id = r.id WHERE r.kind = 'answer' AND a.item_id = 'FD1'"
+            )
+        )
+        return {str(who): str(choice) for who, choice in rows}
+
+
+def count_shown(fake: FakeSlack, expected: str) -> Any:
+    return lambda: expected in text_of(checkin_message(fake).blocks)
+
+
+def test_three_answer_the_checkin_the_count_updates_and_the_lead_settles_only_the_disputes(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    create_team(slack, "Vision")
+    assert "is now a lead" in command(slack, f"lead add <@{LEAD}> Vision")
+    tick(fake, database_url, tmp_path, next_monday())
+    assert "answered" not in text_of(checkin_message(fake).blocks)
+
+    answer_checkin(slack, fake, SPANISH, "not_done")
+    slack.wait_for(count_shown(fake, "1 of 3 answered"), what="the count after one answer")
+    # The next person starts from the agreed result so far.
+    opened = answer_checkin(slack, fake, ADMIN, "manual")
+    assert initial_level(opened, "FD1") == "not_done"
+    slack.wait_for(count_shown(fake, "2 of 3 answered"), what="the count after two answers")
+    answer_checkin(slack, fake, LEAD, "automated")
+    slack.wait_for(count_shown(fake, "3 of 3 answered"), what="the count after three answers")
+    assert checkin_message(fake).edits == 3  # chat.update in place, no new message
+
+    assert responses(engine) == {SPANISH: "not_done", ADMIN: "manual", LEAD: "automated"}
+    # The lead rule (the default with leads): where people differ, the lead's own answer.
+    assert agreed(engine)["FD1"] == "automated"
+    assert agreed(engine)["MD1"] == "manual"
+
+    # The lead's confirmation message says who said what and offers the settling modal.
+    lead_dm = slack.wait_for(
+        lambda: [
+            m
+            for m in fake.messages("D0USER")
+            if "responses_resolve_open" in text_of(m.blocks) and "U0ADMIN" in text_of(m.blocks)
+        ],
+        what="the lead's confirmation message",
+    )[-1]
+    shown = text_of(lead_dm.blocks)
+    assert f"<@{SPANISH}>" in shown
+    assert "7 tests" in shown
+    assert "a full level apart" in shown
+    card = command(slack, "scorecard Vision", user=LEAD)
+    assert "They disagree on 7 tests" in card
+    assert f"<@{SPANISH}>" in card
+
+    (button,) = [
+        element
+        for block in lead_dm.blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
+    # Someone who is not a lead gets no modal, and is told why in their language.
+    _, refused = slack.block_action(button, user=SPANISH)
+    slack.wait_for(
+        lambda: any(
+            "Solo los responsables de *Vision*" in str(c.params.get("text"))
+            for c in fake.calls_to("chat.postMessage")
+            if c.params.get("channel") == "D0ESPANOL"
+        ),
+        what="the refusal",
+    )
+    assert not [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == refused]
+
+    _, trigger = slack.block_action(button, user=LEAD)
+    slack.wait_for(
+        lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger],
+        what="the settling modal",
+    )
+    modal = fake.view_stack(LEAD)[-1]
+    inputs = [b for b in modal["blocks"] if b["type"] == "input"]
+    assert [b["block_id"] for b in inputs] == [f"resolve:{item}" for item in DATA]
+    assert {b["element"]["initial_option"]["value"] for b in inputs} == {"automated"}
+    _, body = slack.submit_view(
+        fill_state(modal, {f"resolve:{item}": "manual" for item in DATA}), user=LEAD
+    )
+    assert body == {"response_action": "clear"}
+    slack.wait_for(
+        lambda: "agreed result" in text_of([m.text for m in fake.messages("D0USER")]),
+        what="the lead's agreed scorecard",
+    )
+    result = agreed(engine)
+    assert {result[item] for item in DATA} == {"manual"}
+    # Everyone's own answers are kept.
+    assert responses(engine) == {SPANISH: "not_done", ADMIN: "manual", LEAD: "automated"}
+    settled = command(slack, "responses Vision", user=LEAD)
+    assert "settled by" in settled
+    assert "responses_resolve_open" not in settled  # nothing left to settle
+
+
+@pytest.mark.parametrize(
+    ("rule", "fd1", "final"),
+    [("lowest", "not_done", "ML Test Score: 0"), ("median", "manual", "ML Test Score: 3.5")],
+)
+def test_each_consensus_rule_gives_its_result(
+    slack: SlackDriver,
+    fake: FakeSlack,
+    engine: Engine,
+    database_url: str,
+    rule: str,
+    fd1: str,
+    final: str,
+) -> None:
+    create_team(slack, "Vision")
+    assert rule in command(slack, f"consensus Vision {rule}")
+    answer_by_command(slack, fake, SPANISH, "not_done")
+    answer_by_command(slack, fake, ADMIN, "manual")
+    answer_by_command(slack, fake, LEAD, "automated")
+    assert {agreed(engine)[item] for item in DATA} == {fd1}
+    assert final in command(slack, "scorecard Vision", user=LEAD)
+
+
+def test_anonymous_mode_shows_counts_only_and_nothing_below_three_answers(
+    slack: SlackDriver, fake: FakeSlack, database_url: str
+) -> None:
+    create_team(slack, "Vision")
+    assert "only as counts" in command(slack, "responses Vision anonymous on")
+    answer_by_command(slack, fake, SPANISH, "not_done")
+    answer_by_command(slack, fake, ADMIN, "manual")
+    two = command(slack, "responses Vision", user=LEAD)
+    assert "2 people answered" in two
+    assert "no breakdown is shown below 3" in two
+    assert "FD1" not in two
+    assert "<@U0" not in two
+    assert "<@U0" not in command(slack, "scorecard Vision", user=LEAD).split("ML Test Score")[-1]
+
+    answer_by_command(slack, fake, LEAD, "automated")
+    three = command(slack, "responses Vision", user=LEAD)
+    assert "3 people answered" in three
+    assert "Not done: 1 person" in three
+    assert "FD1" in three
+    assert "<@U0" not in three
+    card = command(slack, "scorecard Vision", user=LEAD)
+    assert "They disagree on 7 tests" in card
+    assert "<@U0ESPANOL>" not in card
+    assert "<@U0ADMIN>" not in card
+    # The channel's announcements of each answer name no one either.
+    announced = [m.text for m in fake.messages(TEAM_CHANNEL) if "ML Test Score" in m.text]
+    assert len(announced) == 3
+    assert not [line for line in announced if "<@U0" in line]
+
+
+def test_dm_reminders_reach_only_the_members_who_have_not_answered(
+    slack: SlackDriver, fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    create_team(slack, "Vision")
+    assert "by DM" in command(slack, "responses Vision reminders on")
+    monday = next_monday()
+    tick(fake, database_url, tmp_path, monday)
+    answer_checkin(slack, fake, SPANISH, "manual")
+    channel_before = len(fake.messages(TEAM_CHANNEL))
+
+    tick(fake, database_url, tmp_path, monday + timedelta(hours=49))
+
+    def reminded(user: str) -> bool:
+        dm = "D" + user[1:]
+        return any("not answered" in m.text for m in fake.messages(dm))
+
+    assert reminded(LEAD)
+    assert reminded(ADMIN)
+    assert not reminded(SPANISH)
+    assert not reminded("U0BOT")
+    # Not in the channel (the weekly summary may go there at that hour; no reminder does).
+    later = [m.text for m in fake.messages(TEAM_CHANNEL)[channel_before:]]
+    assert not [line for line in later if "Reminder" in line]

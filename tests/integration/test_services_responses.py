@@ -1,0 +1,130 @@
+"""Several respondents through the services, on SQLite and PostgreSQL: who may set the rule and
+the leads, one response per person and period, a lead settling only disputed tests, anonymity."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services import NotAllowed
+from rubric.consensus import Rule
+from tests.fakes.directory import FakeDirectory
+from tests.support.world import ADMIN, LEAD, VISION_CHANNEL, World, levels
+
+BEN, CAI = "UBEN", "UCAI"
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World(
+        db,
+        directory=FakeDirectory(admins={ADMIN}, members={VISION_CHANNEL: {LEAD, BEN, CAI}}),
+    )
+
+
+def agreed(world: World, team_id: int) -> dict[str, str]:
+    card = world.services.scorecard(world.actor(ADMIN), world.directory, team_id)
+    assert card is not None
+    return {item: answer.choice for item, answer in card.snapshot.answers.items()}
+
+
+def test_only_admins_set_the_consensus_rule_anonymity_and_the_leads(world: World) -> None:
+    team = world.team()
+    services, member = world.services, world.actor(LEAD)
+    with pytest.raises(NotAllowed):
+        services.set_consensus(member, world.directory, team.id, Rule.LOWEST)
+    with pytest.raises(NotAllowed):
+        services.set_anonymous(member, world.directory, team.id, True)
+    with pytest.raises(NotAllowed):
+        services.change_lead(member, world.directory, team.id, LEAD, add=True)
+    services.set_consensus(world.actor(ADMIN), world.directory, team.id, Rule.LOWEST)
+    updated = services.change_lead(world.actor(ADMIN), world.directory, team.id, LEAD, add=True)
+    assert updated.leads == (LEAD,)
+    assert services.response_settings(world.workspace, team.id) == (Rule.LOWEST, False, False)
+    removed = services.change_lead(world.actor(ADMIN), world.directory, team.id, LEAD, add=False)
+    assert removed.leads == ()
+
+
+def test_a_second_answer_by_the_same_person_replaces_their_first(world: World) -> None:
+    team = world.team()
+    world.submit(team, levels(FD1="automated"), user_id=BEN, key="a")
+    world.clock.advance(minutes=5)
+    world.submit(team, levels(FD1="manual"), user_id=BEN, key="b")
+    view = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert view is not None
+    assert view.count == 1
+    assert view.respondents == (BEN,)
+    assert agreed(world, team.id)["FD1"] == "manual"
+
+
+def test_a_lead_settles_only_the_tests_people_disagree_on(world: World) -> None:
+    team = world.team()
+    world.services.change_lead(world.actor(ADMIN), world.directory, team.id, LEAD, add=True)
+    world.submit(team, levels(FD1="automated"), user_id=BEN, key="ben")
+    world.submit(team, levels(FD1="not_done"), user_id=CAI, key="cai")
+    view = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert view is not None
+    assert view.disputed == ("FD1",)
+    assert agreed(world, team.id)["FD1"] == "not_done"  # no lead answer yet: the lowest
+    with pytest.raises(NotAllowed):
+        world.services.resolve(
+            world.actor(BEN),
+            world.directory,
+            team.id,
+            None,
+            period_key=view.period_key,
+            choices={"FD1": "automated"},
+            submission_key="ben-settles",
+        )
+    world.services.resolve(
+        world.actor(LEAD),
+        world.directory,
+        team.id,
+        None,
+        period_key=view.period_key,
+        choices={"FD1": "manual", "MD1": "automated"},  # MD1 is not disputed: ignored
+        submission_key="lead-settles",
+    )
+    result = agreed(world, team.id)
+    assert result["FD1"] == "manual"
+    assert result["MD1"] == "not_done"
+    after = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert after is not None
+    assert after.items[0].resolved_by == LEAD
+    assert not after.unresolved
+
+    # A new disagreement later in the period: settling it keeps the earlier settlement.
+    world.submit(team, levels(FD1="automated", MD2="manual"), user_id=LEAD, key="lead")
+    later = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert later is not None
+    assert [item.item_id for item in later.unresolved] == ["MD2"]
+    world.services.resolve(
+        world.actor(LEAD),
+        world.directory,
+        team.id,
+        None,
+        period_key=view.period_key,
+        choices={"MD2": "manual"},
+        submission_key="lead-settles-again",
+    )
+    result = agreed(world, team.id)
+    assert (result["FD1"], result["MD2"]) == ("manual", "manual")
+
+
+def test_anonymous_teams_show_counts_only_and_nothing_below_three(world: World) -> None:
+    team = world.team()
+    world.services.set_anonymous(world.actor(ADMIN), world.directory, team.id, True)
+    world.submit(team, levels(FD1="automated"), user_id=BEN, key="ben")
+    world.submit(team, levels(FD1="manual"), user_id=CAI, key="cai")
+    two = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert two is not None
+    assert (two.count, two.hidden, two.items, two.respondents) == (2, True, (), ())
+    world.submit(team, levels(FD1="manual"), user_id=LEAD, key="lead")
+    three = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert three is not None
+    assert not three.hidden
+    assert three.respondents == ()
+    (item,) = three.items
+    assert [(c.choice, c.count, c.people) for c in item.choices] == [
+        ("manual", 2, ()),
+        ("automated", 1, ()),
+    ]
