@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from bot.db import repositories as repo
 from bot.db.repositories import AssessmentRecord
+from bot.services._claims import claims_of, policy_of
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
@@ -38,7 +39,14 @@ class ReportUseCases(UseCases):
             criteria = criteria_in_force(session, workspace_id=workspace_id, rubric=rubric)
             previous = recent[1] if len(recent) > 1 else None
             return build_scorecard(
-                team=team, rubric=rubric, criteria=criteria, latest=recent[0], previous=previous
+                team=team,
+                rubric=rubric,
+                criteria=criteria,
+                latest=recent[0],
+                previous=previous,
+                claims=claims_of(session, rubric, recent[0]),
+                policy=policy_of(session, workspace_id),
+                now=self._ctx.clock(),
             )
 
     def gaps(

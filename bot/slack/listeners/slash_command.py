@@ -313,7 +313,13 @@ def _gaps(call: Invocation, parsed: cmd.ShowGaps) -> None:
         raise NotFound("error.no_assessment", team=team.label)
     language = call.scope.language(team)
     call.say(
-        build_gaps(team_name=team.label, report=card.gaps, rubric=card.rubric, language=language)
+        build_gaps(
+            team_name=team.label,
+            report=card.gaps,
+            rubric=card.rubric,
+            language=language,
+            card=card,
+        )
     )
 
 
