@@ -44,6 +44,8 @@ class Action(StrEnum):
     CREATE_TEAM = "create_team"
     SYSTEMS = "systems"
     """Add, rename or archive a team's ML systems."""
+    EVIDENCE = "evidence"
+    """Issue or rotate a system's CI token, let CI raise its claims, set the evidence rules."""
 
 
 class Who(StrEnum):
@@ -73,6 +75,7 @@ WHO: dict[Action, Who] = {
     Action.ERASE: Who.ADMINS,
     Action.CREATE_TEAM: Who.ADMINS,
     Action.SYSTEMS: Who.ADMINS,
+    Action.EVIDENCE: Who.ADMINS,
 }
 
 
