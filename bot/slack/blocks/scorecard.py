@@ -162,7 +162,17 @@ def gap_blocks(
         blocks += _grouped(rubric, report.gaps, language, claims)
     if report.partial:
         title = t("gaps.partial_title", language, count=len(report.partial))
-        blocks.append(section(f"{title}\n{codes([g.item_id for g in report.partial], language)}"))
+        linked = [g.item_id for g in report.partial if claim_link(claims, g.item_id)]
+        if linked:
+            # each with the link behind its manual claim, one per line
+            lines = [title] + [
+                f"• *{g.item_id}*{claim_link(claims, g.item_id)}" for g in report.partial
+            ]
+            blocks += [section(chunk) for chunk in chunk_lines(lines)]
+        else:
+            blocks.append(
+                section(f"{title}\n{codes([g.item_id for g in report.partial], language)}")
+            )
     if report.optional_open:
         blocks.append(context(t("gaps.optional_open", language, count=len(report.optional_open))))
     return blocks
