@@ -16,9 +16,9 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.db import repositories as repo
-from bot.db.tables import EvidencePush, SystemToken
+from bot.db.repositories import TokenRow
+from bot.db.tables import EvidencePush
 from bot.services import _audit
-from bot.services._claims import token_actor
 from bot.services._lookup import load_rubric
 from bot.services.access import Action
 from bot.services.context import UseCases
@@ -224,18 +224,14 @@ class EvidenceUseCases(UseCases):
 
     # ---- CI, from the HTTP API ---------------------------------------------------------------
 
-    def token_for(self, secret: str) -> SystemToken | None:
+    def token_for(self, secret: str) -> TokenRow | None:
         """The live token a bearer secret names, or None (unknown or revoked)."""
         if not secret:
             return None
         with self._ctx.database.read() as session:
-            token = repo.token_by_hash(session, token_hash=hash_token(secret))
-            if token is None or token.revoked_at is not None:
-                return None
-            session.expunge(token)
-            return token
+            return repo.live_token(session, token_hash=hash_token(secret))
 
-    def push_evidence(self, token: SystemToken, system_ref: str, body: object) -> PushOutcome:
+    def push_evidence(self, token: TokenRow, system_ref: str, body: object) -> PushOutcome:
         """Store one CI push for the system the token speaks for.
 
         401 is left to the caller (no live token); here: 403 for a token of another system
@@ -250,26 +246,22 @@ class EvidenceUseCases(UseCases):
         except Refused as refused:
             return refused.outcome
 
-    def _store_push(self, token: SystemToken, request: PushRequest) -> PushOutcome:
+    def _store_push(self, token: TokenRow, request: PushRequest) -> PushOutcome:
         now = self._ctx.clock()
+        # Checked before the write transaction, which holds SQLite's one writer: it does
+        # nothing but store.
+        target = token
+        if target.archived:
+            raise Refused(403, "archived", "This system is archived.")
+        rubric = load_rubric(self._ctx.rubrics, target.rubric_id)
+        item = next((i for i in rubric.items if i.id == request.item and i.enabled), None)
+        if item is None:
+            raise Refused(422, "unknown_item", f"The rubric has no item '{request.item}'.")
+        scale = rubric.scale
+        levels = [level.key for level in scale.levels] if isinstance(scale, LevelScale) else []
+        if request.level not in levels or request.level == levels[0]:
+            raise Refused(422, "unknown_level", f"'level' must be one of: {', '.join(levels[1:])}.")
         with self._ctx.database.write() as session:
-            team, system = load_system(
-                session, workspace_id=token.workspace_id, system_id=token.system_id
-            )
-            if system.archived_at is not None:
-                raise Refused(403, "archived", "This system is archived.")
-            rubric = load_rubric(self._ctx.rubrics, team.rubric_id)
-            item = next((i for i in rubric.items if i.id == request.item and i.enabled), None)
-            if item is None:
-                raise Refused(422, "unknown_item", f"The rubric has no item '{request.item}'.")
-            scale = rubric.scale
-            levels = [level.key for level in scale.levels] if isinstance(scale, LevelScale) else []
-            if request.level not in levels or request.level == levels[0]:
-                raise Refused(
-                    422,
-                    "unknown_level",
-                    f"'level' must be one of: {', '.join(levels[1:])}.",
-                )
             saved = repo.save_push(
                 session,
                 token=token,
@@ -282,40 +274,42 @@ class EvidenceUseCases(UseCases):
             )
             if not saved.created:
                 return self._replay(session, saved.id, request)
-            previous = repo.previous_result(
+            repo.append_push_audit(
                 session,
-                workspace_id=token.workspace_id,
-                system_id=token.system_id,
-                item_id=item.id,
-                before_id=saved.id,
-            )
-            actor = Actor(workspace_id=token.workspace_id, user_id=token_actor(token.id))
-            _audit.record(
-                session,
-                actor,
-                "evidence.pushed",
+                token=token,
                 at=now,
-                team_id=team.id,
-                system=system.id,
-                token=token.id,
-                push=saved.id,
-                item=item.id,
-                level=request.level,
-                result=request.result.value,
+                detail={
+                    "system": token.system_id,
+                    "token": token.id,
+                    "push": saved.id,
+                    "item": item.id,
+                    "level": request.level,
+                    "result": request.result.value,
+                },
             )
             notice = None
-            newly_failing = request.result is PushResult.FAILED and previous != "fail"
-            if newly_failing and team.channel_id:
-                workspace = repo.get_workspace_by_id(session, workspace_id=token.workspace_id)
-                notice = FailNotice(
-                    slack_team_id=workspace.slack_team_id,
-                    channel_id=team.channel_id,
-                    language=team.language,
-                    system=system_view(session, team, system).label,
+            # Posted when an item starts failing, not on every failing run.
+            if request.result is PushResult.FAILED and target.channel_id:
+                previous = repo.previous_result(
+                    session,
+                    workspace_id=token.workspace_id,
+                    system_id=token.system_id,
                     item_id=item.id,
-                    item_name=item.name.get(team.language),
-                    url=request.url,
+                    before_id=saved.id,
                 )
+                if previous != "fail":
+                    label = target.team_name
+                    if target.system_name != target.team_name:
+                        label = f"{target.team_name}/{target.system_name}"
+                    notice = FailNotice(
+                        slack_team_id=target.slack_team_id,
+                        channel_id=target.channel_id,
+                        language=target.language,
+                        system=label,
+                        item_id=item.id,
+                        item_name=item.name.get(target.language),
+                        url=request.url,
+                    )
             body_out = {"status": "stored", "id": saved.id, "item": item.id}
             body_out |= {"result": request.result.value, "replayed": False}
             return PushOutcome(201, body_out, notice)

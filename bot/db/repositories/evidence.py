@@ -4,13 +4,106 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.db.tables import EvidencePolicyRow, EvidencePush, SystemToken
-from bot.db.upsert import upsert_insert
+from bot.db.repositories.teams import team_target
+from bot.db.tables import (
+    AuditEntry,
+    EvidencePolicyRow,
+    EvidencePush,
+    System,
+    SystemToken,
+    Team,
+    Workspace,
+)
+from bot.db.upsert import dialect_name, upsert_insert
+
+# Core columns: a push is the one request CI makes in bulk, and the ORM's per-row work was
+# most of its cost (bench/bench_evidence.py).
+_TOKENS: Any = SystemToken.__table__.c  # type: ignore[attr-defined]  # SQLModel hides __table__
+_PUSHES: Any = EvidencePush.__table__  # type: ignore[attr-defined]
+_SYSTEMS: Any = System.__table__.c  # type: ignore[attr-defined]
+_TEAMS: Any = Team.__table__.c  # type: ignore[attr-defined]
+_WORKSPACES: Any = Workspace.__table__.c  # type: ignore[attr-defined]
+_AUDIT: Any = AuditEntry.__table__  # type: ignore[attr-defined]
+
+
+class TokenRow(NamedTuple):
+    """A live token with what a push needs to know of its system, team and workspace."""
+
+    id: int
+    workspace_id: int
+    team_id: int
+    system_id: int
+    system_name: str
+    archived: bool
+    team_name: str
+    channel_id: str | None
+    language: str
+    rubric_id: str
+    slack_team_id: str
+
+
+# Built once: a push runs these three statements, and building them anew cost more than
+# running them.
+_TOKEN_TABLE: Any = SystemToken.__table__  # type: ignore[attr-defined]
+_LIVE_TOKEN = (
+    sa_select(
+        _TOKENS.id,
+        _TOKENS.workspace_id,
+        _TOKENS.team_id,
+        _TOKENS.system_id,
+        _SYSTEMS.name,
+        _SYSTEMS.archived_at.is_not(None),
+        _TEAMS.name,
+        _TEAMS.channel_id,
+        _TEAMS.language,
+        _TEAMS.rubric_id,
+        _WORKSPACES.slack_team_id,
+    )
+    .select_from(
+        _TOKEN_TABLE.join(
+            System.__table__,  # type: ignore[attr-defined]
+            (_SYSTEMS.id == _TOKENS.system_id) & (_SYSTEMS.workspace_id == _TOKENS.workspace_id),
+        )
+        .join(
+            Team.__table__,  # type: ignore[attr-defined]
+            (_TEAMS.id == _SYSTEMS.team_id) & (_TEAMS.workspace_id == _SYSTEMS.workspace_id),
+        )
+        .join(Workspace.__table__, _WORKSPACES.id == _TOKENS.workspace_id)  # type: ignore[attr-defined]
+    )
+    .where(_TOKENS.token_hash == bindparam("token_hash"), _TOKENS.revoked_at.is_(None))
+)
+_AUDIT_INSERT = insert(_AUDIT)
+_PUSH_INSERTS: dict[str, Any] = {}
+
+
+def live_token(session: Session, *, token_hash: str) -> TokenRow | None:
+    """The unrevoked token with this hash, with its system. Not scoped to a workspace: the
+    token itself is what says which workspace and system it speaks for."""
+    row = session.connection().execute(_LIVE_TOKEN, {"token_hash": token_hash}).first()
+    return TokenRow(*row) if row is not None else None
+
+
+def append_push_audit(
+    session: Session, *, token: TokenRow, at: datetime, detail: dict[str, Any]
+) -> None:
+    """The audit entry of a push: the token is the actor."""
+    session.connection().execute(
+        _AUDIT_INSERT,
+        {
+            "workspace_id": token.workspace_id,
+            "actor": f"token:{token.id}",
+            "action": "evidence.pushed",
+            "target": team_target(token.team_id),
+            "detail": detail,
+            "at": at,
+        },
+    )
 
 
 def issue_token(
@@ -72,7 +165,7 @@ class SavedPush(NamedTuple):
 def save_push(
     session: Session,
     *,
-    token: SystemToken,
+    token: TokenRow,
     item_id: str,
     level: str,
     url: str,
@@ -81,34 +174,38 @@ def save_push(
     now: datetime,
 ) -> SavedPush:
     """Store a push once per (system, client key); a replay returns the first one's id."""
-    statement = (
-        upsert_insert(session, EvidencePush)
-        .values(
-            workspace_id=token.workspace_id,
-            team_id=token.team_id,
-            system_id=token.system_id,
-            token_id=token.id,
-            item_id=item_id,
-            level=level,
-            url=url,
-            result=result,
-            idempotency_key=idempotency_key,
-            received_at=now,
+    dialect = dialect_name(session)
+    statement = _PUSH_INSERTS.get(dialect)
+    if statement is None:
+        statement = (
+            upsert_insert(session, _PUSHES)
+            .on_conflict_do_nothing(index_elements=["workspace_id", "system_id", "idempotency_key"])
+            .returning(_PUSHES.c.id)
         )
-        .on_conflict_do_nothing(index_elements=["workspace_id", "system_id", "idempotency_key"])
-        .returning(col(EvidencePush.id))
-    )
-    new_id = session.exec(statement).scalar()
+        _PUSH_INSERTS[dialect] = statement
+    params = {
+        "workspace_id": token.workspace_id,
+        "team_id": token.team_id,
+        "system_id": token.system_id,
+        "token_id": token.id,
+        "item_id": item_id,
+        "level": level,
+        "url": url,
+        "result": result,
+        "idempotency_key": idempotency_key,
+        "received_at": now,
+    }
+    connection = session.connection()
+    new_id = connection.execute(statement, params).scalar()
     if new_id is not None:
         return SavedPush(new_id, created=True)
-    existing = session.exec(
-        select(EvidencePush.id).where(
-            EvidencePush.workspace_id == token.workspace_id,
-            EvidencePush.system_id == token.system_id,
-            EvidencePush.idempotency_key == idempotency_key,
+    existing = connection.execute(
+        sa_select(_PUSHES.c.id).where(
+            _PUSHES.c.workspace_id == token.workspace_id,
+            _PUSHES.c.system_id == token.system_id,
+            _PUSHES.c.idempotency_key == idempotency_key,
         )
-    ).one()
-    assert existing is not None
+    ).scalar_one()
     return SavedPush(existing, created=False)
 
 
