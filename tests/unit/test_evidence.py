@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from bot.rubric_registry import RubricRegistry
+from bot.services.evidence import Refused, parse_push
 from rubric.evidence import (
     Claim,
     EvidencePolicy,
@@ -167,3 +171,41 @@ def test_the_policy_lowers_only_mandatory_claims_without_a_link():
     # Another stage's policy does not apply.
     other = EvidencePolicy(required={Stage.RESEARCH: frozenset({"automated", "manual"})})
     assert apply_policy(RUBRIC, requirements, other, given) == (given, ())
+
+
+# ---- the documented contract and the parser agree ---------------------------------------------
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "evidence-api.schema.json"
+VALID_PUSH = {
+    "item": "FD1",
+    "level": "automated",
+    "url": "https://ci.example.com/runs/1",
+    "result": "pass",
+    "idempotency_key": "k-1",
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        VALID_PUSH,
+        {k: v for k, v in VALID_PUSH.items() if k != "result"},
+        VALID_PUSH | {"result": "fail"},
+        VALID_PUSH | {"url": "ftp://x"},
+        VALID_PUSH | {"result": "maybe"},
+        VALID_PUSH | {"extra": True},
+        {k: v for k, v in VALID_PUSH.items() if k != "idempotency_key"},
+        VALID_PUSH | {"idempotency_key": "k" * 129},
+        VALID_PUSH | {"item": 3},
+        ["not", "an", "object"],
+    ],
+)
+def test_the_json_schema_in_docs_accepts_exactly_what_the_api_accepts(body):
+    schema = json.loads(SCHEMA_PATH.read_text())
+    by_schema = Draft202012Validator(schema).is_valid(body)
+    try:
+        parse_push(body)
+        by_api = True
+    except Refused:
+        by_api = False
+    assert by_schema == by_api
