@@ -10,6 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
+from bot.evidence_api import RateLimiter
 from bot.rubric_registry import RubricRegistry
 from bot.services.evidence import Refused, parse_push
 from rubric.evidence import (
@@ -209,3 +210,14 @@ def test_the_json_schema_in_docs_accepts_exactly_what_the_api_accepts(body):
     except Refused:
         by_api = False
     assert by_schema == by_api
+
+
+def test_the_rate_limiter_allows_a_burst_then_one_request_per_refill_per_key():
+    now = [0.0]
+    limiter = RateLimiter(60, clock=lambda: now[0])  # one a second, bursts of 60
+    assert all(limiter.wait("a") == 0 for _ in range(60))
+    assert limiter.wait("a") == pytest.approx(1.0)
+    assert limiter.wait("b") == 0  # another token has its own bucket
+    now[0] += 1.0
+    assert limiter.wait("a") == 0
+    assert limiter.wait("a") > 0
