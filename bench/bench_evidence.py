@@ -2,7 +2,6 @@
 
     .venv/bin/python bench/bench_evidence.py                 # 1,000 pushes, 20 clients, SQLite
     .venv/bin/python bench/bench_evidence.py --pushes 200    # a quick run
-    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/bench_evidence.py --postgres
 
 Each client is one CI pipeline with its own system and token (keep-alive HTTP), sending its
 share of pushes one after another, every one with a fresh idempotency key. The baseline, in the
