@@ -15,12 +15,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+import anyio
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from bot.services.evidence import FailNotice, PushOutcome
+from bot.services.evidence import NOT_JSON, FailNotice, PushOutcome, hash_token
 from bot.slack.i18n import t
 
 if TYPE_CHECKING:
@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PUSH_BODY_MAX_BYTES = 16_384
+UNAUTHORIZED = "Send a live CI token of this system as 'Authorization: Bearer <token>'."
+# Buckets kept at most; past it, the full (idle) ones are dropped. Bounds the memory a flood
+# of made-up tokens can take, since each gets a bucket of its own.
+BUCKETS_MAX = 10_000
+PUSH_WORKERS = 4
 
 
 class RateLimiter:
@@ -49,6 +54,8 @@ class RateLimiter:
         """0 when the request may go now (and counts it); else the seconds until it may."""
         now = self._clock()
         with self._lock:
+            if len(self._buckets) > BUCKETS_MAX:
+                self._prune(now)
             level, at = self._buckets.get(key, (self.capacity, now))
             level = min(self.capacity, level + (now - at) * self.rate)
             if level >= 1:
@@ -56,6 +63,22 @@ class RateLimiter:
                 return 0.0
             self._buckets[key] = (level, now)
             return (1 - level) / self.rate
+
+    def _prune(self, now: float) -> None:
+        """Drop the buckets that have refilled: forgetting them changes nothing."""
+        full = [
+            key
+            for key, (level, at) in self._buckets.items()
+            if level + (now - at) * self.rate >= self.capacity
+        ]
+        for key in full:
+            del self._buckets[key]
+
+
+def _limiter(made: list[anyio.CapacityLimiter]) -> anyio.CapacityLimiter:
+    if not made:
+        made.append(anyio.CapacityLimiter(PUSH_WORKERS))
+    return made[0]
 
 
 def _error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
@@ -72,17 +95,19 @@ def evidence_endpoint(
     limiter: RateLimiter,
     client_for: Callable[[str], WebClient] | None,
 ) -> Callable[[Request], Awaitable[Response]]:
+    # A few threads for pushes, the rest wait on the event loop: a burst from many pipelines
+    # queues there instead of as 40 threads that contend for the GIL with the one holding
+    # SQLite's write lock (all the others are waiting on).
+    # Made on first use: a limiter belongs to the running event loop.
+    workers: list[anyio.CapacityLimiter] = []
+
     def handle(secret: str, system: str, raw: bytes) -> JSONResponse:
-        # One worker-thread hop for the whole push: the token, the limit and the write.
-        token = services.token_for(secret)
-        if token is None:
-            return _error(
-                401,
-                "unauthorized",
-                "Send a live CI token of this system as 'Authorization: Bearer <token>'.",
-                **{"WWW-Authenticate": "Bearer"},
-            )
-        wait = limiter.wait(token.id)
+        # One worker-thread hop for the whole push: the limit, then one write transaction.
+        if not secret:
+            return _error(401, "unauthorized", UNAUTHORIZED, **{"WWW-Authenticate": "Bearer"})
+        token_hash = hash_token(secret)
+        # Counted per token before the database is asked anything: a flood costs no query.
+        wait = limiter.wait(token_hash)
         if wait > 0:
             return _error(
                 429,
@@ -93,8 +118,12 @@ def evidence_endpoint(
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
-            return _error(400, "malformed_body", "The body is not JSON.")
-        outcome: PushOutcome = services.push_evidence(token, system, body)
+            body = NOT_JSON
+        outcome: PushOutcome = services.push_evidence(token_hash, system, body)
+        if outcome.status == 401:
+            return JSONResponse(
+                outcome.body, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
         background = None
         if outcome.notice is not None and client_for is not None:
             # After the answer: CI does not wait on Slack.
@@ -112,7 +141,9 @@ def evidence_endpoint(
         if len(raw) > PUSH_BODY_MAX_BYTES:
             return _error(413, "too_large", f"The body must be under {PUSH_BODY_MAX_BYTES} bytes.")
         system = str(request.path_params.get("system", ""))
-        response: JSONResponse = await run_in_threadpool(handle, _bearer(request), system, raw)
+        response: JSONResponse = await anyio.to_thread.run_sync(
+            handle, _bearer(request), system, raw, limiter=_limiter(workers)
+        )
         return response
 
     return push

@@ -88,9 +88,15 @@ class PushRequest:
     idempotency_key: str
 
 
+NOT_JSON = object()
+"""The body of a push that did not parse as JSON (told apart so that auth is checked first)."""
+
+
 def parse_push(body: object) -> PushRequest:
     """The push a JSON body asks for; Refused (400) says what is wrong with it (docs/evidence-api
     .schema.json is the same contract)."""
+    if body is NOT_JSON:
+        raise Refused(400, "malformed_body", "The body is not JSON.")
     if not isinstance(body, dict):
         raise Refused(400, "malformed_body", "The body must be a JSON object.")
     unknown = sorted(set(body) - PUSH_FIELDS)
@@ -224,32 +230,32 @@ class EvidenceUseCases(UseCases):
 
     # ---- CI, from the HTTP API ---------------------------------------------------------------
 
-    def token_for(self, secret: str) -> TokenRow | None:
-        """The live token a bearer secret names, or None (unknown or revoked)."""
-        if not secret:
-            return None
-        with self._ctx.database.read() as session:
-            return repo.live_token(session, token_hash=hash_token(secret))
+    def push_evidence(self, token_hash: str, system_ref: str, body: object) -> PushOutcome:
+        """Store one CI push for the system whose token hashes to `token_hash`.
 
-    def push_evidence(self, token: TokenRow, system_ref: str, body: object) -> PushOutcome:
-        """Store one CI push for the system the token speaks for.
-
-        401 is left to the caller (no live token); here: 403 for a token of another system
-        (or workspace), 400 for a malformed body, 422 for an item or level the system's rubric
-        does not have, 409 for a client key already used with a different push. A repeated
-        push (same key, same content) answers 200 as the first did and stores nothing."""
-        if not system_ref.isdigit() or int(system_ref) != token.system_id:
-            return refusal(403, "wrong_system", "This token does not speak for that system.")
+        In order: 401 for no live token, 403 for a token of another system (or workspace),
+        400 for a malformed body (`NOT_JSON` when it did not parse), 422 for an item or level
+        the system's rubric does not have, 409 for a client key already used with a different
+        push. A repeated push (same key, same content) answers 200 as the first did and
+        stores nothing. One write transaction from the token to the audit entry: a push is
+        what CI sends in bulk, and a separate read for the token cost a third of it."""
         try:
-            request = parse_push(body)
-            return self._store_push(token, request)
+            with self._ctx.database.write() as session:
+                token = repo.live_token(session, token_hash=token_hash)
+                if token is None:
+                    raise Refused(
+                        401,
+                        "unauthorized",
+                        "Send a live CI token of this system as 'Authorization: Bearer <token>'.",
+                    )
+                if not system_ref.isdigit() or int(system_ref) != token.system_id:
+                    raise Refused(403, "wrong_system", "This token does not speak for that system.")
+                return self._store_push(session, token, parse_push(body))
         except Refused as refused:
             return refused.outcome
 
-    def _store_push(self, token: TokenRow, request: PushRequest) -> PushOutcome:
+    def _store_push(self, session: Session, token: TokenRow, request: PushRequest) -> PushOutcome:
         now = self._ctx.clock()
-        # Checked before the write transaction, which holds SQLite's one writer: it does
-        # nothing but store.
         target = token
         if target.archived:
             raise Refused(403, "archived", "This system is archived.")
@@ -261,58 +267,57 @@ class EvidenceUseCases(UseCases):
         levels = [level.key for level in scale.levels] if isinstance(scale, LevelScale) else []
         if request.level not in levels or request.level == levels[0]:
             raise Refused(422, "unknown_level", f"'level' must be one of: {', '.join(levels[1:])}.")
-        with self._ctx.database.write() as session:
-            saved = repo.save_push(
+        saved = repo.save_push(
+            session,
+            token=token,
+            item_id=item.id,
+            level=request.level,
+            url=request.url,
+            result=request.result.value,
+            idempotency_key=request.idempotency_key,
+            now=now,
+        )
+        if not saved.created:
+            return self._replay(session, saved.id, request)
+        repo.append_push_audit(
+            session,
+            token=token,
+            at=now,
+            detail={
+                "system": token.system_id,
+                "token": token.id,
+                "push": saved.id,
+                "item": item.id,
+                "level": request.level,
+                "result": request.result.value,
+            },
+        )
+        notice = None
+        # Posted when an item starts failing, not on every failing run.
+        if request.result is PushResult.FAILED and target.channel_id:
+            previous = repo.previous_result(
                 session,
-                token=token,
+                workspace_id=token.workspace_id,
+                system_id=token.system_id,
                 item_id=item.id,
-                level=request.level,
-                url=request.url,
-                result=request.result.value,
-                idempotency_key=request.idempotency_key,
-                now=now,
+                before_id=saved.id,
             )
-            if not saved.created:
-                return self._replay(session, saved.id, request)
-            repo.append_push_audit(
-                session,
-                token=token,
-                at=now,
-                detail={
-                    "system": token.system_id,
-                    "token": token.id,
-                    "push": saved.id,
-                    "item": item.id,
-                    "level": request.level,
-                    "result": request.result.value,
-                },
-            )
-            notice = None
-            # Posted when an item starts failing, not on every failing run.
-            if request.result is PushResult.FAILED and target.channel_id:
-                previous = repo.previous_result(
-                    session,
-                    workspace_id=token.workspace_id,
-                    system_id=token.system_id,
+            if previous != "fail":
+                label = target.team_name
+                if target.system_name != target.team_name:
+                    label = f"{target.team_name}/{target.system_name}"
+                notice = FailNotice(
+                    slack_team_id=target.slack_team_id,
+                    channel_id=target.channel_id,
+                    language=target.language,
+                    system=label,
                     item_id=item.id,
-                    before_id=saved.id,
+                    item_name=item.name.get(target.language),
+                    url=request.url,
                 )
-                if previous != "fail":
-                    label = target.team_name
-                    if target.system_name != target.team_name:
-                        label = f"{target.team_name}/{target.system_name}"
-                    notice = FailNotice(
-                        slack_team_id=target.slack_team_id,
-                        channel_id=target.channel_id,
-                        language=target.language,
-                        system=label,
-                        item_id=item.id,
-                        item_name=item.name.get(target.language),
-                        url=request.url,
-                    )
-            body_out = {"status": "stored", "id": saved.id, "item": item.id}
-            body_out |= {"result": request.result.value, "replayed": False}
-            return PushOutcome(201, body_out, notice)
+        body_out = {"status": "stored", "id": saved.id, "item": item.id}
+        body_out |= {"result": request.result.value, "replayed": False}
+        return PushOutcome(201, body_out, notice)
 
     @staticmethod
     def _replay(session: Session, push_id: int, request: PushRequest) -> PushOutcome:

@@ -400,10 +400,17 @@ def test_ci_pushes_confirm_with_the_right_token_and_every_wrong_one_is_refused(
     assert "Features &amp; Data: 4 / 7" in raised
     assert "Failing in CI" not in raised
 
+    # Rotating revokes the old token at once.
+    new_token, _ = issue(slack, "token Vision/Vision rotate")
+    assert push(bot, path, token, GOOD | {"idempotency_key": "late"}).status_code == 401
+    rotated = push(bot, path, new_token, GOOD | {"idempotency_key": "after-rotate"})
+    assert rotated.status_code == 201
+
     # A flood: past the per-token rate, 429 with Retry-After, and those pushes are not stored.
     stored = pushes(database_url)
     answers = [
-        push(bot, path, token, GOOD | {"idempotency_key": f"flood-{n}"}) for n in range(RATE + 5)
+        push(bot, path, new_token, GOOD | {"idempotency_key": f"flood-{n}"})
+        for n in range(RATE + 5)
     ]
     limited = [r for r in answers if r.status_code == 429]
     assert limited
@@ -412,9 +419,3 @@ def test_ci_pushes_confirm_with_the_right_token_and_every_wrong_one_is_refused(
     accepted = [r for r in answers if r.status_code == 201]
     assert pushes(database_url) == stored + len(accepted)
     assert len(accepted) < len(answers)
-
-    # Rotating revokes the old token at once.
-    new_token, _ = issue(slack, "token Vision/Vision rotate")
-    assert push(bot, path, token, GOOD | {"idempotency_key": "late"}).status_code == 401
-    rotated = push(bot, path, new_token, GOOD | {"idempotency_key": "after-rotate"})
-    assert rotated.status_code == 201
