@@ -260,6 +260,7 @@ def test_the_policy_turns_an_automated_claim_without_a_link_into_a_gap(
 def issue(slack: SlackDriver, command: str, **kwargs: Any) -> tuple[str, str]:
     """(token, the push URL path) from a `token` reply."""
     answer = reply(slack, command, user=ADMIN, **kwargs)
+    assert '"response_type": "ephemeral"' in answer  # only the admin who asked sees it
     token = re.search(r"`(mls_[A-Za-z0-9_\-]+)`", answer)
     path = re.search(r"(/api/v1/systems/\d+/evidence)", answer)
     assert token is not None, answer
