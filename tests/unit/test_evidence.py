@@ -221,3 +221,41 @@ def test_the_rate_limiter_allows_a_burst_then_one_request_per_refill_per_key():
     now[0] += 1.0
     assert limiter.wait("a") == 0
     assert limiter.wait("a") > 0
+
+
+# ---- how claims read in Slack -----------------------------------------------------------------
+
+
+def test_a_link_cannot_break_out_of_its_mrkdwn_link():
+    from bot.slack.blocks.scorecard import link
+
+    shown = link("https://x.example/a>b|c<d", "<@U123> *bold*")
+    assert shown.startswith("<https://x.example/a%3Eb%7Cc%3Cd|")
+    assert shown.count("<") == 1
+    assert shown.count(">") == 1
+    assert "<@U123>" not in shown
+
+
+def test_the_evidence_blocks_list_stale_failing_and_lowered_claims_with_their_reasons():
+    from bot.slack.blocks.scorecard import evidence_blocks
+    from rubric.evidence import Downgrade
+
+    claims = {
+        "FD1": claim("FD1", "automated", url="https://ci/fd1"),
+        "FD2": Claim("FD2", "manual", T0, "U1", failing=True),
+    }
+    blocks = evidence_blocks(
+        RUBRIC,
+        "es",
+        claims=claims,
+        stale=("FD1",),
+        downgrades=(Downgrade("MD1", "automated", "manual"),),
+        with_links=True,
+    )
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Respuestas caducadas" in text
+    assert "FD1 (desde el 1 abr 2026)" in text
+    assert "Fallando en CI:* FD2" in text
+    assert "*MD1* cuenta como Manual en las carencias" in text
+    assert "<https://ci/fd1|https://ci/fd1>" in text
+    assert evidence_blocks(RUBRIC, "en", claims={}, stale=(), downgrades=(), with_links=True) == []
