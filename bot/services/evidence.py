@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -293,31 +294,56 @@ class EvidenceUseCases(UseCases):
             },
         )
         notice = None
-        # Posted when an item starts failing, not on every failing run.
-        if request.result is PushResult.FAILED and target.channel_id:
-            previous = repo.previous_result(
-                session,
-                workspace_id=token.workspace_id,
-                system_id=token.system_id,
+        if (
+            request.result is PushResult.FAILED
+            and target.channel_id
+            and self._first_of_streak(session, token, item.id, saved.id, now)
+        ):
+            label = target.team_name
+            if target.system_name != target.team_name:
+                label = f"{target.team_name}/{target.system_name}"
+            notice = FailNotice(
+                slack_team_id=target.slack_team_id,
+                channel_id=target.channel_id,
+                language=target.language,
+                system=label,
                 item_id=item.id,
-                before_id=saved.id,
+                item_name=item.name.get(target.language),
+                url=request.url,
             )
-            if previous != "fail":
-                label = target.team_name
-                if target.system_name != target.team_name:
-                    label = f"{target.team_name}/{target.system_name}"
-                notice = FailNotice(
-                    slack_team_id=target.slack_team_id,
-                    channel_id=target.channel_id,
-                    language=target.language,
-                    system=label,
-                    item_id=item.id,
-                    item_name=item.name.get(target.language),
-                    url=request.url,
-                )
         body_out = {"status": "stored", "id": saved.id, "item": item.id}
         body_out |= {"result": request.result.value, "replayed": False}
         return PushOutcome(201, body_out, notice)
+
+    @staticmethod
+    def _first_of_streak(
+        session: Session, token: TokenRow, item_id: str, push_id: int, now: datetime
+    ) -> bool:
+        """Whether this failing push is the first since the item last passed: one post per
+        failing streak. The streak is named by the pass it follows, and claiming it as a
+        delivery (a unique key) lets one push post even when several fail at once, on several
+        replicas."""
+        ws, sid = token.workspace_id, token.system_id
+        since = repo.last_pass_id(
+            session, workspace_id=ws, system_id=sid, item_id=item_id, before_id=push_id
+        )
+        target = f"{repo.team_target(token.team_id)}/system:{sid}/{item_id}"
+        kind, period = "evidence_failing", str(since)
+        if not repo.claim_delivery(
+            session, workspace_id=ws, target=target, kind=kind, period_key=period, now=now
+        ):
+            return False
+        # Marked at once: a post Slack refuses is logged, not retried.
+        repo.mark_delivery_sent(
+            session,
+            workspace_id=ws,
+            target=target,
+            kind=kind,
+            period_key=period,
+            now=now,
+            note="posted after the push is stored",
+        )
+        return True
 
     @staticmethod
     def _replay(session: Session, push_id: int, request: PushRequest) -> PushOutcome:

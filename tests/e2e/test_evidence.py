@@ -389,7 +389,10 @@ def test_ci_pushes_confirm_with_the_right_token_and_every_wrong_one_is_refused(
     for run in (2, 3):
         failing = GOOD | {"result": "fail", "idempotency_key": f"run-{run}"}
         assert push(bot, path, token, failing).status_code == 201
-    new_posts = [p for p in fake.posted_texts(TEAM_CHANNEL)[posted:] if "failing" in p]
+    new_posts = slack.wait_for(
+        lambda: [p for p in fake.posted_texts(TEAM_CHANNEL)[posted:] if "failing" in p],
+        what="the failing post",
+    )
     assert len(new_posts) == 1
     assert "FD1" in new_posts[0]
     assert "Failing in CI" in reply(slack, "scorecard Vision/Vision")
@@ -400,6 +403,13 @@ def test_ci_pushes_confirm_with_the_right_token_and_every_wrong_one_is_refused(
     raised = reply(slack, "scorecard Vision/Vision")
     assert "Features &amp; Data: 4 / 7" in raised
     assert "Failing in CI" not in raised
+    # It passed since, so a new failure is a new streak: posted again, once.
+    failing_again = GOOD | {"result": "fail", "idempotency_key": "run-5"}
+    assert push(bot, path, token, failing_again).status_code == 201
+    slack.wait_for(
+        lambda: len([p for p in fake.posted_texts(TEAM_CHANNEL)[posted:] if "failing" in p]) == 2,
+        what="the second streak's post",
+    )
 
     # Rotating revokes the old token at once.
     new_token, _ = issue(slack, "token Vision/Vision rotate")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -221,22 +221,20 @@ def pushes_since(
     return list(session.exec(query.order_by(col(EvidencePush.received_at), col(EvidencePush.id))))
 
 
-def previous_result(
+def last_pass_id(
     session: Session, *, workspace_id: int, system_id: int, item_id: str, before_id: int
-) -> str | None:
-    """The result of the item's push just before push `before_id`, if any."""
+) -> int:
+    """The id of the item's last passing push before push `before_id` (0: none)."""
     found = session.exec(
-        select(EvidencePush.result)
-        .where(
+        select(func.max(EvidencePush.id)).where(
             EvidencePush.workspace_id == workspace_id,
             EvidencePush.system_id == system_id,
             EvidencePush.item_id == item_id,
+            EvidencePush.result == "pass",
             col(EvidencePush.id) < before_id,
         )
-        .order_by(col(EvidencePush.id).desc())
-        .limit(1)
     ).first()
-    return found
+    return int(found or 0)
 
 
 def evidence_policy(session: Session, *, workspace_id: int) -> dict[str, list[str]]:
