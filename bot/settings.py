@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     reminder_after_hours: int = Field(default=48, ge=1, alias="MLSCORE_REMINDER_AFTER_HOURS")
     digest_weekday: int = Field(default=0, ge=0, le=6, alias="MLSCORE_DIGEST_WEEKDAY")
     digest_time: time = Field(default=time(9, 30), alias="MLSCORE_DIGEST_TIME")
+    # the evidence API: pushes each CI token may make per minute (bursts up to that many)
+    evidence_pushes_per_minute: int = Field(
+        default=120, ge=1, alias="MLSCORE_EVIDENCE_PUSHES_PER_MINUTE"
+    )
     delivery_lease_seconds: int = Field(default=300, ge=10, alias="MLSCORE_DELIVERY_LEASE_SECONDS")
     # serve: seconds a request's headers, then its body, may take to arrive (bot/serving.py)
     read_timeout_seconds: float = Field(default=10.0, gt=0, alias="MLSCORE_READ_TIMEOUT_SECONDS")

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from slack_bolt import BoltRequest, BoltResponse
@@ -91,6 +91,7 @@ def create_web_app(
     signing_secret: str,
     database_ok: Callable[[], bool],
     metrics: Metrics,
+    evidence: Callable[[Request], Awaitable[Response]] | None = None,
 ) -> Starlette:
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
@@ -155,4 +156,6 @@ def create_web_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
+    if evidence is not None:
+        routes.append(Route("/api/v1/systems/{system}/evidence", evidence, methods=["POST"]))
     return Starlette(routes=routes)

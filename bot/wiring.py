@@ -187,13 +187,20 @@ def build_bolt(
 
 
 def build_web(container: Container, bolt_app: App) -> Starlette:
+    from bot.evidence_api import RateLimiter, evidence_endpoint
     from bot.web import create_web_app
 
+    settings = container.settings
     return create_web_app(
         bolt_app,
-        signing_secret=container.settings.require_signing_secret(),
+        signing_secret=settings.require_signing_secret(),
         database_ok=container.database_ok,
         metrics=container.metrics,
+        evidence=evidence_endpoint(
+            container.services,
+            RateLimiter(settings.evidence_pushes_per_minute),
+            container.client_for,
+        ),
     )
 
 

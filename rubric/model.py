@@ -165,6 +165,22 @@ class Criteria(Frozen):
         return cell.at(stage) if cell else Requirement.OPTIONAL
 
 
+class Freshness(Frozen):
+    """How long a claim stays fresh, in days: by level key, overridden per item and level.
+
+    A claim older than its window is stale (rubric.evidence.is_stale). Levels not named (and
+    "not done") never go stale."""
+
+    levels: dict[str, Annotated[int, Field(gt=0)]] = Field(
+        default_factory=lambda: {"manual": 180, "automated": 90}
+    )
+    items: dict[str, dict[str, Annotated[int, Field(gt=0)]]] = Field(default_factory=dict)
+
+    def days(self, item_id: str, level_key: str) -> int | None:
+        own = self.items.get(item_id, {})
+        return own.get(level_key, self.levels.get(level_key))
+
+
 class Rubric(Frozen):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
     version: Annotated[str, Field(min_length=1, max_length=32)]
@@ -175,6 +191,7 @@ class Rubric(Frozen):
     bands: tuple[Band, ...] = ()
     stages: tuple[StageInfo, ...] = ()
     criteria: Criteria | None = None
+    freshness: Freshness = Field(default_factory=Freshness)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Rubric:
@@ -187,6 +204,9 @@ class Rubric(Frozen):
             unknown = sorted(set(self.criteria.items) - seen)
             if unknown:
                 raise ValueError(f"criteria name unknown items: {', '.join(unknown)}")
+        unknown_fresh = sorted(set(self.freshness.items) - seen)
+        if unknown_fresh:
+            raise ValueError(f"freshness names unknown items: {', '.join(unknown_fresh)}")
         return self
 
     @property
@@ -215,6 +235,9 @@ class Answer(Frozen):
     item_id: str
     choice: str
     note: str = ""
+    evidence_url: str = ""
+    """Where the documentation or the automation is (an http(s) URL), or empty."""
+    evidence_label: str = ""
 
 
 class Snapshot(Frozen):

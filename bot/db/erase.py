@@ -22,6 +22,8 @@ from bot.db.tables import (
     CriteriaVersion,
     Delivery,
     Draft,
+    EvidencePolicyRow,
+    EvidencePush,
     Installation,
     Response,
     ResponseAnswer,
@@ -29,6 +31,7 @@ from bot.db.tables import (
     SurveyRound,
     SurveyVote,
     System,
+    SystemToken,
     Team,
     TeamResponseSettings,
     Workspace,
@@ -106,6 +109,18 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
             delete(AuditEntry).where(*_equal(AuditEntry, workspace_id=workspace_id, target=target)),
         ),
         (
+            "evidence_pushes",
+            delete(EvidencePush).where(
+                *_equal(EvidencePush, workspace_id=workspace_id, team_id=team_id)
+            ),
+        ),
+        (
+            "system_tokens",
+            delete(SystemToken).where(
+                *_equal(SystemToken, workspace_id=workspace_id, team_id=team_id)
+            ),
+        ),
+        (
             "systems",
             delete(System).where(*_equal(System, workspace_id=workspace_id, team_id=team_id)),
         ),
@@ -143,6 +158,9 @@ def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
         Delivery,
         AuditEntry,
         Installation,
+        EvidencePush,
+        SystemToken,
+        EvidencePolicyRow,
         System,
         Team,
     ):

@@ -35,6 +35,8 @@ from bot.db.tables import (
     CriteriaVersion,
     Delivery,
     Draft,
+    EvidencePolicyRow,
+    EvidencePush,
     Response,
     ResponseAnswer,
     StageChange,
@@ -76,8 +78,17 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
         for table in _any(Team, System, StageChange, CheckIn, Assessment):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         data["answers"] = _answers(session, [col(Assessment.workspace_id) == workspace_id])
+        # CI tokens are left out, like the bot's token: even their hashes are not data to hand on.
         for table in _any(
-            Draft, BotPost, CriteriaVersion, SurveyRound, SurveyVote, Delivery, AuditEntry
+            Draft,
+            BotPost,
+            CriteriaVersion,
+            SurveyRound,
+            SurveyVote,
+            Delivery,
+            AuditEntry,
+            EvidencePush,
+            EvidencePolicyRow,
         ):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         data.update(_responses(session, workspace_id, None))
@@ -88,7 +99,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
     if team is None:
         raise NotFound(f"team {team_id}")
     data["teams"] = [_row(team)]
-    for table in _any(System, StageChange, CheckIn, Assessment, Draft, BotPost):
+    for table in _any(System, StageChange, CheckIn, Assessment, Draft, BotPost, EvidencePush):
         data[_name(table)] = _rows(
             session,
             table,

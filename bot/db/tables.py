@@ -137,6 +137,8 @@ class System(SQLModel, table=True):
     paused_until: date | None = None
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # whether a passing CI push at a higher level raises the claim (else it only confirms it)
+    pushed_upgrades: bool = False
 
 
 class StageChange(SQLModel, table=True):
@@ -220,6 +222,9 @@ class AssessmentAnswer(SQLModel, table=True):
     # who wrote the note: a note carried over by the pre-filled modal keeps its author, whoever
     # submits it (None: no note, or stored before authors were kept, meaning the submitter)
     note_by: str | None = Field(default=None, max_length=32)
+    # the link backing the claim (http(s) only, checked before storing) and its short label
+    evidence_url: str = Field(default="", max_length=2000)
+    evidence_label: str = Field(default="", max_length=100)
 
 
 RESPONSE_KINDS = ("answer", "resolution")
@@ -277,6 +282,8 @@ class ResponseAnswer(SQLModel, table=True):
     choice: str = Field(max_length=64)
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     note_by: str | None = Field(default=None, max_length=32)
+    evidence_url: str = Field(default="", max_length=2000)
+    evidence_label: str = Field(default="", max_length=100)
 
 
 class Draft(SQLModel, table=True):
@@ -437,6 +444,68 @@ class Installation(SQLModel, table=True):
     installed_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class SystemToken(SQLModel, table=True):
+    """A bearer token CI uses to push evidence for one system; only its SHA-256 is kept."""
+
+    __tablename__ = "system_tokens"
+    __table_args__ = (
+        _team_fk(),
+        _system_fk(),
+        UniqueConstraint("token_hash"),
+        Index("ix_system_tokens_system_id_revoked_at", "system_id", "revoked_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    system_id: int
+    token_hash: str = Field(max_length=64)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EvidencePush(SQLModel, table=True):
+    """One result CI pushed for one item of a system; the client's key makes it count once."""
+
+    __tablename__ = "evidence_pushes"
+    __table_args__ = (
+        _team_fk(),
+        _system_fk(),
+        UniqueConstraint("workspace_id", "system_id", "idempotency_key"),
+        Index("ix_evidence_pushes_system_id_received_at", "system_id", "received_at"),
+        CheckConstraint(_in("result", ("pass", "fail")), name="result"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    system_id: int
+    token_id: int = Field(foreign_key="system_tokens.id")
+    item_id: str = Field(max_length=32)
+    level: str = Field(max_length=64)
+    url: str = Field(max_length=2000)
+    result: str = Field(max_length=8)
+    idempotency_key: str = Field(max_length=128)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EvidencePolicyRow(SQLModel, table=True):
+    """Which levels need an evidence link at a stage (for items mandatory there)."""
+
+    __tablename__ = "evidence_policies"
+    __table_args__ = (UniqueConstraint("workspace_id", "stage"), NEVER_REUSE_IDS)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    stage: str = Field(max_length=16)
+    levels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    set_by: str = Field(max_length=32)
+    set_at: datetime = Field(sa_type=UTCDateTime)
+
+
 ALL_TABLES: tuple[type[SQLModel], ...] = (
     Workspace,
     Team,
@@ -456,6 +525,9 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     AuditEntry,
     BotPost,
     Installation,
+    SystemToken,
+    EvidencePush,
+    EvidencePolicyRow,
 )
 
 __all__ = [
@@ -473,6 +545,8 @@ __all__ = [
     "CriteriaVersion",
     "Delivery",
     "Draft",
+    "EvidencePolicyRow",
+    "EvidencePush",
     "Installation",
     "Response",
     "ResponseAnswer",
@@ -480,6 +554,7 @@ __all__ = [
     "SurveyRound",
     "SurveyVote",
     "System",
+    "SystemToken",
     "Team",
     "TeamResponseSettings",
     "Workspace",

@@ -36,6 +36,7 @@ def digest_message(digest: ChannelDigest, *, requested_by: str | None = None) ->
             regressions=team.new_gaps,
             last_assessed_at=team.last_assessed,
             overdue=team.overdue,
+            stale=team.stale,
         )
         for team in digest.teams
     ]

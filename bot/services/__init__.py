@@ -17,6 +17,7 @@ from bot.services.assessments import AssessmentUseCases
 from bot.services.context import ServiceContext
 from bot.services.criteria_survey import CriteriaUseCases
 from bot.services.data_rights import EXPORT_FILE_SUFFIXES, DataRightsUseCases, ExportFormat
+from bot.services.evidence import EvidenceUseCases
 from bot.services.reports import ReportUseCases
 from bot.services.responses import ResponseUseCases
 from bot.services.storage import GuardedDatabase
@@ -60,6 +61,7 @@ class Services(
     CriteriaUseCases,
     SystemUseCases,
     ResponseUseCases,
+    EvidenceUseCases,
 ):
     """Every use case, sharing one context (database, rubrics, clock, admin list, defaults)."""
 

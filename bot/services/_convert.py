@@ -83,6 +83,8 @@ def draft_to_json(state: DraftState) -> dict[str, Any]:
                 "choice": answer.choice,
                 "note": answer.note[:DRAFT_TEXT_MAX_CHARS],
                 "note_by": answer.note_by,
+                "evidence_url": answer.evidence_url[:DRAFT_TEXT_MAX_CHARS],
+                "evidence_label": answer.evidence_label[:DRAFT_TEXT_MAX_CHARS],
             }
             for item_id, answer in state.answers.items()
         },
@@ -90,6 +92,7 @@ def draft_to_json(state: DraftState) -> dict[str, Any]:
         "page": state.page,
         "period_key": state.period_key,
         "stage_version": state.stage_version,
+        "stale": list(state.stale),
     }
 
 
@@ -109,16 +112,23 @@ def draft_from_json(data: dict[str, Any], *, fallback_stage: Stage) -> DraftStat
             choice = raw.get("choice")
             note = raw.get("note")
             note_by = raw.get("note_by")
+            url = raw.get("evidence_url")
+            label = raw.get("evidence_label")
             answers[str(item_id)] = ItemDraft(
                 choice=choice if isinstance(choice, str) and choice else None,
                 note=note if isinstance(note, str) else "",
                 note_by=note_by if isinstance(note_by, str) and note_by else None,
+                evidence_url=url if isinstance(url, str) else "",
+                evidence_label=label if isinstance(label, str) else "",
             )
     overall = data.get("overall_note")
     page = data.get("page")
     period_key = data.get("period_key")
     version = data.get("stage_version")
+    raw_stale = data.get("stale")
+    stale = tuple(str(x) for x in raw_stale) if isinstance(raw_stale, list) else ()
     return DraftState(
+        stale=stale,
         stage=stage,
         answers=answers,
         overall_note=overall if isinstance(overall, str) else "",

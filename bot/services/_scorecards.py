@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from bot.db.repositories import AssessmentRecord
+from bot.services._claims import snapshot_with_claims
 from bot.services.response_types import PeriodResponses
 from bot.services.types import Scorecard, TeamInfo
 from rubric.diff import Diff, diff
+from rubric.evidence import NO_POLICY, Claim, EvidencePolicy, apply_policy, stale_items
 from rubric.gaps import find_gaps
 from rubric.model import Criteria, Rubric
 from rubric.scoring import score
@@ -19,20 +24,34 @@ def build_scorecard(
     latest: AssessmentRecord,
     previous: AssessmentRecord | None,
     responses: PeriodResponses | None = None,
+    claims: Mapping[str, Claim] | None = None,
+    policy: EvidencePolicy = NO_POLICY,
+    now: datetime | None = None,
 ) -> Scorecard:
     """Score the latest assessment and compare it with the one before.
 
     Gaps are measured at the team's current stage (an admin moving a team to production should
     see the production gaps at once); the snapshot keeps the stage it was submitted with.
+    With `claims` (the answers as CI pushes left them), the score and gaps use them, claims
+    stale at `now` are listed, and under `policy` a mandatory claim without its required link
+    counts one level lower in the gaps only (the paper's score stays as claimed).
     """
     snapshot = latest.snapshot()
+    if claims:
+        snapshot = snapshot_with_claims(snapshot, claims)
     at_team_stage = snapshot.model_copy(update={"stage": team.stage})
+    requirements = {item.id: criteria.requirement(item.id, team.stage) for item in rubric.items}
+    counted, downgrades = apply_policy(rubric, requirements, policy, at_team_stage)
+    stale = stale_items(rubric, claims, now) if claims and now is not None else ()
     return Scorecard(
         team=team,
         rubric=rubric,
         snapshot=snapshot,
         score=score(rubric, snapshot.answers),
-        gaps=find_gaps(rubric, criteria, at_team_stage),
+        gaps=find_gaps(rubric, criteria, counted),
+        claims=dict(claims or {}),
+        stale=stale,
+        downgrades=downgrades,
         diff=diff_between(rubric, criteria, previous, latest),
         assessed_at=latest.assessment.submitted_at,
         assessed_by=latest.assessment.submitted_by,

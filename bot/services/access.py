@@ -49,6 +49,8 @@ class Action(StrEnum):
     DM reminders to those who have not answered."""
     RESOLVE = "resolve"
     """Settle the items its respondents disagree on."""
+    EVIDENCE = "evidence"
+    """Issue or rotate a system's CI token, let CI raise its claims, set the evidence rules."""
 
 
 class Who(StrEnum):
@@ -82,6 +84,7 @@ WHO: dict[Action, Who] = {
     Action.SYSTEMS: Who.ADMINS,
     Action.RESPONDENTS: Who.ADMINS,
     Action.RESOLVE: Who.LEADS,
+    Action.EVIDENCE: Who.ADMINS,
 }
 
 

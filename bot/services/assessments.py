@@ -12,6 +12,7 @@ from bot.db import repositories as repo
 from bot.db.repositories import AssessmentRecord
 from bot.db.tables import System, Team
 from bot.services import _audit
+from bot.services._claims import claims_of, policy_of
 from bot.services._convert import draft_from_json, draft_to_json, schedule_of, team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
@@ -37,6 +38,7 @@ from bot.services.types import (
 )
 from bot.services.validation import answers_to_store, problems, valid_choice
 from bot.usertext import has_nul
+from rubric.evidence import stale_items
 from rubric.model import Criteria, Rubric, Stage
 from rubric.periods import period_at
 from rubric.scoring import score
@@ -369,7 +371,11 @@ class AssessmentUseCases(UseCases):
         ws, sid = row.workspace_id, system.id
         latest = repo.latest_assessment(session, workspace_id=ws, team_id=row.id, system_id=sid)
         version = repo.stage_version(session, workspace_id=ws, team_id=row.id, system_id=sid)
-        return _prefilled(rubric, team_info(row, system), latest, period_key, version)
+        state = _prefilled(rubric, team_info(row, system), latest, period_key, version)
+        if latest is not None and latest.assessment.rubric_id == rubric.id:
+            claims = claims_of(session, rubric, latest)
+            state = replace(state, stale=stale_items(rubric, claims, self._ctx.clock()))
+        return state
 
     def submission(self, actor: Actor, stored: StoredAssessment) -> Submission:
         """The scorecard of a stored assessment, with what changed since the one before it."""
@@ -422,6 +428,9 @@ class AssessmentUseCases(UseCases):
             responses=scorecard_responses(
                 session, rubric=rubric, workspace_id=actor.workspace_id, assessment=latest
             ),
+            claims=claims_of(session, rubric, latest),
+            policy=policy_of(session, actor.workspace_id),
+            now=self._ctx.clock(),
         )
         return Submission(assessment_id=assessment_id, created=created, scorecard=scorecard)
 
@@ -463,7 +472,9 @@ def _prefilled(
         for answer in latest.answers:
             if answer.item_id in enabled and valid_choice(rubric, answer.choice):
                 author = (answer.note_by or submitter) if answer.note else None
-                answers[answer.item_id] = ItemDraft(answer.choice, answer.note, author)
+                answers[answer.item_id] = ItemDraft(
+                    answer.choice, answer.note, author, answer.evidence_url, answer.evidence_label
+                )
     return DraftState(
         stage=team.stage, answers=answers, period_key=period_key, stage_version=stage_version
     )
@@ -510,6 +521,7 @@ def _require_checkin(session: Session, row: Team, system: System, period_key: st
 def _refuse_nul(value: DraftState | DraftPage) -> None:
     """Text with a NUL cannot be stored (PostgreSQL refuses it): say so instead of failing."""
     notes = [answer.note for answer in value.answers.values()]
+    notes += [answer.evidence_label for answer in value.answers.values()]
     if has_nul(value.overall_note, *notes):
         raise Invalid("error.nul")
 

@@ -17,11 +17,13 @@ from sqlmodel import Session
 from bot.db import repositories as repo
 from bot.db.tables import System, Team
 from bot.rubric_registry import RubricRegistry, UnknownRubric
+from bot.services._claims import claims_of
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services.access import shown_in
 from bot.services.types import TeamInfo
 from rubric.diff import diff
+from rubric.evidence import stale_items
 from rubric.gaps import find_gaps
 from rubric.model import Criteria, Rubric
 from rubric.periods import period_at, previous_period, zone_for
@@ -65,6 +67,8 @@ class TeamDigest:
     overdue: bool
     away_until: date | None
     skipped_period: str | None
+    stale: tuple[str, ...] = ()
+    """Items whose claims are past their freshness window at the digest's `now`."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,8 @@ class DigestQuery:
 
 def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery) -> ChannelDigest:
     """The channel's teams with where each stands, a section per system for a team with
-    several (a fixed number of queries per channel)."""
+    several (a fixed number of queries per channel, plus one per assessed system for its CI
+    pushes)."""
     workspace_id, channel_id, now = query.workspace_id, query.channel_id, query.now
     default_tz = query.default_tz
     rows = repo.list_teams(session, workspace_id=workspace_id, channel_id=channel_id)
@@ -182,9 +187,12 @@ def _team_digest(
     gaps: tuple[str, ...] = ()
     new: tuple[str, ...] = ()
     by_section: dict[str, int] = {}
+    stale: tuple[str, ...] = ()
     if records and rubric is not None:
         rules = criteria[rubric.id]
         snapshot = records[0].snapshot()
+        if records[0].assessment.rubric_id == rubric.id:
+            stale = stale_items(rubric, claims_of(session, rubric, records[0]), now)
         result = score(rubric, snapshot.answers)
         final = result.final
         sections = {s.section_id: s.score for s in result.sections}
@@ -211,6 +219,7 @@ def _team_digest(
         overdue=overdue and away is None,
         away_until=away,
         skipped_period=skipped,
+        stale=stale,
     )
 
 

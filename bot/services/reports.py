@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from bot.db import repositories as repo
 from bot.db.repositories import AssessmentRecord
+from bot.services._claims import claims_of, policy_of
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
@@ -47,6 +48,9 @@ class ReportUseCases(UseCases):
                 responses=scorecard_responses(
                     session, rubric=rubric, workspace_id=workspace_id, assessment=recent[0]
                 ),
+                claims=claims_of(session, rubric, recent[0]),
+                policy=policy_of(session, workspace_id),
+                now=self._ctx.clock(),
             )
 
     def gaps(

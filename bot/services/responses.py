@@ -77,7 +77,12 @@ def record_response(
         kind=ANSWER,
         answers=[
             ResponseAnswerRow(
-                a.item_id, a.choice, a.note, note_authors.get(a.item_id) if a.note else None
+                a.item_id,
+                a.choice,
+                a.note,
+                note_authors.get(a.item_id) if a.note else None,
+                a.evidence_url,
+                a.evidence_label,
             )
             for a in answers
         ],
@@ -112,7 +117,12 @@ def agreed_now(
     authors: dict[str, str] = {}
     for item_id, choice in agreed.items():
         note, author = _note_for(answered, item_id, choice)
-        answers.append(Answer(item_id=item_id, choice=choice, note=note))
+        url, label = _evidence_for(answered, item_id, choice)
+        answers.append(
+            Answer(
+                item_id=item_id, choice=choice, note=note, evidence_url=url, evidence_label=label
+            )
+        )
         if note and author:
             authors[item_id] = author
     return answers, authors
@@ -132,6 +142,18 @@ def _note_for(
             if not fallback[0]:
                 fallback = found
     return fallback
+
+
+def _evidence_for(
+    responses: Sequence[StoredResponse], item_id: str, choice: str
+) -> tuple[str, str]:
+    """The evidence link of the latest respondent who gave the agreed choice with one: a link
+    backs the level it was given for, so another level's link is not carried over."""
+    for response in reversed(responses):
+        for answer in response.answers:
+            if answer.item_id == item_id and answer.choice == choice and answer.evidence_url:
+                return answer.evidence_url, answer.evidence_label
+    return "", ""
 
 
 def period_view(

@@ -6,6 +6,7 @@ service that opened it, and ids (not rows) cross thread boundaries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
@@ -14,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services.response_types import PeriodResponses
 from rubric.diff import Diff
+from rubric.evidence import Claim, Downgrade
 from rubric.gaps import GapReport
 from rubric.model import Rubric, Snapshot, Stage
 from rubric.periods import Schedule
@@ -206,6 +208,8 @@ class ItemDraft:
     note: str = ""
     note_by: str | None = None
     """Who wrote the note: kept while the text is unchanged, whoever submits it."""
+    evidence_url: str = ""
+    evidence_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,8 @@ class DraftState:
     page: int = 0
     period_key: str | None = None
     stage_version: int | None = None
+    stale: tuple[str, ...] = ()
+    """Items whose claims were stale when the modal opened: the modal puts them first."""
 
 
 @dataclass(frozen=True)
@@ -248,7 +254,9 @@ class DraftPage:
                 note_by = old.note_by
             else:
                 note_by = author
-            answers[item_id] = ItemDraft(new.choice, new.note, note_by)
+            answers[item_id] = ItemDraft(
+                new.choice, new.note, note_by, new.evidence_url, new.evidence_label
+            )
         return replace(
             state,
             stage=self.stage or state.stage,
@@ -284,6 +292,16 @@ class Scorecard:
     criteria_version: int
     responses: PeriodResponses | None = None
     """The period's several respondents and where they differ (None: one respondent)."""
+    claims: Mapping[str, Claim] = field(default_factory=dict)
+    """Each item's claim as it stands (link, when and by whom confirmed, failing in CI)."""
+    stale: tuple[str, ...] = ()
+    """Items whose claims are past their freshness window, in rubric order."""
+    downgrades: tuple[Downgrade, ...] = ()
+    """Claims the gaps count one level lower for want of a required evidence link."""
+
+    @property
+    def failing(self) -> tuple[str, ...]:
+        return tuple(item_id for item_id, claim in self.claims.items() if claim.failing)
 
     @property
     def note_authors(self) -> frozenset[str]:

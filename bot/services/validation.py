@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.limits import NOTE_MAX_CHARS, OVERALL_NOTE_MAX_CHARS
 from bot.services.types import DraftState, Invalid
 from bot.usertext import has_nul
+from rubric.evidence import LABEL_MAX, valid_evidence_url
 from rubric.model import Answer, LevelScale, Rubric
 from rubric.scoring import range_value
 
@@ -30,6 +31,14 @@ def problems(rubric: Rubric, state: DraftState) -> list[Invalid]:
             found.append(Invalid("error.answer_missing", item=item.id))
         elif not valid_choice(rubric, choice):
             found.append(Invalid("error.invalid_choice", item=item.id, choice=choice))
+        if (
+            draft
+            and draft.evidence_url.strip()
+            and not valid_evidence_url(draft.evidence_url.strip())
+        ):
+            found.append(Invalid("error.evidence_url", item=item.id))
+        if draft and len(draft.evidence_label) > LABEL_MAX:
+            found.append(Invalid("error.evidence_label_too_long", item=item.id, limit=LABEL_MAX))
         if draft and len(draft.note) > NOTE_MAX_CHARS:
             found.append(
                 Invalid(
@@ -60,7 +69,13 @@ def answers_to_store(rubric: Rubric, state: DraftState) -> list[Answer]:
         draft = state.answers.get(item.id)
         if item.enabled and draft is not None and draft.choice:
             stored.append(
-                Answer(item_id=item.id, choice=draft.choice.strip(), note=draft.note.strip())
+                Answer(
+                    item_id=item.id,
+                    choice=draft.choice.strip(),
+                    note=draft.note.strip(),
+                    evidence_url=draft.evidence_url.strip(),
+                    evidence_label=draft.evidence_label.strip(),
+                )
             )
     return stored
 

@@ -223,6 +223,30 @@ class ResponsesSetting:
     on: bool
 
 
+@dataclass(frozen=True)
+class TokenIssue:
+    """`token <team>/<system> [rotate]`: a CI token for the system, shown once."""
+
+    system: TeamRef
+    rotate: bool = False
+
+
+@dataclass(frozen=True)
+class EvidencePolicySet:
+    """`evidence <stage> manual|automated|both|none`: the levels that need a link there."""
+
+    stage: Stage
+    levels: frozenset[str]
+
+
+@dataclass(frozen=True)
+class EvidenceUpgrades:
+    """`evidence upgrades <team>/<system> on|off`: whether CI may raise its claims."""
+
+    system: TeamRef
+    allowed: bool
+
+
 Command = (
     Help
     | TeamCreate
@@ -254,6 +278,9 @@ Command = (
     | LeadChange
     | ShowResponses
     | ResponsesSetting
+    | TokenIssue
+    | EvidencePolicySet
+    | EvidenceUpgrades
 )
 
 # ---- vocabulary -----------------------------------------------------------------------------
@@ -778,6 +805,40 @@ def _parse_responses(args: list[Token]) -> Command:
     return ShowResponses(team=_team(args))
 
 
+def _parse_token(args: list[Token]) -> Command:
+    usage = "usage.token"
+    rotate = bool(args) and args[-1].word in ("rotate", "rotar")
+    rest = args[:-1] if rotate else args
+    if len(rest) != 1:
+        raise _Stop(ParseError("parse.bad_system_ref", {"value": _shorten(_join(rest))}, usage))
+    return TokenIssue(system=_system_ref(rest[0]), rotate=rotate)
+
+
+_POLICY_LEVELS = {
+    "manual": frozenset({"manual"}),
+    "automated": frozenset({"automated"}),
+    "both": frozenset({"manual", "automated"}),
+    "none": frozenset(),
+    # Spanish
+    "automatizado": frozenset({"automated"}),
+    "ambos": frozenset({"manual", "automated"}),
+    "ninguno": frozenset(),
+}
+_SWITCH = {"on": True, "off": False}
+
+
+def _parse_evidence(args: list[Token]) -> Command:
+    usage = "usage.evidence"
+    if args and args[0].word == "upgrades":
+        if len(args) != 3 or args[2].word not in _SWITCH:
+            raise _Stop(ParseError("parse.bad_arguments", {"text": _shorten(_join(args))}, usage))
+        return EvidenceUpgrades(system=_system_ref(args[1]), allowed=_SWITCH[args[2].word or ""])
+    found = _stage_at_start(args)
+    if found is None or len(args) != found[1] + 1 or args[-1].word not in _POLICY_LEVELS:
+        raise _Stop(ParseError("parse.bad_arguments", {"text": _shorten(_join(args))}, usage))
+    return EvidencePolicySet(stage=found[0], levels=_POLICY_LEVELS[args[-1].word or ""])
+
+
 def _no_arguments(build: Callable[[], Command]) -> Callable[[list[Token], str], Command]:
     def parse(args: list[Token], text: str) -> Command:
         _no_more(args)
@@ -1076,6 +1137,38 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         ),
         _ignoring_text(_parse_lead),
         LeadChange,
+    ),
+    _row(
+        "token",
+        None,  # "token" is the word in Spanish too
+        ("token <team>/<system> [rotate]", "token <equipo>/<sistema> [rotate]"),
+        (
+            "a CI token to push evidence for a system, shown once; rotate revokes the old one "
+            "(admins)",
+            "un token de CI para enviar evidencias de un sistema, visible una vez; rotate "
+            "revoca el anterior (administradores)",
+        ),
+        _ignoring_text(_parse_token),
+        TokenIssue,
+    ),
+    _row(
+        "evidence",
+        "evidencia",
+        (
+            "evidence <stage> manual|automated|both|none | "
+            "evidence upgrades <team>/<system> on|off",
+            "evidence <etapa> manual|automated|both|none | "
+            "evidence upgrades <equipo>/<sistema> on|off",
+        ),
+        (
+            "which claimed levels need a link at a stage; whether CI may raise a system's "
+            "claims (admins)",
+            "qué niveles necesitan un enlace en una etapa; si CI puede subir las respuestas de "
+            "un sistema (administradores)",
+        ),
+        _ignoring_text(_parse_evidence),
+        EvidencePolicySet,
+        EvidenceUpgrades,
     ),
     _row(
         "help",

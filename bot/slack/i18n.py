@@ -1833,6 +1833,129 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "*{team}*: {line} The chart is in your messages with me.",
         "es": "*{team}*: {line} Tienes el gráfico en tus mensajes conmigo.",
     },
+    # ---- evidence and freshness ----------------------------------------------------------------
+    "assess.stale_intro": {
+        "en": "Past their freshness window, confirm or update them: {items}. They come first.",
+        "es": "Fuera de su plazo de vigencia, confírmalas o actualízalas: {items}. Van primero.",
+    },
+    "assess.stale_label": {"en": "⚠ {label} (stale)", "es": "⚠ {label} (caducada)"},
+    "assess.evidence_url_label": {
+        "en": "Evidence link for {code}",
+        "es": "Enlace de evidencia de {code}",
+    },
+    "assess.evidence_url_placeholder": {
+        "en": "https://… (documentation, dashboard, CI job)",
+        "es": "https://… (documentación, panel, trabajo de CI)",
+    },
+    "assess.evidence_label_label": {
+        "en": "Link label for {code}",
+        "es": "Título del enlace de {code}",
+    },
+    "assess.evidence_label_placeholder": {
+        "en": "e.g. Schema check in CI",
+        "es": "p. ej. Validación del esquema en CI",
+    },
+    "assess.error.evidence_url": {
+        "en": "Use a full link starting with http:// or https://.",
+        "es": "Usa un enlace completo que empiece por http:// o https://.",
+    },
+    "assess.error.evidence_label_too_long": {
+        "en": "Keep the label within {max} characters.",
+        "es": "El título no puede pasar de {max} caracteres.",
+    },
+    "error.evidence_url": {
+        "en": "The evidence link of {item} is not an http(s) link.",
+        "es": "El enlace de evidencia de {item} no es un enlace http(s).",
+    },
+    "error.evidence_label_too_long": {
+        "en": "The evidence label of {item} is over {limit} characters.",
+        "es": "El título de la evidencia de {item} pasa de {limit} caracteres.",
+    },
+    "scorecard.evidence_title": {"en": "*Evidence*", "es": "*Evidencias*"},
+    "scorecard.stale": {
+        "en": "*Stale claims, to confirm again:* {items}",
+        "es": "*Respuestas caducadas, por confirmar de nuevo:* {items}",
+    },
+    "scorecard.stale_item": {"en": "{item} (since {date})", "es": "{item} (desde el {date})"},
+    "scorecard.failing": {
+        "en": "*Failing in CI:* {items}",
+        "es": "*Fallando en CI:* {items}",
+    },
+    "scorecard.downgraded": {
+        "en": "• *{item}* counts as {counted} in the gaps: at this stage {claimed} needs an "
+        "evidence link.",
+        "es": "• *{item}* cuenta como {counted} en las carencias: en esta etapa {claimed} "
+        "necesita un enlace de evidencia.",
+    },
+    "digest.stale": {
+        "en": "Stale claims to confirm: {items}",
+        "es": "Respuestas caducadas por confirmar: {items}",
+    },
+    "usage.token": {
+        "en": "Usage: `/mlscore token <team>/<system> [rotate]`",
+        "es": "Uso: `/mlscore token <equipo>/<sistema> [rotate]`",
+    },
+    "usage.evidence": {
+        "en": (
+            "Usage: `/mlscore evidence <stage> manual|automated|both|none`, "
+            "`/mlscore evidence upgrades <team>/<system> on|off`"
+        ),
+        "es": (
+            "Uso: `/mlscore evidence <etapa> manual|automated|both|none`, "
+            "`/mlscore evidence upgrades <equipo>/<sistema> on|off`"
+        ),
+    },
+    "token.issued": {
+        "en": (
+            "CI token for *{system}*, shown only this once: keep it in your CI's secrets.\n"
+            "`{token}`\nPush results with `POST {path}` (see docs/evidence-api.md)."
+        ),
+        "es": (
+            "Token de CI de *{system}*; solo se muestra esta vez: guárdalo en los secretos de "
+            "tu CI.\n`{token}`\nEnvía resultados con `POST {path}` (ver docs/evidence-api.md)."
+        ),
+    },
+    "token.rotated": {
+        "en": "The previous token of *{system}* no longer works.",
+        "es": "El token anterior de *{system}* ya no funciona.",
+    },
+    "error.token_exists": {
+        "en": "*{system}* already has a CI token. `/mlscore token {system} rotate` makes a new "
+        "one and revokes the old.",
+        "es": "*{system}* ya tiene un token de CI. `/mlscore token {system} rotate` crea uno "
+        "nuevo y revoca el anterior.",
+    },
+    "refused.evidence": {
+        "en": "Only workspace admins can manage the CI tokens and evidence rules of *{team}*.",
+        "es": (
+            "Solo los administradores del espacio de trabajo pueden gestionar los tokens de CI "
+            "y las reglas de evidencia de *{team}*."
+        ),
+    },
+    "info.evidence_policy": {
+        "en": "At the *{stage}* stage, mandatory tests claimed as {levels} now need an evidence "
+        "link to count as such in the gaps.",
+        "es": "En la etapa *{stage}*, las pruebas obligatorias declaradas como {levels} "
+        "necesitan ahora un enlace de evidencia para contar como tales en las carencias.",
+    },
+    "info.evidence_policy_none": {
+        "en": "At the *{stage}* stage, no level needs an evidence link any more.",
+        "es": "En la etapa *{stage}*, ningún nivel necesita ya un enlace de evidencia.",
+    },
+    "info.pushed_upgrades_on": {
+        "en": "Passing CI pushes may now raise the claims of *{system}* to a higher level.",
+        "es": (
+            "Los envíos de CI que pasan pueden ahora subir de nivel las respuestas de *{system}*."
+        ),
+    },
+    "info.pushed_upgrades_off": {
+        "en": "CI pushes now only confirm the claims of *{system}*, never raise them.",
+        "es": "Los envíos de CI ahora solo confirman las respuestas de *{system}*, sin subirlas.",
+    },
+    "evidence.failing": {
+        "en": ":x: CI reports *{item}* ({name}) of *{system}* failing: <{url}|details>.",
+        "es": ":x: CI informa de que *{item}* ({name}) de *{system}* falla: <{url}|detalles>.",
+    },
 }
 
 

@@ -27,6 +27,8 @@ class ActionId(StrEnum):
     STAGE = "stage"
     ITEM_LEVEL = "item_level"
     ITEM_NOTE = "item_note"
+    ITEM_EVIDENCE_URL = "item_evidence_url"
+    ITEM_EVIDENCE_LABEL = "item_evidence_label"
     OVERALL_NOTE = "overall_note"
     NAV_BACK = "nav_back"
     # "continue your draft?" prompt
@@ -63,6 +65,8 @@ class BlockId(StrEnum):
     # prefixes, joined to an item id by ":"
     ITEM = "item"
     NOTE = "note"
+    EVIDENCE_URL = "evidence_url"
+    EVIDENCE_LABEL = "evidence_label"
     CELL = "cell"
     COMMENT = "comment"
     ITEM_TITLE = "title"
@@ -76,6 +80,16 @@ SEPARATOR = ":"
 def item_block_id(item_id: str) -> str:
     """The input block holding an item's level (``item:FD1``)."""
     return f"{BlockId.ITEM}{SEPARATOR}{item_id}"
+
+
+def evidence_url_block_id(item_id: str) -> str:
+    """The input block holding the link behind an item's claim (``evidence_url:FD1``)."""
+    return f"{BlockId.EVIDENCE_URL}{SEPARATOR}{item_id}"
+
+
+def evidence_label_block_id(item_id: str) -> str:
+    """The input block holding the link's short label (``evidence_label:FD1``)."""
+    return f"{BlockId.EVIDENCE_LABEL}{SEPARATOR}{item_id}"
 
 
 def note_block_id(item_id: str) -> str:

@@ -88,6 +88,30 @@ def _fill(session: Session, slack_team_id: str, now: datetime) -> tuple[int, lis
             language="en",
             now=now,
         )
+        # A CI token of the team's system and one push with it.
+        system = repo.primary_system(session, workspace_id=ws, team_id=team.id)
+        assert system.id is not None
+        repo.issue_token(
+            session,
+            workspace_id=ws,
+            team_id=team.id,
+            system_id=system.id,
+            token_hash=f"{slack_team_id}-{name}".ljust(64, "0"),
+            created_by="U1",
+            now=now,
+        )
+        token = repo.live_token(session, token_hash=f"{slack_team_id}-{name}".ljust(64, "0"))
+        assert token is not None
+        repo.save_push(
+            session,
+            token=token,
+            item_id="FD1",
+            level="automated",
+            url="https://ci/1",
+            result="pass",
+            idempotency_key="k1",
+            now=now,
+        )
         target = repo.team_target(team.id)
         repo.claim_delivery(
             session, workspace_id=ws, target=target, kind="checkin", period_key="2025-W10", now=now
@@ -135,6 +159,9 @@ def _fill(session: Session, slack_team_id: str, now: datetime) -> tuple[int, lis
         bot_scopes="chat:write",
         installed_at=now,
     )
+    repo.set_evidence_policy(
+        session, workspace_id=ws, stage="production", levels=["automated"], set_by="U1", now=now
+    )
     return ws, team_ids
 
 
@@ -165,6 +192,8 @@ def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now:
         "stage_changes": 2,
         "deliveries": 3,
         "audit_log": 1,
+        "evidence_pushes": 1,
+        "system_tokens": 1,
         "systems": 1,
         "teams": 1,
     }
@@ -262,6 +291,7 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
             "answers",
             "drafts",
             "bot_posts",
+            "evidence_pushes",
             "deliveries",
             "audit_log",
             "response_settings",
@@ -281,6 +311,8 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
         "choice": "manual",
         "note": 'runbook, "quoted"',
         "note_by": "U1",
+        "evidence_url": "",
+        "evidence_label": "",
     }
 
     flat = list(csv.DictReader(io.StringIO(answers_csv(data))))
@@ -311,7 +343,9 @@ def test_workspace_export_never_contains_the_bot_token(db: Database, now: dateti
     assert "secret-ciphertext" not in to_json(data)
     assert b"secret-ciphertext" not in to_csv_zip(data)
     assert {name for name, rows in data.items() if rows} == {
-        t.__tablename__ for t in ALL_TABLES if t.__tablename__ != "installations"
+        t.__tablename__
+        for t in ALL_TABLES
+        if t.__tablename__ not in ("installations", "system_tokens")
     }
 
 

@@ -26,6 +26,7 @@ from bot.slack.blocks.assessment import (
 )
 from bot.slack.ids import ActionId, BlockId, CallbackId, item_block_id, note_block_id
 from rubric.catalog import default_rubric, get_rubric
+from rubric.evidence import LABEL_MAX, URL_MAX
 from rubric.model import Stage
 from tests.fakes.blockkit import check_view, check_view_submission_response
 from tests.support.view_state import slack_state
@@ -155,7 +156,7 @@ def test_changes_made_in_slack_are_what_the_parser_reads():
         },
     )
     parsed = parse_assessment_page(filled, RUBRIC)
-    assert parsed.answers["FD3"] == ("automated", "now in CI")
+    assert parsed.answers["FD3"] == ItemInput("automated", "now in CI")
     assert parsed.answers["FD4"].note == ""
     assert parsed.stage is Stage.PRODUCTION
 
@@ -165,7 +166,7 @@ def test_a_missing_level_is_reported_on_its_own_block_in_the_person_language():
     del answers["FD5"]
     view = page_view(0, answers=answers)
     parsed = parse_assessment_page(slack_state(view), RUBRIC)
-    assert parsed.answers["FD5"] == (None, "")
+    assert parsed.answers["FD5"] == ItemInput(None, "")
     errors = validate_page(parsed, "es")
     assert errors == {item_block_id("FD5"): "Elige un nivel para esta prueba."}
     assert check_view_submission_response(errors_response(errors), view) == []
@@ -216,7 +217,7 @@ def test_a_view_closed_with_nothing_typed_parses_to_empty_answers():
     view = page_view(1, answers={})
     view.pop("state", None)
     parsed = parse_assessment_page(view, RUBRIC)
-    assert all(value == (None, "") for value in parsed.answers.values())
+    assert all(value == ItemInput(None, "") for value in parsed.answers.values())
 
 
 def test_pages_merge_into_a_snapshot_with_only_answered_items():
@@ -241,8 +242,8 @@ def test_range_scale_rubric_uses_a_select_of_its_numbers():
     assert block["element"]["type"] == "static_select"
     assert [o["value"] for o in block["element"]["options"]] == [str(n) for n in range(1, 11)]
     parsed = parse_assessment_page(slack_state(view), SEED)
-    assert parsed.answers["testing"] == ("7", "ok")
-    assert parsed.answers["code"] == ("3", "")
+    assert parsed.answers["testing"] == ItemInput("7", "ok")
+    assert parsed.answers["code"] == ItemInput("3", "")
 
 
 def test_disabled_items_are_not_asked():
@@ -284,9 +285,13 @@ def test_a_very_long_section_is_split_into_pages_that_each_fit():
         update={"sections": (Section(id="X", name=text("Huge"), items=items),), "criteria": None}
     )
     all_pages = pages(big)
-    assert [len(page.items) for page in all_pages] == [40, 40, 10]
-    answers = {item.id: ItemInput("manual", "z" * NOTE_MAX) for item in items}
-    for index in range(3):
+    assert [len(page.items) for page in all_pages] == [22, 22, 22, 22, 2]
+    # every input at its longest: note, evidence link and label
+    link = "https://ci.example.com/" + "a" * (URL_MAX - 23)
+    answers = {
+        item.id: ItemInput("manual", "z" * NOTE_MAX, link, "l" * LABEL_MAX) for item in items
+    }
+    for index in range(5):
         view = build_assessment_page(
             big,
             meta=AssessmentMeta(team_id="1", page=index),
@@ -295,6 +300,7 @@ def test_a_very_long_section_is_split_into_pages_that_each_fit():
             stage=Stage.ROADMAP,
             answers=answers,
             overall_note="o" * OVERALL_NOTE_MAX,
+            stale=tuple(item.id for item in items),
         )
         assert check_view(view) == []
         parsed = parse_assessment_page(slack_state(view), big)

@@ -47,6 +47,9 @@ EXAMPLES = (
     "responses Vision anonymous on",
     "consensus Vision median",
     "lead add <@U123> Vision",
+    "token Vision/Fraud rotate",
+    "evidence production both",
+    "evidence upgrades Vision/Fraud on",
 )
 
 

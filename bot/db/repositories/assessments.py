@@ -40,6 +40,8 @@ class AnswerRow(NamedTuple):
     note: str
     note_by: str | None = None
     """Who wrote the note; None: the assessment's submitter (or no note)."""
+    evidence_url: str = ""
+    evidence_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,13 @@ class AssessmentRecord:
         return Snapshot(
             stage=Stage(self.assessment.stage),
             answers={
-                a.item_id: Answer(item_id=a.item_id, choice=a.choice, note=a.note)
+                a.item_id: Answer(
+                    item_id=a.item_id,
+                    choice=a.choice,
+                    note=a.note,
+                    evidence_url=a.evidence_url,
+                    evidence_label=a.evidence_label,
+                )
                 for a in self.answers
             },
             note=self.assessment.note,
@@ -355,6 +363,8 @@ def _with_answers(session: Session, assessments: Sequence[Assessment]) -> list[A
                 _ANSWERS.choice,
                 _ANSWERS.note,
                 _ANSWERS.note_by,
+                _ANSWERS.evidence_url,
+                _ANSWERS.evidence_label,
             )
             .where(_ANSWERS.assessment_id.in_(ids))
             .order_by(_ANSWERS.assessment_id, _ANSWERS.item_id)
@@ -367,11 +377,15 @@ def _with_answers(session: Session, assessments: Sequence[Assessment]) -> list[A
 def _answer_row(
     assessment_id: int, answer: AnswerInput, authors: Mapping[str, str], submitter: str
 ) -> dict[str, object]:
+    url = label = ""
     if isinstance(answer, Answer):
         item_id, choice, note = answer.item_id, answer.choice, answer.note
+        url, label = answer.evidence_url, answer.evidence_label
     else:
         item_id, choice, note = answer
     return {
+        "evidence_url": url,
+        "evidence_label": label,
         "assessment_id": assessment_id,
         "item_id": item_id,
         "choice": choice,

@@ -22,6 +22,8 @@ class ResponseAnswerRow(NamedTuple):
     choice: str
     note: str = ""
     note_by: str | None = None
+    evidence_url: str = ""
+    evidence_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def save_response(
             "choice": a.choice,
             "note": a.note,
             "note_by": a.note_by,
+            "evidence_url": a.evidence_url,
+            "evidence_label": a.evidence_label,
         }
         for a in answers
     ]
@@ -161,7 +165,14 @@ def period_responses(
             .order_by(col(ResponseAnswer.item_id))
         ).all():
             answers.setdefault(answer.response_id, []).append(
-                ResponseAnswerRow(answer.item_id, answer.choice, answer.note, answer.note_by)
+                ResponseAnswerRow(
+                    answer.item_id,
+                    answer.choice,
+                    answer.note,
+                    answer.note_by,
+                    answer.evidence_url,
+                    answer.evidence_label,
+                )
             )
     return [
         StoredResponse(row.respondent, row.kind, row.submitted_at, tuple(answers.get(row.id, [])))

@@ -44,9 +44,18 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.paging import page_at, page_modal, section_pages
 from bot.slack.i18n import format_datetime, format_number, t
-from bot.slack.ids import ActionId, BlockId, CallbackId, item_block_id, note_block_id
+from bot.slack.ids import (
+    ActionId,
+    BlockId,
+    CallbackId,
+    evidence_label_block_id,
+    evidence_url_block_id,
+    item_block_id,
+    note_block_id,
+)
 from bot.usertext import has_nul
 from rubric import scoring
+from rubric.evidence import LABEL_MAX, URL_MAX, valid_evidence_url
 from rubric.model import (
     Answer,
     Item,
@@ -61,8 +70,9 @@ from rubric.model import (
 # The product's limits (bot/limits.py), enforced here in max_length and in validation.
 NOTE_MAX = NOTE_MAX_CHARS
 OVERALL_NOTE_MAX = OVERALL_NOTE_MAX_CHARS
-# Two blocks per item (level, note) plus at most eight others must fit in a view's 100 blocks.
-ITEMS_PER_PAGE_MAX = 40
+# Four blocks per item (level, note, evidence link, its label) plus at most eight others must
+# fit in a view's 100 blocks.
+ITEMS_PER_PAGE_MAX = 22
 STAGE_DESCRIPTION_MAX = 75
 
 
@@ -71,7 +81,7 @@ class InvalidView(ValueError):
 
 
 class ItemValue(Protocol):
-    """Anything with a choice and a note: ItemInput here, the services' ItemDraft, ..."""
+    """Anything with a choice, a note and evidence: ItemInput here, the services' ItemDraft."""
 
     @property
     def choice(self) -> str | None: ...
@@ -79,12 +89,21 @@ class ItemValue(Protocol):
     @property
     def note(self) -> str: ...
 
+    @property
+    def evidence_url(self) -> str: ...
+
+    @property
+    def evidence_label(self) -> str: ...
+
 
 class ItemInput(NamedTuple):
-    """What one item's inputs hold: the chosen level key or number (None if unset) and the note."""
+    """What one item's inputs hold: the chosen level key or number (None if unset), the note,
+    and the evidence link with its label."""
 
     choice: str | None
     note: str = ""
+    evidence_url: str = ""
+    evidence_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,14 +193,17 @@ def inputs_from_snapshot(snapshot: Snapshot | None) -> dict[str, ItemInput]:
     if snapshot is None:
         return {}
     return {
-        item_id: ItemInput(answer.choice, answer.note)
+        item_id: ItemInput(answer.choice, answer.note, answer.evidence_url, answer.evidence_label)
         for item_id, answer in snapshot.answers.items()
     }
 
 
 def apply_page(answers: Mapping[str, ItemValue], page_input: PageInput) -> dict[str, ItemInput]:
     """The draft's answers with this page's answers laid over them."""
-    merged = {key: ItemInput(value.choice, value.note) for key, value in answers.items()}
+    merged = {
+        key: ItemInput(value.choice, value.note, value.evidence_url, value.evidence_label)
+        for key, value in answers.items()
+    }
     merged.update(page_input.answers)
     return merged
 
@@ -191,7 +213,13 @@ def to_snapshot(stage: Stage, answers: Mapping[str, ItemValue], note: str = "") 
     return Snapshot(
         stage=stage,
         answers={
-            item_id: Answer(item_id=item_id, choice=value.choice, note=value.note)
+            item_id: Answer(
+                item_id=item_id,
+                choice=value.choice,
+                note=value.note,
+                evidence_url=value.evidence_url,
+                evidence_label=value.evidence_label,
+            )
             for item_id, value in answers.items()
             if value.choice is not None
         },
@@ -212,11 +240,13 @@ def build_assessment_page(
     answers: Mapping[str, ItemValue],
     overall_note: str = "",
     stage_editable: bool = True,
+    stale: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The modal view for page `meta.page`, pre-filled with `stage`, `answers` and the note.
 
     The first page offers the stage as a field when `stage_editable` (to those who may change
-    it), and only names it otherwise."""
+    it), and only names it otherwise. Items in `stale` (claims past their freshness window)
+    come first on their page, marked, and the first page lists them all."""
     all_pages = pages(rubric)
     page = page_at(all_pages, meta.page)
     total = len(all_pages)
@@ -242,10 +272,19 @@ def build_assessment_page(
         blocks.append(
             context(t("assess.stage_fixed", language, stage=stage_label(rubric, stage, language)))
         )
-    for item in page.items:
+    if page.index == 0 and stale:
+        blocks.append(context(t("assess.stale_intro", language, items=", ".join(stale[:28]))))
+    stale_set = frozenset(stale)
+    ordered = sorted(page.items, key=lambda item: item.id not in stale_set)
+    for item in ordered:
         value = answers.get(item.id)
-        blocks.append(_level_block(rubric, item, language, value.choice if value else None))
+        is_stale = item.id in stale_set
+        blocks.append(
+            _level_block(rubric, item, language, value.choice if value else None, stale=is_stale)
+        )
         blocks.append(_note_block(item, language, value.note if value else ""))
+        blocks.append(_evidence_url_block(item, language, value.evidence_url if value else ""))
+        blocks.append(_evidence_label_block(item, language, value.evidence_label if value else ""))
     if is_last:
         blocks.append(
             input_block(
@@ -314,7 +353,9 @@ def item_label(item: Item, language: str) -> str:
     return f"{item.id} · {item.name.get(language)}"
 
 
-def _level_block(rubric: Rubric, item: Item, language: str, choice: str | None) -> Block:
+def _level_block(
+    rubric: Rubric, item: Item, language: str, choice: str | None, *, stale: bool = False
+) -> Block:
     scale = rubric.scale
     element: dict[str, Any]
     if isinstance(scale, LevelScale):
@@ -329,11 +370,44 @@ def _level_block(rubric: Rubric, item: Item, language: str, choice: str | None) 
             placeholder=t("assess.value_placeholder", language),
             initial=_normalise_range_choice(scale, choice),
         )
+    label = item_label(item, language)
+    if stale:
+        label = t("assess.stale_label", language, label=label)
     return input_block(
         item_block_id(item.id),
-        item_label(item, language),
+        label,
         element,
         hint=item.guidance.get(language),
+    )
+
+
+def _evidence_url_block(item: Item, language: str, url: str) -> Block:
+    # A plain text input, not url_text_input: the bot, not Slack, decides what is refused, so
+    # the person is told why in their language.
+    return input_block(
+        evidence_url_block_id(item.id),
+        t("assess.evidence_url_label", language, code=item.id),
+        text_input(
+            ActionId.ITEM_EVIDENCE_URL,
+            max_length=URL_MAX,
+            initial=url[:URL_MAX],
+            placeholder=t("assess.evidence_url_placeholder", language),
+        ),
+        optional=True,
+    )
+
+
+def _evidence_label_block(item: Item, language: str, label: str) -> Block:
+    return input_block(
+        evidence_label_block_id(item.id),
+        t("assess.evidence_label_label", language, code=item.id),
+        text_input(
+            ActionId.ITEM_EVIDENCE_LABEL,
+            max_length=LABEL_MAX,
+            initial=label[:LABEL_MAX],
+            placeholder=t("assess.evidence_label_placeholder", language),
+        ),
+        optional=True,
     )
 
 
@@ -415,7 +489,8 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
             errors[note_block_id(item.id)] = "assess.error.note_too_long"
         elif has_nul(note):
             errors[note_block_id(item.id)] = "assess.error.nul"
-        answers[item.id] = ItemInput(choice, note)
+        url, label = _evidence_inputs(state, item, errors)
+        answers[item.id] = ItemInput(choice, note, url, label)
 
     overall_note: str | None = None
     if is_last:
@@ -434,6 +509,21 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
         errors=errors,
         stage_field=stage_field,
     )
+
+
+def _evidence_inputs(state: dict[str, Any], item: Item, errors: dict[str, str]) -> tuple[str, str]:
+    """The item's evidence link and label as typed (trimmed); a link that is not http(s), a
+    label over the limit or with a NUL adds an error on its block."""
+    url = typed_value(state, evidence_url_block_id(item.id), ActionId.ITEM_EVIDENCE_URL).strip()
+    if url and not valid_evidence_url(url):
+        errors[evidence_url_block_id(item.id)] = "assess.error.evidence_url"
+    label_id = evidence_label_block_id(item.id)
+    label = typed_value(state, label_id, ActionId.ITEM_EVIDENCE_LABEL).strip()
+    if len(label) > LABEL_MAX:
+        errors[label_id] = "assess.error.evidence_label_too_long"
+    elif has_nul(label):
+        errors[label_id] = "assess.error.nul"
+    return url, label
 
 
 def _has_block(view: Mapping[str, Any], block_id: str) -> bool:
@@ -467,6 +557,8 @@ def validate_page(page_input: PageInput, language: str) -> dict[str, str]:
             text = _note_text(page_input, block_id)
             limit = OVERALL_NOTE_MAX if block_id == BlockId.OVERALL_NOTE else NOTE_MAX
             messages[block_id] = t(key, language, length=len(text), max=limit)
+        elif key == "assess.error.evidence_label_too_long":
+            messages[block_id] = t(key, language, max=LABEL_MAX)
         else:
             messages[block_id] = t(key, language)
     return messages

@@ -41,6 +41,8 @@ class DigestTeam:
     regressions: tuple[str, ...] = ()
     last_assessed_at: datetime | None = None
     overdue: bool = False
+    stale: tuple[str, ...] = ()
+    """Items whose claims are past their freshness window (rubric order)."""
 
 
 def ordered_gaps(team: DigestTeam, language: str) -> list[str]:
@@ -74,12 +76,18 @@ def _team_text(team: DigestTeam, language: str) -> str:
     if team.final is None:
         # Without an assessment there is nothing to measure gaps against yet.
         return head
+    stale = ""
+    if team.stale:
+        listed = t("common.list_separator", language).join(team.stale[:GAPS_SHOWN])
+        if len(team.stale) > GAPS_SHOWN:
+            listed += " " + t("common.more", language, count=len(team.stale) - GAPS_SHOWN)
+        stale = "\n" + t("digest.stale", language, items=listed)
     if not gaps:
-        return f"{head}\n{t('digest.no_gaps', language)}"
+        return f"{head}\n{t('digest.no_gaps', language)}{stale}"
     shown = t("common.list_separator", language).join(gaps[:GAPS_SHOWN])
     if len(gaps) > GAPS_SHOWN:
         shown += " " + t("common.more", language, count=len(gaps) - GAPS_SHOWN)
-    return f"{head}\n{t('digest.gaps', language, count=len(gaps), items=shown)}"
+    return f"{head}\n{t('digest.gaps', language, count=len(gaps), items=shown)}{stale}"
 
 
 def _overdue_line(team: DigestTeam, language: str, now: datetime) -> str:

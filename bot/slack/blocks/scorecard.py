@@ -8,7 +8,7 @@ blocks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.slack.blocks.common import (
 from bot.slack.blocks.responses import response_blocks
 from bot.slack.i18n import format_date, format_delta, format_number, format_percent, t
 from rubric.diff import Diff
+from rubric.evidence import Claim, Downgrade, stale_since
 from rubric.gaps import Gap, GapReport
 from rubric.model import LevelScale, Rubric
 from rubric.scoring import Score
@@ -68,39 +69,129 @@ def next_step_label(rubric: Rubric, gap: Gap, language: str) -> str:
     return gap.next_step
 
 
-def gap_line(rubric: Rubric, gap: Gap, language: str) -> str:
+def link(url: str, label: str) -> str:
+    """A mrkdwn link; the characters that would end Slack's <url|label> are percent-encoded."""
+    safe = url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{safe}|{escape(label or url)}>"
+
+
+def claim_link(claims: Mapping[str, Claim] | None, item_id: str) -> str:
+    claim = (claims or {}).get(item_id)
+    return (
+        f" {link(claim.evidence_url, claim.evidence_label)}" if claim and claim.has_evidence else ""
+    )
+
+
+def gap_line(
+    rubric: Rubric, gap: Gap, language: str, claims: Mapping[str, Claim] | None = None
+) -> str:
     item = rubric.item(gap.item_id)
     kind = t(f"gaps.kind.{gap.kind.value}", language)
     step = t(f"gaps.next_step.{gap.kind.value}", language)
     target = next_step_label(rubric, gap, language)
     name = escape(item.name.get(language))
-    return f"• *{item.id}* {name} ({kind}) → *{target}*: {step}"
+    return f"• *{item.id}* {name} ({kind}) → *{target}*: {step}{claim_link(claims, item.id)}"
 
 
-def gap_blocks(rubric: Rubric, report: GapReport, language: str) -> list[Block]:
+def level_label(rubric: Rubric, key: str, language: str) -> str:
+    scale = rubric.scale
+    if isinstance(scale, LevelScale):
+        for level in scale.levels:
+            if level.key == key:
+                return level.label.get(language)
+    return key
+
+
+def evidence_blocks(
+    rubric: Rubric,
+    language: str,
+    *,
+    claims: Mapping[str, Claim],
+    stale: Sequence[str],
+    downgrades: Sequence[Downgrade],
+    with_links: bool,
+) -> list[Block]:
+    """Stale claims (with since when), claims failing in CI, the claims the evidence policy
+    counts lower in the gaps and why, and (`with_links`) each claim's evidence link."""
+    lines: list[str] = []
+    if stale:
+        items = []
+        for item_id in stale:
+            since = stale_since(rubric, claims[item_id]) if item_id in claims else None
+            items.append(
+                t("scorecard.stale_item", language, item=item_id, date=format_date(since, language))
+                if since is not None
+                else item_id
+            )
+        lines.append(t("scorecard.stale", language, items=", ".join(items)))
+    failing = [item_id for item_id, claim in claims.items() if claim.failing]
+    if failing:
+        lines.append(t("scorecard.failing", language, items=codes(sorted(failing), language)))
+    for lowered in downgrades:
+        lines.append(
+            t(
+                "scorecard.downgraded",
+                language,
+                item=lowered.item_id,
+                counted=level_label(rubric, lowered.counted, language),
+                claimed=level_label(rubric, lowered.claimed, language),
+            )
+        )
+    if with_links:
+        linked = [
+            f"• *{item.id}*{claim_link(claims, item.id)}"
+            for item in rubric.items
+            if item.id in claims and claims[item.id].has_evidence
+        ]
+        if linked:
+            lines += [t("scorecard.evidence_title", language), *linked]
+    return [section(chunk) for chunk in chunk_lines(lines)] if lines else []
+
+
+def gap_blocks(
+    rubric: Rubric,
+    report: GapReport,
+    language: str,
+    claims: Mapping[str, Claim] | None = None,
+) -> list[Block]:
     """The mandatory gaps by section, then the manual-only ones, then the optional count."""
     stage = stage_label(rubric, report.stage, language)
     if not report.gaps:
         blocks = [section(t("gaps.none", language, stage=stage))]
     else:
         blocks = [section(t("gaps.title", language, stage=stage, count=len(report.gaps)))]
-        blocks += _grouped(rubric, report.gaps, language)
+        blocks += _grouped(rubric, report.gaps, language, claims)
     if report.partial:
         title = t("gaps.partial_title", language, count=len(report.partial))
-        blocks.append(section(f"{title}\n{codes([g.item_id for g in report.partial], language)}"))
+        linked = [g.item_id for g in report.partial if claim_link(claims, g.item_id)]
+        if linked:
+            # each with the link behind its manual claim, one per line
+            lines = [title] + [
+                f"• *{g.item_id}*{claim_link(claims, g.item_id)}" for g in report.partial
+            ]
+            blocks += [section(chunk) for chunk in chunk_lines(lines)]
+        else:
+            blocks.append(
+                section(f"{title}\n{codes([g.item_id for g in report.partial], language)}")
+            )
     if report.optional_open:
         blocks.append(context(t("gaps.optional_open", language, count=len(report.optional_open))))
     return blocks
 
 
-def _grouped(rubric: Rubric, gaps: Iterable[Gap], language: str) -> list[Block]:
+def _grouped(
+    rubric: Rubric,
+    gaps: Iterable[Gap],
+    language: str,
+    claims: Mapping[str, Claim] | None = None,
+) -> list[Block]:
     by_section: dict[str, list[Gap]] = {}
     for gap in gaps:
         by_section.setdefault(gap.section_id, []).append(gap)
     blocks: list[Block] = []
     for section_id, members in by_section.items():
         lines = [f"*{escape(section_name(rubric, section_id, language))}*"]
-        lines += [gap_line(rubric, gap, language) for gap in members]
+        lines += [gap_line(rubric, gap, language, claims) for gap in members]
         blocks += [section(chunk) for chunk in chunk_lines(lines)]
     return blocks
 
@@ -134,6 +225,8 @@ def build_scorecard(
     assessed_by: str | None,
     overall_note: str = "",
     chart_follows: bool = False,
+    evidence: Sequence[Block] = (),
+    claims: Mapping[str, Claim] | None = None,
 ) -> dict[str, Any]:
     """The latest result of a team, as a message payload (ephemeral or in channel)."""
     final = format_number(score.final, language)
@@ -175,7 +268,8 @@ def build_scorecard(
         *[section(chunk) for chunk in chunk_lines(lines)],
         context(trend_text(diff, rubric, language)),
         divider(),
-        *gap_blocks(rubric, report, language),
+        *gap_blocks(rubric, report, language, claims),
+        *evidence,
     ]
     if overall_note:
         blocks.append(context(t("scorecard.note", language, note=escape(overall_note))))
@@ -203,6 +297,15 @@ def scorecard_message(
         assessed_by=None if anonymous else card.assessed_by,
         overall_note=card.snapshot.note,
         chart_follows=chart_follows,
+        evidence=evidence_blocks(
+            card.rubric,
+            language,
+            claims=card.claims,
+            stale=card.stale,
+            downgrades=card.downgrades,
+            with_links=True,
+        ),
+        claims=card.claims,
     )
     if card.responses is not None:
         payload["blocks"] += [divider(), *response_blocks(card.rubric, card.responses, language)]
@@ -210,15 +313,31 @@ def scorecard_message(
 
 
 def build_gaps(
-    *, team_name: str, report: GapReport, rubric: Rubric, language: str
+    *,
+    team_name: str,
+    report: GapReport,
+    rubric: Rubric,
+    language: str,
+    card: Scorecard | None = None,
 ) -> dict[str, Any]:
-    """`/mlscore gaps`: the mandatory tests not met for the team's stage, each with its step."""
+    """`/mlscore gaps`: the mandatory tests not met for the team's stage, each with its step
+    (and its evidence link); with `card`, the stale, failing and policy-lowered claims too."""
     stage = stage_label(rubric, report.stage, language)
+    claims = card.claims if card is not None else None
     blocks: list[Block] = [
         header(t("gaps.header", language, team=team_name, stage=stage)),
         context(readiness_line(rubric, report, language)),
-        *gap_blocks(rubric, report, language),
+        *gap_blocks(rubric, report, language, claims),
     ]
+    if card is not None:
+        blocks += evidence_blocks(
+            rubric,
+            language,
+            claims=card.claims,
+            stale=card.stale,
+            downgrades=card.downgrades,
+            with_links=False,
+        )
     fallback = t(
         "gaps.fallback", language, team=escape(team_name), count=len(report.gaps), stage=stage
     )

@@ -83,7 +83,10 @@ def a_middle_page(body: dict[str, Any]) -> bool:
 
 
 def _inputs(state: DraftState) -> dict[str, ItemInput]:
-    return {item: ItemInput(a.choice, a.note) for item, a in state.answers.items()}
+    return {
+        item: ItemInput(a.choice, a.note, a.evidence_url, a.evidence_label)
+        for item, a in state.answers.items()
+    }
 
 
 def page_view(
@@ -108,6 +111,7 @@ def page_view(
         answers=_inputs(state),
         overall_note=state.overall_note,
         stage_editable=stage_editable,
+        stale=state.stale,
     )
 
 
@@ -196,7 +200,10 @@ def _draft_lock(scope: RequestScope, team: TeamInfo) -> threading.Lock:
 def _draft_page(page_input: PageInput) -> DraftPage:
     return DraftPage(
         page=page_input.page.index,
-        answers={item: ItemDraft(v.choice, v.note) for item, v in page_input.answers.items()},
+        answers={
+            item: ItemDraft(v.choice, v.note, None, v.evidence_url, v.evidence_label)
+            for item, v in page_input.answers.items()
+        },
         stage=page_input.stage,
         overall_note=page_input.overall_note,
         period_key=page_input.meta.period,

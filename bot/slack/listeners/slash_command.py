@@ -313,7 +313,13 @@ def _gaps(call: Invocation, parsed: cmd.ShowGaps) -> None:
         raise NotFound("error.no_assessment", team=team.label)
     language = call.scope.language(team)
     call.say(
-        build_gaps(team_name=team.label, report=card.gaps, rubric=card.rubric, language=language)
+        build_gaps(
+            team_name=team.label,
+            report=card.gaps,
+            rubric=card.rubric,
+            language=language,
+            card=card,
+        )
     )
 
 
@@ -441,6 +447,55 @@ def _systems(call: Invocation, parsed: cmd.ListSystems) -> None:
     call.say(build_system_lines(team, lines, language, title_key="systems.header"))
 
 
+# ---- evidence ------------------------------------------------------------------------------
+
+
+def _token(call: Invocation, parsed: cmd.TokenIssue) -> None:
+    system = _named_system(call, parsed.system)
+    assert system.system_id is not None
+    issued = call.scope.deps.services.issue_token(
+        call.scope.actor(system), call.scope.directory, system.system_id, rotate=parsed.rotate
+    )
+    language = call.scope.language(system)
+    text = t(
+        "token.issued",
+        language,
+        system=issued.team.label,
+        token=issued.token,
+        path=f"/api/v1/systems/{issued.system_id}/evidence",
+    )
+    if issued.revoked:
+        text += "\n" + t("token.rotated", language, system=issued.team.label)
+    # Ephemeral: only the admin who asked sees the secret, and only this once.
+    call.say({"text": text})
+
+
+def _evidence_policy(call: Invocation, parsed: cmd.EvidencePolicySet) -> None:
+    services = call.scope.deps.services
+    services.set_evidence_policy(
+        call.scope.actor(), call.scope.directory, parsed.stage, parsed.levels
+    )
+    stage = t(f"stage.{parsed.stage.value}", call.language)
+    if parsed.levels:
+        levels = " / ".join(t(f"level.{key}", call.language) for key in sorted(parsed.levels))
+        call.notice("info.evidence_policy", stage=stage, levels=levels)
+    else:
+        call.notice("info.evidence_policy_none", stage=stage)
+
+
+def _evidence_upgrades(call: Invocation, parsed: cmd.EvidenceUpgrades) -> None:
+    system = _named_system(call, parsed.system)
+    assert system.system_id is not None
+    view = call.scope.deps.services.set_pushed_upgrades(
+        call.scope.actor(system),
+        call.scope.directory,
+        system.system_id,
+        allowed=parsed.allowed,
+    )
+    key = "info.pushed_upgrades_on" if parsed.allowed else "info.pushed_upgrades_off"
+    call.notice(key, call.scope.language(system), system=view.label)
+
+
 # ---- data rights ---------------------------------------------------------------------------
 
 
@@ -542,6 +597,9 @@ HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.EraseTeam: _erase_team,
     cmd.EraseNotes: _erase_notes,
     cmd.SystemAdd: _system_add,
+    cmd.TokenIssue: _token,
+    cmd.EvidencePolicySet: _evidence_policy,
+    cmd.EvidenceUpgrades: _evidence_upgrades,
     cmd.SystemRename: _system_rename,
     cmd.SystemArchive: _system_archive,
     cmd.ListSystems: _systems,
