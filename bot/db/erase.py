@@ -23,11 +23,14 @@ from bot.db.tables import (
     Delivery,
     Draft,
     Installation,
+    Plan,
+    PlanItem,
     StageChange,
     SurveyRound,
     SurveyVote,
     System,
     Team,
+    Waiver,
     Workspace,
 )
 
@@ -72,6 +75,11 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
                 *_equal(StageChange, workspace_id=workspace_id, team_id=team_id)
             ),
         ),
+        *_plan_steps(
+            col(Plan.workspace_id) == workspace_id,
+            col(Plan.team_id) == team_id,
+            waivers=[col(Waiver.workspace_id) == workspace_id, col(Waiver.team_id) == team_id],
+        ),
         (
             "deliveries",
             # The team's own sends and those under it: each lead's DM ("team:12/U0LEAD") and
@@ -102,6 +110,10 @@ def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
             "answers",
             delete(AssessmentAnswer).where(col(AssessmentAnswer.assessment_id).in_(assessment_ids)),
         ),
+        *_plan_steps(
+            col(Plan.workspace_id) == workspace_id,
+            waivers=[col(Waiver.workspace_id) == workspace_id],
+        ),
     ]
     for table in (
         Assessment,
@@ -122,6 +134,18 @@ def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
         steps.append((_name(table), delete(table).where(col(table.workspace_id) == workspace_id)))
     steps.append(("workspaces", delete(Workspace).where(col(Workspace.id) == workspace_id)))
     return _run(session, steps)
+
+
+def _plan_steps(
+    *plans: ColumnElement[bool], waivers: list[ColumnElement[bool]]
+) -> list[tuple[str, Delete]]:
+    """Plans (their items first) and waivers: they name the team's systems."""
+    plan_ids = select(Plan.id).where(*plans)
+    return [
+        ("plan_items", delete(PlanItem).where(col(PlanItem.plan_id).in_(plan_ids))),
+        ("plans", delete(Plan).where(*plans)),
+        ("waivers", delete(Waiver).where(*waivers)),
+    ]
 
 
 def erase_user_notes(session: Session, *, workspace_id: int, user_id: str) -> dict[str, int]:

@@ -17,6 +17,7 @@ from bot.services.assessments import AssessmentUseCases
 from bot.services.context import ServiceContext
 from bot.services.criteria_survey import CriteriaUseCases
 from bot.services.data_rights import EXPORT_FILE_SUFFIXES, DataRightsUseCases, ExportFormat
+from bot.services.plans import PlanUseCases
 from bot.services.reports import ReportUseCases
 from bot.services.storage import GuardedDatabase
 from bot.services.summaries import SummaryUseCases
@@ -58,6 +59,7 @@ class Services(
     DataRightsUseCases,
     CriteriaUseCases,
     SystemUseCases,
+    PlanUseCases,
 ):
     """Every use case, sharing one context (database, rubrics, clock, admin list, defaults)."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.db.repositories import AssessmentRecord
 from bot.services.types import Scorecard, TeamInfo
 from rubric.diff import Diff, diff
@@ -17,11 +19,13 @@ def build_scorecard(
     criteria: Criteria,
     latest: AssessmentRecord,
     previous: AssessmentRecord | None,
+    waived: Collection[str] = (),
 ) -> Scorecard:
     """Score the latest assessment and compare it with the one before.
 
     Gaps are measured at the team's current stage (an admin moving a team to production should
     see the production gaps at once); the snapshot keeps the stage it was submitted with.
+    Waived items (approved, not expired) are listed apart, not as gaps.
     """
     snapshot = latest.snapshot()
     at_team_stage = snapshot.model_copy(update={"stage": team.stage})
@@ -30,7 +34,7 @@ def build_scorecard(
         rubric=rubric,
         snapshot=snapshot,
         score=score(rubric, snapshot.answers),
-        gaps=find_gaps(rubric, criteria, at_team_stage),
+        gaps=find_gaps(rubric, criteria, at_team_stage, waived),
         diff=diff_between(rubric, criteria, previous, latest),
         assessed_at=latest.assessment.submitted_at,
         assessed_by=latest.assessment.submitted_by,

@@ -38,7 +38,11 @@ class Action(StrEnum):
     STAGE = "stage"
     CRITERIA = "criteria"
     WAIVE = "waive"
-    """Not offered yet: suspending one test for one team until a date."""
+    """Ask for a waiver: one test suspended for one system until a date, for a reason."""
+    APPROVE_WAIVER = "approve_waiver"
+    """Approve or reject a waiver someone asked for (its DM buttons)."""
+    PLAN = "plan"
+    """Make a plan for a stage move: owners per item and a target date."""
     EXPORT = "export"
     ERASE = "erase"
     CREATE_TEAM = "create_team"
@@ -51,6 +55,8 @@ class Who(StrEnum):
     """Workspace admins and owners, and the people in MLSCORE_ADMINS."""
     MEMBERS = "members"
     """Members of the team's channel, and admins."""
+    LEADS = "leads"
+    """The team's leads, and admins."""
     READERS = "readers"
     """Members of the team's channel and admins; anyone in the workspace but guests when the
     channel is public (its messages are there for them to read anyway; guests see only the
@@ -68,7 +74,9 @@ WHO: dict[Action, Who] = {
     Action.DIGEST: Who.MEMBERS,
     Action.STAGE: Who.ADMINS,
     Action.CRITERIA: Who.ADMINS,
-    Action.WAIVE: Who.ADMINS,
+    Action.WAIVE: Who.MEMBERS,
+    Action.APPROVE_WAIVER: Who.LEADS,
+    Action.PLAN: Who.LEADS,
     Action.EXPORT: Who.ADMINS,
     Action.ERASE: Who.ADMINS,
     Action.CREATE_TEAM: Who.ADMINS,
@@ -116,6 +124,8 @@ class Access:
         if self.is_admin(directory, actor.user_id):
             return True
         who = WHO[action]
+        if who is Who.LEADS:
+            return actor.user_id in getattr(subject, "leads", ())
         channel_id = subject.channel_id if subject is not None else None
         if who is Who.ADMINS or not channel_id:
             return False

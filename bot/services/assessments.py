@@ -17,6 +17,7 @@ from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
 from bot.services._queries import assessment_id_for_key
 from bot.services._scorecards import build_scorecard
+from bot.services._waivers import waived_items
 from bot.services.access import Action, refusal_key
 from bot.services.context import UseCases
 from bot.services.systems import load_system, system_view
@@ -396,8 +397,19 @@ class AssessmentUseCases(UseCases):
         if latest.assessment.rubric_id != rubric.id:
             rubric = load_rubric(self._ctx.rubrics, latest.assessment.rubric_id)
             criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
+        waived = waived_items(
+            session,
+            workspace_id=actor.workspace_id,
+            system_id=latest.assessment.system_id,
+            today=self._ctx.clock().date(),
+        )
         scorecard = build_scorecard(
-            team=team, rubric=rubric, criteria=criteria, latest=latest, previous=previous
+            team=team,
+            rubric=rubric,
+            criteria=criteria,
+            latest=latest,
+            previous=previous,
+            waived=waived,
         )
         return Submission(assessment_id=assessment_id, created=created, scorecard=scorecard)
 

@@ -23,8 +23,9 @@ from bot.services.access import shown_in
 from bot.services.types import TeamInfo
 from rubric.diff import diff
 from rubric.gaps import find_gaps
-from rubric.model import Criteria, Rubric
+from rubric.model import Criteria, Rubric, Snapshot
 from rubric.periods import period_at, previous_period, zone_for
+from rubric.plans import expiring_soon, items_met
 from rubric.scoring import score
 
 
@@ -65,6 +66,20 @@ class TeamDigest:
     overdue: bool
     away_until: date | None
     skipped_period: str | None
+    waivers_ending: tuple[tuple[str, date], ...] = ()
+    """(item id, expiry) of waivers that end within WAIVER_WARNING_DAYS."""
+    plans: tuple[PlanLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """A plan of the system in the summary: how far along, and whether it is overdue."""
+
+    target_stage: str
+    target_date: date
+    met: int
+    total: int
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -182,13 +197,33 @@ def _team_digest(
     gaps: tuple[str, ...] = ()
     new: tuple[str, ...] = ()
     by_section: dict[str, int] = {}
+    ending: tuple[tuple[str, date], ...] = ()
+    plans: tuple[PlanLine, ...] = ()
     if records and rubric is not None:
         rules = criteria[rubric.id]
         snapshot = records[0].snapshot()
         result = score(rubric, snapshot.answers)
         final = result.final
         sections = {s.section_id: s.score for s in result.sections}
-        report = find_gaps(rubric, rules, snapshot.model_copy(update={"stage": team.stage}))
+        system_id = records[0].assessment.system_id
+        today = now.date()
+        waivers = repo.approved_waivers(
+            session, workspace_id=team.workspace_id, system_ids=[system_id], today=today
+        )
+        waived = {row.item_id for row in waivers}
+        ending = tuple(
+            (row.item_id, row.expires_on) for row in waivers if expiring_soon(row.expires_on, today)
+        )
+        plans = _plan_lines(
+            session,
+            rubric,
+            system_id=system_id,
+            snapshot=snapshot,
+            waived=waived,
+            team=team,
+            today=today,
+        )
+        report = find_gaps(rubric, rules, snapshot.model_copy(update={"stage": team.stage}), waived)
         previous = records[1] if len(records) > 1 else None
         if previous is not None and previous.assessment.rubric_id == rubric.id:
             change = diff(rubric, previous.snapshot(), snapshot, rules)
@@ -211,7 +246,46 @@ def _team_digest(
         overdue=overdue and away is None,
         away_until=away,
         skipped_period=skipped,
+        waivers_ending=ending,
+        plans=plans,
     )
+
+
+def _plan_lines(
+    session: Session,
+    rubric: Rubric,
+    *,
+    system_id: int,
+    snapshot: Snapshot,
+    waived: set[str],
+    team: TeamInfo,
+    today: date,
+) -> tuple[PlanLine, ...]:
+    """The system's plans still worth a line: not yet met, or met no more than a week ago
+    past its target (so the summary shows it reached)."""
+    plans = [
+        plan
+        for plan in repo.list_plans(session, workspace_id=team.workspace_id, team_ids=[team.id])
+        if plan.system_id == system_id
+    ]
+    items = repo.plan_items(session, plan_ids=[plan.id for plan in plans if plan.id is not None])
+    lines = []
+    for plan in plans:
+        assert plan.id is not None
+        ids = [row.item_id for row in items[plan.id]]
+        met = len(items_met(rubric, snapshot, ids, waived))
+        if met == len(ids) and (today - plan.target_date).days > 7:
+            continue
+        lines.append(
+            PlanLine(
+                target_stage=plan.target_stage,
+                target_date=plan.target_date,
+                met=met,
+                total=len(ids),
+                overdue=today > plan.target_date and met < len(ids),
+            )
+        )
+    return tuple(lines)
 
 
 def _standing(

@@ -14,6 +14,7 @@ from bot.rubric_registry import UnknownRubric
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._privacy import fill_unknown
+from bot.services._waivers import waived_items
 from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.types import Actor, Directory, TeamInfo, TeamSummary
@@ -129,8 +130,14 @@ class SummaryUseCases(UseCases):
                 session, workspace_id=workspace_id, rubric=rubric
             )
         snapshot = record.snapshot()
+        waived = waived_items(
+            session,
+            workspace_id=workspace_id,
+            system_id=record.assessment.system_id,
+            today=self._ctx.clock().date(),
+        )
         gaps = find_gaps(
-            rubric, criteria[rubric.id], snapshot.model_copy(update={"stage": team.stage})
+            rubric, criteria[rubric.id], snapshot.model_copy(update={"stage": team.stage}), waived
         )
         return TeamSummary(
             team=team,

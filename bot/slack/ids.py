@@ -17,6 +17,7 @@ class CallbackId(StrEnum):
     DRAFT_PROMPT = "assessment_draft_prompt"
     CRITERIA_SURVEY = "criteria_survey"
     NOTICE = "notice"
+    PLAN = "plan"
 
 
 class ActionId(StrEnum):
@@ -44,6 +45,12 @@ class ActionId(StrEnum):
     SURVEY_CELL = "criteria_cell"
     SURVEY_COMMENT = "criteria_comment"
     SURVEY_BACK = "criteria_nav_back"
+    # stage moves: plans and waivers
+    PLAN_MAKE = "plan_make"
+    PLAN_DATE = "plan_date"
+    PLAN_OWNER = "plan_owner"
+    WAIVER_APPROVE = "waiver_approve"
+    WAIVER_REJECT = "waiver_reject"
 
 
 class BlockId(StrEnum):
@@ -56,6 +63,9 @@ class BlockId(StrEnum):
     DRAFT_ACTIONS = "draft_actions"
     CHECKIN_ACTIONS = "checkin_actions"
     SURVEY_ACTIONS = "survey_actions"
+    PLAN_ACTIONS = "plan_actions"
+    PLAN_DATE = "plan_date"
+    WAIVER_ACTIONS = "waiver_actions"
     # prefixes, joined to an item id by ":"
     ITEM = "item"
     NOTE = "note"

