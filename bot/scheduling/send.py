@@ -39,6 +39,7 @@ from bot.scheduling.plan import Job
 from bot.services.digests import DigestQuery
 from bot.services.scheduling import DeliveryRef, PostedCheckin
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
+from bot.slack.blocks.plans import build_owner_dm
 from bot.slack.clients import is_unconfirmed, rate_limit_wait
 from rubric.periods import Cadence
 
@@ -184,6 +185,8 @@ class Sender:
             return self._post(job, job.channel_id, self._digest_payload(job))
         if job.kind is Kind.DIGEST_CHART:
             return self._upload_charts(job)
+        if job.kind is Kind.PLAN_REMINDER:
+            return self._plan_reminder(job)
         team = job.team
         assert team is not None, f"{job.kind} needs its team"
         # A system on a schedule of its own is asked on its own: its buttons carry its id.
@@ -222,6 +225,22 @@ class Sender:
             language=team.language,
             systems=systems,
         )
+        client = self.client(job.slack_team_id)
+        opened = client.conversations_open(users=job.channel_id)
+        return self._post(job, str(opened["channel"]["id"]), payload)
+
+    def _plan_reminder(self, job: Job) -> str | None:
+        """The owner's items of the plan, how many days are left, in a DM."""
+        assert job.plan_id is not None
+        assert job.team is not None
+        found = self.deps.store.plan_for_reminder(
+            self.deps.rubrics, job.workspace_id, job.plan_id, self.now.date()
+        )
+        if found is None:
+            return None
+        plan, rubric = found
+        days = (plan.target_date - self.now.date()).days
+        payload = build_owner_dm(plan, rubric, job.channel_id, job.team.language, days_left=days)
         client = self.client(job.slack_team_id)
         opened = client.conversations_open(users=job.channel_id)
         return self._post(job, str(opened["channel"]["id"]), payload)
