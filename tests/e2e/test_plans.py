@@ -209,3 +209,153 @@ def test_a_plan_is_made_from_the_preview_owners_are_told_and_reminded_once_at_14
     assert "3 days left" in reminders(SPREAD)[1]
     tick(fake, database_url, tmp_path, at_nine + timedelta(days=2))
     assert len(reminders(SPREAD)) == 2
+
+
+def digest_after(fake: FakeSlack, seen: int) -> str:
+    """The weekly summary posted in the team's channel after the first `seen` messages."""
+    posted = [
+        text_of(message.as_slack())
+        for message in fake.messages(TEAM_CHANNEL)[seen:]
+        if "Weekly ML Test Score summary" in message.text
+    ]
+    assert len(posted) == 1, posted
+    return posted[0]
+
+
+def gap_items(digest: str) -> list[str]:
+    found = re.search(r"Mandatory gaps \(\d+\): ([A-Za-z0-9, ]+)", digest)
+    return found.group(1).replace(" ", "").split(",") if found else []
+
+
+def mondays_after(day: date) -> Iterator[datetime]:
+    """Every Monday after `day`, at 10:00 UTC (after the weekly summary's 09:30)."""
+    monday = day + timedelta(days=7 - day.weekday())
+    while True:
+        yield datetime.combine(monday, datetime.min.time(), tzinfo=UTC) + timedelta(hours=10)
+        monday += timedelta(days=7)
+
+
+def waiver_buttons(fake: FakeSlack, user: str) -> dict[str, dict[str, Any]]:
+    messages = fake.messages("D" + user[1:])
+    assert messages, f"no DM to {user}"
+    return {
+        element["action_id"]: element
+        for block in messages[-1].blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    }
+
+
+def test_a_waiver_approved_by_an_admin_removes_the_gap_until_it_expires_and_not_after(
+    slack: SlackDriver, fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    create_team(slack, "Vision")
+    assess(slack, fake, ANSWERS)
+    # FD5 is mandatory at research, and not done.
+    assert "FD5" in codes(reply(slack, "gaps Vision")) or "FD5" in reply(slack, "gaps Vision")
+    expiry = utcnow().date() + timedelta(days=30)
+
+    # A year and a day is too far; a waiver needs a reason.
+    too_far = reply(slack, f"waive Vision FD5 {(utcnow() + timedelta(days=400)).date()} x")
+    assert "at most one year" in too_far
+    asked = reply(slack, f"waive Vision FD5 {expiry.isoformat()} privacy review covers it")
+    assert "Asked to waive" in asked
+
+    # The admin gets the request with its buttons; a member who is not a lead cannot approve.
+    slack.wait_for(lambda: fake.messages("D0ADMIN"), what="the approver's DM")
+    buttons = waiver_buttons(fake, ADMIN)
+    response, _ = slack.block_action(buttons["waiver_approve"], user=LEAD)
+    assert response.status_code == 200
+    slack.wait_for(
+        lambda: [t for t in dm_texts(fake, LEAD) if "Only the leads" in t], what="the refusal"
+    )
+    assert "FD5" in reply(slack, "gaps Vision")
+
+    response, _ = slack.block_action(buttons["waiver_approve"], user=ADMIN, channel="D0ADMIN")
+    assert response.status_code == 200
+    slack.wait_for(
+        lambda: [t for t in dm_texts(fake, LEAD) if "approved waiving" in t], what="the decision"
+    )
+    # Waived: not a gap, listed as waived in the scorecard.
+    assert "FD5" not in reply(slack, "gaps Vision").split("Waived")[0]
+    card = reply(slack, "scorecard Vision")
+    assert "Waived" in card
+    assert "FD5" in card.split("Waived", 1)[1]
+
+    mondays = mondays_after(utcnow().date())
+    early = next(day for day in mondays if (expiry - day.date()).days > 14)
+    warned = next(day for day in mondays if 0 <= (expiry - day.date()).days <= 14)
+    after = next(day for day in mondays if day.date() > expiry)
+
+    for now, warning, gapped in ((early, False, False), (warned, True, False), (after, False, True)):
+        seen = len(fake.messages(TEAM_CHANNEL))
+        tick(fake, database_url, tmp_path, now)
+        digest = digest_after(fake, seen)
+        assert ("Waivers ending soon: FD5" in digest) is warning, (now, digest)
+        assert ("FD5" in gap_items(digest)) is gapped, (now, digest)
+
+
+def test_a_lead_may_approve_a_waiver_and_a_decided_one_cannot_be_decided_again(
+    slack: SlackDriver, fake: FakeSlack, database_url: str
+) -> None:
+    from sqlalchemy import create_engine, update
+    from sqlalchemy.pool import NullPool
+
+    from bot.db.tables import Team
+
+    create_team(slack, "Vision")
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(update(Team).values(leads=[SPREAD]))
+    engine.dispose()
+    expiry = utcnow().date() + timedelta(days=60)
+    assert "Asked to waive" in reply(slack, f"waive Vision MD1 {expiry} not a model team")
+    slack.wait_for(lambda: fake.messages("D" + SPREAD[1:]), what="the lead's DM")
+    buttons = waiver_buttons(fake, SPREAD)
+    slack.block_action(buttons["waiver_reject"], user=SPREAD, channel="D" + SPREAD[1:])
+    slack.wait_for(
+        lambda: [t for t in dm_texts(fake, LEAD) if "rejected waiving" in t], what="the decision"
+    )
+    slack.block_action(buttons["waiver_approve"], user=ADMIN)
+    slack.wait_for(
+        lambda: [t for t in dm_texts(fake, ADMIN) if "already rejected" in t], what="the refusal"
+    )
+
+
+def test_the_stage_gate_shows_the_gaps_and_only_an_admin_overrides_it_with_a_reason(
+    slack: SlackDriver, fake: FakeSlack, database_url: str
+) -> None:
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.pool import NullPool
+
+    from bot.db.tables import AuditEntry
+
+    create_team(slack, "Vision")
+    assess(slack, fake, ANSWERS)
+
+    assert "Only workspace admins" in reply(slack, "stage Vision production")
+    gated = reply(slack, "stage Vision production", user=ADMIN)
+    assert "was not moved" in gated
+    assert sorted(set(codes(gated))) == sorted(UNMET_AT_PRODUCTION)
+    assert "override" in gated
+    # Still at research: the preview says so.
+    assert "Vision" in reply(slack, "plan Vision production")
+    assert "Research" in reply(slack, "systems Vision")
+
+    refused = reply(slack, "stage Vision production override we ship anyway")
+    assert "Only workspace admins" in refused
+    moved = reply(slack, "stage Vision production override pilot launch agreed", user=ADMIN)
+    assert "now at the" in moved
+    assert "production" in reply(slack, "systems Vision").lower()
+
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.connect() as connection:
+        details = [
+            row.detail
+            for row in connection.execute(
+                select(AuditEntry).where(AuditEntry.action == "team.stage_changed")
+            )
+        ]
+    engine.dispose()
+    assert details[-1]["reason"] == "pilot launch agreed"
+    assert sorted(details[-1]["overridden"]) == sorted(UNMET_AT_PRODUCTION)
