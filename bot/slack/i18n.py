@@ -551,8 +551,8 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     },
     "plan.make_button": {"en": "Make a plan", "es": "Hacer un plan"},
     "plan.fallback": {
-        "en": "{team} to {target}: {count} tests to meet",
-        "es": "{team} a {target}: {count} pruebas por cumplir",
+        "en": "{team} to {target}: tests to meet: {count}",
+        "es": "{team} a {target}: pruebas por cumplir: {count}",
     },
     "plan.modal_title": {"en": "Stage plan", "es": "Plan de etapa"},
     "plan.modal_submit": {"en": "Create plan", "es": "Crear plan"},
@@ -654,8 +654,8 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         ),
     },
     "gate.blocked": {
-        "en": "*{team}* was not moved: {count} mandatory tests are not met.",
-        "es": "*{team}* no se movió: {count} pruebas obligatorias no se cumplen.",
+        "en": "*{team}* was not moved: mandatory tests not met: {count}.",
+        "es": "*{team}* no se movió: pruebas obligatorias sin cumplir: {count}.",
     },
     "gaps.optional_open": {
         "en": "Optional tests still open: {count}",
@@ -1437,31 +1437,17 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "es": "*{team}* ya cumple todas las pruebas obligatorias de esa etapa: nada que planear.",
     },
     "info.waiver_requested": {
-        "en": Plural(
-            "Asked to waive `{item}` for *{team}* until {date}; 1 approver was sent it.",
-            "Asked to waive `{item}` for *{team}* until {date}; {count} approvers were sent it.",
-        ),
-        "es": Plural(
-            "Pedida la dispensa de `{item}` para *{team}* hasta el {date}; se envió a 1 aprobador.",
-            "Pedida la dispensa de `{item}` para *{team}* hasta el {date}; se envió a {count} "
-            "aprobadores.",
+        "en": "Asked to waive `{item}` for *{team}* until {date}; approvers told: {count}.",
+        "es": (
+            "Pedida la dispensa de `{item}` para *{team}* hasta el {date}; aprobadores "
+            "avisados: {count}."
         ),
     },
     "info.plan_created": {
-        "en": "Plan made: *{team}* to {stage} by {date}, {count} tests, each owner told.",
+        "en": "Plan made: *{team}* to {stage} by {date}; tests: {count}; each owner told.",
         "es": (
             "Plan hecho: *{team}* a {stage} para el {date}, {count} pruebas; avisados los "
             "responsables."
-        ),
-    },
-    "info.stage_overridden": {
-        "en": (
-            "*{team}* is now at the *{stage}* stage, past {count} unmet tests; your reason is "
-            "in the audit."
-        ),
-        "es": (
-            "*{team}* está ahora en la etapa *{stage}*, con {count} pruebas sin cumplir; tu "
-            "motivo queda en la auditoría."
         ),
     },
     "digest.waivers_ending": {

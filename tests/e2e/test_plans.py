@@ -104,9 +104,7 @@ def codes(text: str) -> list[str]:
 
 def preview_parts(body: dict[str, Any]) -> tuple[str, str]:
     """(the unmet part, the next best actions part) of a preview's section texts."""
-    texts = [
-        block["text"]["text"] for block in body["blocks"] if block.get("type") == "section"
-    ]
+    texts = [block["text"]["text"] for block in body["blocks"] if block.get("type") == "section"]
     joined = "\n".join(texts)
     unmet, _, actions = joined.partition("*Next best actions*")
     return unmet, actions
@@ -287,7 +285,11 @@ def test_a_waiver_approved_by_an_admin_removes_the_gap_until_it_expires_and_not_
     warned = next(day for day in mondays if 0 <= (expiry - day.date()).days <= 14)
     after = next(day for day in mondays if day.date() > expiry)
 
-    for now, warning, gapped in ((early, False, False), (warned, True, False), (after, False, True)):
+    for now, warning, gapped in (
+        (early, False, False),
+        (warned, True, False),
+        (after, False, True),
+    ):
         seen = len(fake.messages(TEAM_CHANNEL))
         tick(fake, database_url, tmp_path, now)
         digest = digest_after(fake, seen)

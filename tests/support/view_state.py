@@ -54,9 +54,15 @@ def fill_state(
                 chosen = values.get(key, initial["value"] if initial else None)
                 entry = _option_state(element, chosen)
             elif kind == "users_select":
-                entry = {"type": kind, "selected_user": values.get(key, element.get("initial_user"))}
+                entry = {
+                    "type": kind,
+                    "selected_user": values.get(key, element.get("initial_user")),
+                }
             elif kind == "datepicker":
-                entry = {"type": kind, "selected_date": values.get(key, element.get("initial_date"))}
+                entry = {
+                    "type": kind,
+                    "selected_date": values.get(key, element.get("initial_date")),
+                }
             else:
                 continue
             state.setdefault(block_id, {})[element["action_id"]] = entry

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import re
 from pathlib import Path
 
@@ -38,7 +40,7 @@ def test_admins_of_both_kinds_may_do_everything(action: Action) -> None:
 
 @pytest.mark.parametrize("action", list(Action))
 def test_members_may_do_what_members_may_and_nothing_for_admins(action: Action) -> None:
-    assert allowed(action, MEMBER, PRIVATE) is (WHO[action] is not Who.ADMINS)
+    assert allowed(action, MEMBER, PRIVATE) is (WHO[action] in (Who.MEMBERS, Who.READERS))
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -81,6 +83,8 @@ def readme_rule() -> dict[str, Who]:
             found[match.group(1)] = Who.MEMBERS
         elif who.startswith("Members of its channel and admins; anyone in the workspace when"):
             found[match.group(1)] = Who.READERS
+        elif who == "Its team's leads and admins":
+            found[match.group(1)] = Who.LEADS
         else:
             raise AssertionError(f"the README says something the rule does not: {who!r}")
     return found
@@ -99,5 +103,24 @@ def test_a_guest_reads_only_the_teams_whose_channel_they_are_in(action: Action) 
         assert not access.allowed(action, Actor(workspace_id=1, user_id=user), rule, subject)
     member = Actor(workspace_id=1, user_id=MEMBER)
     assert access.allowed(action, member, rule, ChannelOnly(PUBLIC, "Vision")) is (
-        WHO[action] is not Who.ADMINS
+        WHO[action] in (Who.MEMBERS, Who.READERS)
     )
+
+
+@dataclass(frozen=True)
+class LedTeam:
+    name: str
+    channel_id: str | None
+    channel_private: bool | None
+    leads: tuple[str, ...]
+
+
+@pytest.mark.parametrize("action", [a for a in Action if WHO[a] is Who.LEADS])
+def test_a_teams_leads_may_do_what_leads_may_and_its_other_members_may_not(
+    action: Action,
+) -> None:
+    access = Access(frozenset())
+    team = LedTeam("Vision", PRIVATE, True, leads=("ULEAD",))
+    rule = FakeDirectory(members={PRIVATE: {MEMBER, "ULEAD"}})
+    assert access.allowed(action, Actor(workspace_id=1, user_id="ULEAD"), rule, team)
+    assert not access.allowed(action, Actor(workspace_id=1, user_id=MEMBER), rule, team)

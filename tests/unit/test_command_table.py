@@ -43,6 +43,9 @@ EXAMPLES = (
     "system rename Vision/Fraud Risk",
     "system archive Vision/Fraud",
     "systems Vision",
+    "plan Vision production",
+    "plans Vision",
+    "waive Vision MD4 2031-01-01 retrained every day",
 )
 
 
