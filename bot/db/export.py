@@ -35,11 +35,14 @@ from bot.db.tables import (
     CriteriaVersion,
     Delivery,
     Draft,
+    Plan,
+    PlanItem,
     StageChange,
     SurveyRound,
     SurveyVote,
     System,
     Team,
+    Waiver,
     Workspace,
 )
 
@@ -77,6 +80,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
             Draft, BotPost, CriteriaVersion, SurveyRound, SurveyVote, Delivery, AuditEntry
         ):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
+        _plans_and_waivers(session, data, workspace_id)
         return data
     team = session.exec(
         select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id)
@@ -93,6 +97,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
     data["answers"] = _answers(
         session, [col(Assessment.workspace_id) == workspace_id, col(Assessment.team_id) == team_id]
     )
+    _plans_and_waivers(session, data, workspace_id, team_id)
     target = team_target(team_id)
     for table in _any(Delivery, AuditEntry):
         data[_name(table)] = _rows(
@@ -159,6 +164,22 @@ def answers_csv(data: Export) -> str:
                 ],
             )
     return out.getvalue()
+
+
+def _plans_and_waivers(
+    session: Session, data: Export, workspace_id: int, team_id: int | None = None
+) -> None:
+    """The plans of the workspace (or of one team), their items, and its waivers."""
+    plans = [col(Plan.workspace_id) == workspace_id]
+    waivers = [col(Waiver.workspace_id) == workspace_id]
+    if team_id is not None:
+        plans.append(col(Plan.team_id) == team_id)
+        waivers.append(col(Waiver.team_id) == team_id)
+    data["plans"] = _rows(session, Plan, plans)
+    data["plan_items"] = _rows(
+        session, PlanItem, [col(PlanItem.plan_id).in_(select(Plan.id).where(*plans))]
+    )
+    data["waivers"] = _rows(session, Waiver, waivers)
 
 
 def _answers(session: Session, assessments: list[ColumnElement[bool]]) -> list[dict[str, Any]]:

@@ -459,6 +459,9 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     AuditEntry,
     BotPost,
     Installation,
+    Waiver,
+    Plan,
+    PlanItem,
 )
 
 __all__ = [

@@ -53,6 +53,30 @@ def _fill(session: Session, slack_team_id: str, now: datetime) -> tuple[int, lis
         repo.upsert_checkin(
             session, workspace_id=ws, team_id=team.id, period_key="2025-W10", now=now
         )
+        system = repo.primary_system(session, workspace_id=ws, team_id=team.id)
+        assert system.id is not None
+        repo.create_waiver(
+            session,
+            workspace_id=ws,
+            team_id=team.id,
+            system_id=system.id,
+            item_id="FD1",
+            reason="no schema here",
+            expires_on=now.date(),
+            requested_by="U1",
+            now=now,
+        )
+        repo.create_plan(
+            session,
+            workspace_id=ws,
+            team_id=team.id,
+            system_id=system.id,
+            target_stage="production",
+            target_date=now.date(),
+            owners={"FD1": "U1"},
+            created_by="U1",
+            now=now,
+        )
         repo.save_draft(
             session, workspace_id=ws, team_id=team.id, user_id="U1", state={"x": 1}, now=now
         )
@@ -139,6 +163,9 @@ def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now:
         "drafts": 1,
         "bot_posts": 1,
         "stage_changes": 2,
+        "plan_items": 1,
+        "plans": 1,
+        "waivers": 1,
         "deliveries": 3,
         "audit_log": 1,
         "systems": 1,
@@ -221,6 +248,9 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
             "answers",
             "drafts",
             "bot_posts",
+            "plans",
+            "plan_items",
+            "waivers",
             "deliveries",
             "audit_log",
         ]

@@ -58,23 +58,20 @@ def decide_waiver(
 
 
 def approved_waivers(
-    session: Session, *, workspace_id: int, system_ids: Collection[int], today: date
+    session: Session, *, workspace_id: int, system_ids: Collection[int] | None, today: date
 ) -> list[Waiver]:
-    """Approved waivers of these systems that still hold `today` (up to their expiry, inclusive)."""
-    if not system_ids:
+    """Approved waivers of these systems (None: of the whole workspace) that still hold
+    `today` (up to their expiry, inclusive)."""
+    if system_ids is not None and not system_ids:
         return []
-    return list(
-        session.exec(
-            select(Waiver)
-            .where(
-                Waiver.workspace_id == workspace_id,
-                col(Waiver.system_id).in_(list(system_ids)),
-                Waiver.status == "approved",
-                col(Waiver.expires_on) >= today,
-            )
-            .order_by(col(Waiver.expires_on), col(Waiver.id))
-        ).all()
+    statement = select(Waiver).where(
+        Waiver.workspace_id == workspace_id,
+        Waiver.status == "approved",
+        col(Waiver.expires_on) >= today,
     )
+    if system_ids is not None:
+        statement = statement.where(col(Waiver.system_id).in_(list(system_ids)))
+    return list(session.exec(statement.order_by(col(Waiver.expires_on), col(Waiver.id))).all())
 
 
 def create_plan(
