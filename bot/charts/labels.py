@@ -57,6 +57,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "overview_alt_empty": "{rubric} for {teams} teams: no scores yet.",
         "criteria_alt": "{rubric} requirements for {items} tests by stage: {counts}.",
         "criteria_alt_stage": "{stage} {mandatory} mandatory",
+        "burnup_title": "{team}: plan to {stage}",
+        "burnup_axis": "Tests met",
+        "burnup_met": "tests met",
+        "burnup_target": "target date",
+        "burnup_goal": "all {total} tests",
+        "burnup_alt": "Burn-up of {team}'s plan to {stage}: {met} of {total} tests met on "
+        "{today}, starting from {start} on {created}; target {date}.",
     },
     "es": {
         "final_score": "Puntuación final",
@@ -106,6 +113,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "overview_alt_empty": "{rubric} de {teams} equipos: aún sin puntuaciones.",
         "criteria_alt": "Requisitos del {rubric} para {items} pruebas por etapa: {counts}.",
         "criteria_alt_stage": "{stage} {mandatory} obligatorias",
+        "burnup_title": "{team}: plan a {stage}",
+        "burnup_axis": "Pruebas cumplidas",
+        "burnup_met": "pruebas cumplidas",
+        "burnup_target": "fecha objetivo",
+        "burnup_goal": "las {total} pruebas",
+        "burnup_alt": "Avance del plan de {team} a {stage}: {met} de {total} pruebas cumplidas "
+        "el {today}, desde {start} el {created}; objetivo el {date}.",
     },
 }
 

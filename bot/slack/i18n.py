@@ -600,22 +600,6 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     },
     "plans.item_met": {"en": "(met)", "es": "(cumplida)"},
     "plans.item_open": {"en": "(open)", "es": "(pendiente)"},
-    "plans.chart_title": {
-        "en": "{team} to {stage}: tests met",
-        "es": "{team} a {stage}: pruebas cumplidas",
-    },
-    "plans.chart_alt": {
-        "en": (
-            "Burn-up of the plan {team} to {stage}: {met} of {total} tests met on {today}, "
-            "target {total} by {date}."
-        ),
-        "es": (
-            "Avance del plan {team} a {stage}: {met} de {total} pruebas cumplidas el {today}, "
-            "objetivo {total} para el {date}."
-        ),
-    },
-    "plans.chart_met": {"en": "tests met", "es": "pruebas cumplidas"},
-    "plans.chart_target": {"en": "target", "es": "objetivo"},
     "waiver.request": {
         "en": (
             "<@{user}> asks to waive {item} for *{team}* until {date}.\nReason: {reason}\n"
