@@ -57,7 +57,7 @@ def burnup_alt_text(
         "burnup_alt",
         lang,
         team=team,
-        stage=labels.stage_label(rubric, stage, lang),
+        stage=labels.stage_name(stage, lang),
         met=points[-1][1],
         total=total,
         today=labels.long_date(points[-1][0], lang),
@@ -83,9 +83,7 @@ def render_burnup(
         raise ValueError("a burn-up needs at least the plan's first point")
     lang = labels.language_of(language)
     series = burnup_series(points, total, target_date)
-    title = labels.label(
-        "burnup_title", lang, team=team, stage=labels.stage_label(rubric, stage, lang)
-    )
+    title = labels.label("burnup_title", lang, team=team, stage=labels.stage_name(stage, lang))
     subtitle = labels.long_date(points[-1][0], lang)
     alt_text = burnup_alt_text(
         points,
