@@ -188,6 +188,15 @@ def test_a_plan_is_made_from_the_preview_owners_are_told_and_reminded_once_at_14
 
     listing = reply(slack, "plans Vision")
     assert "0/6 met" in listing
+    # With the listing, the plan's burn-up chart arrives in the person's DM: a real PNG.
+    charts = slack.wait_for(
+        lambda: [f for f in fake.files if f.completed and f.filename.startswith("mlscore-plan-")],
+        what="the burn-up chart",
+    )
+    assert charts[0].content is not None
+    assert charts[0].content.startswith(b"\x89PNG")
+    assert "0 of 6 tests met" in (charts[0].alt_txt or "")
+    assert "D" + LEAD[1:] in charts[0].channels
 
     # Reminders: none 15 days before, one at 14 days (once, however many ticks), one at 3.
     def reminders(user: str) -> list[str]:

@@ -26,6 +26,7 @@ from bot.slack.blocks.plans import (
     parse_plan_modal,
     waiver_decided_text,
 )
+from bot.slack.chart_posts import post_burnup_later
 from bot.slack.handoff import ack_at_once, pass_on, passed, work
 from bot.slack.i18n import format_date, t
 from bot.slack.ids import ActionId, BlockId, CallbackId
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from bot.slack.listeners.slash_command import Invocation
 
 log = logging.getLogger(__name__)
+
+BURNUPS = 3
+"""How many plans' burn-up charts `plans` sends at most (the newest)."""
 
 
 def register(app: App) -> None:
@@ -65,7 +69,19 @@ def command_plans(call: Invocation, parsed: cmd.ListPlans) -> None:
     services = call.scope.deps.services
     plans = services.list_plans(call.scope.actor(team), call.scope.directory, team.id)
     today = services.today()
-    call.say(build_plans_list(team.name, plans, call.scope.language(team), today))
+    language = call.scope.language(team)
+    call.say(build_plans_list(team.name, plans, language, today))
+    # Each open plan's burn-up (the newest few), in the person's DM: files cannot be ephemeral.
+    for plan in [p for p in plans if p.target_date >= today or p.met < len(p.items)][-BURNUPS:]:
+        burnup = services.plan_burnup(call.scope.actor(team), call.scope.directory, plan.id)
+        post_burnup_later(
+            call.scope.deps,
+            call.client,
+            burnup,
+            channel_id=lambda: direct_channel(call.client, call.scope.user_id or ""),
+            language=language,
+            tell=lambda text: call.say({"text": text}),
+        )
 
 
 def command_waive(call: Invocation, parsed: cmd.Waive) -> None:
