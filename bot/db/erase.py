@@ -151,8 +151,8 @@ def _plan_steps(
 def erase_user_notes(session: Session, *, workspace_id: int, user_id: str) -> dict[str, int]:
     """Blank the free text `user_id` wrote, wherever it is: item notes (also where the
     pre-filled modal carried them into someone else's later assessment), overall notes, survey
-    comments, criteria notes and reasons in the audit log, and their notes in other people's
-    drafts; drop the user's own drafts.
+    comments, criteria notes, the reasons of the waivers they asked for and reasons in the
+    audit log, and their notes in other people's drafts; drop the user's own drafts.
 
     An item note's author is `answers.note_by`; rows stored before authors were kept have none
     and count as the submitter's, and their copies are found by their text (the same words on
@@ -178,6 +178,13 @@ def erase_user_notes(session: Session, *, workspace_id: int, user_id: str) -> di
             CriteriaVersion.note,
             col(CriteriaVersion.workspace_id) == workspace_id,
             col(CriteriaVersion.adopted_by) == user_id,
+        ),
+        # A waiver's reason is their words; the waiver itself (what, until when) stays.
+        "waivers": _blank(
+            session,
+            Waiver.reason,
+            col(Waiver.workspace_id) == workspace_id,
+            col(Waiver.requested_by) == user_id,
         ),
     }
     counts["answers"] += _blank_legacy_copies(session, workspace_id=workspace_id, notes=written)

@@ -212,6 +212,7 @@ def test_erasing_a_users_notes_blanks_their_text_only(db: Database, now: datetim
         "assessments": 2,
         "survey_votes": 1,
         "criteria_versions": 1,
+        "waivers": 2,
         "drafts": 2,
         "audit_log": 2,
     }
@@ -229,6 +230,8 @@ def test_erasing_a_users_notes_blanks_their_text_only(db: Database, now: datetim
     }
     assert [v["comment"] for v in exported["survey_votes"]] == [""]
     assert exported["drafts"] == []
+    assert [w["reason"] for w in exported["waivers"]] == ["", ""]
+    assert [w["item_id"] for w in exported["waivers"]] == ["FD1", "FD1"]
     assert [e["detail"] for e in exported["audit_log"]] == [{"stage": "roadmap"}] * 2
     assert [a["choice"] for a in exported["answers"]].count("manual") == 4  # choices stay
 
