@@ -197,6 +197,9 @@ def test_a_plan_is_made_from_the_preview_owners_are_told_and_reminded_once_at_14
     assert charts[0].content.startswith(b"\x89PNG")
     assert "0 of 6 tests met" in (charts[0].alt_txt or "")
     assert "D" + LEAD[1:] in charts[0].channels
+    # An assessment that does FD2 by hand meets one of the plan's tests.
+    assess(slack, fake, {**ANSWERS, "FD2": "manual"})
+    assert "1/6 met" in reply(slack, "plans Vision")
 
     # Reminders: none 15 days before, one at 14 days (once, however many ticks), one at 3.
     def reminders(user: str) -> list[str]:
@@ -216,6 +219,13 @@ def test_a_plan_is_made_from_the_preview_owners_are_told_and_reminded_once_at_14
     assert "3 days left" in reminders(SPREAD)[1]
     tick(fake, database_url, tmp_path, at_nine + timedelta(days=2))
     assert len(reminders(SPREAD)) == 2
+
+    # The weekly summary after the target date: the plan's progress, overdue.
+    monday = next(mondays_after(target + timedelta(days=2)))
+    seen = len(fake.messages(TEAM_CHANNEL))
+    tick(fake, database_url, tmp_path, monday)
+    assert "Plan to Production by" in digest_after(fake, seen)
+    assert "1/6 met, *overdue*" in digest_after(fake, seen)
 
 
 def digest_after(fake: FakeSlack, seen: int) -> str:
