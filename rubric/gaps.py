@@ -68,9 +68,9 @@ def find_gaps(
     """Measure a snapshot against the criteria for the snapshot's stage.
 
     Disabled items are ignored, and so are `waived` mandatory items (listed apart): someone
-    stood behind "this does not apply to this system" until a date. An item the criteria do not mention counts as optional (see
-    Criteria.requirement). Readiness is the share of mandatory items that are done, 1.0 when
-    nothing is mandatory.
+    stood behind "this does not apply to this system" until a date. An item the criteria do
+    not mention counts as optional (see Criteria.requirement). Readiness is the share of
+    mandatory items that are done, 1.0 when nothing is mandatory.
     """
     stage = snapshot.stage
     mandatory: list[str] = []
