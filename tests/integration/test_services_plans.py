@@ -1,0 +1,123 @@
+"""The stage-move use cases on SQLite and PostgreSQL: who may plan and approve (a team's leads
+and admins), what a plan and a waiver accept, and a waiver's effect on gaps over time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.services import Conflict, Invalid, NotAllowed
+from bot.services.plans import StageGated
+from rubric.model import Stage
+from tests.support.world import ADMIN, LEAD, World, levels
+
+MEMBER = LEAD  # a member of the team's channel, not one of its leads until made one
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World(db)
+
+
+def test_a_member_may_not_plan_until_made_a_lead(world: World) -> None:
+    team = world.team()
+    target = world.clock.now.date() + timedelta(days=30)
+
+    def plan():
+        return world.services.create_plan(
+            world.actor(MEMBER),
+            world.directory,
+            team.id,
+            None,
+            target_stage=Stage.PRODUCTION,
+            target_date=target,
+            owners={"FD1": MEMBER},
+        )
+
+    with pytest.raises(NotAllowed) as refused:
+        plan()
+    assert refused.value.key == "refused.plan"
+    world.services.set_leads(world.actor(ADMIN), world.directory, team.id, [MEMBER])
+    made = plan()
+    assert [(item.item_id, item.owner, item.met) for item in made.items] == [("FD1", MEMBER, False)]
+
+
+def test_a_plan_needs_a_date_ahead_and_an_owner_for_each_test(world: World) -> None:
+    team = world.team()
+    today = world.clock.now.date()
+    for target, owners, key in (
+        (today, {"FD1": MEMBER}, "error.plan_date_past"),
+        (today + timedelta(days=9), {"FD1": ""}, "error.plan_owner_missing"),
+    ):
+        with pytest.raises(Invalid) as refused:
+            world.services.create_plan(
+                world.actor(ADMIN),
+                world.directory,
+                team.id,
+                None,
+                target_stage=Stage.ROADMAP,
+                target_date=target,
+                owners=owners,
+            )
+        assert refused.value.key == key
+
+
+def test_a_waiver_holds_once_approved_until_its_day_and_is_decided_once(world: World) -> None:
+    team = world.team()
+    world.submit(team, levels(MD1="manual", MD5="manual"))  # FD5, mandatory at research, not done
+    expiry = world.clock.now.date() + timedelta(days=10)
+    asked = world.services.request_waiver(
+        world.actor(MEMBER),
+        world.directory,
+        team.id,
+        None,
+        item_id="fd5",
+        expires_on=expiry,
+        reason="no personal data",
+    )
+    assert asked.item_id == "FD5"
+    assert asked.status == "pending"
+
+    def gaps() -> list[str]:
+        card = world.services.scorecard(world.actor(ADMIN), world.directory, team.id)
+        assert card is not None
+        return [gap.item_id for gap in card.gaps.gaps]
+
+    assert gaps() == ["FD5"]  # pending waives nothing
+    with pytest.raises(NotAllowed):
+        world.services.decide_waiver(world.actor(MEMBER), world.directory, asked.id, approve=True)
+    world.services.decide_waiver(world.actor(ADMIN), world.directory, asked.id, approve=True)
+    with pytest.raises(Conflict):
+        world.services.decide_waiver(world.actor(ADMIN), world.directory, asked.id, approve=False)
+    assert gaps() == []
+    world.clock.advance(days=10)  # the expiry day: still holds
+    assert gaps() == []
+    world.clock.advance(days=1)
+    assert gaps() == ["FD5"]
+
+
+def test_the_stage_gate_counts_a_waived_test_as_met(world: World) -> None:
+    team = world.team()
+    world.submit(team, levels(MD1="manual", MD5="manual"))
+
+    def gated() -> list[str]:
+        with pytest.raises(StageGated) as stopped:
+            world.services.set_stage(
+                world.actor(ADMIN), world.directory, team.id, Stage.ROADMAP, gate=True
+            )
+        return [gap.item_id for gap in stopped.value.report.gaps]
+
+    assert "FD5" in gated()
+    asked = world.services.request_waiver(
+        world.actor(MEMBER),
+        world.directory,
+        team.id,
+        None,
+        item_id="FD5",
+        expires_on=world.clock.now.date(),
+        reason="no personal data",
+    )
+    world.services.decide_waiver(world.actor(ADMIN), world.directory, asked.id, approve=True)
+    assert "FD5" not in gated()
+    assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
