@@ -418,6 +418,8 @@ class Plan(SQLModel, table=True):
         _team_fk(),
         _system_fk(),
         Index("ix_plans_workspace_id_team_id", "workspace_id", "team_id"),
+        # The tick asks only for plans whose reminders are near (by target date).
+        Index("ix_plans_workspace_id_target_date", "workspace_id", "target_date"),
         NEVER_REUSE_IDS,
     )
 

@@ -26,6 +26,7 @@ from bot.services.plans import PlanView, plan_views
 from bot.services.storage import GuardedDatabase
 from bot.services.types import Actor, Conflict, NotFound, TeamInfo
 from rubric.model import Rubric
+from rubric.plans import PLAN_REMINDER_DAYS
 
 team_target = repo.team_target
 """A team's target in the deliveries table: "team:12"."""
@@ -464,8 +465,14 @@ def _plans_due(
     systems: Mapping[int, Sequence[TeamInfo]],
     today: date,
 ) -> list[PlanDue]:
-    """Plans not past their target date whose system is active (a fixed number of queries)."""
-    plans = repo.list_plans(session, workspace_id=workspace_id, not_before=today)
+    """Plans whose first reminder has come and whose target date has not passed, of active
+    systems (a fixed number of queries; plans further off are not read at all)."""
+    plans = repo.list_plans(
+        session,
+        workspace_id=workspace_id,
+        not_before=today,
+        not_after=today + timedelta(days=max(PLAN_REMINDER_DAYS)),
+    )
     if not plans:
         return []
     views = {

@@ -50,6 +50,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_plans_workspace_id_team_id", ["workspace_id", "team_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_plans_workspace_id_target_date", ["workspace_id", "target_date"], unique=False
+        )
 
     op.create_table(
         "waivers",
@@ -113,6 +116,7 @@ def downgrade() -> None:
 
     op.drop_table("waivers")
     with op.batch_alter_table("plans", schema=None) as batch_op:
+        batch_op.drop_index("ix_plans_workspace_id_target_date")
         batch_op.drop_index("ix_plans_workspace_id_team_id")
 
     op.drop_table("plans")

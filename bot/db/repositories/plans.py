@@ -111,14 +111,17 @@ def list_plans(
     workspace_id: int,
     team_ids: Collection[int] | None = None,
     not_before: date | None = None,
+    not_after: date | None = None,
 ) -> list[Plan]:
-    """Plans of the workspace (of these teams), oldest first; with `not_before`, only those
-    whose target date is on or after it."""
+    """Plans of the workspace (of these teams), oldest first; with `not_before` and
+    `not_after`, only those whose target date is within them (inclusive)."""
     statement = select(Plan).where(Plan.workspace_id == workspace_id)
     if team_ids is not None:
         statement = statement.where(col(Plan.team_id).in_(list(team_ids)))
     if not_before is not None:
         statement = statement.where(col(Plan.target_date) >= not_before)
+    if not_after is not None:
+        statement = statement.where(col(Plan.target_date) <= not_after)
     return list(session.exec(statement.order_by(col(Plan.id))).all())
 
 
