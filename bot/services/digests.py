@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.db import repositories as repo
-from bot.db.tables import System, Team
+from bot.db.tables import Plan, System, Team, Waiver
 from bot.rubric_registry import RubricRegistry, UnknownRubric
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
@@ -131,6 +131,7 @@ def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery
         else {}
     )
     criteria: dict[str, Criteria] = {}
+    moves = _load_moves(session, workspace_id, ids, now.date())
     digests = []
     for team in subjects:
         if team.system_id is None:
@@ -143,7 +144,16 @@ def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery
                 session, workspace_id=workspace_id, rubric=rubric
             )
         digests.append(
-            _team_digest(session, team, records, rubric, criteria, now=now, default_tz=default_tz)
+            _team_digest(
+                session,
+                team,
+                records,
+                rubric,
+                criteria,
+                now=now,
+                default_tz=default_tz,
+                moves=moves,
+            )
         )
     language = teams[0].language if teams else "en"
     return ChannelDigest(channel_id, language, tuple(digests), now)
@@ -187,6 +197,7 @@ def _team_digest(
     *,
     now: datetime,
     default_tz: str,
+    moves: _Moves,
 ) -> TeamDigest:
     zone = team_zone(team, default_tz)
     away = team.paused_until if is_away(team, now, zone) else None
@@ -207,20 +218,16 @@ def _team_digest(
         sections = {s.section_id: s.score for s in result.sections}
         system_id = records[0].assessment.system_id
         today = now.date()
-        waivers = repo.approved_waivers(
-            session, workspace_id=team.workspace_id, system_ids=[system_id], today=today
-        )
+        waivers = moves.waivers.get(system_id, [])
         waived = {row.item_id for row in waivers}
         ending = tuple(
             (row.item_id, row.expires_on) for row in waivers if expiring_soon(row.expires_on, today)
         )
         plans = _plan_lines(
-            session,
             rubric,
-            system_id=system_id,
+            moves.plans.get(system_id, []),
             snapshot=snapshot,
             waived=waived,
-            team=team,
             today=today,
         )
         report = find_gaps(rubric, rules, snapshot.model_copy(update={"stage": team.stage}), waived)
@@ -251,28 +258,45 @@ def _team_digest(
     )
 
 
+@dataclass(frozen=True)
+class _Moves:
+    """The channel's waivers in force and plans, by system, read once for the whole digest."""
+
+    waivers: dict[int, list[Waiver]]
+    plans: dict[int, list[tuple[Plan, list[str]]]]
+
+
+def _load_moves(session: Session, workspace_id: int, team_ids: list[int], today: date) -> _Moves:
+    if not team_ids:
+        return _Moves({}, {})
+    waivers: dict[int, list[Waiver]] = {}
+    for waiver in repo.approved_waivers(
+        session, workspace_id=workspace_id, system_ids=None, today=today
+    ):
+        if waiver.team_id in team_ids:
+            waivers.setdefault(waiver.system_id, []).append(waiver)
+    found = repo.list_plans(session, workspace_id=workspace_id, team_ids=team_ids)
+    items = repo.plan_items(session, plan_ids=[plan.id for plan in found if plan.id is not None])
+    plans: dict[int, list[tuple[Plan, list[str]]]] = {}
+    for plan in found:
+        assert plan.id is not None
+        ids = [row.item_id for row in items[plan.id]]
+        plans.setdefault(plan.system_id, []).append((plan, ids))
+    return _Moves(waivers, plans)
+
+
 def _plan_lines(
-    session: Session,
     rubric: Rubric,
+    plans: Sequence[tuple[Plan, list[str]]],
     *,
-    system_id: int,
     snapshot: Snapshot,
     waived: set[str],
-    team: TeamInfo,
     today: date,
 ) -> tuple[PlanLine, ...]:
     """The system's plans still worth a line: not yet met, or met no more than a week ago
     past its target (so the summary shows it reached)."""
-    plans = [
-        plan
-        for plan in repo.list_plans(session, workspace_id=team.workspace_id, team_ids=[team.id])
-        if plan.system_id == system_id
-    ]
-    items = repo.plan_items(session, plan_ids=[plan.id for plan in plans if plan.id is not None])
     lines = []
-    for plan in plans:
-        assert plan.id is not None
-        ids = [row.item_id for row in items[plan.id]]
+    for plan, ids in plans:
         met = len(items_met(rubric, snapshot, ids, waived))
         if met == len(ids) and (today - plan.target_date).days > 7:
             continue
