@@ -20,6 +20,7 @@ from bot.services._scorecards import build_scorecard
 from bot.services._waivers import waived_items
 from bot.services.access import Action, refusal_key
 from bot.services.context import UseCases
+from bot.services.plans import StageGated
 from bot.services.systems import load_system, system_view
 from bot.services.types import (
     Actor,
@@ -37,7 +38,8 @@ from bot.services.types import (
 )
 from bot.services.validation import answers_to_store, problems, valid_choice
 from bot.usertext import has_nul
-from rubric.model import Criteria, Rubric, Stage
+from rubric.gaps import find_gaps
+from rubric.model import Criteria, Rubric, Snapshot, Stage
 from rubric.periods import period_at
 from rubric.scoring import score
 
@@ -252,8 +254,17 @@ class AssessmentUseCases(UseCases):
                 repo.stage_version(session, workspace_id=ws, team_id=team_id, system_id=sid),
                 may_change=may_change_stage,
             )
-            period_key = self._period_key(session, row, system, state.period_key, now)
             answers = answers_to_store(rubric, state)
+            if stage.value != system.stage:
+                assert sid is not None
+                # The form moves the stage like the stage command does: through the gate, on
+                # the answers being stored; passing it anyway takes the command's override.
+                waived = waived_items(session, workspace_id=ws, system_id=sid, today=now.date())
+                snapshot = Snapshot(stage=stage, answers={a.item_id: a for a in answers})
+                report = find_gaps(rubric, criteria, snapshot, waived)
+                if report.gaps:
+                    raise StageGated(current, rubric, report)
+            period_key = self._period_key(session, row, system, state.period_key, now)
             saved = repo.save_assessment(
                 session,
                 workspace_id=ws,

@@ -637,6 +637,22 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "`{command}`"
         ),
     },
+    "gate.modal": {
+        "en": Plural(
+            "Not saved: 1 test mandatory at {stage} is not met ({tests}). To move anyway, an "
+            "admin runs /mlscore stage {team} {stage_word} override <reason>",
+            "Not saved: {count} tests mandatory at {stage} are not met ({tests}). To move "
+            "anyway, an admin runs /mlscore stage {team} {stage_word} override <reason>",
+        ),
+        "es": Plural(
+            "No se guardó: 1 prueba obligatoria en {stage} no se cumple ({tests}). Para moverlo "
+            "igualmente, un administrador ejecuta /mlscore stage {team} {stage_word} forzar "
+            "<motivo>",
+            "No se guardó: {count} pruebas obligatorias en {stage} no se cumplen ({tests}). Para "
+            "moverlo igualmente, un administrador ejecuta /mlscore stage {team} {stage_word} "
+            "forzar <motivo>",
+        ),
+    },
     "gate.blocked": {
         "en": "*{team}* was not moved: mandatory tests not met: {count}.",
         "es": "*{team}* no se movió: pruebas obligatorias sin cumplir: {count}.",

@@ -121,3 +121,18 @@ def test_the_stage_gate_counts_a_waived_test_as_met(world: World) -> None:
     world.services.decide_waiver(world.actor(ADMIN), world.directory, asked.id, approve=True)
     assert "FD5" not in gated()
     assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
+
+
+def test_the_assessment_form_moves_the_stage_only_through_the_gate(world: World) -> None:
+    """Finding 1: picking a later stage in the form is refused while mandatory tests are
+    unmet there; nothing is stored and the stage stays."""
+    team = world.team()
+    with pytest.raises(StageGated) as stopped:
+        world.submit(team, levels(MD1="manual"), stage=Stage.PRODUCTION, user_id=ADMIN)
+    assert "FD5" in [gap.item_id for gap in stopped.value.report.gaps]
+    assert stopped.value.report.stage is Stage.PRODUCTION
+    assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
+    assert world.services.scorecard(world.actor(ADMIN), world.directory, team.id) is None
+    # The same answers at the team's own stage are stored.
+    world.submit(team, levels(MD1="manual"), user_id=ADMIN)
+    assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
