@@ -25,6 +25,7 @@ from bot.services.types import (
     Conflict,
     Directory,
     Invalid,
+    NotAllowed,
     NotFound,
     ServiceError,
     TeamInfo,
@@ -57,7 +58,7 @@ class WaiverView:
     requested_by: str
     decided_by: str | None
     approvers: tuple[str, ...]
-    """Who is asked to decide: the team's leads and the configured admins."""
+    """Who is asked to decide: the team's leads and the configured admins, but the requester."""
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,13 @@ class PlanUseCases(UseCases):
                     who=row.decided_by or "",
                     status=row.status,
                 )
+            if row.requested_by == actor.user_id:
+                # Someone else stands behind it: another lead or an admin decides.
+                raise NotAllowed("refused.waiver_own", item=row.item_id)
+            if approve and row.expires_on < now.date():
+                raise Invalid(
+                    "error.waiver_expired", item=row.item_id, date=row.expires_on.isoformat()
+                )
             row = repo.decide_waiver(
                 session, waiver=row, approved=approve, decided_by=actor.user_id, now=now
             )
@@ -320,7 +328,11 @@ class PlanUseCases(UseCases):
             session, workspace_id=waiver.workspace_id, system_id=waiver.system_id
         )
         view = system_view(session, team, system)
-        approvers = tuple(dict.fromkeys([*view.leads, *sorted(self._ctx.admins)]))
+        approvers = tuple(
+            user
+            for user in dict.fromkeys([*view.leads, *sorted(self._ctx.admins)])
+            if user != waiver.requested_by  # nobody decides their own request
+        )
         return WaiverView(
             id=waiver.id,
             system=view,

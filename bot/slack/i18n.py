@@ -1419,6 +1419,14 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "That waiver is gone.",
         "es": "Esa dispensa ya no existe.",
     },
+    "error.waiver_expired": {
+        "en": "The waiver of `{item}` expired on {date}: it can no longer be approved. Ask again.",
+        "es": "La dispensa de `{item}` caducó el {date}: ya no se puede aprobar. Pídela de nuevo.",
+    },
+    "refused.waiver_own": {
+        "en": "You asked for the waiver of `{item}`: another lead or an admin decides it.",
+        "es": "Tú pediste la dispensa de `{item}`: la decide otro responsable o un administrador.",
+    },
     "error.waiver_decided": {
         "en": "The waiver of `{item}` was already {status} by <@{who}>.",
         "es": "La dispensa de `{item}` ya fue {status} por <@{who}>.",

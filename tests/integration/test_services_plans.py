@@ -136,3 +136,51 @@ def test_the_assessment_form_moves_the_stage_only_through_the_gate(world: World)
     # The same answers at the team's own stage are stored.
     world.submit(team, levels(MD1="manual"), user_id=ADMIN)
     assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
+
+
+def _ask(world: World, team, user: str, expires_on, item_id: str = "FD5"):
+    return world.services.request_waiver(
+        world.actor(user),
+        world.directory,
+        team.id,
+        None,
+        item_id=item_id,
+        expires_on=expires_on,
+        reason="no personal data",
+    )
+
+
+def test_a_waiver_is_not_approved_once_expired(world: World) -> None:
+    """Finding 2: an approval after the expiry date is refused; rejecting it still works."""
+    team = world.team()
+    asked = _ask(world, team, MEMBER, world.clock.now.date() + timedelta(days=2))
+    world.clock.advance(days=3)
+    with pytest.raises(Invalid) as refused:
+        world.services.decide_waiver(world.actor(ADMIN), world.directory, asked.id, approve=True)
+    assert refused.value.key == "error.waiver_expired"
+    rejected = world.services.decide_waiver(
+        world.actor(ADMIN), world.directory, asked.id, approve=False
+    )
+    assert rejected.status == "rejected"
+
+
+def test_nobody_decides_their_own_waiver_request(world: World) -> None:
+    """Finding 2: a lead (or admin) who asked is not asked to decide and may not; another
+    lead does."""
+    team = world.team()
+    world.services.set_leads(world.actor(ADMIN), world.directory, team.id, [MEMBER])
+    asked = _ask(world, team, MEMBER, world.clock.now.date() + timedelta(days=9))
+    assert MEMBER not in asked.approvers
+    for approve in (True, False):
+        with pytest.raises(NotAllowed) as refused:
+            world.services.decide_waiver(
+                world.actor(MEMBER), world.directory, asked.id, approve=approve
+            )
+        assert refused.value.key == "refused.waiver_own"
+    by_admin = _ask(world, team, ADMIN, world.clock.now.date() + timedelta(days=9), "FD6")
+    with pytest.raises(NotAllowed):
+        world.services.decide_waiver(world.actor(ADMIN), world.directory, by_admin.id, approve=True)
+    approved = world.services.decide_waiver(
+        world.actor(MEMBER), world.directory, by_admin.id, approve=True
+    )
+    assert (approved.status, approved.decided_by) == ("approved", MEMBER)
