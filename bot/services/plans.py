@@ -284,15 +284,16 @@ class PlanUseCases(UseCases):
         ws = actor.workspace_id
         with self._ctx.database.read() as session:
             waiver = repo.get_waiver(session, workspace_id=ws, waiver_id=waiver_id)
+            # A missing id is answered like a team one may not see: ids tell nothing.
             if waiver is None:
-                raise NotFound("error.waiver_not_found")
+                raise NotFound("error.team_not_found")
             current = self._waiver_view(session, waiver)
         self._ctx.require(Action.APPROVE_WAIVER, actor, directory, current.system)
         now = self._ctx.clock()
         with self._ctx.database.write() as session:
             row = repo.get_waiver(session, workspace_id=ws, waiver_id=waiver_id, for_update=True)
             if row is None:
-                raise NotFound("error.waiver_not_found")
+                raise NotFound("error.team_not_found")
             if row.status != "pending":
                 raise Conflict(
                     "error.waiver_decided",
@@ -421,7 +422,7 @@ class PlanUseCases(UseCases):
         with self._ctx.database.read() as session:
             plan = repo.get_plan(session, workspace_id=ws, plan_id=plan_id)
             if plan is None:
-                raise NotFound("error.plan_not_found")
+                raise NotFound("error.team_not_found")
             team, _ = load_system(session, workspace_id=ws, system_id=plan.system_id)
         return self._burnup(actor, directory, plan, team)
 

@@ -1415,10 +1415,6 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "{date} is more than a year away: a waiver lasts at most one year.",
         "es": "{date} está a más de un año: una dispensa dura como mucho un año.",
     },
-    "error.waiver_not_found": {
-        "en": "That waiver is gone.",
-        "es": "Esa dispensa ya no existe.",
-    },
     "error.waiver_expired": {
         "en": "The waiver of `{item}` expired on {date}: it can no longer be approved. Ask again.",
         "es": "La dispensa de `{item}` caducó el {date}: ya no se puede aprobar. Pídela de nuevo.",
@@ -1439,7 +1435,6 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "Every test of the plan needs an owner.",
         "es": "Cada prueba del plan necesita un responsable.",
     },
-    "error.plan_not_found": {"en": "That plan is gone.", "es": "Ese plan ya no existe."},
     "error.nothing_to_plan": {
         "en": "*{team}* already meets every test mandatory at that stage: nothing to plan.",
         "es": "*{team}* ya cumple todas las pruebas obligatorias de esa etapa: nada que planear.",

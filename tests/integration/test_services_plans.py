@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.services import Conflict, Invalid, NotAllowed
+from bot.services import Conflict, Invalid, NotAllowed, NotFound
 from bot.services.plans import StageGated
 from rubric.model import Stage
 from tests.support.world import ADMIN, LEAD, World, levels
@@ -184,3 +184,18 @@ def test_nobody_decides_their_own_waiver_request(world: World) -> None:
         world.actor(MEMBER), world.directory, by_admin.id, approve=True
     )
     assert (approved.status, approved.decided_by) == ("approved", MEMBER)
+
+
+def test_a_missing_waiver_or_plan_id_is_answered_like_a_missing_team(world: World) -> None:
+    """Finding 8: a forged id tells nothing: the same reply as a team that does not exist."""
+    world.team()
+    with pytest.raises(NotFound) as no_team:
+        world.services.list_plans(world.actor(ADMIN), world.directory, 999_999)
+    with pytest.raises(NotFound) as no_waiver:
+        world.services.decide_waiver(world.actor(ADMIN), world.directory, 999_999, approve=True)
+    with pytest.raises(NotFound) as no_plan:
+        world.services.plan_burnup(world.actor(ADMIN), world.directory, 999_999)
+    expected = (no_team.value.key, no_team.value.params)
+    assert expected == ("error.team_not_found", {})
+    assert (no_waiver.value.key, no_waiver.value.params) == expected
+    assert (no_plan.value.key, no_plan.value.params) == expected
