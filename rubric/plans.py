@@ -15,6 +15,8 @@ from rubric.model import Criteria, Requirement, Rubric, Snapshot, Stage
 from rubric.scoring import is_complete, is_done, max_points, points, score
 
 WAIVER_MAX_DAYS = 366
+PLAN_MAX_DAYS = 365
+"""How far ahead a plan's target date may be: a year from today."""
 """A waiver lasts at most one year (a leap year's 366 days)."""
 
 WAIVER_WARNING_DAYS = 14
@@ -135,6 +137,16 @@ def waiver_expiry_problem(expires_on: date, today: date) -> str | None:
     if expires_on < today:
         return "past"
     if expires_on > today + timedelta(days=WAIVER_MAX_DAYS):
+        return "too_far"
+    return None
+
+
+def plan_date_problem(target_date: date, today: date) -> str | None:
+    """Why a plan's target date cannot be accepted ("past": not after today, "too_far": more
+    than a year ahead), or None when it can."""
+    if target_date <= today:
+        return "past"
+    if target_date > today + timedelta(days=PLAN_MAX_DAYS):
         return "too_far"
     return None
 

@@ -36,11 +36,14 @@ from bot.scheduling.deps import TickDeps
 from bot.scheduling.kinds import Kind
 from bot.scheduling.pacing import Stopped
 from bot.scheduling.plan import Job
+from bot.services.access import Access, Action
 from bot.services.digests import DigestQuery
 from bot.services.scheduling import DeliveryRef, PostedCheckin
+from bot.services.types import Actor
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
 from bot.slack.blocks.plans import build_owner_dm
 from bot.slack.clients import is_unconfirmed, rate_limit_wait
+from bot.slack.directory import SlackDirectory, TTLCache
 from rubric.periods import Cadence
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,8 @@ class Sender:
         # One client per workspace for the whole tick: with OAuth each lookup decrypts a token.
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
+        # Who may read what, looked up once per person for the whole tick.
+        self._people = TTLCache()
 
     def client(self, slack_team_id: str) -> WebClient:
         with self._lock:
@@ -239,9 +244,16 @@ class Sender:
         if found is None:
             return None
         plan, rubric = found
+        client = self.client(job.slack_team_id)
+        # The DM lists the team's tests: not to an owner who can no longer read the team.
+        directory = SlackDirectory(client, workspace=job.slack_team_id, cache=self._people)
+        owner = Actor(workspace_id=job.workspace_id, user_id=job.channel_id)
+        if not Access(self.deps.settings.admins).allowed(
+            Action.READ, owner, directory, plan.system
+        ):
+            return None
         days = (plan.target_date - self.now.date()).days
         payload = build_owner_dm(plan, rubric, job.channel_id, job.team.language, days_left=days)
-        client = self.client(job.slack_team_id)
         opened = client.conversations_open(users=job.channel_id)
         return self._post(job, str(opened["channel"]["id"]), payload)
 

@@ -33,7 +33,14 @@ from bot.services.types import (
 from bot.usertext import clean_name
 from rubric.gaps import GapReport, find_gaps
 from rubric.model import Rubric, Snapshot, Stage
-from rubric.plans import Preview, burnup, items_met, preview, waiver_expiry_problem
+from rubric.plans import (
+    Preview,
+    burnup,
+    items_met,
+    plan_date_problem,
+    preview,
+    waiver_expiry_problem,
+)
 
 WAIVER_REASON_MAX_CHARS = 500
 
@@ -185,11 +192,20 @@ class PlanUseCases(UseCases):
 
     def _system(
         self, session: Session, workspace_id: int, team_id: int, system_id: int | None
-    ) -> tuple[TeamInfo, int]:
+    ) -> tuple[TeamInfo, int, bool]:
+        """The system as a TeamInfo, its real id, and whether it (or its team) is archived."""
         view = load_team_system(
             session, workspace_id=workspace_id, team_id=team_id, system_id=system_id
         )
-        return view, actual_system_id(session, view)
+        real_id = actual_system_id(session, view)
+        _, system = load_system(session, workspace_id=workspace_id, system_id=real_id)
+        return view, real_id, view.archived or system.archived_at is not None
+
+    def _refuse_archived(self, view: TeamInfo, archived: bool) -> None:
+        """Asked after the access check, so that it tells an outsider nothing."""
+        if archived:
+            # Its check-ins have stopped: nothing would follow a plan or a waiver up.
+            raise Invalid("error.system_archived_plans", team=view.label)
 
     def stage_preview(
         self,
@@ -202,7 +218,7 @@ class PlanUseCases(UseCases):
         """What moving the system to `target` asks for, on its latest answers (readers)."""
         ws = actor.workspace_id
         with self._ctx.database.read() as session:
-            view, real_id = self._system(session, ws, team_id, system_id)
+            view, real_id, _ = self._system(session, ws, team_id, system_id)
         self._ctx.require(Action.READ, actor, directory, view)
         with self._ctx.database.read() as session:
             rubric = load_rubric(self._ctx.rubrics, view.rubric_id)
@@ -244,8 +260,9 @@ class PlanUseCases(UseCases):
         if problem is not None:
             raise Invalid(f"error.waiver_expiry_{problem}", date=expires_on.isoformat())
         with self._ctx.database.read() as session:
-            view, real_id = self._system(session, ws, team_id, system_id)
+            view, real_id, archived = self._system(session, ws, team_id, system_id)
         self._ctx.require(Action.WAIVE, actor, directory, view)
+        self._refuse_archived(view, archived)
         rubric = load_rubric(self._ctx.rubrics, view.rubric_id)
         known = {item.id.casefold(): item.id for item in rubric.items}
         canonical = known.get(item_id.casefold())
@@ -362,18 +379,24 @@ class PlanUseCases(UseCases):
         """A lead (or an admin) commits the system to `target_stage` by `target_date`, with an
         owner for each item (item id -> user id)."""
         ws = actor.workspace_id
-        if target_date <= self._today():
-            raise Invalid("error.plan_date_past", date=target_date.isoformat())
+        problem = plan_date_problem(target_date, self._today())
+        if problem is not None:
+            raise Invalid(f"error.plan_date_{problem}", date=target_date.isoformat())
         if not owners or not all(owners.values()):
             raise Invalid("error.plan_owner_missing")
         with self._ctx.database.read() as session:
-            view, real_id = self._system(session, ws, team_id, system_id)
+            view, real_id, archived = self._system(session, ws, team_id, system_id)
         self._ctx.require(Action.PLAN, actor, directory, view)
+        self._refuse_archived(view, archived)
         rubric = load_rubric(self._ctx.rubrics, view.rubric_id)
         known = {item.id for item in rubric.items}
         unknown = sorted(set(owners) - known)
         if unknown:
             raise NotFound("error.unknown_item", item=unknown[0])
+        for owner in sorted(set(owners.values())):
+            # An owner gets the plan's items in DMs: only someone who may read the team.
+            if not self._ctx.allowed(Action.READ, Actor(ws, owner), directory, view):
+                raise Invalid("error.plan_owner_cannot_read", user=owner, team=view.label)
         now = self._ctx.clock()
         with self._ctx.database.write() as session:
             plan = repo.create_plan(

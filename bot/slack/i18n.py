@@ -1431,6 +1431,18 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "{date} is not ahead: a plan's target date is after today.",
         "es": "{date} no está por delante: la fecha objetivo de un plan es posterior a hoy.",
     },
+    "error.plan_date_too_far": {
+        "en": "{date} is more than a year ahead: pick a target date within a year.",
+        "es": "{date} está a más de un año: elige una fecha objetivo dentro de un año.",
+    },
+    "error.plan_owner_cannot_read": {
+        "en": "<@{user}> cannot see *{team}*: pick an owner who is in its channel.",
+        "es": "<@{user}> no puede ver *{team}*: elige un responsable que esté en su canal.",
+    },
+    "error.system_archived_plans": {
+        "en": "*{team}* is archived: it takes no plans or waivers.",
+        "es": "*{team}* está archivado: no admite planes ni dispensas.",
+    },
     "error.plan_owner_missing": {
         "en": "Every test of the plan needs an owner.",
         "es": "Cada prueba del plan necesita un responsable.",

@@ -10,7 +10,7 @@ import pytest
 from bot.services import Conflict, Invalid, NotAllowed, NotFound
 from bot.services.plans import StageGated
 from rubric.model import Stage
-from tests.support.world import ADMIN, LEAD, World, levels
+from tests.support.world import ADMIN, LEAD, OUTSIDER, VISION_CHANNEL, World, levels
 
 MEMBER = LEAD  # a member of the team's channel, not one of its leads until made one
 
@@ -199,3 +199,65 @@ def test_a_missing_waiver_or_plan_id_is_answered_like_a_missing_team(world: Worl
     assert expected == ("error.team_not_found", {})
     assert (no_waiver.value.key, no_waiver.value.params) == expected
     assert (no_plan.value.key, no_plan.value.params) == expected
+
+
+def _plan(world: World, team, target, owners, system_id=None):
+    return world.services.create_plan(
+        world.actor(ADMIN),
+        world.directory,
+        team.id,
+        system_id,
+        target_stage=Stage.ROADMAP,
+        target_date=target,
+        owners=owners,
+    )
+
+
+def test_an_archived_system_takes_no_plan_or_waiver(world: World) -> None:
+    """Finding 3: an archived system is refused plans and waivers (it is still previewed)."""
+    team = world.team()
+    fraud = world.services.add_system(world.actor(ADMIN), world.directory, team.id, name="Fraud")
+    world.services.archive_system(world.actor(ADMIN), world.directory, fraud.system_id)
+    ahead = world.clock.now.date() + timedelta(days=30)
+    with pytest.raises(Invalid) as plan:
+        _plan(world, team, ahead, {"FD1": MEMBER}, fraud.system_id)
+    with pytest.raises(Invalid) as waiver:
+        world.services.request_waiver(
+            world.actor(MEMBER),
+            world.directory,
+            team.id,
+            fraud.system_id,
+            item_id="FD5",
+            expires_on=ahead,
+            reason="retired",
+        )
+    assert plan.value.key == waiver.value.key == "error.system_archived_plans"
+    world.services.stage_preview(
+        world.actor(ADMIN), world.directory, team.id, fraud.system_id, Stage.ROADMAP
+    )
+    # The team's active system still takes them.
+    assert _plan(world, team, ahead, {"FD1": MEMBER}).items
+
+
+def test_a_plan_date_is_at_most_a_year_ahead(world: World) -> None:
+    """Finding 3: a target date more than a year from today is refused; a year exactly is not."""
+    team = world.team()
+    today = world.clock.now.date()
+    with pytest.raises(Invalid) as refused:
+        _plan(world, team, today + timedelta(days=366), {"FD1": MEMBER})
+    assert refused.value.key == "error.plan_date_too_far"
+    assert _plan(world, team, today + timedelta(days=365), {"FD1": MEMBER}).items
+
+
+def test_a_plan_owner_must_be_able_to_read_the_team(world: World) -> None:
+    """Finding 3: someone outside a private team's channel cannot own a test of its plan."""
+    world.directory.private.add(VISION_CHANNEL)
+    team = world.team()
+    ahead = world.clock.now.date() + timedelta(days=30)
+    with pytest.raises(Invalid) as refused:
+        _plan(world, team, ahead, {"FD1": MEMBER, "FD2": OUTSIDER})
+    assert refused.value.key == "error.plan_owner_cannot_read"
+    assert refused.value.params["user"] == OUTSIDER
+    assert world.services.list_plans(world.actor(ADMIN), world.directory, team.id) == []
+    world.directory.members[VISION_CHANNEL].add(OUTSIDER)
+    assert len(_plan(world, team, ahead, {"FD1": MEMBER, "FD2": OUTSIDER}).items) == 2
