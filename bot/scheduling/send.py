@@ -244,6 +244,8 @@ class Sender:
         if found is None:
             return None
         plan, rubric = found
+        if plan.met == len(plan.items) or plan.system.stage.rank >= plan.target_stage.rank:
+            return None  # met, or the system got there: nothing left to remind of
         client = self.client(job.slack_team_id)
         # The DM lists the team's tests: not to an owner who can no longer read the team.
         directory = SlackDirectory(client, workspace=job.slack_team_id, cache=self._people)

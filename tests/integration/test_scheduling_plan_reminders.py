@@ -57,3 +57,27 @@ def test_a_plan_reminder_goes_only_to_owners_who_may_still_read_the_team(
     assert _dmed(fake) == [READER]
     texts = [str(c.params.get("text")) for c in fake.calls_to("chat.postMessage") if c.ok]
     assert sum("days left" in text for text in texts) == 1
+
+
+def test_no_plan_reminder_once_the_plan_is_met_or_the_system_is_at_its_stage(
+    db: Database, fake: FakeSlack
+) -> None:
+    """Finding 9: a met plan, and a plan of a system already at its target stage, remind no
+    one; an open plan still does."""
+    owners = {"FD1": READER}
+    fake.add_user(READER, "reader")
+    for channel in ("C0MET", "C0THERE", "C0OPEN"):
+        fake.add_channel(channel, channel.lower(), members=[READER, BOT_USER_ID])
+    met = seed_team(db, "Met", "C0MET", stage=Stage.RESEARCH, at="23:00")
+    there = seed_team(db, "There", "C0THERE", stage=Stage.ROADMAP, at="23:00")
+    still_open = seed_team(db, "Open", "C0OPEN", stage=Stage.RESEARCH, at="23:00")
+    for team in (met, there, still_open):
+        _plan(db, team, owners)
+    assess(db, met, MADE + timedelta(days=1), {"FD1": "automated"}, key="met")
+
+    run_tick(make_deps(db, fake), FOURTEEN_DAYS_BEFORE)
+
+    texts = [str(c.params.get("text")) for c in fake.calls_to("chat.postMessage") if c.ok]
+    reminders = [text for text in texts if "days left" in text]
+    assert len(reminders) == 1
+    assert "Open" in reminders[0]
