@@ -19,7 +19,7 @@ from bot.services._privacy import refreshed
 from bot.services._queries import lock_workspace
 from bot.services.access import Action
 from bot.services.context import UseCases
-from bot.services.plans import StageGated, gate_report
+from bot.services.plans import WAIVER_REASON_MAX_CHARS, StageGated, gate_report
 from bot.services.systems import load_system, load_team_system, system_view
 from bot.services.types import (
     Actor,
@@ -32,7 +32,7 @@ from bot.services.types import (
     TeamInfo,
     TeamRef,
 )
-from bot.usertext import clean_name, name_fits
+from bot.usertext import clean_name, has_nul, name_fits
 from rubric.model import LANGUAGES, Stage
 from rubric.periods import Schedule, normalize_tz
 
@@ -209,6 +209,12 @@ class TeamUseCases(UseCases):
         override_reason: str | None,
     ) -> dict[str, Any]:
         """The gate's check; what the audit entry adds when an admin overrides it."""
+        if override_reason is not None:
+            # Kept in the audit: bounded like a waiver's reason, and storable on PostgreSQL.
+            if has_nul(override_reason):
+                raise Invalid("error.nul")
+            if len(clean_name(override_reason)) > WAIVER_REASON_MAX_CHARS:
+                raise Invalid("error.waiver_reason_too_long", limit=WAIVER_REASON_MAX_CHARS)
         ws = actor.workspace_id
         with self._ctx.database.read() as session:
             current = load_team_system(

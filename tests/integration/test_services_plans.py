@@ -261,3 +261,25 @@ def test_a_plan_owner_must_be_able_to_read_the_team(world: World) -> None:
     assert world.services.list_plans(world.actor(ADMIN), world.directory, team.id) == []
     world.directory.members[VISION_CHANNEL].add(OUTSIDER)
     assert len(_plan(world, team, ahead, {"FD1": MEMBER, "FD2": OUTSIDER}).items) == 2
+
+
+def test_an_override_reason_is_bounded_and_has_no_nul(world: World) -> None:
+    """Finding 4: the reason kept in the audit is at most 500 characters, without NUL."""
+    team = world.team()
+
+    def move(reason: str):
+        return world.services.set_stage(
+            world.actor(ADMIN),
+            world.directory,
+            team.id,
+            Stage.PRODUCTION,
+            gate=True,
+            override_reason=reason,
+        )
+
+    for reason, key in (("x" * 501, "error.waiver_reason_too_long"), ("ok\x00no", "error.nul")):
+        with pytest.raises(Invalid) as refused:
+            move(reason)
+        assert refused.value.key == key
+    assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
+    assert move("x" * 500).stage is Stage.PRODUCTION
