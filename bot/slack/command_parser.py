@@ -529,7 +529,15 @@ _OVERRIDE = frozenset({"override", "forzar"})
 
 def _parse_stage(args: list[Token]) -> Command:
     override: str | None = None
-    position = next((i for i, token in enumerate(args) if token.word in _OVERRIDE), None)
+    # The keyword counts only right after the stage: "stage Override production" names a team.
+    position = next(
+        (
+            i
+            for i, token in enumerate(args)
+            if token.word in _OVERRIDE and _stage_at_end(args[:i]) is not None
+        ),
+        None,
+    )
     if position is not None:
         override = _join(args[position + 1 :])
         args = args[:position]

@@ -392,6 +392,25 @@ def test_stage_move_commands_parse(text: str, expected: object) -> None:
     assert parse_command(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("stage Override production", SetStage(TeamRef(name="Override"), Stage.PRODUCTION, None)),
+        (
+            "stage Forzar ML roadmap forzar ok",
+            SetStage(TeamRef(name="Forzar ML"), Stage.ROADMAP, "ok"),
+        ),
+        (
+            "stage Vision production override override agreed",
+            SetStage(TeamRef(name="Vision"), Stage.PRODUCTION, "override agreed"),
+        ),
+    ],
+)
+def test_the_override_word_counts_only_right_after_the_stage(text: str, expected: object) -> None:
+    """Finding 5: a team named with "override" or "forzar" is a team, not the keyword."""
+    assert parse_command(text) == expected
+
+
 def test_a_waiver_without_a_date_says_how_to_ask_for_one() -> None:
     error = parse_command("waive Vision MD4 soon")
     assert isinstance(error, ParseError)
