@@ -7,6 +7,7 @@ readiness.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -46,6 +47,8 @@ class GapReport:
     partial: tuple[Gap, ...]
     optional_open: tuple[str, ...]
     readiness: float
+    waived: tuple[str, ...] = ()
+    """Mandatory items under a waiver that holds: not gaps, and not counted in readiness."""
 
     @property
     def met(self) -> tuple[str, ...]:
@@ -59,18 +62,22 @@ class GapReport:
         return not self.gaps
 
 
-def find_gaps(rubric: Rubric, criteria: Criteria, snapshot: Snapshot) -> GapReport:
+def find_gaps(
+    rubric: Rubric, criteria: Criteria, snapshot: Snapshot, waived: Collection[str] = ()
+) -> GapReport:
     """Measure a snapshot against the criteria for the snapshot's stage.
 
-    Disabled items are ignored. An item the criteria do not mention counts as optional (see
-    Criteria.requirement). Readiness is the share of mandatory items that are done, 1.0 when
-    nothing is mandatory.
+    Disabled items are ignored, and so are `waived` mandatory items (listed apart): someone
+    stood behind "this does not apply to this system" until a date. An item the criteria do
+    not mention counts as optional (see Criteria.requirement). Readiness is the share of
+    mandatory items that are done, 1.0 when nothing is mandatory.
     """
     stage = snapshot.stage
     mandatory: list[str] = []
     gaps: list[Gap] = []
     partial: list[Gap] = []
     optional_open: list[str] = []
+    waived_mandatory: list[str] = []
     for section in rubric.sections:
         for item in section.items:
             if not item.enabled:
@@ -78,7 +85,9 @@ def find_gaps(rubric: Rubric, criteria: Criteria, snapshot: Snapshot) -> GapRepo
             requirement = criteria.requirement(item.id, stage)
             choice = snapshot.choice(item.id)
             done = is_done(rubric, choice)
-            if requirement is Requirement.MANDATORY:
+            if requirement is Requirement.MANDATORY and item.id in waived:
+                waived_mandatory.append(item.id)
+            elif requirement is Requirement.MANDATORY:
                 mandatory.append(item.id)
                 if not done:
                     gaps.append(_gap(rubric, item, section.id, GapKind.MISSING, requirement))
@@ -95,6 +104,7 @@ def find_gaps(rubric: Rubric, criteria: Criteria, snapshot: Snapshot) -> GapRepo
         partial=tuple(partial),
         optional_open=tuple(optional_open),
         readiness=readiness,
+        waived=tuple(waived_mandatory),
     )
 
 

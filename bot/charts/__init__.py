@@ -5,6 +5,7 @@ Importing this package does not import matplotlib; the first render does (see re
 
 from __future__ import annotations
 
+from bot.charts.burnup import render_burnup
 from bot.charts.criteria import render_criteria
 from bot.charts.heatmap import render_heatmap
 from bot.charts.overview import MAX_TEAMS as MAX_OVERVIEW_TEAMS
@@ -17,6 +18,7 @@ __all__ = [
     "Chart",
     "TeamOverview",
     "png_size",
+    "render_burnup",
     "render_criteria",
     "render_heatmap",
     "render_overview",

@@ -64,6 +64,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "they differ on {disputed} ({tests}).",
         "spread_alt_agree": "How {count} people answered each of {items} tests of {team} in "
         "{period}: they gave the same answers.",
+        "burnup_title": "{team}: stage plan ({stage})",
+        "burnup_axis": "Tests met",
+        "burnup_met": "tests met",
+        "burnup_target": "target date",
+        "burnup_goal": "all {total} tests",
+        "burnup_alt": "Burn-up of {team}'s plan to {stage}: {met} of {total} tests met on "
+        "{today}, starting from {start} on {created}; target {date}.",
     },
     "es": {
         "final_score": "Puntuación final",
@@ -120,6 +127,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "{team} en {period}: difieren en {disputed} ({tests}).",
         "spread_alt_agree": "Cómo respondieron {count} personas a cada una de las {items} "
         "pruebas de {team} en {period}: dieron las mismas respuestas.",
+        "burnup_title": "{team}: plan de etapa ({stage})",
+        "burnup_axis": "Pruebas cumplidas",
+        "burnup_met": "pruebas cumplidas",
+        "burnup_target": "fecha objetivo",
+        "burnup_goal": "las {total} pruebas",
+        "burnup_alt": "Avance del plan de {team} a {stage}: {met} de {total} pruebas cumplidas "
+        "el {today}, desde {start} el {created}; objetivo el {date}.",
     },
 }
 

@@ -25,6 +25,8 @@ from bot.db.tables import (
     EvidencePolicyRow,
     EvidencePush,
     Installation,
+    Plan,
+    PlanItem,
     Response,
     ResponseAnswer,
     StageChange,
@@ -34,6 +36,7 @@ from bot.db.tables import (
     SystemToken,
     Team,
     TeamResponseSettings,
+    Waiver,
     Workspace,
 )
 
@@ -95,6 +98,11 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
                 *_equal(StageChange, workspace_id=workspace_id, team_id=team_id)
             ),
         ),
+        *_plan_steps(
+            col(Plan.workspace_id) == workspace_id,
+            col(Plan.team_id) == team_id,
+            waivers=[col(Waiver.workspace_id) == workspace_id, col(Waiver.team_id) == team_id],
+        ),
         (
             "deliveries",
             # The team's own sends and those under it: each lead's DM ("team:12/U0LEAD") and
@@ -142,6 +150,10 @@ def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
             "response_answers",
             delete(ResponseAnswer).where(col(ResponseAnswer.response_id).in_(response_ids)),
         ),
+        *_plan_steps(
+            col(Plan.workspace_id) == workspace_id,
+            waivers=[col(Waiver.workspace_id) == workspace_id],
+        ),
     ]
     for table in (
         Response,
@@ -169,11 +181,23 @@ def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
     return _run(session, steps)
 
 
+def _plan_steps(
+    *plans: ColumnElement[bool], waivers: list[ColumnElement[bool]]
+) -> list[tuple[str, Delete]]:
+    """Plans (their items first) and waivers: they name the team's systems."""
+    plan_ids = select(Plan.id).where(*plans)
+    return [
+        ("plan_items", delete(PlanItem).where(col(PlanItem.plan_id).in_(plan_ids))),
+        ("plans", delete(Plan).where(*plans)),
+        ("waivers", delete(Waiver).where(*waivers)),
+    ]
+
+
 def erase_user_notes(session: Session, *, workspace_id: int, user_id: str) -> dict[str, int]:
     """Blank the free text `user_id` wrote, wherever it is: item notes (also where the
     pre-filled modal carried them into someone else's later assessment), overall notes, survey
-    comments, criteria notes and reasons in the audit log, and their notes in other people's
-    drafts; drop the user's own drafts.
+    comments, criteria notes, the reasons of the waivers they asked for and reasons in the
+    audit log, and their notes in other people's drafts; drop the user's own drafts.
 
     An item note's author is `answers.note_by`; rows stored before authors were kept have none
     and count as the submitter's, and their copies are found by their text (the same words on
@@ -199,6 +223,13 @@ def erase_user_notes(session: Session, *, workspace_id: int, user_id: str) -> di
             CriteriaVersion.note,
             col(CriteriaVersion.workspace_id) == workspace_id,
             col(CriteriaVersion.adopted_by) == user_id,
+        ),
+        # A waiver's reason is their words; the waiver itself (what, until when) stays.
+        "waivers": _blank(
+            session,
+            Waiver.reason,
+            col(Waiver.workspace_id) == workspace_id,
+            col(Waiver.requested_by) == user_id,
         ),
     }
     their_responses = select(Response.id).where(

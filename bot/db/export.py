@@ -37,6 +37,8 @@ from bot.db.tables import (
     Draft,
     EvidencePolicyRow,
     EvidencePush,
+    Plan,
+    PlanItem,
     Response,
     ResponseAnswer,
     StageChange,
@@ -45,6 +47,7 @@ from bot.db.tables import (
     System,
     Team,
     TeamResponseSettings,
+    Waiver,
     Workspace,
 )
 
@@ -92,6 +95,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
         ):
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         data.update(_responses(session, workspace_id, None))
+        _plans_and_waivers(session, data, workspace_id)
         return data
     team = session.exec(
         select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id)
@@ -108,6 +112,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
     data["answers"] = _answers(
         session, [col(Assessment.workspace_id) == workspace_id, col(Assessment.team_id) == team_id]
     )
+    _plans_and_waivers(session, data, workspace_id, team_id)
     target = team_target(team_id)
     for table in _any(Delivery, AuditEntry):
         data[_name(table)] = _rows(
@@ -206,6 +211,22 @@ def answers_csv(data: Export) -> str:
                 ],
             )
     return out.getvalue()
+
+
+def _plans_and_waivers(
+    session: Session, data: Export, workspace_id: int, team_id: int | None = None
+) -> None:
+    """The plans of the workspace (or of one team), their items, and its waivers."""
+    plans = [col(Plan.workspace_id) == workspace_id]
+    waivers = [col(Waiver.workspace_id) == workspace_id]
+    if team_id is not None:
+        plans.append(col(Plan.team_id) == team_id)
+        waivers.append(col(Waiver.team_id) == team_id)
+    data["plans"] = _rows(session, Plan, plans)
+    data["plan_items"] = _rows(
+        session, PlanItem, [col(PlanItem.plan_id).in_(select(Plan.id).where(*plans))]
+    )
+    data["waivers"] = _rows(session, Waiver, waivers)
 
 
 def _answers(session: Session, assessments: list[ColumnElement[bool]]) -> list[dict[str, Any]]:

@@ -506,6 +506,71 @@ class EvidencePolicyRow(SQLModel, table=True):
     set_at: datetime = Field(sa_type=UTCDateTime)
 
 
+WAIVER_STATUSES = ("pending", "approved", "rejected")
+
+
+class Waiver(SQLModel, table=True):
+    """One item suspended for one system until a date, for a reason someone stands behind:
+    asked for by a member, in force once a lead or an admin approves it."""
+
+    __tablename__ = "waivers"
+    __table_args__ = (
+        _team_fk(),
+        _system_fk(),
+        Index("ix_waivers_workspace_id_system_id", "workspace_id", "system_id"),
+        CheckConstraint(_in("status", WAIVER_STATUSES), name="status"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    system_id: int
+    item_id: str = Field(max_length=32)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    expires_on: date
+    status: str = Field(default="pending", max_length=16)
+    requested_by: str = Field(max_length=32)
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Plan(SQLModel, table=True):
+    """A stage move a team commits to: a target stage, a target date, owners per item."""
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        _team_fk(),
+        _system_fk(),
+        Index("ix_plans_workspace_id_team_id", "workspace_id", "team_id"),
+        # The tick asks only for plans whose reminders are near (by target date).
+        Index("ix_plans_workspace_id_target_date", "workspace_id", "target_date"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int
+    team_id: int
+    system_id: int
+    target_stage: str = Field(max_length=16)
+    target_date: date
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PlanItem(SQLModel, table=True):
+    """One item of a plan and who owns it; whether it is met is read from the assessments."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (UniqueConstraint("plan_id", "item_id"), NEVER_REUSE_IDS)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plans.id", index=True)
+    item_id: str = Field(max_length=32)
+    owner: str = Field(max_length=32)
+
+
 ALL_TABLES: tuple[type[SQLModel], ...] = (
     Workspace,
     Team,
@@ -528,6 +593,9 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     SystemToken,
     EvidencePush,
     EvidencePolicyRow,
+    Waiver,
+    Plan,
+    PlanItem,
 )
 
 __all__ = [
@@ -537,6 +605,7 @@ __all__ = [
     "DELIVERY_STATUSES",
     "NEVER_REUSE_IDS",
     "SURVEY_STATUSES",
+    "WAIVER_STATUSES",
     "Assessment",
     "AssessmentAnswer",
     "AuditEntry",
@@ -548,6 +617,8 @@ __all__ = [
     "EvidencePolicyRow",
     "EvidencePush",
     "Installation",
+    "Plan",
+    "PlanItem",
     "Response",
     "ResponseAnswer",
     "StageChange",
@@ -557,6 +628,7 @@ __all__ = [
     "SystemToken",
     "Team",
     "TeamResponseSettings",
+    "Waiver",
     "Workspace",
 ]
 

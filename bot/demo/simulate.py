@@ -5,19 +5,23 @@ scheduling pass (`run_tick`) when check-ins and reminders fall due, so the sched
 to the recording client; then the teams answer through `Services.submit` (pre-filled from their
 last answers, as the modal is) and the channel gets the same announcement the modal's listener
 posts. One team skips a week through the scheduling service, one regresses once, one moves to
-production half-way. A last pass on Friday sends each channel's weekly summary with its chart.
+production half-way, after its lead made a plan for the move in week 2 (owners per test, a
+target date) that the team then meets, so the stage gate lets it through. A last pass on Friday
+sends each channel's weekly summary with its chart.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.charts import Chart, TeamOverview, render_criteria, render_heatmap, render_overview
+from bot.charts.burnup import render_burnup
 from bot.db.migrate import upgrade
 from bot.demo import sample
 from bot.demo.recorder import Recording, RecordingClient, dm_channel
@@ -32,6 +36,7 @@ from bot.slack.blocks.assessment import AssessmentMeta, ItemInput, build_assessm
 from bot.slack.blocks.checkin import build_skipped
 from bot.slack.blocks.criteria import build_criteria_matrix
 from bot.slack.blocks.home import build_home
+from bot.slack.blocks.plans import build_owner_dm, build_plans_list, build_preview
 from bot.slack.blocks.scorecard import build_announcement, build_scorecard
 from bot.slack.uploads import upload_chart
 from bot.wiring import build_container, deps_from_container
@@ -42,6 +47,8 @@ from rubric.periods import Cadence, Schedule, period_at, to_utc, zone_for
 log = logging.getLogger(__name__)
 
 LEVELS = ("not_done", "manual", "automated")
+PLAN_WEEK = 1
+"""The week (from 0) whose answers the stage-change team's lead plans the move from."""
 MIN_WEEKS = 4
 MAX_WEEKS = 104
 LATE_ANSWERS = 0.15
@@ -165,6 +172,10 @@ class Simulation:
         self.rubric: Rubric = self.services.rubrics.default()
         self.teams: list[_TeamState] = []
         self.events: list[str] = []
+        # The plan the stage-change team makes for its move: its id, tests and last week.
+        self.plan_id: int | None = None
+        self.plan_items: tuple[str, ...] = ()
+        self.plan_last_week = 0
 
     # ---- set-up -------------------------------------------------------------------------------
 
@@ -230,6 +241,11 @@ class Simulation:
                 events.append((due + timedelta(minutes=5), 0, self._tick("check-in")))
                 if key == sample.STAGE_CHANGE_TEAM and week == stage_week:
                     events.append((period.start - timedelta(hours=12), 1, self._stage(state)))
+                if key == sample.STAGE_CHANGE_TEAM and week == PLAN_WEEK < stage_week - 1:
+                    # After the week's answers: the lead plans the move for the stage week.
+                    target = (sample.START + timedelta(weeks=stage_week, days=-1)).date()
+                    self.plan_last_week = stage_week - 1
+                    events.append((due + timedelta(hours=60), 99, self._make_plan(state, target)))
                 if key == sample.SKIP_TEAM and week == skip_week:
                     events.append((due + timedelta(hours=3), 1 + order, self._skip(state)))
                     continue
@@ -276,15 +292,72 @@ class Simulation:
 
         return run
 
+    def _make_plan(self, state: _TeamState, target: date) -> Callable[[], None]:
+        def run() -> None:
+            info = state.info
+            lead = state.sample.leads[0]
+            actor = Actor(self.workspace_id, lead, info.language, info.channel_id)
+            self.cause = f"/mlscore plan {info.label} production (seen by {sample.USERS[lead]})"
+            found = self.services.stage_preview(
+                actor, self.directory, info.id, info.system_id, sample.STAGE_CHANGE_TO
+            )
+            preview = build_preview(found, info.language, can_plan=True)
+            self.client.chat_postEphemeral(channel=info.channel_id, user=lead, **preview)
+            people = [user for user, _ in state.sample.people]
+            owners = {
+                unmet.item_id: people[index % len(people)]
+                for index, unmet in enumerate(found.preview.unmet)
+            }
+            self.cause = f"Plan modal submitted by {sample.USERS[lead]}"
+            plan = self.services.create_plan(
+                actor,
+                self.directory,
+                info.id,
+                info.system_id,
+                target_stage=sample.STAGE_CHANGE_TO,
+                target_date=target,
+                owners=owners,
+            )
+            rubric = self.services.rubrics.get(info.rubric_id)
+            for owner in dict.fromkeys(owners.values()):
+                self.client.chat_postMessage(
+                    channel=dm_channel(owner), **build_owner_dm(plan, rubric, owner, info.language)
+                )
+            self.plan_id = plan.id
+            self.plan_items = tuple(owners)
+            self.events.append(
+                f"{info.label}: {sample.USERS[lead]} planned the move to production by "
+                f"{target:%d %b} ({len(owners)} tests, {len(set(owners.values()))} owners)"
+            )
+            self.cause = ""
+
+        return run
+
+    def _meet_plan(self, state: _TeamState, week: int) -> None:
+        """The planned team works its plan: enough of the open tests each week to be done by
+        the week before the move."""
+        if self.plan_id is None or state.sample.key != sample.STAGE_CHANGE_TEAM:
+            return
+        open_items = [item for item in self.plan_items if state.levels[item] == 0]
+        if not open_items:
+            return
+        weeks_left = max(1, self.plan_last_week - week + 1)
+        for item_id in open_items[: math.ceil(len(open_items) / weeks_left)]:
+            state.levels[item_id] = 1
+            state.notes[item_id] = self._note(item_id, 1, state.info.language)
+
     def _stage(self, state: _TeamState) -> Callable[[], None]:
         def run() -> None:
+            self.cause = f"/mlscore stage {state.info.label} production"
             state.info = self.services.set_stage(
                 self.admin,
                 self.directory,
                 state.info.id,
                 sample.STAGE_CHANGE_TO,
                 system_id=state.info.system_id,
+                gate=True,
             )
+            self.cause = ""
             self.events.append(
                 f"{state.info.label} moved to {state.info.stage.value} on {self.clock.now:%d %b}"
             )
@@ -320,6 +393,7 @@ class Simulation:
                 if level < 2 and self.rng.random() < pace:
                     state.levels[item.id] = level + 1
                     state.notes[item.id] = self._note(item.id, level + 1, language)
+        self._meet_plan(state, week)
         if regress:
             for item_id in sample.REGRESSION_ITEMS:
                 state.before_regression[item_id] = max(state.levels[item_id], 1)
@@ -461,6 +535,7 @@ class Simulation:
                 "Organisation overview",
             )
         )
+        charts += self._plan_charts()
         criteria = RubricRegistry.default_criteria(self.rubric)
         charts.append(
             NamedChart(
@@ -481,6 +556,39 @@ class Simulation:
         self._modal()
         self.cause = ""
         return charts
+
+    def _plan_charts(self) -> list[NamedChart]:
+        """The plan's progress as its lead asks for it (`plans`), with its burn-up chart."""
+        if self.plan_id is None:
+            return []
+        state = next(s for s in self.teams if s.sample.key == sample.STAGE_CHANGE_TEAM)
+        info = state.info
+        self.cause = f"/mlscore plans {info.name} public"
+        plans = self.services.list_plans(self.admin, self.directory, info.id)
+        listing = build_plans_list(info.name, plans, info.language, self.clock.now.date())
+        self.client.chat_postMessage(channel=info.channel_id, **listing)
+        found = self.services.plan_burnup(self.admin, self.directory, self.plan_id)
+        chart = render_burnup(
+            found.points,
+            len(found.plan.items),
+            team=found.plan.system.label,
+            rubric=found.rubric,
+            stage=found.plan.target_stage,
+            target_date=found.plan.target_date,
+            language=info.language,
+        )
+        upload_chart(
+            self.client,
+            chart,
+            channel_id=info.channel_id,
+            filename=f"mlscore-plan-{self.plan_id}.png",
+        )
+        met = found.plan.met
+        self.events.append(
+            f"{found.plan.system.label}'s plan: {met} of {len(found.plan.items)} tests met"
+        )
+        self.cause = ""
+        return [NamedChart("burnup-search.png", chart, f"{found.plan.system.label}: plan burn-up")]
 
     def _render_trend(self, view: TrendView, info: TeamInfo) -> Chart:
         from bot.charts import render_trend

@@ -15,8 +15,8 @@ from bot.charts import MAX_OVERVIEW_TEAMS, Chart, TeamOverview
 from bot.charts.worker import ChartWorker
 from bot.scheduling.messages import add_standing_notes
 from bot.services.digests import ChannelDigest, TeamDigest
-from bot.slack.blocks.digest import DigestTeam, build_digest
-from rubric.model import Rubric
+from bot.slack.blocks.digest import DigestPlan, DigestTeam, build_digest
+from rubric.model import Rubric, Stage
 
 __all__ = ["ChannelDigest", "TeamDigest", "digest_charts", "digest_message"]
 
@@ -37,6 +37,17 @@ def digest_message(digest: ChannelDigest, *, requested_by: str | None = None) ->
             last_assessed_at=team.last_assessed,
             overdue=team.overdue,
             stale=team.stale,
+            waivers_ending=team.waivers_ending,
+            plans=tuple(
+                DigestPlan(
+                    stage=Stage(plan.target_stage),
+                    target_date=plan.target_date,
+                    met=plan.met,
+                    total=plan.total,
+                    overdue=plan.overdue,
+                )
+                for plan in team.plans
+            ),
         )
         for team in digest.teams
     ]

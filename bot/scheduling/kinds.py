@@ -13,6 +13,7 @@ class Kind(StrEnum):
     LEAD_DM = "lead_dm"
     DIGEST = "digest"
     DIGEST_CHART = "digest_chart"
+    PLAN_REMINDER = "plan_reminder"
 
 
 def lead_target(team_id: int, user_id: str) -> str:

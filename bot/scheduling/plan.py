@@ -23,12 +23,15 @@ from bot.scheduling.kinds import Kind, channel_target, lead_target
 from bot.services.digests import channels_of
 from bot.services.scheduling import (
     DeliveryKey,
+    PlanDue,
     WorkspaceState,
+    plan_target,
     system_target,
     team_target,
 )
 from bot.services.types import TeamInfo
 from rubric.periods import Cadence, Period, Schedule, period_at, previous_period, zone_for
+from rubric.plans import PLAN_REMINDER_DAYS, next_reminder
 
 CLOSED_CHECKINS = frozenset({"answered", "skipped"})
 LATE_CHECKIN = timedelta(hours=1)
@@ -68,6 +71,8 @@ class Job:
     to_nonrespondents: bool = False
     """A reminder sent by DM to each member of the channel who has not answered, instead of to
     the channel (the team opted in)."""
+    plan_id: int | None = None
+    """The plan a plan reminder is about."""
 
     @property
     def key(self) -> DeliveryKey:
@@ -127,6 +132,8 @@ def current_keys(state: WorkspaceState, now: datetime, policy: Policy) -> set[st
         keys.add(
             period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now).key
         )
+    # Plan reminders are keyed by how long before the target they go ("plan-14d").
+    keys |= {f"plan-{days}d" for days in PLAN_REMINDER_DAYS}
     return keys
 
 
@@ -137,7 +144,10 @@ def plan(state: WorkspaceState, now: datetime, policy: Policy) -> list[Job]:
         jobs += _team_jobs(state, team, now, policy)
     for channel_id, teams in channels_of(state.teams).items():
         jobs += _digest_jobs(state, channel_id, teams, now, policy)
+    for due in state.plans:
+        jobs += _plan_reminder_jobs(state, due, now)
     order = {
+        Kind.PLAN_REMINDER: 0,
         Kind.CHECKIN: 0,
         Kind.DIGEST: 0,
         Kind.LEAD_DM: 1,
@@ -330,3 +340,37 @@ def _digest_jobs(
     if _sent(state, (target, Kind.DIGEST.value, period.key)):
         return chart
     return [replace(job, then=tuple(chart)) for job in make(kind=Kind.DIGEST, due=period.due)]
+
+
+def _plan_reminder_jobs(state: WorkspaceState, due: PlanDue, now: datetime) -> list[Job]:
+    """One DM per owner of the plan when its latest reminder has come (14, then 3 days before
+    the target date; rubric.plans.next_reminder), each claimed once under its own key."""
+    reminder = next_reminder(due.target_date, due.created_at, now)
+    if reminder is None or due.team.archived:
+        return []
+    expires = datetime.combine(
+        due.target_date + timedelta(days=1), time(0, 0), tzinfo=due.created_at.tzinfo
+    )
+    jobs = []
+    for owner in due.owners:
+        target = plan_target(due.team.id, due.plan_id, owner)
+        want, retry = _wanted(state, (target, Kind.PLAN_REMINDER.value, reminder.key), now)
+        if not want:
+            continue
+        jobs.append(
+            Job(
+                kind=Kind.PLAN_REMINDER,
+                workspace_id=state.workspace_id,
+                slack_team_id=state.slack_team_id,
+                target=target,
+                period_key=reminder.key,
+                channel_id=owner,
+                team_id=due.team.id,
+                due=reminder.due,
+                expires=expires,
+                team=due.team,
+                retry=retry,
+                plan_id=due.plan_id,
+            )
+        )
+    return jobs

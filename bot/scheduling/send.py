@@ -36,11 +36,15 @@ from bot.scheduling.deps import TickDeps
 from bot.scheduling.kinds import Kind
 from bot.scheduling.pacing import Stopped
 from bot.scheduling.plan import Job
+from bot.services.access import Access, Action
 from bot.services.digests import DigestQuery
 from bot.services.scheduling import DeliveryRef, PostedCheckin
+from bot.services.types import Actor
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
 from bot.slack.blocks.common import escape, section
+from bot.slack.blocks.plans import build_owner_dm
 from bot.slack.clients import is_unconfirmed, rate_limit_wait
+from bot.slack.directory import SlackDirectory, TTLCache
 from bot.slack.i18n import t
 from rubric.periods import Cadence
 
@@ -86,6 +90,8 @@ class Sender:
         # One client per workspace for the whole tick: with OAuth each lookup decrypts a token.
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
+        # Who may read what, looked up once per person for the whole tick.
+        self._people = TTLCache()
 
     def client(self, slack_team_id: str) -> WebClient:
         with self._lock:
@@ -186,6 +192,12 @@ class Sender:
             return self._post(job, job.channel_id, self._digest_payload(job))
         if job.kind is Kind.DIGEST_CHART:
             return self._upload_charts(job)
+        if job.kind is Kind.PLAN_REMINDER:
+            return self._plan_reminder(job)
+        return self._send_team_message(job)
+
+    def _send_team_message(self, job: Job) -> str | None:
+        """A check-in, its reminder or a lead's DM."""
         team = job.team
         assert team is not None, f"{job.kind} needs its team"
         # A system on a schedule of its own is asked on its own: its buttons carry its id.
@@ -265,6 +277,31 @@ class Sender:
             opened = client.conversations_open(users=person)
             ts = self._post(job, str(opened["channel"]["id"]), payload)
         return ts
+
+    def _plan_reminder(self, job: Job) -> str | None:
+        """The owner's items of the plan, how many days are left, in a DM."""
+        assert job.plan_id is not None
+        assert job.team is not None
+        found = self.deps.store.plan_for_reminder(
+            self.deps.rubrics, job.workspace_id, job.plan_id, self.now.date()
+        )
+        if found is None:
+            return None
+        plan, rubric = found
+        if plan.met == len(plan.items) or plan.system.stage.rank >= plan.target_stage.rank:
+            return None  # met, or the system got there: nothing left to remind of
+        client = self.client(job.slack_team_id)
+        # The DM lists the team's tests: not to an owner who can no longer read the team.
+        directory = SlackDirectory(client, workspace=job.slack_team_id, cache=self._people)
+        owner = Actor(workspace_id=job.workspace_id, user_id=job.channel_id)
+        if not Access(self.deps.settings.admins).allowed(
+            Action.READ, owner, directory, plan.system
+        ):
+            return None
+        days = (plan.target_date - self.now.date()).days
+        payload = build_owner_dm(plan, rubric, job.channel_id, job.team.language, days_left=days)
+        opened = client.conversations_open(users=job.channel_id)
+        return self._post(job, str(opened["channel"]["id"]), payload)
 
     def _post(self, job: Job, channel: str, payload: dict[str, Any]) -> str:
         client = self.client(job.slack_team_id)

@@ -124,6 +124,7 @@ def _plan(deps: TickDeps, workspace_id: int, slack_team_id: str, now: datetime) 
         workspace_id=workspace_id,
         slack_team_id=slack_team_id,
         period_keys=lambda bare: current_keys(bare, now, policy),
+        today=now.date(),
     )
     return plan(state, now, policy)
 

@@ -18,6 +18,7 @@ from bot.services.context import ServiceContext
 from bot.services.criteria_survey import CriteriaUseCases
 from bot.services.data_rights import EXPORT_FILE_SUFFIXES, DataRightsUseCases, ExportFormat
 from bot.services.evidence import EvidenceUseCases
+from bot.services.plans import PlanUseCases
 from bot.services.reports import ReportUseCases
 from bot.services.responses import ResponseUseCases
 from bot.services.storage import GuardedDatabase
@@ -62,6 +63,7 @@ class Services(
     SystemUseCases,
     ResponseUseCases,
     EvidenceUseCases,
+    PlanUseCases,
 ):
     """Every use case, sharing one context (database, rubrics, clock, admin list, defaults)."""
 

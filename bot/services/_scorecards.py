@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from bot.db.repositories import AssessmentRecord
@@ -27,6 +27,7 @@ def build_scorecard(
     claims: Mapping[str, Claim] | None = None,
     policy: EvidencePolicy = NO_POLICY,
     now: datetime | None = None,
+    waived: Collection[str] = (),
 ) -> Scorecard:
     """Score the latest assessment and compare it with the one before.
 
@@ -35,6 +36,7 @@ def build_scorecard(
     With `claims` (the answers as CI pushes left them), the score and gaps use them, claims
     stale at `now` are listed, and under `policy` a mandatory claim without its required link
     counts one level lower in the gaps only (the paper's score stays as claimed).
+    Waived items (approved, not expired) are listed apart, not as gaps.
     """
     snapshot = latest.snapshot()
     if claims:
@@ -48,7 +50,7 @@ def build_scorecard(
         rubric=rubric,
         snapshot=snapshot,
         score=score(rubric, snapshot.answers),
-        gaps=find_gaps(rubric, criteria, counted),
+        gaps=find_gaps(rubric, criteria, counted, waived),
         claims=dict(claims or {}),
         stale=stale,
         downgrades=downgrades,

@@ -38,7 +38,11 @@ class Action(StrEnum):
     STAGE = "stage"
     CRITERIA = "criteria"
     WAIVE = "waive"
-    """Not offered yet: suspending one test for one team until a date."""
+    """Ask for a waiver: one test suspended for one system until a date, for a reason."""
+    APPROVE_WAIVER = "approve_waiver"
+    """Approve or reject a waiver someone asked for (its DM buttons)."""
+    PLAN = "plan"
+    """Make a plan for a stage move: owners per item and a target date."""
     EXPORT = "export"
     ERASE = "erase"
     CREATE_TEAM = "create_team"
@@ -77,7 +81,9 @@ WHO: dict[Action, Who] = {
     Action.DIGEST: Who.MEMBERS,
     Action.STAGE: Who.ADMINS,
     Action.CRITERIA: Who.ADMINS,
-    Action.WAIVE: Who.ADMINS,
+    Action.WAIVE: Who.MEMBERS,
+    Action.APPROVE_WAIVER: Who.LEADS,
+    Action.PLAN: Who.LEADS,
     Action.EXPORT: Who.ADMINS,
     Action.ERASE: Who.ADMINS,
     Action.CREATE_TEAM: Who.ADMINS,

@@ -18,8 +18,10 @@ from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
 from bot.services._queries import assessment_id_for_key
 from bot.services._scorecards import build_scorecard
+from bot.services._waivers import waived_items
 from bot.services.access import Action, refusal_key
 from bot.services.context import UseCases
+from bot.services.plans import StageGated
 from bot.services.responses import record_response, scorecard_responses
 from bot.services.systems import load_system, system_view
 from bot.services.types import (
@@ -39,7 +41,8 @@ from bot.services.types import (
 from bot.services.validation import answers_to_store, problems, valid_choice
 from bot.usertext import has_nul
 from rubric.evidence import stale_items
-from rubric.model import Criteria, Rubric, Stage
+from rubric.gaps import find_gaps
+from rubric.model import Criteria, Rubric, Snapshot, Stage
 from rubric.periods import period_at
 from rubric.scoring import score
 
@@ -254,8 +257,17 @@ class AssessmentUseCases(UseCases):
                 repo.stage_version(session, workspace_id=ws, team_id=team_id, system_id=sid),
                 may_change=may_change_stage,
             )
-            period_key = self._period_key(session, row, system, state.period_key, now)
             answers = answers_to_store(rubric, state)
+            if stage.value != system.stage:
+                assert sid is not None
+                # The form moves the stage like the stage command does: through the gate, on
+                # the answers being stored; passing it anyway takes the command's override.
+                waived = waived_items(session, workspace_id=ws, system_id=sid, today=now.date())
+                snapshot = Snapshot(stage=stage, answers={a.item_id: a for a in answers})
+                report = find_gaps(rubric, criteria, snapshot, waived)
+                if report.gaps:
+                    raise StageGated(current, rubric, report)
+            period_key = self._period_key(session, row, system, state.period_key, now)
             authors = note_authors(state, actor.user_id)
             if period_key is not None:
                 # Each person's answers are kept as their response; the assessment is what the
@@ -419,6 +431,12 @@ class AssessmentUseCases(UseCases):
         if latest.assessment.rubric_id != rubric.id:
             rubric = load_rubric(self._ctx.rubrics, latest.assessment.rubric_id)
             criteria = criteria_in_force(session, workspace_id=actor.workspace_id, rubric=rubric)
+        waived = waived_items(
+            session,
+            workspace_id=actor.workspace_id,
+            system_id=latest.assessment.system_id,
+            today=self._ctx.clock().date(),
+        )
         scorecard = build_scorecard(
             team=team,
             rubric=rubric,
@@ -431,6 +449,7 @@ class AssessmentUseCases(UseCases):
             claims=claims_of(session, rubric, latest),
             policy=policy_of(session, actor.workspace_id),
             now=self._ctx.clock(),
+            waived=waived,
         )
         return Submission(assessment_id=assessment_id, created=created, scorecard=scorecard)
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.db import repositories as repo
-from bot.db.tables import System, Team
+from bot.db.tables import Plan, System, Team, Waiver
 from bot.rubric_registry import RubricRegistry, UnknownRubric
 from bot.services._claims import claims_of
 from bot.services._convert import team_info
@@ -25,8 +25,9 @@ from bot.services.types import TeamInfo
 from rubric.diff import diff
 from rubric.evidence import stale_items
 from rubric.gaps import find_gaps
-from rubric.model import Criteria, Rubric
+from rubric.model import Criteria, Rubric, Snapshot
 from rubric.periods import period_at, previous_period, zone_for
+from rubric.plans import expiring_soon, items_met
 from rubric.scoring import score
 
 
@@ -69,6 +70,20 @@ class TeamDigest:
     skipped_period: str | None
     stale: tuple[str, ...] = ()
     """Items whose claims are past their freshness window at the digest's `now`."""
+    waivers_ending: tuple[tuple[str, date], ...] = ()
+    """(item id, expiry) of waivers that end within WAIVER_WARNING_DAYS."""
+    plans: tuple[PlanLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """A plan of the system in the summary: how far along, and whether it is overdue."""
+
+    target_stage: str
+    target_date: date
+    met: int
+    total: int
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,7 @@ def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery
         else {}
     )
     criteria: dict[str, Criteria] = {}
+    moves = _load_moves(session, workspace_id, ids, now.date())
     digests = []
     for team in subjects:
         if team.system_id is None:
@@ -133,7 +149,16 @@ def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery
                 session, workspace_id=workspace_id, rubric=rubric
             )
         digests.append(
-            _team_digest(session, team, records, rubric, criteria, now=now, default_tz=default_tz)
+            _team_digest(
+                session,
+                team,
+                records,
+                rubric,
+                criteria,
+                now=now,
+                default_tz=default_tz,
+                moves=moves,
+            )
         )
     language = teams[0].language if teams else "en"
     return ChannelDigest(channel_id, language, tuple(digests), now)
@@ -177,6 +202,7 @@ def _team_digest(
     *,
     now: datetime,
     default_tz: str,
+    moves: _Moves,
 ) -> TeamDigest:
     zone = team_zone(team, default_tz)
     away = team.paused_until if is_away(team, now, zone) else None
@@ -188,6 +214,8 @@ def _team_digest(
     new: tuple[str, ...] = ()
     by_section: dict[str, int] = {}
     stale: tuple[str, ...] = ()
+    ending: tuple[tuple[str, date], ...] = ()
+    plans: tuple[PlanLine, ...] = ()
     if records and rubric is not None:
         rules = criteria[rubric.id]
         snapshot = records[0].snapshot()
@@ -196,7 +224,21 @@ def _team_digest(
         result = score(rubric, snapshot.answers)
         final = result.final
         sections = {s.section_id: s.score for s in result.sections}
-        report = find_gaps(rubric, rules, snapshot.model_copy(update={"stage": team.stage}))
+        system_id = records[0].assessment.system_id
+        today = now.date()
+        waivers = moves.waivers.get(system_id, [])
+        waived = {row.item_id for row in waivers}
+        ending = tuple(
+            (row.item_id, row.expires_on) for row in waivers if expiring_soon(row.expires_on, today)
+        )
+        plans = _plan_lines(
+            rubric,
+            moves.plans.get(system_id, []),
+            snapshot=snapshot,
+            waived=waived,
+            today=today,
+        )
+        report = find_gaps(rubric, rules, snapshot.model_copy(update={"stage": team.stage}), waived)
         previous = records[1] if len(records) > 1 else None
         if previous is not None and previous.assessment.rubric_id == rubric.id:
             change = diff(rubric, previous.snapshot(), snapshot, rules)
@@ -220,7 +262,63 @@ def _team_digest(
         away_until=away,
         skipped_period=skipped,
         stale=stale,
+        waivers_ending=ending,
+        plans=plans,
     )
+
+
+@dataclass(frozen=True)
+class _Moves:
+    """The channel's waivers in force and plans, by system, read once for the whole digest."""
+
+    waivers: dict[int, list[Waiver]]
+    plans: dict[int, list[tuple[Plan, list[str]]]]
+
+
+def _load_moves(session: Session, workspace_id: int, team_ids: list[int], today: date) -> _Moves:
+    if not team_ids:
+        return _Moves({}, {})
+    waivers: dict[int, list[Waiver]] = {}
+    for waiver in repo.approved_waivers(
+        session, workspace_id=workspace_id, system_ids=None, today=today
+    ):
+        if waiver.team_id in team_ids:
+            waivers.setdefault(waiver.system_id, []).append(waiver)
+    found = repo.list_plans(session, workspace_id=workspace_id, team_ids=team_ids)
+    items = repo.plan_items(session, plan_ids=[plan.id for plan in found if plan.id is not None])
+    plans: dict[int, list[tuple[Plan, list[str]]]] = {}
+    for plan in found:
+        assert plan.id is not None
+        ids = [row.item_id for row in items[plan.id]]
+        plans.setdefault(plan.system_id, []).append((plan, ids))
+    return _Moves(waivers, plans)
+
+
+def _plan_lines(
+    rubric: Rubric,
+    plans: Sequence[tuple[Plan, list[str]]],
+    *,
+    snapshot: Snapshot,
+    waived: set[str],
+    today: date,
+) -> tuple[PlanLine, ...]:
+    """The system's plans still worth a line: not yet met, or met no more than a week ago
+    past its target (so the summary shows it reached)."""
+    lines = []
+    for plan, ids in plans:
+        met = len(items_met(rubric, snapshot, ids, waived))
+        if met == len(ids) and (today - plan.target_date).days > 7:
+            continue
+        lines.append(
+            PlanLine(
+                target_stage=plan.target_stage,
+                target_date=plan.target_date,
+                met=met,
+                total=len(ids),
+                overdue=today > plan.target_date and met < len(ids),
+            )
+        )
+    return tuple(lines)
 
 
 def _standing(

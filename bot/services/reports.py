@@ -12,6 +12,7 @@ from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
 from bot.services._privacy import refreshed
 from bot.services._scorecards import build_scorecard, diff_between
+from bot.services._waivers import waived_items
 from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.responses import scorecard_responses
@@ -39,6 +40,12 @@ class ReportUseCases(UseCases):
             rubric = load_rubric(self._ctx.rubrics, recent[0].assessment.rubric_id)
             criteria = criteria_in_force(session, workspace_id=workspace_id, rubric=rubric)
             previous = recent[1] if len(recent) > 1 else None
+            waived = waived_items(
+                session,
+                workspace_id=workspace_id,
+                system_id=recent[0].assessment.system_id,
+                today=self._ctx.clock().date(),
+            )
             return build_scorecard(
                 team=team,
                 rubric=rubric,
@@ -51,6 +58,7 @@ class ReportUseCases(UseCases):
                 claims=claims_of(session, rubric, recent[0]),
                 policy=policy_of(session, workspace_id),
                 now=self._ctx.clock(),
+                waived=waived,
             )
 
     def gaps(

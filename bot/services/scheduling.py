@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -23,8 +23,11 @@ from bot.rubric_registry import RubricRegistry
 from bot.services import _audit
 from bot.services._convert import schedule_of, team_info
 from bot.services.digests import ChannelDigest, DigestQuery, collect_digest
+from bot.services.plans import PlanView, plan_views
 from bot.services.storage import GuardedDatabase
 from bot.services.types import Actor, Conflict, NotFound, TeamInfo
+from rubric.model import Rubric
+from rubric.plans import PLAN_REMINDER_DAYS
 
 team_target = repo.team_target
 """A team's target in the deliveries table: "team:12"."""
@@ -68,6 +71,25 @@ class WorkspaceState:
     dm_reminders: frozenset[int] = frozenset()
     """The teams whose reminders go by DM to the members who have not answered (asked of
     however many answered, so the check-in stays open to more answers after the first)."""
+    plans: Sequence[PlanDue] = ()
+    """Plans whose target date is not past, of active teams and systems."""
+
+
+@dataclass(frozen=True)
+class PlanDue:
+    """A plan whose owners may be due a reminder: what the planner needs of it."""
+
+    plan_id: int
+    team: TeamInfo
+    """The team as seen through the plan's system (its language names the DM's)."""
+    target_date: date
+    created_at: datetime
+    owners: tuple[str, ...]
+
+
+def plan_target(team_id: int, plan_id: int, owner: str) -> str:
+    """One owner's reminders of one plan: "team:12/plan:5/U0OWNER" (erased with the team)."""
+    return f"{team_target(team_id)}/plan:{plan_id}/{owner}"
 
 
 @dataclass(frozen=True)
@@ -148,6 +170,7 @@ class SchedulingStore:
         workspace_id: int,
         slack_team_id: str,
         period_keys: Callable[[WorkspaceState], Collection[str]],
+        today: date | None = None,
     ) -> WorkspaceState:
         """Everything the planner needs about one workspace, in one read and a fixed number of
         queries; `period_keys` says, from the teams, which periods' check-ins and deliveries
@@ -193,7 +216,22 @@ class SchedulingStore:
                     for system_id, at in repo.last_assessed_by_system(session, **scope).items()
                 },
                 dm_reminders=response_repo.reminder_teams(session, **scope),
+                plans=_plans_due(session, workspace_id, systems, today) if today else (),
             )
+
+    def plan_for_reminder(
+        self, rubrics: RubricRegistry, workspace_id: int, plan_id: int, today: date
+    ) -> tuple[PlanView, Rubric] | None:
+        """A plan with its items met or not (for an owner's reminder); None once it is gone."""
+        with self._db.read() as session:
+            plan = repo.get_plan(session, workspace_id=workspace_id, plan_id=plan_id)
+            if plan is None or plan.id is None:
+                return None
+            team = repo.get_team(session, workspace_id=workspace_id, team_id=plan.team_id)
+            if team is None:
+                return None
+            rubric = rubrics.get(team.rubric_id)
+            return plan_views(session, {plan.id: rubric}, [plan], today)[0], rubric
 
     def pending_count(self) -> int:
         """Claimed deliveries not sent yet, over every workspace."""
@@ -443,3 +481,36 @@ class SchedulingStore:
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _plans_due(
+    session: Session,
+    workspace_id: int,
+    systems: Mapping[int, Sequence[TeamInfo]],
+    today: date,
+) -> list[PlanDue]:
+    """Plans whose first reminder has come and whose target date has not passed, of active
+    systems (a fixed number of queries; plans further off are not read at all)."""
+    plans = repo.list_plans(
+        session,
+        workspace_id=workspace_id,
+        not_before=today,
+        not_after=today + timedelta(days=max(PLAN_REMINDER_DAYS)),
+    )
+    if not plans:
+        return []
+    views = {
+        view.system_id: view
+        for views_ in systems.values()
+        for view in views_
+        if view.system_id is not None and not view.archived
+    }
+    items = repo.plan_items(session, plan_ids=[plan.id for plan in plans if plan.id is not None])
+    due = []
+    for plan in plans:
+        view = views.get(plan.system_id)
+        if plan.id is None or view is None:
+            continue
+        owners = tuple(dict.fromkeys(item.owner for item in items[plan.id]))
+        due.append(PlanDue(plan.id, view, plan.target_date, _utc(plan.created_at), owners))
+    return due

@@ -71,8 +71,14 @@ class SummaryUseCases(UseCases):
             team_ids=None if len(teams) == every else [row.id for row in teams if row.id],
         )
         criteria: dict[str, Criteria] = {}
+        # The workspace's waivers in force, in one query, by system.
+        waived: dict[int, set[str]] = {}
+        for waiver in repo.approved_waivers(
+            session, workspace_id=workspace_id, system_ids=None, today=self._ctx.clock().date()
+        ):
+            waived.setdefault(waiver.system_id, set()).add(waiver.item_id)
         summaries = [
-            self._summary(session, workspace_id, team_info(row), latest.get(row.id or 0), criteria)
+            self._summary(session, team_info(row), latest.get(row.id or 0), criteria, waived=waived)
             for row in teams
         ]
         # A team with several systems also lists each, with its own stage and score: a
@@ -97,10 +103,10 @@ class SummaryUseCases(UseCases):
                 systems=tuple(
                     self._summary(
                         session,
-                        workspace_id,
                         team_info(by_id[summary.team.id], system, systems=len(found)),
                         records.get(system.id or 0),
                         criteria,
+                        waived=waived,
                     )
                     for system in found
                 ),
@@ -113,10 +119,11 @@ class SummaryUseCases(UseCases):
     def _summary(
         self,
         session: Session,
-        workspace_id: int,
         team: TeamInfo,
         records: list[AssessmentRecord] | None,
         criteria: dict[str, Criteria],
+        *,
+        waived: dict[int, set[str]],
     ) -> TeamSummary:
         """Where the team (or system) stands after its newest assessment; `criteria` caches
         the criteria in force by rubric."""
@@ -126,11 +133,14 @@ class SummaryUseCases(UseCases):
         record = records[0]
         if rubric.id not in criteria:
             criteria[rubric.id] = criteria_in_force(
-                session, workspace_id=workspace_id, rubric=rubric
+                session, workspace_id=team.workspace_id, rubric=rubric
             )
         snapshot = record.snapshot()
         gaps = find_gaps(
-            rubric, criteria[rubric.id], snapshot.model_copy(update={"stage": team.stage})
+            rubric,
+            criteria[rubric.id],
+            snapshot.model_copy(update={"stage": team.stage}),
+            waived.get(record.assessment.system_id, set()),
         )
         return TeamSummary(
             team=team,

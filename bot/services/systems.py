@@ -17,6 +17,7 @@ from bot.services import _audit
 from bot.services._convert import OFF, team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_team
+from bot.services._waivers import waived_items
 from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.types import (
@@ -405,8 +406,14 @@ class SystemUseCases(UseCases):
                     criteria[rubric.id] = criteria_in_force(session, workspace_id=ws, rubric=rubric)
                 snapshot = records[0].snapshot()
                 final = score(rubric, snapshot.answers).final
+                waived = waived_items(
+                    session, workspace_id=ws, system_id=system.id, today=self._ctx.clock().date()
+                )
                 gaps = find_gaps(
-                    rubric, criteria[rubric.id], snapshot.model_copy(update={"stage": view.stage})
+                    rubric,
+                    criteria[rubric.id],
+                    snapshot.model_copy(update={"stage": view.stage}),
+                    waived,
                 )
                 direction = None
                 if len(records) > 1:

@@ -19,6 +19,7 @@ from bot.services._privacy import refreshed
 from bot.services._queries import lock_workspace
 from bot.services.access import Action
 from bot.services.context import UseCases
+from bot.services.plans import WAIVER_REASON_MAX_CHARS, StageGated, gate_report
 from bot.services.systems import load_system, load_team_system, system_view
 from bot.services.types import (
     Actor,
@@ -26,11 +27,12 @@ from bot.services.types import (
     Conflict,
     Directory,
     Invalid,
+    NotAllowed,
     NotFound,
     TeamInfo,
     TeamRef,
 )
-from bot.usertext import clean_name, name_fits
+from bot.usertext import clean_name, has_nul, name_fits
 from rubric.model import LANGUAGES, Stage
 from rubric.periods import Schedule, normalize_tz
 
@@ -167,23 +169,81 @@ class TeamUseCases(UseCases):
         team_id: int,
         stage: Stage,
         system_id: int | None = None,
+        *,
+        gate: bool = False,
+        override_reason: str | None = None,
     ) -> TeamInfo:
         """Move a system (default: the team's primary one) to another stage (admins only); the
-        change joins its stage history."""
+        change joins its stage history.
+
+        With `gate`, a move to a stage whose mandatory items the system does not meet is
+        refused with StageGated (the gaps) unless an admin gives `override_reason`, which the
+        audit keeps with the gaps overridden."""
+        extra: dict[str, Any] = {}
+        if gate:
+            extra = self._stage_gate(
+                actor, directory, team_id, system_id, stage, override_reason=override_reason
+            )
         if system_id is not None:
-            return self._set_system_stage(actor, directory, team_id, system_id, stage)
+            return self._set_system_stage(
+                actor, directory, team_id, system_id, stage=stage, extra=extra
+            )
 
         def change(session: Session, team: Team) -> _Changed:
             before = team.stage
             team = self._update(session, actor, team_id, stage=Stage(stage))
             if before == team.stage:
                 return team, None
-            return team, ("team.stage_changed", {"before": before, "after": team.stage})
+            return team, ("team.stage_changed", {"before": before, "after": team.stage, **extra})
 
         return self._change(actor, directory, team_id, Action.STAGE, change)
 
+    def _stage_gate(
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        system_id: int | None,
+        stage: Stage,
+        *,
+        override_reason: str | None,
+    ) -> dict[str, Any]:
+        """The gate's check; what the audit entry adds when an admin overrides it."""
+        if override_reason is not None:
+            # Kept in the audit: bounded like a waiver's reason, and storable on PostgreSQL.
+            if has_nul(override_reason):
+                raise Invalid("error.nul")
+            if len(clean_name(override_reason)) > WAIVER_REASON_MAX_CHARS:
+                raise Invalid("error.waiver_reason_too_long", limit=WAIVER_REASON_MAX_CHARS)
+        ws = actor.workspace_id
+        with self._ctx.database.read() as session:
+            current = load_team_system(
+                session, workspace_id=ws, team_id=team_id, system_id=system_id
+            )
+        # Who may not move the stage is told so before seeing the gaps.
+        self._ctx.require(Action.STAGE, actor, directory, current)
+        with self._ctx.database.read() as session:
+            rubric, report = gate_report(
+                session, self._ctx.rubrics, current, Stage(stage), self._ctx.clock().date()
+            )
+        if not report.gaps or current.stage == stage:
+            return {}
+        reason = clean_name(override_reason or "")
+        if not reason:
+            raise StageGated(current, rubric, report)
+        if not self._ctx.access.is_admin(directory, actor.user_id):
+            raise NotAllowed("refused.stage_override", team=current.label)
+        return {"reason": reason, "overridden": [gap.item_id for gap in report.gaps]}
+
     def _set_system_stage(
-        self, actor: Actor, directory: Directory, team_id: int, system_id: int, stage: Stage
+        self,
+        actor: Actor,
+        directory: Directory,
+        team_id: int,
+        system_id: int,
+        *,
+        stage: Stage,
+        extra: dict[str, Any] | None = None,
     ) -> TeamInfo:
         ws = actor.workspace_id
         with self._ctx.database.read() as session:
@@ -212,6 +272,7 @@ class TeamUseCases(UseCases):
                     system=system_id,
                     before=before,
                     after=system.stage,
+                    **(extra or {}),
                 )
             return system_view(session, team, system)
 

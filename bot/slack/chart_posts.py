@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.services.plans import Burnup
 from bot.services.types import TeamInfo, TrendView
 from bot.slack.blocks.common import escape
 from bot.slack.deps import SlackDeps
@@ -84,6 +85,34 @@ def post_systems_trend_later(
         )
 
     _later(deps, post, channel_id=channel_id, language=language, label=team.name, tell=tell)
+
+
+def post_burnup_later(
+    deps: SlackDeps,
+    client: WebClient,
+    burnup: Burnup,
+    *,
+    channel_id: str | Callable[[], str],
+    language: str,
+    tell: Callable[[str], Any],
+) -> None:
+    """A plan's burn-up chart (tests met over time, its target date), in the background."""
+    plan = burnup.plan
+
+    def post(target: str) -> None:
+        chart = deps.charts.render(
+            "render_burnup",
+            list(burnup.points),
+            len(plan.items),
+            team=plan.system.label,
+            rubric=burnup.rubric,
+            stage=plan.target_stage,
+            target_date=plan.target_date,
+            language=language,
+        )
+        upload_chart(client, chart, channel_id=target, filename=f"mlscore-plan-{plan.id}.png")
+
+    _later(deps, post, channel_id=channel_id, language=language, label=plan.system.label, tell=tell)
 
 
 def _later(

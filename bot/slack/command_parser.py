@@ -68,6 +68,8 @@ class ListTeams:
 class SetStage:
     team: TeamRef | None
     stage: Stage
+    override: str | None = None
+    """An admin's reason for moving past unmet mandatory tests (`... override <reason>`)."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,25 @@ class EvidenceUpgrades:
     allowed: bool
 
 
+@dataclass(frozen=True)
+class PlanPreview:
+    team: TeamRef | None
+    stage: Stage
+
+
+@dataclass(frozen=True)
+class ListPlans:
+    team: TeamRef | None = None
+
+
+@dataclass(frozen=True)
+class Waive:
+    team: TeamRef | None
+    item_id: str
+    until: date
+    reason: str
+
+
 Command = (
     Help
     | TeamCreate
@@ -281,6 +302,9 @@ Command = (
     | TokenIssue
     | EvidencePolicySet
     | EvidenceUpgrades
+    | PlanPreview
+    | ListPlans
+    | Waive
 )
 
 # ---- vocabulary -----------------------------------------------------------------------------
@@ -576,7 +600,23 @@ def _parse_team_create(args: list[Token]) -> Command:
     return TeamCreate(name=name, channel=channel)
 
 
+_OVERRIDE = frozenset({"override", "forzar"})
+
+
 def _parse_stage(args: list[Token]) -> Command:
+    override: str | None = None
+    # The keyword counts only right after the stage: "stage Override production" names a team.
+    position = next(
+        (
+            i
+            for i, token in enumerate(args)
+            if token.word in _OVERRIDE and _stage_at_end(args[:i]) is not None
+        ),
+        None,
+    )
+    if position is not None:
+        override = _join(args[position + 1 :])
+        args = args[:position]
     found = _stage_at_end(args)
     if found is None:
         if not args:
@@ -585,7 +625,35 @@ def _parse_stage(args: list[Token]) -> Command:
             ParseError("parse.bad_stage", {"value": _shorten(args[-1].text)}, "usage.stage")
         )
     stage, size = found
-    return SetStage(team=_team(args[:-size]), stage=stage)
+    return SetStage(team=_team(args[:-size]), stage=stage, override=override)
+
+
+def _parse_plan(args: list[Token]) -> Command:
+    found = _stage_at_end(args)
+    if found is None:
+        if not args:
+            raise _Stop(ParseError("parse.missing_stage", {}, "usage.plan"))
+        raise _Stop(ParseError("parse.bad_stage", {"value": _shorten(args[-1].text)}, "usage.plan"))
+    stage, size = found
+    return PlanPreview(team=_team(args[:-size]), stage=stage)
+
+
+def _parse_waive(args: list[Token]) -> Command:
+    usage = "usage.waive"
+    position = next(
+        (i for i, token in enumerate(args) if i > 0 and parse_date(token.text) is not None), None
+    )
+    if position is None:
+        raise _Stop(ParseError("parse.bad_date", {"value": _shorten(_join(args))}, usage))
+    until = parse_date(args[position].text)
+    assert until is not None
+    item = args[position - 1].text
+    return Waive(
+        team=_team(args[: position - 1]),
+        item_id=item,
+        until=until,
+        reason=_join(args[position + 1 :]),
+    )
 
 
 def _parse_scorecard(args: list[Token]) -> Command:
@@ -1169,6 +1237,43 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         _ignoring_text(_parse_evidence),
         EvidencePolicySet,
         EvidenceUpgrades,
+    ),
+    _row(
+        "plan",
+        None,  # "plan" is the Spanish word too
+        (
+            "plan [system] research|roadmap|production",
+            "plan [sistema] investigación|hoja de ruta|producción",
+        ),
+        (
+            "what a stage asks for, the next best actions, and a plan with owners",
+            "lo que pide una etapa, las siguientes mejores acciones y un plan con responsables",
+        ),
+        _ignoring_text(_parse_plan),
+        PlanPreview,
+    ),
+    _row(
+        "plans",
+        "planes",
+        ("plans [team]", "plans [equipo]"),
+        ("a team's plans with their progress", "los planes de un equipo y su avance"),
+        _team_only(lambda team: ListPlans(team=team)),
+        ListPlans,
+    ),
+    _row(
+        "waive",
+        "dispensar",
+        (
+            "waive [system] <test> YYYY-MM-DD <reason>",
+            "waive [sistema] <prueba> AAAA-MM-DD <motivo>",
+        ),
+        (
+            "ask a lead or admin to waive a test until a date (at most a year)",
+            "pedir a un responsable o administrador dispensar una prueba hasta una fecha "
+            "(como mucho un año)",
+        ),
+        _ignoring_text(_parse_waive),
+        Waive,
     ),
     _row(
         "help",

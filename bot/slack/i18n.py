@@ -493,6 +493,170 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "*Done by hand, worth automating: {count}*",
         "es": "*Se hacen a mano, conviene automatizar: {count}*",
     },
+    "gaps.waived_title": {
+        "en": "*Waived (not counted as gaps until their waiver ends): {count}*",
+        "es": "*Dispensadas (no cuentan como carencias hasta que acabe su dispensa): {count}*",
+    },
+    # ---- stage moves: preview, plans, waivers, the gate ------------------------------------
+    "plan.not_answered": {"en": "not answered", "es": "sin respuesta"},
+    "plan.header": {
+        "en": "{team}: what {target} asks for",
+        "es": "{team}: lo que pide {target}",
+    },
+    "plan.never_assessed": {
+        "en": "Never assessed yet: nothing counts as done.",
+        "es": "Aún sin evaluar: nada cuenta como hecho.",
+    },
+    "plan.unmet_title": {
+        "en": "*{count} of the {total} tests mandatory at {stage} are not met today:*",
+        "es": "*{count} de las {total} pruebas obligatorias en {stage} no se cumplen hoy:*",
+    },
+    "plan.new_mark": {"en": "_(newly mandatory)_", "es": "_(obligatoria a partir de ahora)_"},
+    "plan.unmet_line": {
+        "en": "• {item} (now: {now}){mark}",
+        "es": "• {item} (ahora: {now}){mark}",
+    },
+    "plan.all_met": {
+        "en": "Every test mandatory at {stage} is met today.",
+        "es": "Hoy se cumplen todas las pruebas obligatorias en {stage}.",
+    },
+    "plan.waived": {
+        "en": "Waived, not counted: {items}",
+        "es": "Dispensadas, no cuentan: {items}",
+    },
+    "plan.actions_title": {"en": "*Next best actions*", "es": "*Siguientes mejores acciones*"},
+    "plan.why": {
+        "en": (
+            "The final score is the weakest section's ({sections}, {score}): only its tests "
+            "raise it, so start there."
+        ),
+        "es": (
+            "La puntuación final es la de la sección más débil ({sections}, {score}): solo sus "
+            "pruebas la suben, así que empieza por ahí."
+        ),
+    },
+    "plan.why_tie": {
+        "en": (
+            "The final score is the weakest section's, and {sections} tie at {score}: it rises "
+            "only when all of them do."
+        ),
+        "es": (
+            "La puntuación final es la de la sección más débil, y {sections} empatan en "
+            "{score}: solo sube cuando suben todas."
+        ),
+    },
+    "plan.action_line": {
+        "en": "• {item} (now: {now}; up to +{gain})",
+        "es": "• {item} (ahora: {now}; hasta +{gain})",
+    },
+    "plan.make_button": {"en": "Make a plan", "es": "Hacer un plan"},
+    "plan.fallback": {
+        "en": "{team} to {target}: tests to meet: {count}",
+        "es": "{team} a {target}: pruebas por cumplir: {count}",
+    },
+    "plan.modal_title": {"en": "Stage plan", "es": "Plan de etapa"},
+    "plan.modal_submit": {"en": "Create plan", "es": "Crear plan"},
+    "plan.modal_intro": {
+        "en": "*{team}* to *{target}*: pick a target date and who owns each test.",
+        "es": "*{team}* a *{target}*: elige una fecha objetivo y quién se encarga de cada prueba.",
+    },
+    "plan.modal_date": {"en": "Target date", "es": "Fecha objetivo"},
+    "plan.modal_owner": {"en": "Owner", "es": "Responsable"},
+    "plan.error_date": {"en": "Pick a date.", "es": "Elige una fecha."},
+    "plan.error_owner": {"en": "Pick an owner.", "es": "Elige un responsable."},
+    "plans.header": {"en": "Plans of {team}", "es": "Planes de {team}"},
+    "plans.none": {
+        "en": "*{team}* has no plans. `/mlscore plan <system> <stage>` starts one.",
+        "es": "*{team}* no tiene planes. `/mlscore plan <sistema> <etapa>` empieza uno.",
+    },
+    "plans.line": {
+        "en": "*{team}* to {stage} by {date}: {bar} {met}/{total} met",
+        "es": "*{team}* a {stage} para el {date}: {bar} {met}/{total} cumplidas",
+    },
+    "plans.line_overdue": {
+        "en": "*{team}* to {stage} by {date}: {bar} {met}/{total} met, *overdue*",
+        "es": "*{team}* a {stage} para el {date}: {bar} {met}/{total} cumplidas, *vencido*",
+    },
+    "plans.open": {"en": "Open: {items}", "es": "Pendientes: {items}"},
+    "plans.fallback": {
+        "en": Plural("{team}: 1 plan", "{team}: {count} plans"),
+        "es": Plural("{team}: 1 plan", "{team}: {count} planes"),
+    },
+    "plans.owner_dm": {
+        "en": "<@{creator}> made a plan: *{team}* to {stage} by {date}. Yours:",
+        "es": "<@{creator}> hizo un plan: *{team}* a {stage} para el {date}. Te tocan:",
+    },
+    "plans.reminder": {
+        "en": Plural(
+            "1 day left: *{team}* to {stage} by {date}. Yours:",
+            "{days} days left: *{team}* to {stage} by {date}. Yours:",
+            by="days",
+        ),
+        "es": Plural(
+            "Queda 1 día: *{team}* a {stage} para el {date}. Te tocan:",
+            "Quedan {days} días: *{team}* a {stage} para el {date}. Te tocan:",
+            by="days",
+        ),
+    },
+    "plans.item_met": {"en": "(met)", "es": "(cumplida)"},
+    "plans.item_open": {"en": "(open)", "es": "(pendiente)"},
+    "waiver.request": {
+        "en": (
+            "<@{user}> asks to waive {item} for *{team}* until {date}.\nReason: {reason}\n"
+            "While it holds the test is not a gap."
+        ),
+        "es": (
+            "<@{user}> pide dispensar {item} para *{team}* hasta el {date}.\nMotivo: {reason}\n"
+            "Mientras dure, la prueba no cuenta como carencia."
+        ),
+    },
+    "waiver.approve": {"en": "Approve", "es": "Aprobar"},
+    "waiver.reject": {"en": "Reject", "es": "Rechazar"},
+    "waiver.approved": {
+        "en": "<@{user}> approved waiving {item} for *{team}* until {date}.",
+        "es": "<@{user}> aprobó dispensar {item} para *{team}* hasta el {date}.",
+    },
+    "waiver.rejected": {
+        "en": "<@{user}> rejected waiving {item} for *{team}*.",
+        "es": "<@{user}> rechazó dispensar {item} para *{team}*.",
+    },
+    "gate.title": {
+        "en": Plural(
+            "*{team}* was not moved: 1 test mandatory at {stage} is not met:",
+            "*{team}* was not moved: {count} tests mandatory at {stage} are not met:",
+        ),
+        "es": Plural(
+            "*{team}* no se movió: 1 prueba obligatoria en {stage} no se cumple:",
+            "*{team}* no se movió: {count} pruebas obligatorias en {stage} no se cumplen:",
+        ),
+    },
+    "gate.how": {
+        "en": "An admin can move it anyway, with a reason for the audit: `{command}`",
+        "es": (
+            "Un administrador puede moverlo igualmente, con un motivo para la auditoría: "
+            "`{command}`"
+        ),
+    },
+    "gate.modal": {
+        "en": Plural(
+            "Not saved: 1 test mandatory at {stage} is not met ({tests}). To move anyway, an "
+            "admin runs /mlscore stage {team} {stage_word} override <reason>",
+            "Not saved: {count} tests mandatory at {stage} are not met ({tests}). To move "
+            "anyway, an admin runs /mlscore stage {team} {stage_word} override <reason>",
+        ),
+        "es": Plural(
+            "No se guardó: 1 prueba obligatoria en {stage} no se cumple ({tests}). Para moverlo "
+            "igualmente, un administrador ejecuta /mlscore stage {team} {stage_word} forzar "
+            "<motivo>",
+            "No se guardó: {count} pruebas obligatorias en {stage} no se cumplen ({tests}). Para "
+            "moverlo igualmente, un administrador ejecuta /mlscore stage {team} {stage_word} "
+            "forzar <motivo>",
+        ),
+    },
+    "gate.blocked": {
+        "en": "*{team}* was not moved: mandatory tests not met: {count}.",
+        "es": "*{team}* no se movió: pruebas obligatorias sin cumplir: {count}.",
+    },
     "gaps.optional_open": {
         "en": "Optional tests still open: {count}",
         "es": "Pruebas opcionales pendientes: {count}",
@@ -1236,8 +1400,32 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         ),
     },
     "refused.waive": {
-        "en": "Only workspace admins can waive a test.",
-        "es": "Solo los administradores del espacio de trabajo pueden dispensar una prueba.",
+        "en": "Only members of <#{channel}> and admins can ask for a waiver for *{team}*.",
+        "es": (
+            "Solo los miembros de <#{channel}> y los administradores pueden pedir una dispensa "
+            "para *{team}*."
+        ),
+    },
+    "refused.approve_waiver": {
+        "en": "Only the leads of *{team}* and workspace admins can approve or reject its waivers.",
+        "es": (
+            "Solo los responsables de *{team}* y los administradores del espacio de trabajo "
+            "pueden aprobar o rechazar sus dispensas."
+        ),
+    },
+    "refused.plan": {
+        "en": "Only the leads of *{team}* and workspace admins can make a plan for it.",
+        "es": (
+            "Solo los responsables de *{team}* y los administradores del espacio de trabajo "
+            "pueden hacer un plan para él."
+        ),
+    },
+    "refused.stage_override": {
+        "en": "Only workspace admins can move *{team}* past the stage gate.",
+        "es": (
+            "Solo los administradores del espacio de trabajo pueden mover *{team}* sin cumplir "
+            "la etapa."
+        ),
     },
     "refused.export": {
         "en": "Only workspace admins can export data: an export holds everyone's notes.",
@@ -1378,6 +1566,92 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "error.unknown_item": {
         "en": "There is no test called `{item}` in the rubric.",
         "es": "No hay ninguna prueba llamada `{item}` en la rúbrica.",
+    },
+    "error.waiver_reason": {
+        "en": "Say why the test does not apply: a waiver needs a reason.",
+        "es": "Di por qué no aplica la prueba: una dispensa necesita un motivo.",
+    },
+    "error.waiver_reason_too_long": {
+        "en": "Keep the reason under {limit} characters.",
+        "es": "El motivo debe tener menos de {limit} caracteres.",
+    },
+    "error.waiver_expiry_past": {
+        "en": "{date} has passed: a waiver ends today or later.",
+        "es": "{date} ya pasó: una dispensa acaba hoy o más tarde.",
+    },
+    "error.waiver_expiry_too_far": {
+        "en": "{date} is more than a year away: a waiver lasts at most one year.",
+        "es": "{date} está a más de un año: una dispensa dura como mucho un año.",
+    },
+    "error.waiver_expired": {
+        "en": "The waiver of `{item}` expired on {date}: it can no longer be approved. Ask again.",
+        "es": "La dispensa de `{item}` caducó el {date}: ya no se puede aprobar. Pídela de nuevo.",
+    },
+    "refused.waiver_own": {
+        "en": "You asked for the waiver of `{item}`: another lead or an admin decides it.",
+        "es": "Tú pediste la dispensa de `{item}`: la decide otro responsable o un administrador.",
+    },
+    "error.waiver_decided": {
+        "en": "The waiver of `{item}` was already {status} by <@{who}>.",
+        "es": "La dispensa de `{item}` ya fue {status} por <@{who}>.",
+    },
+    "error.plan_date_past": {
+        "en": "{date} is not ahead: a plan's target date is after today.",
+        "es": "{date} no está por delante: la fecha objetivo de un plan es posterior a hoy.",
+    },
+    "error.plan_date_too_far": {
+        "en": "{date} is more than a year ahead: pick a target date within a year.",
+        "es": "{date} está a más de un año: elige una fecha objetivo dentro de un año.",
+    },
+    "error.plan_owner_cannot_read": {
+        "en": "<@{user}> cannot see *{team}*: pick an owner who is in its channel.",
+        "es": "<@{user}> no puede ver *{team}*: elige un responsable que esté en su canal.",
+    },
+    "error.system_archived_plans": {
+        "en": "*{team}* is archived: it takes no plans or waivers.",
+        "es": "*{team}* está archivado: no admite planes ni dispensas.",
+    },
+    "error.plan_owner_missing": {
+        "en": "Every test of the plan needs an owner.",
+        "es": "Cada prueba del plan necesita un responsable.",
+    },
+    "error.nothing_to_plan": {
+        "en": "*{team}* already meets every test mandatory at that stage: nothing to plan.",
+        "es": "*{team}* ya cumple todas las pruebas obligatorias de esa etapa: nada que planear.",
+    },
+    "info.waiver_requested": {
+        "en": "Asked to waive `{item}` for *{team}* until {date}; approvers told: {count}.",
+        "es": (
+            "Pedida la dispensa de `{item}` para *{team}* hasta el {date}; aprobadores "
+            "avisados: {count}."
+        ),
+    },
+    "info.plan_created": {
+        "en": "Plan made: *{team}* to {stage} by {date}; tests: {count}; each owner told.",
+        "es": (
+            "Plan hecho: *{team}* a {stage} para el {date}, {count} pruebas; avisados los "
+            "responsables."
+        ),
+    },
+    "digest.waivers_ending": {
+        "en": "Waivers ending soon: {items}",
+        "es": "Dispensas que acaban pronto: {items}",
+    },
+    "digest.plan": {
+        "en": "Plan to {stage} by {date}: {met}/{total} met",
+        "es": "Plan a {stage} para el {date}: {met}/{total} cumplidas",
+    },
+    "digest.plan_overdue": {
+        "en": "Plan to {stage} by {date}: {met}/{total} met, *overdue*",
+        "es": "Plan a {stage} para el {date}: {met}/{total} cumplidas, *vencido*",
+    },
+    "usage.plan": {
+        "en": "Usage: `/mlscore plan [system] research|roadmap|production`",
+        "es": "Uso: `/mlscore plan [sistema] investigación|hoja de ruta|producción`",
+    },
+    "usage.waive": {
+        "en": "Usage: `/mlscore waive [system] <test> YYYY-MM-DD <reason>`",
+        "es": "Uso: `/mlscore waive [sistema] <prueba> AAAA-MM-DD <motivo>`",
     },
     "error.no_survey": {
         "en": "There is no criteria survey open. `/mlscore criteria survey` opens one.",

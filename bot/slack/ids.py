@@ -18,6 +18,7 @@ class CallbackId(StrEnum):
     CRITERIA_SURVEY = "criteria_survey"
     NOTICE = "notice"
     RESOLVE = "responses_resolve"
+    PLAN = "plan"
 
 
 class ActionId(StrEnum):
@@ -50,6 +51,12 @@ class ActionId(StrEnum):
     # several respondents
     RESOLVE_OPEN = "responses_resolve_open"
     RESOLVE_LEVEL = "responses_resolve_level"
+    # stage moves: plans and waivers
+    PLAN_MAKE = "plan_make"
+    PLAN_DATE = "plan_date"
+    PLAN_OWNER = "plan_owner"
+    WAIVER_APPROVE = "waiver_approve"
+    WAIVER_REJECT = "waiver_reject"
 
 
 class BlockId(StrEnum):
@@ -62,6 +69,9 @@ class BlockId(StrEnum):
     DRAFT_ACTIONS = "draft_actions"
     CHECKIN_ACTIONS = "checkin_actions"
     SURVEY_ACTIONS = "survey_actions"
+    PLAN_ACTIONS = "plan_actions"
+    PLAN_DATE = "plan_date"
+    WAIVER_ACTIONS = "waiver_actions"
     # prefixes, joined to an item id by ":"
     ITEM = "item"
     NOTE = "note"

@@ -313,7 +313,9 @@ def test_a_form_opened_before_a_stage_change_does_not_undo_it_and_says_so(
 ) -> None:
     create(slack, "Vision")
     view = open_assessment(slack, fake, user=ADMIN)  # shows Research
-    assert "production" in reply(slack, "stage Vision production", user=ADMIN)
+    # Never assessed, so the stage gate asks for a reason to move it.
+    moved = reply(slack, "stage Vision production override launch first", user=ADMIN)
+    assert "production" in moved
 
     body = submit_pages(slack, fake, view, user=ADMIN)  # the stage field left as shown
 
@@ -843,6 +845,9 @@ def test_a_private_team_is_to_an_outsider_exactly_a_team_that_does_not_exist(
         "trend {}",
         "assess {}",
         "stage {} production",
+        "plan {} production",
+        "plans {}",
+        "waive {} FD1 2031-01-01 not ours",
         "schedule {} weekly",
         "skip {}",
         "pause {} until 2031-01-01",

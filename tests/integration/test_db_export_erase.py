@@ -74,6 +74,29 @@ def _fill(session: Session, slack_team_id: str, now: datetime) -> tuple[int, lis
             submitted_at=now,
             submission_key=f"{name}-response",
         )
+        system = repo.primary_system(session, workspace_id=ws, team_id=team.id)
+        repo.create_waiver(
+            session,
+            workspace_id=ws,
+            team_id=team.id,
+            system_id=system.id,
+            item_id="FD1",
+            reason="no schema here",
+            expires_on=now.date(),
+            requested_by="U1",
+            now=now,
+        )
+        repo.create_plan(
+            session,
+            workspace_id=ws,
+            team_id=team.id,
+            system_id=system.id,
+            target_stage="production",
+            target_date=now.date(),
+            owners={"FD1": "U1"},
+            created_by="U1",
+            now=now,
+        )
         repo.save_draft(
             session, workspace_id=ws, team_id=team.id, user_id="U1", state={"x": 1}, now=now
         )
@@ -190,6 +213,9 @@ def test_erasing_a_team_removes_all_its_rows_and_nothing_else(db: Database, now:
         "drafts": 1,
         "bot_posts": 1,
         "stage_changes": 2,
+        "plan_items": 1,
+        "plans": 1,
+        "waivers": 1,
         "deliveries": 3,
         "audit_log": 1,
         "evidence_pushes": 1,
@@ -239,6 +265,7 @@ def test_erasing_a_users_notes_blanks_their_text_only(db: Database, now: datetim
         "assessments": 2,
         "survey_votes": 1,
         "criteria_versions": 1,
+        "waivers": 2,
         "drafts": 2,
         "audit_log": 2,
     }
@@ -256,6 +283,8 @@ def test_erasing_a_users_notes_blanks_their_text_only(db: Database, now: datetim
     }
     assert [v["comment"] for v in exported["survey_votes"]] == [""]
     assert exported["drafts"] == []
+    assert [w["reason"] for w in exported["waivers"]] == ["", ""]
+    assert [w["item_id"] for w in exported["waivers"]] == ["FD1", "FD1"]
     assert [e["detail"] for e in exported["audit_log"]] == [{"stage": "roadmap"}] * 2
     assert [a["choice"] for a in exported["answers"]].count("manual") == 4  # choices stay
 
@@ -292,6 +321,9 @@ def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:
             "drafts",
             "bot_posts",
             "evidence_pushes",
+            "plans",
+            "plan_items",
+            "waivers",
             "deliveries",
             "audit_log",
             "response_settings",

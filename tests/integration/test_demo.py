@@ -100,7 +100,7 @@ def test_every_payload_passes_the_block_kit_checks(demo: Path) -> None:
 
 def test_charts_are_valid_pngs_of_every_kind(demo: Path) -> None:
     names = {path.name for path in (demo / "charts").glob("*.png")}
-    expected = {"overview.png", "criteria.png"}
+    expected = {"overview.png", "criteria.png", "burnup-search.png"}
     for team in (*TEAMS, *SYSTEMS):
         expected |= {f"trend-{team.key}.png", f"heatmap-{team.key}.png"}
     assert names == expected
@@ -234,6 +234,22 @@ def test_one_team_owns_two_systems_at_different_stages_asked_in_one_checkin(
     ]
     assert checkins, "no check-in with a button per system"
     assert f"{ads.name}/{ads.system}" in page
+
+
+def test_one_teams_plan_for_its_stage_move_is_made_met_and_charted(demo: Path, page: str) -> None:
+    # The lead's preview with its button, the owners' DMs, the plan met in full by the move.
+    assert "Make a plan" in page
+    assert "made a plan" in page
+    listing = re.search(r"Search ranking/Ranking\S* to [^:]+: [▓░]+ (\d+)/(\d+) met", page)
+    assert listing is not None
+    met, total = int(listing.group(1)), int(listing.group(2))
+    assert met == total > 0
+    images = dict(re.findall(r'<img class="chart" src="([^"]+)" alt="([^"]*)"', page))
+    alt = images["charts/burnup-search.png"]
+    assert f"{total} of {total} tests met" in alt
+    assert png_size((demo / "charts" / "burnup-search.png").read_bytes()) == (1000, 560)
+    # The gate let the move through: the team is at production at the end.
+    assert "Ranking moved to production" in page
 
 
 def test_notes_with_markup_are_shown_as_text_not_run(page: str) -> None:

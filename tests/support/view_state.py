@@ -53,6 +53,16 @@ def fill_state(
                 initial = element.get("initial_option")
                 chosen = values.get(key, initial["value"] if initial else None)
                 entry = _option_state(element, chosen)
+            elif kind == "users_select":
+                entry = {
+                    "type": kind,
+                    "selected_user": values.get(key, element.get("initial_user")),
+                }
+            elif kind == "datepicker":
+                entry = {
+                    "type": kind,
+                    "selected_date": values.get(key, element.get("initial_date")),
+                }
             else:
                 continue
             state.setdefault(block_id, {})[element["action_id"]] = entry

@@ -72,6 +72,22 @@ class World:
         with self.db.read() as session:
             return repo.stage_version(session, workspace_id=self.workspace, team_id=team_id)
 
+    def no_mandatory_tests(self) -> None:
+        """Adopts criteria with every test optional: the stage gate lets any move through (for
+        tests about a stage move, not about the gate)."""
+        rubric = self.services.rubrics.default()
+        matrix = {
+            item.id: dict.fromkeys([s.value for s in Stage], "optional") for item in rubric.items
+        }
+        with self.db.write() as session:
+            repo.adopt_criteria(
+                session,
+                workspace_id=self.workspace,
+                matrix=matrix,
+                adopted_by=ADMIN,
+                adopted_at=self.clock.now,
+            )
+
     def team(self, name: str = "Vision", channel_id: str = VISION_CHANNEL) -> TeamInfo:
         return self.services.create_team(
             self.actor(ADMIN), self.directory, name=name, channel_id=channel_id

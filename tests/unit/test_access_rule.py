@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,8 @@ def readme_rule() -> dict[str, Who]:
             found[match.group(1)] = Who.LEADS
         elif who.startswith("Members of its channel and admins; anyone in the workspace when"):
             found[match.group(1)] = Who.READERS
+        elif who == "Its team's leads and admins":
+            found[match.group(1)] = Who.LEADS
         else:
             raise AssertionError(f"the README says something the rule does not: {who!r}")
     return found
@@ -125,3 +128,22 @@ def test_a_guest_reads_only_the_teams_whose_channel_they_are_in(action: Action) 
     assert access.allowed(action, member, rule, ChannelOnly(PUBLIC, "Vision")) is (
         WHO[action] not in {Who.ADMINS, Who.LEADS}
     )
+
+
+@dataclass(frozen=True)
+class LedTeam:
+    name: str
+    channel_id: str | None
+    channel_private: bool | None
+    leads: tuple[str, ...]
+
+
+@pytest.mark.parametrize("action", [a for a in Action if WHO[a] is Who.LEADS])
+def test_a_teams_leads_may_do_what_leads_may_and_its_other_members_may_not(
+    action: Action,
+) -> None:
+    access = Access(frozenset())
+    team = LedTeam("Vision", PRIVATE, True, leads=("ULEAD",))
+    rule = FakeDirectory(members={PRIVATE: {MEMBER, "ULEAD"}})
+    assert access.allowed(action, Actor(workspace_id=1, user_id="ULEAD"), rule, team)
+    assert not access.allowed(action, Actor(workspace_id=1, user_id=MEMBER), rule, team)

@@ -24,9 +24,11 @@ from bot.slack.command_parser import (
     EraseTeam,
     Export,
     Help,
+    ListPlans,
     ListTeams,
     ParseError,
     Pause,
+    PlanPreview,
     Resume,
     SetLanguage,
     SetSchedule,
@@ -37,6 +39,7 @@ from bot.slack.command_parser import (
     Skip,
     TeamCreate,
     TeamRef,
+    Waive,
     parse_command,
 )
 from bot.slack.i18n import MESSAGES, t
@@ -363,3 +366,52 @@ def test_names_arrive_unescaped_from_slacks_entities():
     assert parsed == TeamCreate(
         name="R&D <core>", channel=ChannelRef(channel_id="C123", name="rnd")
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plan Vision production", PlanPreview(TeamRef(name="Vision"), Stage.PRODUCTION)),
+        ("plan hoja de ruta", PlanPreview(None, Stage.ROADMAP)),
+        ("planes", ListPlans(None)),
+        (
+            "waive Vision/Fraud MD4 2031-01-31 retrained daily",
+            Waive(
+                TeamRef(name="Vision", system="Fraud"), "MD4", date(2031, 1, 31), "retrained daily"
+            ),
+        ),
+        ("dispensar FD5 2031-01-31 sin datos", Waive(None, "FD5", date(2031, 1, 31), "sin datos")),
+        (
+            "stage Vision production override pilot agreed",
+            SetStage(TeamRef(name="Vision"), Stage.PRODUCTION, "pilot agreed"),
+        ),
+        ("etapa producción forzar piloto", SetStage(None, Stage.PRODUCTION, "piloto")),
+    ],
+)
+def test_stage_move_commands_parse(text: str, expected: object) -> None:
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("stage Override production", SetStage(TeamRef(name="Override"), Stage.PRODUCTION, None)),
+        (
+            "stage Forzar ML roadmap forzar ok",
+            SetStage(TeamRef(name="Forzar ML"), Stage.ROADMAP, "ok"),
+        ),
+        (
+            "stage Vision production override override agreed",
+            SetStage(TeamRef(name="Vision"), Stage.PRODUCTION, "override agreed"),
+        ),
+    ],
+)
+def test_the_override_word_counts_only_right_after_the_stage(text: str, expected: object) -> None:
+    """Finding 5: a team named with "override" or "forzar" is a team, not the keyword."""
+    assert parse_command(text) == expected
+
+
+def test_a_waiver_without_a_date_says_how_to_ask_for_one() -> None:
+    error = parse_command("waive Vision MD4 soon")
+    assert isinstance(error, ParseError)
+    assert error.usage_key == "usage.waive"

@@ -50,6 +50,9 @@ EXAMPLES = (
     "token Vision/Fraud rotate",
     "evidence production both",
     "evidence upgrades Vision/Fraud on",
+    "plan Vision production",
+    "plans Vision",
+    "waive Vision MD4 2031-01-01 retrained every day",
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.slack.blocks.common import (
@@ -43,6 +43,18 @@ class DigestTeam:
     overdue: bool = False
     stale: tuple[str, ...] = ()
     """Items whose claims are past their freshness window (rubric order)."""
+    waivers_ending: tuple[tuple[str, date], ...] = ()
+    """(item id, last day) of waivers about to end: their tests become gaps again."""
+    plans: tuple[DigestPlan, ...] = ()
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    stage: Stage
+    target_date: date
+    met: int
+    total: int
+    overdue: bool
 
 
 def ordered_gaps(team: DigestTeam, language: str) -> list[str]:
@@ -83,11 +95,33 @@ def _team_text(team: DigestTeam, language: str) -> str:
             listed += " " + t("common.more", language, count=len(team.stale) - GAPS_SHOWN)
         stale = "\n" + t("digest.stale", language, items=listed)
     if not gaps:
-        return f"{head}\n{t('digest.no_gaps', language)}{stale}"
+        return f"{head}\n{t('digest.no_gaps', language)}{stale}{_plan_notes(team, language)}"
     shown = t("common.list_separator", language).join(gaps[:GAPS_SHOWN])
     if len(gaps) > GAPS_SHOWN:
         shown += " " + t("common.more", language, count=len(gaps) - GAPS_SHOWN)
-    return f"{head}\n{t('digest.gaps', language, count=len(gaps), items=shown)}{stale}"
+    listed = t("digest.gaps", language, count=len(gaps), items=shown)
+    return f"{head}\n{listed}{stale}{_plan_notes(team, language)}"
+
+
+def _plan_notes(team: DigestTeam, language: str) -> str:
+    """Each plan's progress (overdue ones said so) and the waivers about to end."""
+    lines = [
+        t(
+            "digest.plan_overdue" if plan.overdue else "digest.plan",
+            language,
+            stage=t(f"stage.{plan.stage.value}", language),
+            date=format_date(plan.target_date, language),
+            met=plan.met,
+            total=plan.total,
+        )
+        for plan in team.plans
+    ]
+    if team.waivers_ending:
+        items = t("common.list_separator", language).join(
+            f"{item_id} ({format_date(until, language)})" for item_id, until in team.waivers_ending
+        )
+        lines.append(t("digest.waivers_ending", language, items=items))
+    return "".join(f"\n{line}" for line in lines)
 
 
 def _overdue_line(team: DigestTeam, language: str, now: datetime) -> str:

@@ -174,6 +174,9 @@ def gap_blocks(
             blocks.append(
                 section(f"{title}\n{codes([g.item_id for g in report.partial], language)}")
             )
+    if report.waived:
+        title = t("gaps.waived_title", language, count=len(report.waived))
+        blocks.append(section(f"{title}\n{codes(list(report.waived), language)}"))
     if report.optional_open:
         blocks.append(context(t("gaps.optional_open", language, count=len(report.optional_open))))
     return blocks

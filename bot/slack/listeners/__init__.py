@@ -9,6 +9,7 @@ from bot.slack.listeners import (
     assessment,
     criteria,
     events,
+    plans,
     responses,
     scheduling,
     slash_command,
@@ -23,3 +24,4 @@ def register_all(app: App) -> None:
     scheduling.register(app)
     criteria.register(app)
     responses.register(app)
+    plans.register(app)

@@ -18,6 +18,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services import Action
+from bot.services.plans import StageGated
 from bot.services.types import (
     DraftPage,
     DraftState,
@@ -293,6 +294,12 @@ def handle_page_submission(ack: Ack, body: dict[str, Any], context: BoltContext)
             log.exception("could not store an assessment page")
             ack(response_action="errors", errors={error_block: t("error.storage", language)})
             return
+        except StageGated as gated:
+            # Shown on the stage field when this page has it; the answers stay in the draft.
+            _keep_last_page(scope, team, update)
+            block = BlockId.STAGE if _has_stage_field(view) else error_block
+            ack(response_action="errors", errors={block: gate_modal_text(gated, language)})
+            return
         except ServiceError as error:
             if page_input.is_last:
                 _keep_last_page(scope, team, update)
@@ -350,6 +357,24 @@ def after_page(client: WebClient, context: BoltContext) -> None:
         )
     announce(scope, client, team, submission)
     after_response(scope, client, context, submission)
+
+
+def _has_stage_field(view: dict[str, Any]) -> bool:
+    return any(block.get("block_id") == BlockId.STAGE for block in view.get("blocks", []))
+
+
+def gate_modal_text(gated: StageGated, language: str) -> str:
+    """The gate's refusal in a modal (plain text): the unmet tests and the override command."""
+    stage = gated.report.stage
+    return t(
+        "gate.modal",
+        language,
+        count=len(gated.report.gaps),
+        stage=stage_label(gated.rubric, stage, language),
+        tests=", ".join(gap.item_id for gap in gated.report.gaps),
+        team=gated.system.label,
+        stage_word=stage.value,
+    )
 
 
 def _keep_last_page(scope: RequestScope, team: TeamInfo, update: DraftPage) -> None:

@@ -33,7 +33,7 @@ from bot.slack.chart_posts import post_systems_trend_later, post_trend_later
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
 from bot.slack.ids import ActionId
-from bot.slack.listeners import criteria, responses, scheduling
+from bot.slack.listeners import criteria, plans, responses, scheduling
 from bot.slack.listeners.assessment import open_assessment
 from bot.slack.listeners.common import Respond, scope_of, telling_user
 from bot.slack.note_posts import delete_erased_files, edit_erased, post_scorecard
@@ -199,17 +199,17 @@ def _teams(call: Invocation, _: cmd.ListTeams) -> None:
 
 
 def _stage(call: Invocation, parsed: cmd.SetStage) -> None:
-    team = call.system(parsed.team)
-    services = call.scope.deps.services
-    updated = services.set_stage(
-        call.scope.actor(team), call.scope.directory, team.id, parsed.stage, team.system_id
-    )
-    rubric = services.rubrics.get(updated.rubric_id)
+    # Through the stage gate (bot.slack.listeners.plans): unmet tests stop the move.
+    updated = plans.command_stage(call, parsed)
+    if updated is None:
+        return
+    rubric = call.scope.deps.services.rubrics.get(updated.rubric_id)
+    language = call.scope.language(updated)
     call.notice(
         "info.stage_set",
-        call.scope.language(team),
+        language,
         team=updated.label,
-        stage=_stage_label(rubric, updated, call.scope.language(team)),
+        stage=_stage_label(rubric, updated, language),
     )
 
 
@@ -607,6 +607,9 @@ HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.LeadChange: responses.command_lead,
     cmd.ShowResponses: responses.command_responses,
     cmd.ResponsesSetting: responses.command_responses_setting,
+    cmd.PlanPreview: plans.command_plan,
+    cmd.ListPlans: plans.command_plans,
+    cmd.Waive: plans.command_waive,
 }
 """Who handles each command of the table (bot.slack.command_parser.SUBCOMMANDS): one handler
 per command the parser can give; a unit test holds the two together."""
