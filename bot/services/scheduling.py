@@ -25,6 +25,9 @@ from bot.services.digests import ChannelDigest, DigestQuery, collect_digest
 from bot.services.storage import GuardedDatabase
 from bot.services.types import Actor, Conflict, NotFound, TeamInfo
 
+ClaimedWork = repo.ClaimedWork
+"""A workspace a tick claimed from the due-work table: its id, Slack team id and version."""
+
 team_target = repo.team_target
 """A team's target in the deliveries table: "team:12"."""
 
@@ -64,6 +67,8 @@ class WorkspaceState:
     """(system id, period key) -> check-in status."""
     system_assessed: Mapping[int, datetime] = field(default_factory=dict)
     """system id -> when its newest assessment was submitted."""
+    next_lease_end: datetime | None = None
+    """When the earliest unsent claim of the workspace runs out (retried or given up then)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,32 @@ class SchedulingStore:
             return self
         return SchedulingStore(GuardedDatabase(self._db))
 
+    # ---- due work ------------------------------------------------------------------------------
+
+    def claim_due(
+        self, now: datetime, lease: timedelta, *, token: str, limit: int
+    ) -> list[ClaimedWork]:
+        """Claim up to `limit` workspaces with something due at `now`, for `lease` (committed at
+        once; on PostgreSQL rows other ticks hold are skipped)."""
+        with self._db.write() as session:
+            return repo.claim_due(session, now=now, until=now + lease, token=token, limit=limit)
+
+    def finish_due(self, work: ClaimedWork, *, token: str, next_due_at: datetime) -> bool:
+        """Store the workspace's next due time and end the claim (False: the claim was lost)."""
+        with self._db.write() as session:
+            return repo.finish_due(
+                session,
+                workspace_id=work.workspace_id,
+                token=token,
+                version=work.version,
+                next_due_at=next_due_at,
+            )
+
+    def mark_due(self, workspace_id: int) -> None:
+        """Plan the workspace at the next tick (for changes made outside the repositories)."""
+        with self._db.write() as session:
+            repo.mark_due(session, workspace_id=workspace_id)
+
     # ---- planning ------------------------------------------------------------------------------
 
     def workspaces(self) -> list[tuple[int, str]]:
@@ -188,6 +219,7 @@ class SchedulingStore:
                     system_id: _utc(at)
                     for system_id, at in repo.last_assessed_by_system(session, **scope).items()
                 },
+                next_lease_end=repo.next_lease_end(session, **scope),
             )
 
     def pending_count(self) -> int:

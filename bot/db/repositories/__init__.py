@@ -39,6 +39,15 @@ from bot.db.repositories.criteria import (
     current_criteria,
     get_criteria_version,
 )
+from bot.db.repositories.due import (
+    DIRTY,
+    ClaimedWork,
+    claim_due,
+    due_rows,
+    finish_due,
+    mark_due,
+    next_lease_end,
+)
 from bot.db.repositories.deliveries import (
     DEFAULT_LEASE,
     abandon_delivery,
@@ -125,6 +134,13 @@ from bot.usertext import name_key
 
 __all__ = [
     "DEFAULT_LEASE",
+    "DIRTY",
+    "ClaimedWork",
+    "claim_due",
+    "due_rows",
+    "finish_due",
+    "mark_due",
+    "next_lease_end",
     "UNCHANGED",
     "AnswerInput",
     "AnswerRow",
