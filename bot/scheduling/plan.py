@@ -334,9 +334,9 @@ def _digest_jobs(
 
 # ---- when to look again ------------------------------------------------------------------------
 
-WAKE_CAP = timedelta(hours=6)
+WAKE_CAP = timedelta(hours=24)
 """The longest a workspace goes unplanned: a safety net under the times worked out below (at
-10,000 workspaces, under one planning every two seconds)."""
+10,000 workspaces, one planning every nine seconds)."""
 
 WakeSource = Callable[[WorkspaceState, datetime, Policy], Iterator[datetime]]
 
@@ -350,7 +350,9 @@ def _checkin_wakes(state: WorkspaceState, now: datetime, policy: Policy) -> Iter
             if unit.team.archived or not unit.team.channel_id or schedule is None:
                 continue
             yield next_due(schedule, now)
-            period = latest_slot(schedule, now)
+            period = _open_period(state, unit, now)
+            if period is None:
+                continue  # answered, skipped, away or over: no reminder for it
             checkin = state.deliveries.get((unit.target, Kind.CHECKIN.value, period.key))
             if checkin is None or checkin.status != "sent":
                 continue

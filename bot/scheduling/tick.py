@@ -91,29 +91,27 @@ def run_tick(deps: TickDeps, now: datetime) -> TickReport:
     seen: set[int] = set()
     lock = threading.Lock()
     worked = False
-    with ThreadPoolExecutor(
-        max_workers=max(deps.workers, 1), thread_name_prefix="tick-ws"
-    ) as pool:
+    share = _Shared(report, lock)
+    with ThreadPoolExecutor(max_workers=max(deps.workers, 1), thread_name_prefix="tick-ws") as pool:
         while not deps.stopping.is_set():
             claimed = deps.store.claim_due(
                 now, _lease(deps, sender), token=token, limit=CLAIM_BATCH
             )
             fresh = [work for work in claimed if work.workspace_id not in seen]
-            for work in claimed:
-                if work.workspace_id in seen:
-                    # Planned once in this pass already (it changed meanwhile, or its next
-                    # time has come): the next tick takes it.
-                    deps.store.finish_due(work, token=token, next_due_at=_next_tick(now))
+            # One planned already in this pass (it changed meanwhile, or its next time has
+            # come) is left to the next tick.
+            finished = [(work, _next_tick(now)) for work in claimed if work.workspace_id in seen]
+            seen.update(work.workspace_id for work in fresh)
+            wakes = pool.map(lambda work: _run_claimed(deps, sender, work, share), fresh)
+            finished += zip(fresh, wakes, strict=True)
+            _finish(deps, token, finished, report)
             if not fresh:
                 break
             worked = True
-            seen.update(work.workspace_id for work in fresh)
-            list(pool.map(lambda work: _run_claimed(deps, sender, work, token, report, lock), fresh))
     if worked:
         report.pending = deps.store.pending_count()
         deps.metrics.set_deliveries_pending(report.pending)
-    log.log(
-        logging.INFO if worked else logging.DEBUG,
+    log.info(
         "tick at %s: planned %d workspaces; sent %d %s, %d unconfirmed, %d failed, %d claimed "
         "elsewhere, %d given up, %d pending%s",
         now.isoformat(),
@@ -142,34 +140,44 @@ def _next_tick(now: datetime) -> datetime:
     return now + timedelta(microseconds=1)
 
 
-def _run_claimed(
-    deps: TickDeps,
-    sender: Sender,
-    work: ClaimedWork,
-    token: str,
-    report: TickReport,
-    lock: threading.Lock,
-) -> None:
-    """Plan and send one claimed workspace, then store when it is next due (due again at the
-    next pass when it broke off or the process is stopping)."""
-    own = TickReport(now=report.now)
+@dataclass(frozen=True)
+class _Shared:
+    """What the threads of one pass share: its report (behind the lock)."""
+
+    report: TickReport
+    lock: threading.Lock
+
+
+def _run_claimed(deps: TickDeps, sender: Sender, work: ClaimedWork, share: _Shared) -> datetime:
+    """Plan and send one claimed workspace; when it is next due (at the next pass when it broke
+    off or the process is stopping)."""
+    own = TickReport(now=share.report.now)
     wake: datetime | None = None
     try:
         wake = _run_workspace(deps, sender, work.workspace_id, work.slack_team_id, own)
     except Exception as error:
         log.exception("the scheduling pass of workspace %s broke off", work.slack_team_id)
         own.errors.append(f"{work.slack_team_id}: {type(error).__name__}: {error}")
-    with lock:
-        report.merge(own)
+    with share.lock:
+        share.report.merge(own)
+    return wake if wake is not None else _next_tick(share.report.now)
+
+
+def _finish(
+    deps: TickDeps,
+    token: str,
+    finished: Sequence[tuple[ClaimedWork, datetime]],
+    report: TickReport,
+) -> None:
+    """Store the next due times of a batch in one transaction (one commit, not one each)."""
+    if not finished:
+        return
     try:
-        deps.store.finish_due(
-            work, token=token, next_due_at=wake if wake is not None else _next_tick(report.now)
-        )
+        deps.store.finish_due(finished, token=token)
     except Exception as error:
-        # Its claim runs out by itself and the workspace falls due again then.
-        log.exception("could not store when workspace %s is next due", work.slack_team_id)
-        with lock:
-            report.errors.append(f"{work.slack_team_id}: {type(error).__name__}: {error}")
+        # Their claims run out by themselves and the workspaces fall due again then.
+        log.exception("could not store when %d workspaces are next due", len(finished))
+        report.errors.append(f"due work: {type(error).__name__}: {error}")
 
 
 def _run_workspace(
@@ -178,6 +186,7 @@ def _run_workspace(
     """Send what is due in the workspace; when it is next due (None: at the next pass)."""
     jobs: list[Job] = []
     wake: datetime | None = None
+    state: WorkspaceState | None = None
     for _ in range(MAX_ROUNDS):
         at = sender.current()
         state, planned = _plan(deps, workspace_id, slack_team_id, at)
@@ -194,7 +203,12 @@ def _run_workspace(
         # The later rounds were never planned: what they would have wanted is unknown, so
         # nothing pending is given up on this pass.
         return None
-    _abandon_unwanted(deps, workspace_id, _keys(jobs), sender.current(), report)
+    now = sender.current()
+    if state is not None and (state.next_lease_end is None or state.next_lease_end >= now):
+        # No claim of the workspace had run out when it was last loaded (and those made
+        # since run out later): nothing to give up, no need to ask.
+        return wake
+    _abandon_unwanted(deps, workspace_id, _keys(jobs), now, report)
     return wake
 
 

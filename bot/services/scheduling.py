@@ -145,16 +145,22 @@ class SchedulingStore:
         with self._db.write() as session:
             return repo.claim_due(session, now=now, until=now + lease, token=token, limit=limit)
 
-    def finish_due(self, work: ClaimedWork, *, token: str, next_due_at: datetime) -> bool:
-        """Store the workspace's next due time and end the claim (False: the claim was lost)."""
+    def finish_due(
+        self, finished: Sequence[tuple[ClaimedWork, datetime]], *, token: str
+    ) -> list[bool]:
+        """Store each workspace's next due time and end its claim, in one transaction (False
+        for a claim that was lost: it ran out and another tick took the workspace)."""
         with self._db.write() as session:
-            return repo.finish_due(
-                session,
-                workspace_id=work.workspace_id,
-                token=token,
-                version=work.version,
-                next_due_at=next_due_at,
-            )
+            return [
+                repo.finish_due(
+                    session,
+                    workspace_id=work.workspace_id,
+                    token=token,
+                    version=work.version,
+                    next_due_at=next_due_at,
+                )
+                for work, next_due_at in finished
+            ]
 
     def mark_due(self, workspace_id: int) -> None:
         """Plan the workspace at the next tick (for changes made outside the repositories)."""

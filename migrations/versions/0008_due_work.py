@@ -38,8 +38,10 @@ def upgrade() -> None:
     op.create_index("ix_due_work_next_due_at", "due_work", ["next_due_at"], unique=False)
     # SQLite stores the UTC timestamp as naive text, PostgreSQL as timestamptz: one literal
     # that both read as the epoch in UTC.
-    dirty = "'1970-01-01 00:00:00'" if op.get_bind().dialect.name == "sqlite" else (
-        "TIMESTAMPTZ '1970-01-01 00:00:00+00'"
+    dirty = (
+        "'1970-01-01 00:00:00'"
+        if op.get_bind().dialect.name == "sqlite"
+        else ("TIMESTAMPTZ '1970-01-01 00:00:00+00'")
     )
     op.execute(
         f"INSERT INTO due_work (workspace_id, next_due_at, version) "  # noqa: S608  # constants only
