@@ -10,14 +10,17 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
+from bot.db.migrate import upgrade
 from bot.scheduling.plan import WAKE_CAP
 from bot.scheduling.tick import run_tick
 from bot.services.scheduling import SchedulingStore, WorkspaceState
 from rubric.model import Stage
 from tests.fakes.slack_api import FakeSlack
+from tests.support.database_copies import engine_for
 from tests.support.scheduling import (
     CREATED,
     RUBRIC,
@@ -292,3 +295,29 @@ def two_ticks_at_once(postgres_db: Database, fake: FakeSlack) -> None:
             len(repo.list_deliveries(session, workspace_id=workspace)) for workspace, _ in teams
         )
     assert recorded == len(teams)
+
+
+def test_the_upgrade_makes_every_existing_workspace_due_and_the_first_tick_plans_it(
+    database_url: str, fake: FakeSlack
+) -> None:
+    upgrade(database_url, "0005_systems")
+    engine = engine_for(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workspaces (id, slack_team_id, installed_at)"
+                " VALUES (1, 'T1', :at), (2, 'T2', :at)"
+            ),
+            {"at": CREATED},
+        )
+    engine.dispose()
+
+    upgrade(database_url)
+    db = Database.from_url(database_url)
+    try:
+        with db.read() as session:
+            rows = [(row.workspace_id, row.next_due_at) for row in repo.due_rows(session)]
+        assert rows == [(1, repo.DIRTY), (2, repo.DIRTY)]
+        assert run_tick(make_deps(db, fake), MONDAY).planned == 2
+    finally:
+        db.dispose()
