@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 
 from bot.metrics import DeliveryOutcome
 from bot.scheduling.deps import TickDeps
+from bot.scheduling.kinds import Kind
 from bot.scheduling.plan import Job, current_keys, next_wake, plan
 from bot.scheduling.send import Outcome, Sender
 from bot.services.scheduling import ClaimedWork, DeliveryKey, WorkspaceState
@@ -199,6 +200,11 @@ def _run_workspace(
             _record(report, outcome)
         if deps.stopping.is_set():
             break
+        if all(outcome.went_out for outcome in outcomes):
+            # Everything planned went out, follow-ups included: nothing new can be due before
+            # a sent check-in's reminder, so the next due time needs no second load.
+            wake = _wake_after_sends(deps, state, outcomes, sender.current())
+            break
     if deps.stopping.is_set():
         # The later rounds were never planned: what they would have wanted is unknown, so
         # nothing pending is given up on this pass.
@@ -209,6 +215,25 @@ def _run_workspace(
         # since run out later): nothing to give up, no need to ask.
         return wake
     _abandon_unwanted(deps, workspace_id, _keys(jobs), now, report)
+    return wake
+
+
+def _wake_after_sends(
+    deps: TickDeps, state: WorkspaceState, outcomes: Sequence[Outcome], now: datetime
+) -> datetime:
+    """The next due time from the state the sends were planned from, and no later than the
+    reminder of each check-in that just went out, counted from its slot (the planner counts a
+    late one from when it went out: later, so this is never too late; when it is already
+    past, the next tick plans the workspace again and stores the exact time)."""
+    policy = deps.policy
+    wake = next_wake(state, now, policy)
+    for outcome in outcomes:
+        job = outcome.job
+        if job.kind is not Kind.CHECKIN:
+            continue
+        remind_at = job.due + policy.reminder_after
+        if remind_at < job.expires:
+            wake = min(wake, remind_at)
     return wake
 
 
