@@ -185,6 +185,9 @@ def first_due(workspace: int, systems: int) -> datetime:
     return MONDAY + timedelta(days=min(days), hours=10)
 
 
+WORKERS = int(os.environ.get("BENCH_TICK_WORKERS", DEFAULT_WORKERS))
+
+
 def make_deps(url: str, base_url: str) -> TickDeps:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -197,12 +200,13 @@ def make_deps(url: str, base_url: str) -> TickDeps:
     )
     client = make_web_client(BOT_TOKEN, base_url=base_url)
     return TickDeps(
-        store=SchedulingStore(Database.from_url(url, pool_size=DEFAULT_WORKERS + 2)),
+        store=SchedulingStore(Database.from_url(url, pool_size=WORKERS + 2)),
         settings=settings,
         metrics=Metrics(include_process=False),
         rubrics=RubricRegistry(),
         client_for=lambda _team: client,
         pacer=Pacer(workspace_per_minute=None),
+        workers=WORKERS,
     )
 
 
