@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Delete, and_, delete, or_, update
 from sqlmodel import Session, col, select
 
+from bot.db.repositories.due import mark_due
 from bot.db.repositories.teams import team_target
 from bot.db.tables import (
     Assessment,
@@ -22,6 +23,7 @@ from bot.db.tables import (
     CriteriaVersion,
     Delivery,
     Draft,
+    DueWork,
     EvidencePolicyRow,
     EvidencePush,
     Installation,
@@ -51,6 +53,8 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
     ).first()
     if team is None:
         return {}
+    # Its pending sends go with it; the next tick plans the workspace without it.
+    mark_due(session, workspace_id=workspace_id)
     assessment_ids = select(Assessment.id).where(
         *_equal(Assessment, workspace_id=workspace_id, team_id=team_id)
     )
@@ -168,6 +172,7 @@ def erase_workspace(session: Session, *, workspace_id: int) -> dict[str, int]:
         SurveyRound,
         CriteriaVersion,
         Delivery,
+        DueWork,
         AuditEntry,
         Installation,
         EvidencePush,

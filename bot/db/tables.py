@@ -388,6 +388,24 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+class DueWork(SQLModel, table=True):
+    """When the scheduler next has anything to do for a workspace: the tick reads only the rows
+    whose time has come (one indexed query when nothing is due). A change to what is due marks
+    the row dirty (due at once) in its own transaction; a tick claims a row by moving
+    `next_due_at` to the end of its lease and setting `claim_token`, so a crashed tick's claim
+    runs out by itself, then stores the next due time it worked out."""
+
+    __tablename__ = "due_work"
+    __table_args__ = (Index("ix_due_work_next_due_at", "next_due_at"),)
+
+    workspace_id: int = Field(primary_key=True, foreign_key="workspaces.id")
+    next_due_at: datetime = Field(sa_type=UTCDateTime)
+    # Bumped by every change to what is due: a tick that planned from older state stores
+    # "due at once" instead of its answer.
+    version: int = 0
+    claim_token: str | None = Field(default=None, max_length=32)
+
+
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_workspace_id_at", "workspace_id", "at"), NEVER_REUSE_IDS)

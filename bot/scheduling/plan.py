@@ -14,7 +14,7 @@ again as a retry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import partial
@@ -30,8 +30,16 @@ from bot.services.scheduling import (
     team_target,
 )
 from bot.services.types import TeamInfo
-from rubric.periods import Cadence, Period, Schedule, period_at, previous_period, zone_for
-from rubric.plans import PLAN_REMINDER_DAYS, next_reminder
+from rubric.periods import (
+    Cadence,
+    Period,
+    Schedule,
+    next_due,
+    period_at,
+    previous_period,
+    zone_for,
+)
+from rubric.plans import PLAN_REMINDER_DAYS, next_reminder, reminders
 
 CLOSED_CHECKINS = frozenset({"answered", "skipped"})
 LATE_CHECKIN = timedelta(hours=1)
@@ -374,3 +382,66 @@ def _plan_reminder_jobs(state: WorkspaceState, due: PlanDue, now: datetime) -> l
             )
         )
     return jobs
+
+
+# ---- when to look again ------------------------------------------------------------------------
+
+WAKE_CAP = timedelta(hours=24)
+"""The longest a workspace goes unplanned: a safety net under the times worked out below (at
+10,000 workspaces, one planning every nine seconds)."""
+
+WakeSource = Callable[[WorkspaceState, datetime, Policy], Iterator[datetime]]
+
+
+def _checkin_wakes(state: WorkspaceState, now: datetime, policy: Policy) -> Iterator[datetime]:
+    """Each unit's next slot (its check-in and lead DMs), and the reminder of a check-in that
+    went out. Early is harmless (the planner finds nothing and looks again); late is not."""
+    for team in state.teams:
+        for unit in _units(state, team):
+            schedule = unit.team.schedule
+            if unit.team.archived or not unit.team.channel_id or schedule is None:
+                continue
+            yield next_due(schedule, now)
+            period = _open_period(state, unit, now)
+            if period is None:
+                continue  # answered, skipped, away or over: no reminder for it
+            checkin = state.deliveries.get((unit.target, Kind.CHECKIN.value, period.key))
+            if checkin is None or checkin.status != "sent":
+                continue
+            sent_at = checkin.sent_at or period.due
+            base = sent_at if sent_at - period.due > LATE_CHECKIN else period.due
+            remind_at = base + policy.reminder_after
+            if now < remind_at < period.end:
+                yield remind_at
+
+
+def _digest_wakes(state: WorkspaceState, now: datetime, policy: Policy) -> Iterator[datetime]:
+    """Each channel's next weekly summary (its chart follows it)."""
+    for teams in channels_of(state.teams).values():
+        yield next_due(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now)
+
+
+def _plan_wakes(state: WorkspaceState, now: datetime, policy: Policy) -> Iterator[datetime]:
+    """Each plan's next reminder to its owners (the planner loads plans a day before their
+    first reminder, so one comes into view before its time)."""
+    for due in state.plans:
+        upcoming = [r.due for r in reminders(due.target_date, due.created_at) if r.due > now]
+        if upcoming:
+            yield upcoming[0]
+
+
+WAKE_SOURCES: tuple[WakeSource, ...] = (_checkin_wakes, _digest_wakes, _plan_wakes)
+"""Everything that can fall due, one function per kind: a new kind of message adds its own."""
+
+
+def next_wake(state: WorkspaceState, now: datetime, policy: Policy) -> datetime:
+    """The earliest time after `now` at which planning this workspace may find something to
+    send: a slot, a reminder, a summary, or a pending claim whose lease runs out (a retry, or
+    one to give up)."""
+    wake = now + WAKE_CAP
+    for source in WAKE_SOURCES:
+        for at in source(state, now, policy):
+            wake = min(wake, at)
+    if state.next_lease_end is not None:
+        wake = min(wake, state.next_lease_end)
+    return wake

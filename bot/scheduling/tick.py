@@ -1,4 +1,12 @@
-"""One scheduling pass: plan what is due in every workspace, then claim and send it.
+"""One scheduling pass: claim the workspaces with something due, plan and send it, store when
+each is next due.
+
+The due-work table (bot.services.scheduling) says which workspaces have anything due: an idle
+pass is one indexed query, whatever the number of teams. Workspaces are claimed a few at a time
+(FOR UPDATE SKIP LOCKED on PostgreSQL), so replicas share them instead of each planning all, and
+planned by a few threads at once. A claim is a lease: a replica that dies mid-pass leaves its
+workspaces due again when it runs out. Planning then works as before from fresh state, and the
+deliveries table's unique keys still decide, per message, who sends it.
 
 A pass runs in rounds: check-ins and digests first; then, from fresh state, what depends on one
 of them having gone out (the leads' DMs, reminders, the digest's chart). Jobs are interleaved
@@ -16,21 +24,26 @@ nothing is given up on that pass.
 from __future__ import annotations
 
 import logging
+import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.metrics import DeliveryOutcome
 from bot.scheduling.deps import TickDeps
-from bot.scheduling.plan import Job, current_keys, plan
+from bot.scheduling.kinds import Kind
+from bot.scheduling.plan import Job, current_keys, next_wake, plan
 from bot.scheduling.send import Outcome, Sender
-from bot.services.scheduling import DeliveryKey
+from bot.services.scheduling import ClaimedWork, DeliveryKey, WorkspaceState
 
 log = logging.getLogger(__name__)
 
 MAX_ROUNDS = 4
+CLAIM_BATCH = 16
+"""Workspaces claimed per claim transaction: small, so replicas share what is due."""
 
 
 @dataclass
@@ -52,32 +65,58 @@ class TickReport:
     stopped: int = 0
     """Jobs not sent because the process was stopping (the next tick sends them)."""
 
+    planned: int = 0
+    """Workspaces planned in this pass (those with something due)."""
+
     @property
     def sent_total(self) -> int:
         return sum(self.sent.values())
 
+    def merge(self, other: TickReport) -> None:
+        self.sent.update(other.sent)
+        self.failed += other.failed
+        self.unconfirmed += other.unconfirmed
+        self.lost += other.lost
+        self.abandoned += other.abandoned
+        self.errors += other.errors
+        self.stopped += other.stopped
+
 
 def run_tick(deps: TickDeps, now: datetime) -> TickReport:
-    """One pass over every workspace at `now` (an aware datetime)."""
+    """One pass at `now` (an aware datetime) over the workspaces with something due."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     report = TickReport(now=now)
     sender = Sender(deps, now, deps.monotonic())
-    spaces = deps.store.workspaces()
-    for workspace_id, slack_team_id in spaces:
-        if deps.stopping.is_set():
-            break
-        try:
-            _run_workspace(deps, sender, workspace_id, slack_team_id, report)
-        except Exception as error:
-            log.exception("the scheduling pass of workspace %s broke off", slack_team_id)
-            report.errors.append(f"{slack_team_id}: {type(error).__name__}: {error}")
-    report.pending = deps.store.pending_count()
-    deps.metrics.set_deliveries_pending(report.pending)
+    token = uuid.uuid4().hex
+    seen: set[int] = set()
+    lock = threading.Lock()
+    worked = False
+    share = _Shared(report, lock)
+    with ThreadPoolExecutor(max_workers=max(deps.workers, 1), thread_name_prefix="tick-ws") as pool:
+        while not deps.stopping.is_set():
+            claimed = deps.store.claim_due(
+                now, _lease(deps, sender), token=token, limit=CLAIM_BATCH
+            )
+            fresh = [work for work in claimed if work.workspace_id not in seen]
+            # One planned already in this pass (it changed meanwhile, or its next time has
+            # come) is left to the next tick.
+            finished = [(work, _next_tick(now)) for work in claimed if work.workspace_id in seen]
+            seen.update(work.workspace_id for work in fresh)
+            wakes = pool.map(lambda work: _run_claimed(deps, sender, work, share), fresh)
+            finished += zip(fresh, wakes, strict=True)
+            _finish(deps, token, finished, report)
+            if not fresh:
+                break
+            worked = True
+    if worked:
+        report.pending = deps.store.pending_count()
+        deps.metrics.set_deliveries_pending(report.pending)
     log.info(
-        "tick at %s: sent %d %s, %d unconfirmed, %d failed, %d claimed elsewhere, %d given up, "
-        "%d pending%s",
+        "tick at %s: planned %d workspaces; sent %d %s, %d unconfirmed, %d failed, %d claimed "
+        "elsewhere, %d given up, %d pending%s",
         now.isoformat(),
+        len(seen),
         report.sent_total,
         dict(report.sent),
         len(report.unconfirmed),
@@ -87,27 +126,115 @@ def run_tick(deps: TickDeps, now: datetime) -> TickReport:
         report.pending,
         f"; stopped early, {report.stopped} left for the next tick" if report.stopped else "",
     )
+    report.planned = len(seen)
     return report
+
+
+def _lease(deps: TickDeps, sender: Sender) -> timedelta:
+    """How long a claimed workspace stays this pass's: the delivery lease, counted from the
+    pass's `now` moved on by its running time (the claim compares with the tick's `now`)."""
+    return deps.lease + (sender.current() - sender.now)
+
+
+def _next_tick(now: datetime) -> datetime:
+    """Due for the next pass, not this one (whose claims compare with `now`)."""
+    return now + timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What the threads of one pass share: its report (behind the lock)."""
+
+    report: TickReport
+    lock: threading.Lock
+
+
+def _run_claimed(deps: TickDeps, sender: Sender, work: ClaimedWork, share: _Shared) -> datetime:
+    """Plan and send one claimed workspace; when it is next due (at the next pass when it broke
+    off or the process is stopping)."""
+    own = TickReport(now=share.report.now)
+    wake: datetime | None = None
+    try:
+        wake = _run_workspace(deps, sender, work.workspace_id, work.slack_team_id, own)
+    except Exception as error:
+        log.exception("the scheduling pass of workspace %s broke off", work.slack_team_id)
+        own.errors.append(f"{work.slack_team_id}: {type(error).__name__}: {error}")
+    with share.lock:
+        share.report.merge(own)
+    return wake if wake is not None else _next_tick(share.report.now)
+
+
+def _finish(
+    deps: TickDeps,
+    token: str,
+    finished: Sequence[tuple[ClaimedWork, datetime]],
+    report: TickReport,
+) -> None:
+    """Store the next due times of a batch in one transaction (one commit, not one each)."""
+    if not finished:
+        return
+    try:
+        deps.store.finish_due(finished, token=token)
+    except Exception as error:
+        # Their claims run out by themselves and the workspaces fall due again then.
+        log.exception("could not store when %d workspaces are next due", len(finished))
+        report.errors.append(f"due work: {type(error).__name__}: {error}")
 
 
 def _run_workspace(
     deps: TickDeps, sender: Sender, workspace_id: int, slack_team_id: str, report: TickReport
-) -> None:
+) -> datetime | None:
+    """Send what is due in the workspace; when it is next due (None: at the next pass)."""
     jobs: list[Job] = []
+    wake: datetime | None = None
+    state: WorkspaceState | None = None
     for _ in range(MAX_ROUNDS):
-        jobs = _plan(deps, workspace_id, slack_team_id, sender.current())
-        if not jobs:
+        at = sender.current()
+        state, planned = _plan(deps, workspace_id, slack_team_id, at)
+        if not planned:
+            wake = next_wake(state, at, deps.policy)
             break
+        jobs = planned
         outcomes = _send_all(deps, sender, jobs)
         for outcome in outcomes:
             _record(report, outcome)
-        if deps.stopping.is_set() or not any(outcome.went_out for outcome in outcomes):
+        if deps.stopping.is_set():
+            break
+        if all(outcome.went_out for outcome in outcomes):
+            # Everything planned went out, follow-ups included: nothing new can be due before
+            # a sent check-in's reminder, so the next due time needs no second load.
+            wake = _wake_after_sends(deps, state, outcomes, sender.current())
             break
     if deps.stopping.is_set():
         # The later rounds were never planned: what they would have wanted is unknown, so
         # nothing pending is given up on this pass.
-        return
-    _abandon_unwanted(deps, workspace_id, _keys(jobs), sender.current(), report)
+        return None
+    now = sender.current()
+    if state is not None and (state.next_lease_end is None or state.next_lease_end >= now):
+        # No claim of the workspace had run out when it was last loaded (and those made
+        # since run out later): nothing to give up, no need to ask.
+        return wake
+    _abandon_unwanted(deps, workspace_id, _keys(jobs), now, report)
+    return wake
+
+
+def _wake_after_sends(
+    deps: TickDeps, state: WorkspaceState, outcomes: Sequence[Outcome], now: datetime
+) -> datetime:
+    """The next due time from the state the sends were planned from, and no later than the
+    reminder of each check-in that just went out, counted from its slot (the planner counts a
+    late one from when it went out: later, so this is never too late; when it is already
+    past, the next tick plans the workspace again and stores the exact time)."""
+    policy = deps.policy
+    wake = next_wake(state, now, policy)
+    for outcome in outcomes:
+        job = outcome.job
+        if job.kind is not Kind.CHECKIN:
+            continue
+        remind_at = job.due + policy.reminder_after
+        if remind_at < job.expires:
+            wake = min(wake, remind_at)
+    return wake
 
 
 def _keys(jobs: Iterable[Job]) -> set[DeliveryKey]:
@@ -118,7 +245,9 @@ def _keys(jobs: Iterable[Job]) -> set[DeliveryKey]:
     return keys
 
 
-def _plan(deps: TickDeps, workspace_id: int, slack_team_id: str, now: datetime) -> list[Job]:
+def _plan(
+    deps: TickDeps, workspace_id: int, slack_team_id: str, now: datetime
+) -> tuple[WorkspaceState, list[Job]]:
     policy = deps.policy
     state = deps.store.workspace_state(
         workspace_id=workspace_id,
@@ -126,7 +255,7 @@ def _plan(deps: TickDeps, workspace_id: int, slack_team_id: str, now: datetime) 
         period_keys=lambda bare: current_keys(bare, now, policy),
         today=now.date(),
     )
-    return plan(state, now, policy)
+    return state, plan(state, now, policy)
 
 
 def interleave(jobs: Sequence[Job]) -> list[Job]:

@@ -29,6 +29,9 @@ from bot.services.types import Actor, Conflict, NotFound, TeamInfo
 from rubric.model import Rubric
 from rubric.plans import PLAN_REMINDER_DAYS
 
+ClaimedWork = repo.ClaimedWork
+"""A workspace a tick claimed from the due-work table: its id, Slack team id and version."""
+
 team_target = repo.team_target
 """A team's target in the deliveries table: "team:12"."""
 
@@ -73,6 +76,8 @@ class WorkspaceState:
     however many answered, so the check-in stays open to more answers after the first)."""
     plans: Sequence[PlanDue] = ()
     """Plans whose target date is not past, of active teams and systems."""
+    next_lease_end: datetime | None = None
+    """When the earliest unsent claim of the workspace runs out (retried or given up then)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,38 @@ class SchedulingStore:
             return self
         return SchedulingStore(GuardedDatabase(self._db))
 
+    # ---- due work ------------------------------------------------------------------------------
+
+    def claim_due(
+        self, now: datetime, lease: timedelta, *, token: str, limit: int
+    ) -> list[ClaimedWork]:
+        """Claim up to `limit` workspaces with something due at `now`, for `lease` (committed at
+        once; on PostgreSQL rows other ticks hold are skipped)."""
+        with self._db.write() as session:
+            return repo.claim_due(session, now=now, until=now + lease, token=token, limit=limit)
+
+    def finish_due(
+        self, finished: Sequence[tuple[ClaimedWork, datetime]], *, token: str
+    ) -> list[bool]:
+        """Store each workspace's next due time and end its claim, in one transaction (False
+        for a claim that was lost: it ran out and another tick took the workspace)."""
+        with self._db.write() as session:
+            return [
+                repo.finish_due(
+                    session,
+                    workspace_id=work.workspace_id,
+                    token=token,
+                    version=work.version,
+                    next_due_at=next_due_at,
+                )
+                for work, next_due_at in finished
+            ]
+
+    def mark_due(self, workspace_id: int) -> None:
+        """Plan the workspace at the next tick (for changes made outside the repositories)."""
+        with self._db.write() as session:
+            repo.mark_due(session, workspace_id=workspace_id)
+
     # ---- planning ------------------------------------------------------------------------------
 
     def workspaces(self) -> list[tuple[int, str]]:
@@ -217,6 +254,7 @@ class SchedulingStore:
                 },
                 dm_reminders=response_repo.reminder_teams(session, **scope),
                 plans=_plans_due(session, workspace_id, systems, today) if today else (),
+                next_lease_end=repo.next_lease_end(session, **scope),
             )
 
     def plan_for_reminder(
@@ -489,13 +527,16 @@ def _plans_due(
     systems: Mapping[int, Sequence[TeamInfo]],
     today: date,
 ) -> list[PlanDue]:
-    """Plans whose first reminder has come and whose target date has not passed, of active
-    systems (a fixed number of queries; plans further off are not read at all)."""
+    """Plans whose first reminder comes within a day or has come, and whose target date has
+    not passed, of active systems (a fixed number of queries; plans further off are not read
+    at all)."""
     plans = repo.list_plans(
         session,
         workspace_id=workspace_id,
         not_before=today,
-        not_after=today + timedelta(days=max(PLAN_REMINDER_DAYS)),
+        # A day further than the first reminder: the due-work table's next wake-up is worked
+        # out from the plans loaded here, so a plan must be in view before its reminder's day.
+        not_after=today + timedelta(days=max(PLAN_REMINDER_DAYS) + 1),
     )
     if not plans:
         return []

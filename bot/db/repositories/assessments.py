@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.db.errors import NotFound
+from bot.db.repositories.due import mark_due
 from bot.db.repositories.teams import require_team, resolve_system_id, system_or_primary
 from bot.db.tables import Assessment, AssessmentAnswer, System
 from bot.db.upsert import dialect_name, upsert_insert
@@ -139,6 +140,8 @@ def save_assessment(
     rows = [_answer_row(new_id, answer, authors, submitted_by) for answer in answers]
     if rows:
         session.exec(insert(AssessmentAnswer), params=rows)
+    # An assessment in the period closes its check-in: no reminder for it.
+    mark_due(session, workspace_id=workspace_id)
     return SavedAssessment(new_id, created=True)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.db.repositories.due import mark_due
 from bot.db.repositories.teams import require_team, resolve_system_id, system_or_primary
 from bot.db.tables import CHECKIN_STATUSES, CheckIn, System
 from bot.db.upsert import upsert_insert
@@ -53,6 +54,10 @@ def upsert_checkin(
             index_elements=["workspace_id", "system_id", "period_key"], set_=updates
         )
     )
+    if status is not None:
+        # Answered or skipped: its reminder is off. (The tick recording a post passes no
+        # status and works out the next due time itself.)
+        mark_due(session, workspace_id=workspace_id)
     checkin = get_checkin(
         session,
         workspace_id=workspace_id,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from bot.db.repositories.due import mark_due
 from bot.db.tables import Plan, PlanItem, Waiver
 
 
@@ -102,6 +103,8 @@ def create_plan(
     for item_id, owner in owners.items():
         session.add(PlanItem(plan_id=plan.id, item_id=item_id, owner=owner))
     session.flush()
+    # Its owners' reminders are new due work.
+    mark_due(session, workspace_id=workspace_id)
     return plan
 
 

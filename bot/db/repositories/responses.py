@@ -14,6 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
+from bot.db.repositories.due import mark_due
 from bot.db.tables import Response, ResponseAnswer, TeamResponseSettings
 
 
@@ -62,6 +63,8 @@ def update_settings(
         row.anonymous = anonymous
     if dm_reminders is not None:
         row.dm_reminders = dm_reminders
+        # Who is reminded, and how, changes what the scheduler has to send.
+        mark_due(session, workspace_id=workspace_id)
     session.add(row)
     session.flush()
     return row

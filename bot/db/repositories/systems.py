@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from bot.db.errors import AlreadyExists, NotFound
+from bot.db.repositories.due import mark_due
 from bot.db.repositories.teams import move_stage, require_team, sync_team_stage
 from bot.db.tables import CADENCES, StageChange, System
 from bot.db.upsert import upsert_insert
@@ -56,6 +57,7 @@ def create_system(
         )
     )
     session.flush()
+    mark_due(session, workspace_id=workspace_id)
     return require_system(session, workspace_id=workspace_id, system_id=system_id)
 
 
@@ -126,6 +128,8 @@ def rename_system(session: Session, *, workspace_id: int, system_id: int, name: 
     system.name_key = name_key(name)
     session.add(system)
     session.flush()
+    # The name is on its check-in's buttons; planning again is cheap and keeps one rule.
+    mark_due(session, workspace_id=workspace_id)
     return system
 
 
@@ -140,6 +144,7 @@ def archive_system(
     session.add(system)
     session.flush()
     sync_team_stage(session, workspace_id=workspace_id, team_id=system.team_id)
+    mark_due(session, workspace_id=workspace_id)
     return system
 
 
@@ -181,6 +186,7 @@ def set_system_schedule(
     system.cadence, system.weekday, system.local_time, system.tz = cadence, weekday, local_time, tz
     session.add(system)
     session.flush()
+    mark_due(session, workspace_id=workspace_id)
     return system
 
 
@@ -194,4 +200,5 @@ def set_system_paused_until(
     system.paused_until = paused_until
     session.add(system)
     session.flush()
+    mark_due(session, workspace_id=workspace_id)
     return system

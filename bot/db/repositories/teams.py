@@ -12,6 +12,7 @@ from sqlalchemy import ScalarSelect, func, update
 from sqlmodel import Session, col, select
 
 from bot.db.errors import AlreadyExists, NotFound
+from bot.db.repositories.due import mark_due
 from bot.db.tables import CADENCES, StageChange, System, Team
 from bot.db.upsert import upsert_insert
 from bot.usertext import name_key
@@ -93,6 +94,7 @@ def create_team(
         )
     )
     session.flush()
+    mark_due(session, workspace_id=workspace_id)
     return _require(session, workspace_id=workspace_id, team_id=team_id)
 
 
@@ -173,6 +175,7 @@ def update_team(
         team.stage = system.stage
     session.add(team)
     session.flush()
+    mark_due(session, workspace_id=workspace_id)
     return team
 
 
@@ -201,6 +204,7 @@ def set_schedule(
     team.cadence, team.weekday, team.local_time, team.tz = cadence, weekday, local_time, tz
     session.add(team)
     session.flush()
+    mark_due(session, workspace_id=workspace_id)
     return team
 
 
@@ -221,6 +225,7 @@ def set_language(session: Session, *, workspace_id: int, team_id: int, language:
     team.language = language
     session.add(team)
     session.flush()
+    mark_due(session, workspace_id=workspace_id)
     return team
 
 
@@ -232,6 +237,7 @@ def set_paused_until(
     team.paused_until = paused_until
     session.add(team)
     session.flush()
+    mark_due(session, workspace_id=workspace_id)
     return team
 
 
@@ -242,6 +248,7 @@ def archive_team(
     team.archived = archived
     session.add(team)
     session.flush()
+    mark_due(session, workspace_id=workspace_id)
     return team
 
 
@@ -354,6 +361,7 @@ def move_stage(
     system.stage = Stage(stage).value
     session.add(system)
     session.flush()
+    mark_due(session, workspace_id=system.workspace_id)
     sync_team_stage(session, workspace_id=system.workspace_id, team_id=system.team_id)
     return True
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.db.errors import NotFound
+from bot.db.repositories.due import mark_due
 from bot.db.tables import Workspace
 from bot.db.upsert import upsert_insert
 
@@ -39,6 +40,9 @@ def ensure_workspace(
         .where(Workspace.slack_team_id == slack_team_id)
         .execution_options(populate_existing=True)
     ).one()
+    if workspace.id is not None:
+        # A new (or re-installed) workspace is planned by the next tick.
+        mark_due(session, workspace_id=workspace.id)
     return workspace
 
 
