@@ -340,6 +340,21 @@ class PlanUseCases(UseCases):
             )
             return self._waiver_view(session, row)
 
+    def pending_waivers(
+        self, actor: Actor, directory: Directory, *, limit: int = 10
+    ) -> list[WaiverView]:
+        """The pending waivers the person may decide (a lead of the team, or an admin), their
+        own requests left out: how a request nobody was told of still reaches a decision."""
+        with self._ctx.database.read() as session:
+            rows = repo.pending_waivers(session, workspace_id=actor.workspace_id, limit=500)
+            views = [self._waiver_view(session, row) for row in rows]
+        return [
+            view
+            for view in views
+            if view.requested_by != actor.user_id
+            and self._ctx.allowed(Action.APPROVE_WAIVER, actor, directory, view.system)
+        ][:limit]
+
     def _waiver_view(self, session: Session, waiver: Waiver) -> WaiverView:
         assert waiver.id is not None
         team, system = load_system(

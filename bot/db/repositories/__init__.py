@@ -71,6 +71,7 @@ from bot.db.repositories.plans import (
     get_plan,
     get_waiver,
     list_plans,
+    pending_waivers,
     plan_items,
 )
 from bot.db.repositories.posts import (
@@ -203,6 +204,7 @@ __all__ = [
     "name_key",
     "open_survey_round",
     "pending_deliveries",
+    "pending_waivers",
     "plan_items",
     "posts_by",
     "posts_of_team",
