@@ -221,14 +221,14 @@ class PlanUseCases(UseCases):
             view, real_id, _ = self._system(session, ws, team_id, system_id)
         self._ctx.require(Action.READ, actor, directory, view)
         with self._ctx.database.read() as session:
-            rubric = load_rubric(self._ctx.rubrics, view.rubric_id)
-            criteria = criteria_in_force(session, workspace_id=ws, rubric=rubric)
             latest = repo.recent_assessments(
                 session, workspace_id=ws, team_id=team_id, count=1, system_id=real_id
             )
             snapshot: Snapshot | None = latest[0].snapshot() if latest else None
-            if latest:
-                rubric = load_rubric(self._ctx.rubrics, latest[0].assessment.rubric_id)
+            # One rubric for the answers and the criteria, as the stage gate measures them.
+            rubric_id = latest[0].assessment.rubric_id if latest else view.rubric_id
+            rubric = load_rubric(self._ctx.rubrics, rubric_id)
+            criteria = criteria_in_force(session, workspace_id=ws, rubric=rubric)
             waived = waived_items(session, workspace_id=ws, system_id=real_id, today=self._today())
             found = preview(
                 rubric, criteria, snapshot, Stage(target), current=view.stage, waived=waived

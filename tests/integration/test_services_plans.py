@@ -302,3 +302,42 @@ def test_pending_waivers_lists_what_the_person_may_decide_but_their_own(world: W
     assert pending(OUTSIDER) == []
     world.services.decide_waiver(world.actor(MEMBER), world.directory, by_admin.id, approve=True)
     assert pending(MEMBER) == []
+
+
+def test_the_preview_measures_the_latest_answers_with_their_own_rubrics_criteria(db) -> None:
+    """Finding 9: after the team's rubric changed, the preview reads the latest assessment with
+    that assessment's rubric and that rubric's criteria, not a mix of the two."""
+    from pathlib import Path
+
+    from bot.db import repositories as repo
+    from bot.rubric_registry import RubricRegistry
+    from bot.services import Services
+
+    world = World(db)
+    fixture = Path(__file__).parents[1] / "fixtures" / "rubrics" / "good_minimal.yaml"
+    world.services = Services(
+        database=world.db,
+        rubrics=RubricRegistry(extra_file=fixture),  # new teams get "tiny"
+        clock=world.clock,
+        admins={CONFIG_ADMIN},
+        default_language="es",
+        default_timezone="Europe/Madrid",
+    )
+    team = world.team()
+    world.submit(team, {"A1": "missing", "A2": "present", "B1": "present"})
+    with world.db.write() as session:
+        repo.update_team(
+            session,
+            workspace_id=world.workspace,
+            team_id=team.id,
+            changed_by=ADMIN,
+            now=world.clock.now,
+            rubric_id="ml-test-score",
+        )
+    found = world.services.stage_preview(
+        world.actor(ADMIN), world.directory, team.id, None, Stage.PRODUCTION
+    )
+    assert found.rubric.id == "tiny"
+    # Tiny's own criteria: A1 and B1 mandatory at production, A1 not done.
+    assert [u.item_id for u in found.preview.unmet] == ["A1"]
+    assert found.preview.mandatory == 2
