@@ -172,13 +172,13 @@ class Reminder:
 
 def reminders(target_date: date, created_at: datetime) -> tuple[Reminder, ...]:
     """The reminders of a plan, in order: at 09:00 in the created-at time's zone, N days before
-    the target date. A reminder whose day came before the plan was made is left out (a plan
-    made 5 days before its target gets only the 3-day one)."""
+    the target date. A reminder whose time came before the plan was made is left out (a plan
+    made 5 days before its target, or 14 days before it after 09:00, gets only the 3-day one)."""
     zone = created_at.tzinfo
     found = []
     for days in PLAN_REMINDER_DAYS:
         due = datetime.combine(target_date - timedelta(days=days), time(9, 0), tzinfo=zone)
-        if due.date() >= created_at.date():
+        if due > created_at:  # one whose time had passed would go out with the plan's own DM
             found.append(Reminder(days, due))
     return tuple(found)
 

@@ -221,14 +221,14 @@ class PlanUseCases(UseCases):
             view, real_id, _ = self._system(session, ws, team_id, system_id)
         self._ctx.require(Action.READ, actor, directory, view)
         with self._ctx.database.read() as session:
-            rubric = load_rubric(self._ctx.rubrics, view.rubric_id)
-            criteria = criteria_in_force(session, workspace_id=ws, rubric=rubric)
             latest = repo.recent_assessments(
                 session, workspace_id=ws, team_id=team_id, count=1, system_id=real_id
             )
             snapshot: Snapshot | None = latest[0].snapshot() if latest else None
-            if latest:
-                rubric = load_rubric(self._ctx.rubrics, latest[0].assessment.rubric_id)
+            # One rubric for the answers and the criteria, as the stage gate measures them.
+            rubric_id = latest[0].assessment.rubric_id if latest else view.rubric_id
+            rubric = load_rubric(self._ctx.rubrics, rubric_id)
+            criteria = criteria_in_force(session, workspace_id=ws, rubric=rubric)
             waived = waived_items(session, workspace_id=ws, system_id=real_id, today=self._today())
             found = preview(
                 rubric, criteria, snapshot, Stage(target), current=view.stage, waived=waived
@@ -339,6 +339,21 @@ class PlanUseCases(UseCases):
                 waiver=row.id,
             )
             return self._waiver_view(session, row)
+
+    def pending_waivers(
+        self, actor: Actor, directory: Directory, *, limit: int = 10
+    ) -> list[WaiverView]:
+        """The pending waivers the person may decide (a lead of the team, or an admin), their
+        own requests left out: how a request nobody was told of still reaches a decision."""
+        with self._ctx.database.read() as session:
+            rows = repo.pending_waivers(session, workspace_id=actor.workspace_id, limit=500)
+            views = [self._waiver_view(session, row) for row in rows]
+        return [
+            view
+            for view in views
+            if view.requested_by != actor.user_id
+            and self._ctx.allowed(Action.APPROVE_WAIVER, actor, directory, view.system)
+        ][:limit]
 
     def _waiver_view(self, session: Session, waiver: Waiver) -> WaiverView:
         assert waiver.id is not None

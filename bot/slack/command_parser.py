@@ -261,6 +261,11 @@ class ListPlans:
 
 
 @dataclass(frozen=True)
+class ListWaivers:
+    """The pending waivers the person may decide."""
+
+
+@dataclass(frozen=True)
 class Waive:
     team: TeamRef | None
     item_id: str
@@ -305,6 +310,7 @@ Command = (
     | PlanPreview
     | ListPlans
     | Waive
+    | ListWaivers
 )
 
 # ---- vocabulary -----------------------------------------------------------------------------
@@ -1274,6 +1280,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         ),
         _ignoring_text(_parse_waive),
         Waive,
+    ),
+    _row(
+        "waivers",
+        "dispensas",
+        ("waivers", "waivers"),
+        (
+            "the pending waivers you may approve or reject, with their buttons (leads, admins)",
+            "las dispensas pendientes que puedes aprobar o rechazar, con sus botones "
+            "(responsables, administradores)",
+        ),
+        _no_arguments(ListWaivers),
+        ListWaivers,
     ),
     _row(
         "help",

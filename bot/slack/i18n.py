@@ -1626,6 +1626,23 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
             "avisados: {count}."
         ),
     },
+    "info.waiver_no_approver": {
+        "en": (
+            "Asked to waive `{item}` for *{team}* until {date}, but nobody could be told: "
+            "*{team}* has no other lead and no mlscore admin could be reached. It stays pending "
+            "until a lead of *{team}* or a workspace admin decides it with `/mlscore waivers`."
+        ),
+        "es": (
+            "Pedida la dispensa de `{item}` para *{team}* hasta el {date}, pero no se pudo "
+            "avisar a nadie: *{team}* no tiene otro responsable y no se pudo avisar a ningún "
+            "administrador de mlscore. Queda pendiente hasta que un responsable de *{team}* o un "
+            "administrador del espacio de trabajo la decida con `/mlscore dispensas`."
+        ),
+    },
+    "info.no_pending_waivers": {
+        "en": "No pending waivers for you to decide.",
+        "es": "No hay dispensas pendientes que te toque decidir.",
+    },
     "info.plan_created": {
         "en": "Plan made: *{team}* to {stage} by {date}; tests: {count}; each owner told.",
         "es": (

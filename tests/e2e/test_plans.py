@@ -380,3 +380,52 @@ def test_the_stage_gate_shows_the_gaps_and_only_an_admin_overrides_it_with_a_rea
     engine.dispose()
     assert details[-1]["reason"] == "pilot launch agreed"
     assert sorted(details[-1]["overridden"]) == sorted(UNMET_AT_PRODUCTION)
+
+
+def test_a_waiver_nobody_was_told_of_is_decided_from_waivers_and_erasure_edits_its_dms(
+    slack: SlackDriver, fake: FakeSlack, database_url: str
+) -> None:
+    from sqlalchemy import create_engine, update
+    from sqlalchemy.pool import NullPool
+
+    from bot.db.tables import Team
+
+    create_team(slack, "Vision")
+    expiry = utcnow().date() + timedelta(days=60)
+    # Finding 6: the only configured admin asks, and the team has no lead: nobody to tell,
+    # and the requester is told so and where it can be decided.
+    asked = reply(slack, f"waive Vision FD5 {expiry} no personal data", user=ADMIN)
+    assert "nobody could be told" in asked
+    assert "/mlscore waivers" in asked
+    assert "No pending waivers" in reply(slack, "waivers", user=ADMIN)  # not their own
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(update(Team).values(leads=[SPREAD]))
+    engine.dispose()
+    listed = answer(slack, "waivers", user=SPREAD)
+    assert "no personal data" in text_of(listed)
+    (approve,) = [
+        element
+        for block in listed["blocks"]
+        if block.get("type") == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "waiver_approve"
+    ]
+    slack.block_action(approve, user=SPREAD, channel="D" + SPREAD[1:])
+    slack.wait_for(
+        lambda: [t for t in dm_texts(fake, ADMIN) if "approved waiving" in t], what="decision"
+    )
+
+    # Finding 7: the approvers' DMs show the requester's reason; erasing their notes edits them.
+    assert "Asked to waive" in reply(slack, f"waive Vision MD1 {expiry} xyzzy private reason")
+    for approver in (SPREAD, ADMIN):
+        slack.wait_for(
+            lambda approver=approver: [t for t in dm_texts(fake, approver) if "xyzzy" in t],
+            what="the approver's DM with the reason",
+        )
+    reply(slack, f"erase notes <@{LEAD}>", user=ADMIN)
+    for approver in (SPREAD, ADMIN):
+        slack.wait_for(
+            lambda approver=approver: not [t for t in dm_texts(fake, approver) if "xyzzy" in t],
+            what="the reason gone from the approver's DM",
+        )

@@ -328,6 +328,27 @@ def test_a_form_opened_before_a_stage_change_does_not_undo_it_and_says_so(
     )
 
 
+def test_the_form_moves_the_stage_only_through_the_gate(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine
+) -> None:
+    """Finding 1: an admin picking a later stage in the form is stopped at unmet mandatory
+    tests, shown them and the override command; nothing is stored."""
+    create(slack, "Vision")
+    view = open_assessment(slack, fake, user=ADMIN)
+
+    picked = {"stage": "production", "item:FD5": "not_done"}
+    body = submit_pages(slack, fake, view, user=ADMIN, values=picked)
+
+    assert body is not None
+    assert body["response_action"] == "errors"
+    said = text_of(body)
+    assert "1 test mandatory at" in said
+    assert "(FD5)" in said
+    assert "/mlscore stage Vision production override <reason>" in said
+    assert rows(engine, "SELECT stage FROM teams") == [("research",)]
+    assert rows(engine, "SELECT count(*) FROM assessments") == [(0,)]
+
+
 # ---- ids, buttons and views that point at what is gone -------------------------------------
 
 

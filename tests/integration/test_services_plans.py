@@ -10,7 +10,7 @@ import pytest
 from bot.services import Conflict, Invalid, NotAllowed, NotFound
 from bot.services.plans import StageGated
 from rubric.model import Stage
-from tests.support.world import ADMIN, LEAD, OUTSIDER, VISION_CHANNEL, World, levels
+from tests.support.world import ADMIN, CONFIG_ADMIN, LEAD, OUTSIDER, VISION_CHANNEL, World, levels
 
 MEMBER = LEAD  # a member of the team's channel, not one of its leads until made one
 
@@ -283,3 +283,61 @@ def test_an_override_reason_is_bounded_and_has_no_nul(world: World) -> None:
         assert refused.value.key == key
     assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
     assert move("x" * 500).stage is Stage.PRODUCTION
+
+
+def test_pending_waivers_lists_what_the_person_may_decide_but_their_own(world: World) -> None:
+    """Finding 6: a request nobody was told of can still be found and decided."""
+    team = world.team()
+    world.services.set_leads(world.actor(ADMIN), world.directory, team.id, [MEMBER])
+    ahead = world.clock.now.date() + timedelta(days=9)
+    by_admin = _ask(world, team, ADMIN, ahead)
+    assert by_admin.approvers == (MEMBER, CONFIG_ADMIN)  # not the requester
+    by_lead = _ask(world, team, MEMBER, ahead, "FD6")
+
+    def pending(user: str) -> list[int]:
+        return [w.id for w in world.services.pending_waivers(world.actor(user), world.directory)]
+
+    assert pending(MEMBER) == [by_admin.id]
+    assert pending(ADMIN) == [by_lead.id]
+    assert pending(OUTSIDER) == []
+    world.services.decide_waiver(world.actor(MEMBER), world.directory, by_admin.id, approve=True)
+    assert pending(MEMBER) == []
+
+
+def test_the_preview_measures_the_latest_answers_with_their_own_rubrics_criteria(db) -> None:
+    """Finding 9: after the team's rubric changed, the preview reads the latest assessment with
+    that assessment's rubric and that rubric's criteria, not a mix of the two."""
+    from pathlib import Path
+
+    from bot.db import repositories as repo
+    from bot.rubric_registry import RubricRegistry
+    from bot.services import Services
+
+    world = World(db)
+    fixture = Path(__file__).parents[1] / "fixtures" / "rubrics" / "good_minimal.yaml"
+    world.services = Services(
+        database=world.db,
+        rubrics=RubricRegistry(extra_file=fixture),  # new teams get "tiny"
+        clock=world.clock,
+        admins={CONFIG_ADMIN},
+        default_language="es",
+        default_timezone="Europe/Madrid",
+    )
+    team = world.team()
+    world.submit(team, {"A1": "missing", "A2": "present", "B1": "present"})
+    with world.db.write() as session:
+        repo.update_team(
+            session,
+            workspace_id=world.workspace,
+            team_id=team.id,
+            changed_by=ADMIN,
+            now=world.clock.now,
+            rubric_id="ml-test-score",
+        )
+    found = world.services.stage_preview(
+        world.actor(ADMIN), world.directory, team.id, None, Stage.PRODUCTION
+    )
+    assert found.rubric.id == "tiny"
+    # Tiny's own criteria: A1 and B1 mandatory at production, A1 not done.
+    assert [u.item_id for u in found.preview.unmet] == ["A1"]
+    assert found.preview.mandatory == 2

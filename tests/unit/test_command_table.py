@@ -53,6 +53,7 @@ EXAMPLES = (
     "plan Vision production",
     "plans Vision",
     "waive Vision MD4 2031-01-01 retrained every day",
+    "waivers",
 )
 
 

@@ -154,3 +154,13 @@ def test_the_burnup_chart_is_a_png_with_alt_text(language: str) -> None:
     assert png_size(chart.png) == (1000, 560)
     assert "Vision" in chart.alt_text
     assert ("3 of 4" if language == "en" else "3 de 4") in chart.alt_text
+
+
+def test_a_reminder_whose_time_had_passed_when_the_plan_was_made_is_not_sent() -> None:
+    """Finding 9: made 14 days before the target at noon, after the 14-day reminder's 09:00,
+    the plan gets only the 3-day one (and nothing right away); made at 08:00 it gets both."""
+    noon = datetime(2027, 2, 15, 12, tzinfo=UTC)
+    assert [r.days_before for r in reminders(TARGET, noon)] == [3]
+    assert next_reminder(TARGET, noon, noon + timedelta(minutes=1)) is None
+    early = datetime(2027, 2, 15, 8, tzinfo=UTC)
+    assert [r.days_before for r in reminders(TARGET, early)] == [14, 3]

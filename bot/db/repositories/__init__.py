@@ -94,6 +94,7 @@ from bot.db.repositories.plans import (
     get_plan,
     get_waiver,
     list_plans,
+    pending_waivers,
     plan_items,
 )
 from bot.db.repositories.posts import (
@@ -241,6 +242,7 @@ __all__ = [
     "next_lease_end",
     "open_survey_round",
     "pending_deliveries",
+    "pending_waivers",
     "plan_items",
     "posts_by",
     "posts_of_team",

@@ -58,6 +58,14 @@ def decide_waiver(
     return waiver
 
 
+def pending_waivers(session: Session, *, workspace_id: int, limit: int) -> list[Waiver]:
+    """The workspace's waivers nobody decided yet, oldest first."""
+    statement = select(Waiver).where(
+        Waiver.workspace_id == workspace_id, Waiver.status == "pending"
+    )
+    return list(session.exec(statement.order_by(col(Waiver.id)).limit(limit)).all())
+
+
 def approved_waivers(
     session: Session, *, workspace_id: int, system_ids: Collection[int] | None, today: date
 ) -> list[Waiver]:

@@ -100,9 +100,31 @@ def command_waive(call: Invocation, parsed: cmd.Waive) -> None:
     sent = 0
     for approver in waiver.approvers:
         payload = build_waiver_request(waiver, rubric, team.language)
-        if _dm(call.client, approver, payload):
-            sent += 1
+        posted = _dm(call.client, approver, payload)
+        if posted is None:
+            continue
+        sent += 1
+        # It shows the requester's reason: erasing their notes must be able to edit it.
+        services.record_post(
+            call.scope.actor(team),
+            team.id,
+            channel_id=posted[0],
+            message_ts=posted[1],
+            authors=[waiver.requested_by],
+            kind="waiver_request",
+            language=team.language,
+        )
     language = call.scope.language(team)
+    if sent == 0:
+        # Nobody would ever see it otherwise: say who can still decide it, and where.
+        call.notice(
+            "info.waiver_no_approver",
+            language,
+            item=waiver.item_id,
+            team=waiver.system.label,
+            date=format_date(waiver.expires_on, language),
+        )
+        return
     call.notice(
         "info.waiver_requested",
         language,
@@ -111,6 +133,19 @@ def command_waive(call: Invocation, parsed: cmd.Waive) -> None:
         date=format_date(waiver.expires_on, language),
         count=sent,
     )
+
+
+def command_waivers(call: Invocation, parsed: cmd.ListWaivers) -> None:
+    """Each pending waiver the person may decide, with its buttons (ephemeral)."""
+    services = call.scope.deps.services
+    found = services.pending_waivers(call.scope.actor(), call.scope.directory)
+    language = call.scope.language()
+    if not found:
+        call.notice("info.no_pending_waivers", language)
+        return
+    for waiver in found:
+        rubric = services.rubrics.get(waiver.system.rubric_id)
+        call.say(build_waiver_request(waiver, rubric, language))
 
 
 def command_stage(call: Invocation, parsed: cmd.SetStage) -> TeamInfo | None:
@@ -306,15 +341,15 @@ def _decide(
     tell(scope, client, {}, text)
 
 
-def _dm(client: WebClient, user: str, payload: dict[str, Any]) -> bool:
-    """A direct message; a Slack refusal is logged and reported as not sent."""
+def _dm(client: WebClient, user: str, payload: dict[str, Any]) -> tuple[str, str] | None:
+    """A direct message: (its channel, its ts); a Slack refusal is logged and reported as
+    not sent (None)."""
     try:
-        client.chat_postMessage(
-            channel=direct_channel(client, user),
-            text=payload["text"],
-            blocks=payload.get("blocks"),
+        channel = direct_channel(client, user)
+        response = client.chat_postMessage(
+            channel=channel, text=payload["text"], blocks=payload.get("blocks")
         )
     except SlackApiError as error:
         log.warning("could not send a direct message: %s", error.response.get("error"))
-        return False
-    return True
+        return None
+    return str(response.get("channel") or channel), str(response["ts"])

@@ -610,6 +610,7 @@ HANDLERS: dict[type[Any], Callable[[Invocation, Any], None]] = {
     cmd.PlanPreview: plans.command_plan,
     cmd.ListPlans: plans.command_plans,
     cmd.Waive: plans.command_waive,
+    cmd.ListWaivers: plans.command_waivers,
 }
 """Who handles each command of the table (bot.slack.command_parser.SUBCOMMANDS): one handler
 per command the parser can give; a unit test holds the two together."""
