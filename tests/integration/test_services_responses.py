@@ -3,6 +3,10 @@ the leads, one response per person and period, a lead settling only disputed tes
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pytest
 
 from bot.services import NotAllowed
@@ -128,3 +132,29 @@ def test_anonymous_teams_show_counts_only_and_nothing_below_three(world: World) 
         ("manual", 2, ()),
         ("automated", 1, ()),
     ]
+
+
+def test_an_anonymous_teams_export_names_nobody_who_answered(world: World) -> None:
+    """Finding 1: not only the responses: who submitted the agreed results, who wrote their
+    notes and who did what in the team's audit log are hidden too, in every format."""
+    team = world.team()
+    world.services.set_anonymous(world.actor(ADMIN), world.directory, team.id, True)
+    world.submit(team, levels(FD1="automated"), user_id=BEN, key="ben", notes={"FD1": "nightly"})
+    world.submit(team, levels(FD1="manual"), user_id=CAI, key="cai")
+    world.submit(team, levels(FD1="manual"), user_id=LEAD, key="lead")
+    admin = world.actor(ADMIN)
+    exports = {
+        fmt: world.services.export(admin, world.directory, team.id, fmt)
+        for fmt in ("json", "csv", "csv_zip")
+    }
+    exports["workspace"] = world.services.export(admin, world.directory, None, "json")
+    archive = zipfile.ZipFile(io.BytesIO(exports.pop("csv_zip")))
+    texts = {name: archive.read(name).decode() for name in archive.namelist()}
+    texts |= {fmt: raw.decode() for fmt, raw in exports.items()}
+    data = json.loads(texts["json"])
+    assert len(data["assessments"]) == 3  # the agreed result after each answer
+    assert {row["submitted_by"] for row in data["assessments"]} == {"anonymous"}
+    assert "nightly" in texts["csv"]  # the note is there, not its author
+    for name, text in texts.items():
+        for person in (BEN, CAI, LEAD):
+            assert person not in text, (name, person)
