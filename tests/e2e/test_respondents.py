@@ -310,3 +310,29 @@ def test_dm_reminders_reach_only_the_members_who_have_not_answered(
     # Not in the channel (the weekly summary may go there at that hour; no reminder does).
     later = [m.text for m in fake.messages(TEAM_CHANNEL)[channel_before:]]
     assert not [line for line in later if "Reminder" in line]
+
+
+def test_a_failing_reminder_dm_does_not_remind_the_others_again(
+    slack: SlackDriver, fake: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    """Finding 2: each member's reminder DM is its own delivery, claimed once: a member whose
+    DM fails (a deactivated account) does not make the others get theirs again at each tick."""
+    fake.add_user("U0GONE", "gone", deleted=True)
+    fake.set_members(TEAM_CHANNEL, [LEAD, "U0GONE", ADMIN, SPANISH, "U0BOT"])
+    create_team(slack, "Vision")
+    assert "by DM" in command(slack, "responses Vision reminders on")
+    monday = next_monday()
+    tick(fake, database_url, tmp_path, monday)
+    answer_checkin(slack, fake, SPANISH, "manual")
+    for hours in (49, 50, 52, 56, 64):
+        tick(fake, database_url, tmp_path, monday + timedelta(hours=hours))
+
+    def reminders(user: str) -> int:
+        return sum("not answered" in m.text for m in fake.messages("D" + user[1:]))
+
+    assert (reminders(LEAD), reminders(ADMIN), reminders(SPANISH), reminders("U0GONE")) == (
+        1,
+        1,
+        0,
+        0,
+    )
