@@ -377,6 +377,13 @@ class ResponseUseCases(UseCases):
             )
             if not view.count:
                 raise NotFound("error.checkin_gone", team=row.name)
+            # Settling an older period would store its result as the newest assessment, in
+            # place of the current one.
+            latest = response_repo.latest_period(
+                session, workspace_id=ws, system_id=system.id, kind=ANSWER
+            )
+            if period_key != latest:
+                raise Invalid("responses.not_latest", team=row.name)
             settled = {
                 item: choices[item]
                 for item in view.disputed

@@ -1202,6 +1202,16 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "There is nothing left to settle in that check-in.",
         "es": "No queda nada por resolver en esa revisión.",
     },
+    "responses.not_latest": {
+        "en": (
+            "That check-in of *{team}* is no longer the latest one answered: only the latest "
+            "can be settled."
+        ),
+        "es": (
+            "Esa revisión de *{team}* ya no es la última respondida: solo se puede resolver "
+            "la última."
+        ),
+    },
     "responses.resolved": {
         "en": "Thanks: the agreed result of *{team}* is stored.",
         "es": "Gracias: se guardó el resultado acordado de *{team}*.",

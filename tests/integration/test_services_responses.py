@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from bot.services import NotAllowed
+from bot.services import Invalid, NotAllowed
 from rubric.consensus import Rule
 from tests.fakes.directory import FakeDirectory
 from tests.support.world import ADMIN, LEAD, VISION_CHANNEL, World, levels
@@ -158,3 +158,29 @@ def test_an_anonymous_teams_export_names_nobody_who_answered(world: World) -> No
     for name, text in texts.items():
         for person in (BEN, CAI, LEAD):
             assert person not in text, (name, person)
+
+
+def test_last_weeks_settlement_link_does_not_replace_the_current_result(world: World) -> None:
+    """Finding 3: settling an older period would store its result as the newest assessment."""
+    team = world.team()
+    world.services.change_lead(world.actor(ADMIN), world.directory, team.id, LEAD, add=True)
+    world.submit(team, levels(FD1="automated"), user_id=BEN, key="ben")
+    world.submit(team, levels(FD1="not_done"), user_id=CAI, key="cai")
+    old = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert old is not None and old.disputed == ("FD1",)
+    world.clock.advance(days=7)
+    world.submit(team, levels(FD1="manual"), user_id=BEN, key="ben-next")
+    current = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert current is not None and current.period_key != old.period_key
+    with pytest.raises(Invalid) as refused:
+        world.services.resolve(
+            world.actor(LEAD),
+            world.directory,
+            team.id,
+            None,
+            period_key=old.period_key,
+            choices={"FD1": "automated"},
+            submission_key="stale-link",
+        )
+    assert refused.value.key == "responses.not_latest"
+    assert agreed(world, team.id)["FD1"] == "manual"
