@@ -336,3 +336,35 @@ def test_a_failing_reminder_dm_does_not_remind_the_others_again(
         0,
         0,
     )
+
+
+def test_a_skipped_checkin_sends_no_dm_reminders(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """Finding 4: with DM reminders on, only an answered check-in stays open for them."""
+    create_team(slack, "Vision")
+    assert "by DM" in command(slack, "responses Vision reminders on")
+    monday = next_monday()
+    tick(fake, database_url, tmp_path, monday)
+    message = checkin_message(fake)
+    (skip,) = [
+        element
+        for block in message.blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+        if element.get("action_id") == "checkin_skip"
+    ]
+    response, _ = slack.block_action(
+        skip, user=ADMIN, channel=TEAM_CHANNEL, message=message.as_slack()
+    )
+    assert response.status_code == 200
+
+    def skipped() -> bool:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT status FROM checkins")).scalars().all()
+        return list(found) == ["skipped"]
+
+    slack.wait_for(skipped, what="the skipped check-in")
+    tick(fake, database_url, tmp_path, monday + timedelta(hours=49))
+    for user in (LEAD, ADMIN, SPANISH):
+        assert not [m for m in fake.messages("D" + user[1:]) if "not answered" in m.text], user
