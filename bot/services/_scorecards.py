@@ -19,6 +19,7 @@ def build_scorecard(
     latest: AssessmentRecord,
     previous: AssessmentRecord | None,
     responses: PeriodResponses | None = None,
+    anonymous: bool = False,
 ) -> Scorecard:
     """Score the latest assessment and compare it with the one before.
 
@@ -38,6 +39,7 @@ def build_scorecard(
         assessed_by=latest.assessment.submitted_by,
         criteria_version=criteria.version,
         responses=responses,
+        anonymous=anonymous,
     )
 
 

@@ -19,7 +19,7 @@ from bot.services._queries import assessment_id_for_key
 from bot.services._scorecards import build_scorecard
 from bot.services.access import Action, refusal_key
 from bot.services.context import UseCases
-from bot.services.responses import record_response, scorecard_responses
+from bot.services.responses import is_anonymous, record_response, scorecard_responses
 from bot.services.systems import load_system, system_view
 from bot.services.types import (
     Actor,
@@ -421,6 +421,9 @@ class AssessmentUseCases(UseCases):
             previous=previous,
             responses=scorecard_responses(
                 session, rubric=rubric, workspace_id=actor.workspace_id, assessment=latest
+            ),
+            anonymous=is_anonymous(
+                session, workspace_id=actor.workspace_id, team_id=latest.assessment.team_id
             ),
         )
         return Submission(assessment_id=assessment_id, created=created, scorecard=scorecard)

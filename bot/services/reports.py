@@ -13,7 +13,7 @@ from bot.services._privacy import refreshed
 from bot.services._scorecards import build_scorecard, diff_between
 from bot.services.access import Action
 from bot.services.context import UseCases
-from bot.services.responses import scorecard_responses
+from bot.services.responses import is_anonymous, scorecard_responses
 from bot.services.systems import load_team_system
 from bot.services.types import Actor, Directory, Scorecard, TeamInfo, TrendView
 from rubric.gaps import GapReport
@@ -46,6 +46,9 @@ class ReportUseCases(UseCases):
                 previous=previous,
                 responses=scorecard_responses(
                     session, rubric=rubric, workspace_id=workspace_id, assessment=recent[0]
+                ),
+                anonymous=is_anonymous(
+                    session, workspace_id=workspace_id, team_id=recent[0].assessment.team_id
                 ),
             )
 

@@ -181,6 +181,13 @@ def period_view(
     )
 
 
+def is_anonymous(session: Session, *, workspace_id: int, team_id: int) -> bool:
+    """The team's anonymity, from its settings alone (an assessment outside any check-in
+    period, of a team without a schedule, is not attributed either)."""
+    settings = response_repo.get_settings(session, workspace_id=workspace_id, team_id=team_id)
+    return settings is not None and settings.anonymous
+
+
 def scorecard_responses(
     session: Session, *, rubric: Rubric, workspace_id: int, assessment: AssessmentRecord
 ) -> PeriodResponses | None:

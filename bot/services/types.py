@@ -284,6 +284,9 @@ class Scorecard:
     criteria_version: int
     responses: PeriodResponses | None = None
     """The period's several respondents and where they differ (None: one respondent)."""
+    anonymous: bool = False
+    """The team is anonymous: its messages name nobody who answered, with or without a
+    check-in period."""
 
     @property
     def note_authors(self) -> frozenset[str]:

@@ -368,3 +368,20 @@ def test_a_skipped_checkin_sends_no_dm_reminders(
     tick(fake, database_url, tmp_path, monday + timedelta(hours=49))
     for user in (LEAD, ADMIN, SPANISH):
         assert not [m for m in fake.messages("D" + user[1:]) if "not answered" in m.text], user
+
+
+def test_an_anonymous_team_without_a_schedule_names_no_one(
+    slack: SlackDriver, fake: FakeSlack, database_url: str
+) -> None:
+    """Finding 5: without a schedule there is no check-in period, and still the scorecard and
+    the channel's announcement do not name who answered."""
+    create_team(slack, "Vision")
+    assert "no scheduled check-ins" in command(slack, "schedule Vision off")
+    assert "only as counts" in command(slack, "responses Vision anonymous on")
+    answer_by_command(slack, fake, SPANISH, "manual")
+    card = command(slack, "scorecard Vision", user=LEAD)
+    assert "ML Test Score" in card
+    assert "<@U0ESPANOL>" not in card
+    announced = [m.text for m in fake.messages(TEAM_CHANNEL) if "ML Test Score" in m.text]
+    assert len(announced) == 1
+    assert "<@U0" not in announced[0]
