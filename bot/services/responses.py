@@ -97,17 +97,11 @@ def agreed_now(
         session, workspace_id=team.workspace_id, system_id=system.id, period_key=period_key
     )
     answered = [r for r in stored if r.kind == ANSWER]
-    resolution: dict[str, str] = {}
-    for response in stored:
-        if response.kind == RESOLUTION:
-            resolution.update(response.choices())
-    agreed = consensus.agree(
-        rubric,
-        rule_of(session, team),
-        [consensus.Response(r.respondent, r.choices()) for r in answered],
-        team.leads,
-        resolution,
-    )
+    domain = [consensus.Response(r.respondent, r.choices()) for r in answered]
+    resolution = {
+        item: choice for item, (choice, _) in settlements(rubric, team, stored, domain).items()
+    }
+    agreed = consensus.agree(rubric, rule_of(session, team), domain, team.leads, resolution)
     answers: list[Answer] = []
     authors: dict[str, str] = {}
     for item_id, choice in agreed.items():
@@ -116,6 +110,42 @@ def agreed_now(
         if note and author:
             authors[item_id] = author
     return answers, authors
+
+
+SETTLED_AS_ADMIN = "admin"
+SETTLED_AS_LEAD = "lead"
+
+
+def settlement_note(role: str, domain: Sequence[consensus.Response], item_id: str) -> str:
+    """Kept in a settlement's answer: whether a lead or an admin settled it, and the answers
+    it settled (levels only, no names)."""
+    return f"{role}|{consensus.answers_mark(domain, item_id)}"
+
+
+def settlements(
+    rubric: Rubric,
+    team: Team,
+    stored: Sequence[StoredResponse],
+    domain: Sequence[consensus.Response],
+) -> dict[str, tuple[str, str]]:
+    """item -> (choice, who settled it) of the settlements that still apply, later ones over
+    earlier ones: made by someone still a lead of the team (or by an admin), on an item still
+    disputed with the same answers as when it was settled. A removed lead's word, or one given
+    before someone changed or added an answer, no longer overrides the rule."""
+    disputed = {found.item_id for found in consensus.disagreements(rubric, domain)}
+    applied: dict[str, tuple[str, str]] = {}
+    for response in stored:
+        if response.kind != RESOLUTION:
+            continue
+        for answer in response.answers:
+            role, _, mark = answer.note.partition("|")
+            if role != SETTLED_AS_ADMIN and response.respondent not in team.leads:
+                continue
+            # Settlements stored before the mark was kept apply while the item is disputed.
+            same = not answer.note or mark == consensus.answers_mark(domain, answer.item_id)
+            if answer.item_id in disputed and same:
+                applied[answer.item_id] = (answer.choice, response.respondent)
+    return applied
 
 
 def _note_for(
@@ -149,12 +179,8 @@ def period_view(
     rule = _rule(settings, team)
     if anonymous and len(answered) < ANONYMOUS_MINIMUM:
         return PeriodResponses(period_key, rule.value, True, (), len(answered), (), hidden=True)
-    resolved: dict[str, tuple[str, str]] = {}
-    for response in stored:
-        if response.kind == RESOLUTION:
-            for answer in response.answers:
-                resolved[answer.item_id] = (answer.choice, response.respondent)
     domain = [consensus.Response(r.respondent, r.choices()) for r in answered]
+    resolved = settlements(rubric, team, stored, domain)
     proposed = consensus.proposal(rubric, rule, domain, team.leads)
     items = tuple(
         DisputedItem(
@@ -399,16 +425,20 @@ class ResponseUseCases(UseCases):
             if not settled:
                 raise Invalid("responses.nothing_to_resolve")
             # A lead's later settlement adds to their earlier one (its modal shows only what
-            # was still open), rather than replacing it.
+            # was still open), rather than replacing it: to the part of it that still applies.
+            stored = response_repo.period_responses(
+                session, workspace_id=ws, system_id=system.id, period_key=period_key
+            )
+            domain = [
+                consensus.Response(r.respondent, r.choices()) for r in stored if r.kind == ANSWER
+            ]
             earlier = {
-                answer.item_id: answer.choice
-                for response in response_repo.period_responses(
-                    session, workspace_id=ws, system_id=system.id, period_key=period_key
-                )
-                if response.kind == RESOLUTION and response.respondent == actor.user_id
-                for answer in response.answers
+                item: choice
+                for item, (choice, who) in settlements(rubric, row, stored, domain).items()
+                if who == actor.user_id
             }
             settled = {**earlier, **settled}
+            role = SETTLED_AS_LEAD if actor.user_id in row.leads else SETTLED_AS_ADMIN
             response_repo.save_response(
                 session,
                 workspace_id=ws,
@@ -417,7 +447,10 @@ class ResponseUseCases(UseCases):
                 period_key=period_key,
                 respondent=actor.user_id,
                 kind=RESOLUTION,
-                answers=[ResponseAnswerRow(item, choice) for item, choice in settled.items()],
+                answers=[
+                    ResponseAnswerRow(item, choice, settlement_note(role, domain, item))
+                    for item, choice in settled.items()
+                ],
                 submitted_at=now,
                 submission_key=submission_key,
             )

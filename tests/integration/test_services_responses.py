@@ -96,8 +96,9 @@ def test_a_lead_settles_only_the_tests_people_disagree_on(world: World) -> None:
     assert after.items[0].resolved_by == LEAD
     assert not after.unresolved
 
-    # A new disagreement later in the period: settling it keeps the earlier settlement.
-    world.submit(team, levels(FD1="automated", MD2="manual"), user_id=LEAD, key="lead")
+    # A new disagreement later in the period (Ben changes MD2, FD1's answers stay as they
+    # were): settling it keeps the earlier settlement.
+    world.submit(team, levels(FD1="automated", MD2="manual"), user_id=BEN, key="ben-again")
     later = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
     assert later is not None
     assert [item.item_id for item in later.unresolved] == ["MD2"]
@@ -184,3 +185,50 @@ def test_last_weeks_settlement_link_does_not_replace_the_current_result(world: W
         )
     assert refused.value.key == "responses.not_latest"
     assert agreed(world, team.id)["FD1"] == "manual"
+
+
+def test_a_settlement_lapses_when_its_lead_is_removed_or_the_answers_change(
+    world: World,
+) -> None:
+    """Finding 6: a settlement applies only while its author is still a lead and the item is
+    still disputed with the answers it settled."""
+    team = world.team()
+    admin = world.actor(ADMIN)
+    world.services.change_lead(admin, world.directory, team.id, LEAD, add=True)
+    world.submit(team, levels(FD1="automated", MD1="automated"), user_id=BEN, key="ben")
+    world.submit(team, levels(FD1="not_done", MD1="not_done"), user_id=CAI, key="cai")
+    view = world.services.responses_of(admin, world.directory, team.id)
+    assert view is not None and view.disputed == ("FD1", "MD1")
+
+    def settle(key: str, **choices: str) -> None:
+        world.services.resolve(
+            world.actor(LEAD),
+            world.directory,
+            team.id,
+            None,
+            period_key=view.period_key,
+            choices=choices,
+            submission_key=key,
+        )
+
+    settle("first", FD1="automated", MD1="automated")
+    assert (agreed(world, team.id)["FD1"], agreed(world, team.id)["MD1"]) == (
+        "automated",
+        "automated",
+    )
+    # Cai changes MD1: its settlement was made on other answers; FD1's still holds.
+    world.submit(team, levels(FD1="not_done", MD1="manual"), user_id=CAI, key="cai-again")
+    result = agreed(world, team.id)
+    assert (result["FD1"], result["MD1"]) == ("automated", "manual")  # MD1: the lowest again
+    after = world.services.responses_of(admin, world.directory, team.id)
+    assert after is not None
+    assert [item.item_id for item in after.unresolved] == ["MD1"]
+
+    # The lead is removed: their settlement no longer overrides the rule, on the next answer
+    # and on what the team's responses show.
+    world.services.change_lead(admin, world.directory, team.id, LEAD, add=False)
+    world.submit(team, levels(FD1="automated", MD1="automated"), user_id=BEN, key="ben-again")
+    assert agreed(world, team.id)["FD1"] == "not_done"
+    gone = world.services.responses_of(admin, world.directory, team.id)
+    assert gone is not None
+    assert [item.item_id for item in gone.unresolved] == ["FD1", "MD1"]
