@@ -161,7 +161,7 @@ def _anonymised(data: Export) -> Export:
             row["actor"] = ANONYMOUS
     for row in data.get("deliveries", []):
         target = str(row["target"])
-        if target.split("/")[0] in targets and f"/{REMINDED}" in target:
+        if target.split("/", maxsplit=1)[0] in targets and f"/{REMINDED}" in target:
             row["target"] = target.rpartition(REMINDED)[0] + REMINDED + ANONYMOUS
     return data
 

@@ -165,9 +165,17 @@ def _note_for(
 
 
 def period_view(
-    session: Session, *, rubric: Rubric, team: Team, system: System, period_key: str
+    session: Session,
+    *,
+    rubric: Rubric,
+    team: Team,
+    system: System,
+    period_key: str,
+    settling: bool = False,
 ) -> PeriodResponses:
-    """Who answered the period and where they differ, as the team's anonymity allows."""
+    """Who answered the period and where they differ, as the team's anonymity allows.
+    `settling` (for the leads): below the anonymous minimum the disputed items are listed
+    anyway, without who or how many, so they can still be settled."""
     assert system.id is not None
     assert team.id is not None
     stored = response_repo.period_responses(
@@ -177,7 +185,8 @@ def period_view(
     settings = response_repo.get_settings(session, workspace_id=team.workspace_id, team_id=team.id)
     anonymous = settings is not None and settings.anonymous
     rule = _rule(settings, team)
-    if anonymous and len(answered) < ANONYMOUS_MINIMUM:
+    hidden = anonymous and len(answered) < ANONYMOUS_MINIMUM
+    if hidden and not settling:
         return PeriodResponses(period_key, rule.value, True, (), len(answered), (), hidden=True)
     domain = [consensus.Response(r.respondent, r.choices()) for r in answered]
     resolved = settlements(rubric, team, stored, domain)
@@ -186,7 +195,9 @@ def period_view(
         DisputedItem(
             item_id=found.item_id,
             full=found.full,
-            choices=tuple(
+            choices=()
+            if hidden
+            else tuple(
                 ChoiceCount(choice, len(people), () if anonymous else people)
                 for choice, people in found.by_choice
             ),
@@ -203,7 +214,8 @@ def period_view(
         respondents=() if anonymous else tuple(r.respondent for r in answered),
         count=len(answered),
         items=items,
-        spread=tuple(consensus.spread(rubric, domain).items()),
+        hidden=hidden,
+        spread=() if hidden else tuple(consensus.spread(rubric, domain).items()),
     )
 
 
@@ -359,7 +371,30 @@ class ResponseUseCases(UseCases):
                 session, workspace_id=actor.workspace_id, team_id=team_id, system_id=system_id
             )
         self._ctx.require(Action.RESOLVE, actor, directory, team)
-        return self.responses_of(actor, directory, team_id, system_id, period_key)
+        return self._settling_view(actor.workspace_id, team_id, system_id, period_key)
+
+    def settling_view(
+        self, workspace_id: int, team_id: int, system_id: int | None, period_key: str
+    ) -> PeriodResponses | None:
+        """What the team's leads are sent to settle, without an access check (it goes to the
+        leads alone): the disputed items even below the anonymous minimum."""
+        return self._settling_view(workspace_id, team_id, system_id, period_key)
+
+    def _settling_view(
+        self, workspace_id: int, team_id: int, system_id: int | None, period_key: str | None
+    ) -> PeriodResponses | None:
+        with self._ctx.database.read() as session:
+            row, system = _team_and_system(session, workspace_id, team_id, system_id)
+            assert system.id is not None
+            key = period_key or response_repo.latest_period(
+                session, workspace_id=workspace_id, system_id=system.id
+            )
+            if key is None:
+                return None
+            rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
+            return period_view(
+                session, rubric=rubric, team=row, system=system, period_key=key, settling=True
+            )
 
     def assessment_period(self, workspace_id: int, team_id: int, assessment_id: int) -> str | None:
         """The check-in period an assessment answered, if any."""
@@ -406,7 +441,12 @@ class ResponseUseCases(UseCases):
             assert system.id is not None
             rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
             view = period_view(
-                session, rubric=rubric, team=row, system=system, period_key=period_key
+                session,
+                rubric=rubric,
+                team=row,
+                system=system,
+                period_key=period_key,
+                settling=True,
             )
             if not view.count:
                 raise NotFound("error.checkin_gone", team=row.name)

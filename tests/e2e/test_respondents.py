@@ -385,3 +385,53 @@ def test_an_anonymous_team_without_a_schedule_names_no_one(
     announced = [m.text for m in fake.messages(TEAM_CHANNEL) if "ML Test Score" in m.text]
     assert len(announced) == 1
     assert "<@U0" not in announced[0]
+
+
+def test_a_lead_settles_an_anonymous_disagreement_below_three_answers_seeing_no_breakdown(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine, database_url: str
+) -> None:
+    """Finding 7: below 3 anonymous answers the lead is told the breakdown stays hidden and
+    can still settle the disputed tests (listed without who or how many)."""
+    create_team(slack, "Vision")
+    assert "is now a lead" in command(slack, f"lead add <@{LEAD}> Vision")
+    assert "only as counts" in command(slack, "responses Vision anonymous on")
+    answer_by_command(slack, fake, SPANISH, "not_done")
+    answer_by_command(slack, fake, ADMIN, "manual")
+    lead_dm = slack.wait_for(
+        lambda: [
+            m for m in fake.messages("D0USER") if "responses_resolve_open" in text_of(m.blocks)
+        ],
+        what="the lead's message",
+    )[-1]
+    shown = text_of(lead_dm.blocks)
+    assert "still settle" in shown
+    assert "<@U0" not in shown
+    assert "1 person" not in shown  # no counts either
+    # The lead's own view of the responses offers the same; another member's does not.
+    assert "responses_resolve_open" in command(slack, "responses Vision", user=LEAD)
+    assert "responses_resolve_open" not in command(slack, "responses Vision", user=SPANISH)
+
+    (button,) = [
+        element
+        for block in lead_dm.blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
+    _, trigger = slack.block_action(button, user=LEAD)
+    slack.wait_for(
+        lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger],
+        what="the settling modal",
+    )
+    modal = fake.view_stack(LEAD)[-1]
+    inputs = [b for b in modal["blocks"] if b["type"] == "input"]
+    assert [b["block_id"] for b in inputs] == [f"resolve:{item}" for item in DATA]
+    assert {b["element"]["initial_option"]["value"] for b in inputs} == {"not_done"}  # lowest
+    assert "1 person" not in text_of(modal["blocks"])
+    _, body = slack.submit_view(
+        fill_state(modal, {f"resolve:{item}": "automated" for item in DATA}), user=LEAD
+    )
+    assert body == {"response_action": "clear"}
+    slack.wait_for(
+        lambda: {agreed(engine).get(item) for item in DATA} == {"automated"},
+        what="the settled result",
+    )

@@ -168,11 +168,13 @@ def test_last_weeks_settlement_link_does_not_replace_the_current_result(world: W
     world.submit(team, levels(FD1="automated"), user_id=BEN, key="ben")
     world.submit(team, levels(FD1="not_done"), user_id=CAI, key="cai")
     old = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
-    assert old is not None and old.disputed == ("FD1",)
+    assert old is not None
+    assert old.disputed == ("FD1",)
     world.clock.advance(days=7)
     world.submit(team, levels(FD1="manual"), user_id=BEN, key="ben-next")
     current = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
-    assert current is not None and current.period_key != old.period_key
+    assert current is not None
+    assert current.period_key != old.period_key
     with pytest.raises(Invalid) as refused:
         world.services.resolve(
             world.actor(LEAD),
@@ -198,7 +200,8 @@ def test_a_settlement_lapses_when_its_lead_is_removed_or_the_answers_change(
     world.submit(team, levels(FD1="automated", MD1="automated"), user_id=BEN, key="ben")
     world.submit(team, levels(FD1="not_done", MD1="not_done"), user_id=CAI, key="cai")
     view = world.services.responses_of(admin, world.directory, team.id)
-    assert view is not None and view.disputed == ("FD1", "MD1")
+    assert view is not None
+    assert view.disputed == ("FD1", "MD1")
 
     def settle(key: str, **choices: str) -> None:
         world.services.resolve(
