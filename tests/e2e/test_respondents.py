@@ -435,3 +435,42 @@ def test_a_lead_settles_an_anonymous_disagreement_below_three_answers_seeing_no_
         lambda: {agreed(engine).get(item) for item in DATA} == {"automated"},
         what="the settled result",
     )
+
+
+def test_a_malformed_settle_button_or_form_is_answered_as_out_of_date(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    """Finding 8: neither is met with silence."""
+    create_team(slack, "Vision")
+    assert "is now a lead" in command(slack, f"lead add <@{LEAD}> Vision")
+    response, _ = slack.block_action(
+        {"action_id": "responses_resolve_open", "value": "not|a|target|at|all"},
+        user=LEAD,
+        channel=TEAM_CHANNEL,
+    )
+    assert response.status_code == 200
+    slack.wait_for(
+        lambda: [e for e in fake.ephemerals if e.user == LEAD and "out of date" in e.text],
+        what="the out-of-date answer to the button",
+    )
+    form = {
+        "id": "V0FORGED",
+        "type": "modal",
+        "callback_id": "responses_resolve",
+        "private_metadata": "not json",
+        "blocks": [],
+        "state": {
+            "values": {
+                "resolve:FD1": {
+                    "responses_resolve_level": {
+                        "type": "radio_buttons",
+                        "selected_option": {"value": "manual"},
+                    }
+                }
+            }
+        },
+    }
+    _, body = slack.submit_view(form, user=LEAD)
+    assert body is not None
+    assert body["response_action"] == "errors"
+    assert "out of date" in body["errors"]["resolve:FD1"]

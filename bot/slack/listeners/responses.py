@@ -221,6 +221,7 @@ def handle_resolve_open(
     scope = scope_of(context)
     target = parse_resolve_value(action.get("value"))
     if target is None:
+        tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     team_id, system_id, period_key = target
     services = scope.deps.services
@@ -250,7 +251,12 @@ def handle_resolve_submission(ack: Ack, body: dict[str, Any], context: BoltConte
     view = body["view"]
     parsed = parse_resolve_modal(view)
     if parsed is None:
-        ack(response_action="clear")
+        # Not a form this bot can read (an old or altered one): say so on its first input.
+        block = next(iter((view.get("state") or {}).get("values") or {}), "")
+        if not block:
+            ack(response_action="clear")
+            return
+        ack(response_action="errors", errors={block: t("error.stale_view", scope.language())})
         return
     target, choices = parsed
     services = scope.deps.services
