@@ -313,7 +313,7 @@ def test_dm_reminders_reach_only_the_members_who_have_not_answered(
 
 
 def test_a_failing_reminder_dm_does_not_remind_the_others_again(
-    slack: SlackDriver, fake: FakeSlack, database_url: str, tmp_path: Path
+    slack: SlackDriver, fake: FakeSlack, engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
     """Finding 2: each member's reminder DM is its own delivery, claimed once: a member whose
     DM fails (a deactivated account) does not make the others get theirs again at each tick."""
@@ -336,6 +336,18 @@ def test_a_failing_reminder_dm_does_not_remind_the_others_again(
         0,
         0,
     )
+    # One delivery per person, under the team's target (so erasing the team removes them).
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT target, status FROM deliveries WHERE target LIKE '%/remind/%'")
+        ).all()
+        team_id = connection.execute(text("SELECT id FROM teams")).scalar_one()
+    assert sorted((str(t).split("/", 1)[1], str(s)) for t, s in rows) == [
+        ("remind/U0ADMIN", "sent"),
+        ("remind/U0GONE", "failed"),
+        ("remind/U0USER", "sent"),
+    ]
+    assert {str(t).split("/", 1)[0] for t, _ in rows} == {f"team:{team_id}"}
 
 
 def test_a_skipped_checkin_sends_no_dm_reminders(
