@@ -119,6 +119,12 @@ def agree(
     return agreed
 
 
+def answers_mark(responses: Sequence[Response], item_id: str) -> str:
+    """The item's answers as a settlement saw them: their levels, sorted, without names (a
+    settlement applies only while they stay the same)."""
+    return ",".join(sorted(choice for _, choice in _answers_for(responses, item_id)))
+
+
 def disagreements(rubric: Rubric, responses: Sequence[Response]) -> list[Disagreement]:
     """Every item (in rubric order) where the respondents did not all give the same level."""
     scale = rubric.scale

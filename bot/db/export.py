@@ -96,7 +96,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
             data[_name(table)] = _rows(session, table, [col(table.workspace_id) == workspace_id])
         data.update(_responses(session, workspace_id, None))
         _plans_and_waivers(session, data, workspace_id)
-        return data
+        return _anonymised(data)
     team = session.exec(
         select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id)
     ).first()
@@ -119,7 +119,7 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
             session, table, [col(table.workspace_id) == workspace_id, col(table.target) == target]
         )
     data.update(_responses(session, workspace_id, team_id))
-    return data
+    return _anonymised(data)
 
 
 ANONYMOUS = "anonymous"
@@ -151,6 +151,39 @@ def _responses(session: Session, workspace_id: int, team_id: int | None) -> Expo
         if row["response_id"] in hidden and row["note_by"]:
             row["note_by"] = ANONYMOUS
     return {"response_settings": settings, "responses": responses, "response_answers": answers}
+
+
+def _anonymised(data: Export) -> Export:
+    """No row of an anonymous team names the people who answered for it: who submitted or
+    settled its assessments, who wrote their notes, who kept drafts, who did what in its audit
+    log, and whom a reminder went to by DM (the targets of the DMs to non-respondents)."""
+    teams = {row["team_id"] for row in data.get("response_settings", []) if row["anonymous"]}
+    if not teams:
+        return data
+    targets = {team_target(team_id) for team_id in teams}
+    hidden: set[int] = set()
+    for row in data.get("assessments", []):
+        if row["team_id"] in teams:
+            row["submitted_by"] = ANONYMOUS
+            hidden.add(row["id"])
+    for row in data.get("answers", []):
+        if row["assessment_id"] in hidden and row["note_by"]:
+            row["note_by"] = ANONYMOUS
+    for row in data.get("drafts", []):
+        if row["team_id"] in teams:
+            row["user_id"] = ANONYMOUS
+    for row in data.get("audit_log", []):
+        if row["target"] in targets and row["actor"]:
+            row["actor"] = ANONYMOUS
+    for row in data.get("deliveries", []):
+        target = str(row["target"])
+        if target.split("/", maxsplit=1)[0] in targets and f"/{REMINDED}" in target:
+            row["target"] = target.rpartition(REMINDED)[0] + REMINDED + ANONYMOUS
+    return data
+
+
+REMINDED = "remind/"
+"""The part of a delivery's target that comes before the person a reminder DM went to."""
 
 
 def to_json(data: Export) -> str:

@@ -272,9 +272,24 @@ def _open_period(state: WorkspaceState, unit: _Unit, now: datetime) -> Period | 
         return None
     if now >= period.end and not in_grace(period, now):
         return None
-    if _done(state, unit, period) and team.id not in state.dm_reminders:
+    if _done(state, unit, period) and (
+        team.id not in state.dm_reminders or _skipped(state, unit, period)
+    ):
+        # With DM reminders an answered period stays open (others may still answer); a
+        # skipped one asks nobody anything.
         return None
     return period
+
+
+def _skipped(state: WorkspaceState, unit: _Unit, period: Period) -> bool:
+    """The unit's check-in of the period was skipped (for every system it asks about)."""
+    if not unit.members:
+        return state.checkins.get((unit.team.id, period.key)) == "skipped"
+    return all(
+        member.system_id is not None
+        and state.system_checkins.get((member.system_id, period.key)) == "skipped"
+        for member in unit.members
+    )
 
 
 def _team_jobs(state: WorkspaceState, team: TeamInfo, now: datetime, policy: Policy) -> list[Job]:

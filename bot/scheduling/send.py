@@ -271,11 +271,18 @@ class Sender:
         )
         payload = {"text": text, "blocks": [section(text), *payload["blocks"][1:]]}
         ts: str | None = None
+        failed: list[str] = []
         for person in dict.fromkeys(members):
             if person in answered or person == bot_user:
                 continue
-            opened = client.conversations_open(users=person)
-            ts = self._post(job, str(opened["channel"]["id"]), payload)
+            sent, error = self._remind_one(job, person, payload)
+            ts = sent or ts
+            if error is not None:
+                failed.append(f"{person}: {error}")
+        if failed:
+            # Retried as a whole later, but each person's DM is claimed on its own: those
+            # already reminded are not reminded again.
+            raise RuntimeError(f"{len(failed)} reminder DM(s) failed: " + "; ".join(failed))
         return ts
 
     def _plan_reminder(self, job: Job) -> str | None:
@@ -302,6 +309,45 @@ class Sender:
         payload = build_owner_dm(plan, rubric, job.channel_id, job.team.language, days_left=days)
         opened = client.conversations_open(users=job.channel_id)
         return self._post(job, str(opened["channel"]["id"]), payload)
+
+    def _remind_one(
+        self, job: Job, person: str, payload: dict[str, Any]
+    ) -> tuple[str | None, str | None]:
+        """One person's reminder DM, claimed as its own delivery (filed under the team's
+        target, so erasing the team removes it): (its ts, why it failed if worth a retry)."""
+        deps = self.deps
+        ref = DeliveryRef(
+            job.workspace_id, remind_target(job.target, person), job.kind.value, job.period_key
+        )
+        if not deps.store.claim(ref, self.current(), deps.lease):
+            return None, None  # reminded already (or being reminded by another process)
+        try:
+            opened = self.client(job.slack_team_id).conversations_open(users=person)
+            ts = self._post(job, str(opened["channel"]["id"]), payload)
+        except Stopped:
+            deps.store.release(ref, self.current())
+            raise
+        except Unconfirmed as unconfirmed:
+            deps.store.mark_sent(
+                ref, self.current(), message_ts=None, note=f"unconfirmed: {unconfirmed}"
+            )
+            return None, None
+        except Exception as error:
+            reason = describe(error)
+            retry = _retryable(error)
+            deps.store.mark_failed(
+                ref, reason, retry_after=lambda _: deps.lease, now=self.current(), final=not retry
+            )
+            log.warning(
+                "could not send the reminder DM to %s for %s (%s): %s",
+                ref.target,
+                job.period_key,
+                "will retry" if retry else "given up",
+                reason,
+            )
+            return None, reason if retry else None
+        deps.store.mark_sent(ref, self.current(), message_ts=ts)
+        return ts, None
 
     def _post(self, job: Job, channel: str, payload: dict[str, Any]) -> str:
         client = self.client(job.slack_team_id)
@@ -344,6 +390,23 @@ class Sender:
                 raise Unconfirmed("files.completeUploadExternal", error) from error
             raise
         return None
+
+
+def remind_target(target: str, person: str) -> str:
+    """One member's reminder DM: "team:12/remind/U123" (or under its system's target)."""
+    return f"{target}/remind/{person}"
+
+
+PERMANENT_ERRORS = frozenset(
+    {"user_disabled", "user_not_found", "cannot_dm_bot", "not_allowed_token_type"}
+)
+
+
+def _retryable(error: Exception) -> bool:
+    """Slack errors that no retry can cure (a deactivated person) are given up at once."""
+    if isinstance(error, SlackApiError) and error.response is not None:
+        return error.response.get("error") not in PERMANENT_ERRORS
+    return True
 
 
 def _raised_in(error: BaseException, function: str) -> bool:

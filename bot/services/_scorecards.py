@@ -28,6 +28,7 @@ def build_scorecard(
     policy: EvidencePolicy = NO_POLICY,
     now: datetime | None = None,
     waived: Collection[str] = (),
+    anonymous: bool = False,
 ) -> Scorecard:
     """Score the latest assessment and compare it with the one before.
 
@@ -59,6 +60,7 @@ def build_scorecard(
         assessed_by=latest.assessment.submitted_by,
         criteria_version=criteria.version,
         responses=responses,
+        anonymous=anonymous,
     )
 
 

@@ -22,7 +22,7 @@ from bot.services._waivers import waived_items
 from bot.services.access import Action, refusal_key
 from bot.services.context import UseCases
 from bot.services.plans import StageGated
-from bot.services.responses import record_response, scorecard_responses
+from bot.services.responses import is_anonymous, record_response, scorecard_responses
 from bot.services.systems import load_system, system_view
 from bot.services.types import (
     Actor,
@@ -450,6 +450,9 @@ class AssessmentUseCases(UseCases):
             policy=policy_of(session, actor.workspace_id),
             now=self._ctx.clock(),
             waived=waived,
+            anonymous=is_anonymous(
+                session, workspace_id=actor.workspace_id, team_id=latest.assessment.team_id
+            ),
         )
         return Submission(assessment_id=assessment_id, created=created, scorecard=scorecard)
 

@@ -15,7 +15,7 @@ from bot.services._scorecards import build_scorecard, diff_between
 from bot.services._waivers import waived_items
 from bot.services.access import Action
 from bot.services.context import UseCases
-from bot.services.responses import scorecard_responses
+from bot.services.responses import is_anonymous, scorecard_responses
 from bot.services.systems import load_team_system
 from bot.services.types import Actor, Directory, Scorecard, TeamInfo, TrendView
 from rubric.gaps import GapReport
@@ -59,6 +59,9 @@ class ReportUseCases(UseCases):
                 policy=policy_of(session, workspace_id),
                 now=self._ctx.clock(),
                 waived=waived,
+                anonymous=is_anonymous(
+                    session, workspace_id=workspace_id, team_id=recent[0].assessment.team_id
+                ),
             )
 
     def gaps(

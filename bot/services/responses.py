@@ -102,17 +102,11 @@ def agreed_now(
         session, workspace_id=team.workspace_id, system_id=system.id, period_key=period_key
     )
     answered = [r for r in stored if r.kind == ANSWER]
-    resolution: dict[str, str] = {}
-    for response in stored:
-        if response.kind == RESOLUTION:
-            resolution.update(response.choices())
-    agreed = consensus.agree(
-        rubric,
-        rule_of(session, team),
-        [consensus.Response(r.respondent, r.choices()) for r in answered],
-        team.leads,
-        resolution,
-    )
+    domain = [consensus.Response(r.respondent, r.choices()) for r in answered]
+    resolution = {
+        item: choice for item, (choice, _) in settlements(rubric, team, stored, domain).items()
+    }
+    agreed = consensus.agree(rubric, rule_of(session, team), domain, team.leads, resolution)
     answers: list[Answer] = []
     authors: dict[str, str] = {}
     for item_id, choice in agreed.items():
@@ -126,6 +120,42 @@ def agreed_now(
         if note and author:
             authors[item_id] = author
     return answers, authors
+
+
+SETTLED_AS_ADMIN = "admin"
+SETTLED_AS_LEAD = "lead"
+
+
+def settlement_note(role: str, domain: Sequence[consensus.Response], item_id: str) -> str:
+    """Kept in a settlement's answer: whether a lead or an admin settled it, and the answers
+    it settled (levels only, no names)."""
+    return f"{role}|{consensus.answers_mark(domain, item_id)}"
+
+
+def settlements(
+    rubric: Rubric,
+    team: Team,
+    stored: Sequence[StoredResponse],
+    domain: Sequence[consensus.Response],
+) -> dict[str, tuple[str, str]]:
+    """item -> (choice, who settled it) of the settlements that still apply, later ones over
+    earlier ones: made by someone still a lead of the team (or by an admin), on an item still
+    disputed with the same answers as when it was settled. A removed lead's word, or one given
+    before someone changed or added an answer, no longer overrides the rule."""
+    disputed = {found.item_id for found in consensus.disagreements(rubric, domain)}
+    applied: dict[str, tuple[str, str]] = {}
+    for response in stored:
+        if response.kind != RESOLUTION:
+            continue
+        for answer in response.answers:
+            role, _, mark = answer.note.partition("|")
+            if role != SETTLED_AS_ADMIN and response.respondent not in team.leads:
+                continue
+            # Settlements stored before the mark was kept apply while the item is disputed.
+            same = not answer.note or mark == consensus.answers_mark(domain, answer.item_id)
+            if answer.item_id in disputed and same:
+                applied[answer.item_id] = (answer.choice, response.respondent)
+    return applied
 
 
 def _note_for(
@@ -157,9 +187,17 @@ def _evidence_for(
 
 
 def period_view(
-    session: Session, *, rubric: Rubric, team: Team, system: System, period_key: str
+    session: Session,
+    *,
+    rubric: Rubric,
+    team: Team,
+    system: System,
+    period_key: str,
+    settling: bool = False,
 ) -> PeriodResponses:
-    """Who answered the period and where they differ, as the team's anonymity allows."""
+    """Who answered the period and where they differ, as the team's anonymity allows.
+    `settling` (for the leads): below the anonymous minimum the disputed items are listed
+    anyway, without who or how many, so they can still be settled."""
     assert system.id is not None
     assert team.id is not None
     stored = response_repo.period_responses(
@@ -169,20 +207,19 @@ def period_view(
     settings = response_repo.get_settings(session, workspace_id=team.workspace_id, team_id=team.id)
     anonymous = settings is not None and settings.anonymous
     rule = _rule(settings, team)
-    if anonymous and len(answered) < ANONYMOUS_MINIMUM:
+    hidden = anonymous and len(answered) < ANONYMOUS_MINIMUM
+    if hidden and not settling:
         return PeriodResponses(period_key, rule.value, True, (), len(answered), (), hidden=True)
-    resolved: dict[str, tuple[str, str]] = {}
-    for response in stored:
-        if response.kind == RESOLUTION:
-            for answer in response.answers:
-                resolved[answer.item_id] = (answer.choice, response.respondent)
     domain = [consensus.Response(r.respondent, r.choices()) for r in answered]
+    resolved = settlements(rubric, team, stored, domain)
     proposed = consensus.proposal(rubric, rule, domain, team.leads)
     items = tuple(
         DisputedItem(
             item_id=found.item_id,
             full=found.full,
-            choices=tuple(
+            choices=()
+            if hidden
+            else tuple(
                 ChoiceCount(choice, len(people), () if anonymous else people)
                 for choice, people in found.by_choice
             ),
@@ -199,8 +236,16 @@ def period_view(
         respondents=() if anonymous else tuple(r.respondent for r in answered),
         count=len(answered),
         items=items,
-        spread=tuple(consensus.spread(rubric, domain).items()),
+        hidden=hidden,
+        spread=() if hidden else tuple(consensus.spread(rubric, domain).items()),
     )
+
+
+def is_anonymous(session: Session, *, workspace_id: int, team_id: int) -> bool:
+    """The team's anonymity, from its settings alone (an assessment outside any check-in
+    period, of a team without a schedule, is not attributed either)."""
+    settings = response_repo.get_settings(session, workspace_id=workspace_id, team_id=team_id)
+    return settings is not None and settings.anonymous
 
 
 def scorecard_responses(
@@ -348,7 +393,30 @@ class ResponseUseCases(UseCases):
                 session, workspace_id=actor.workspace_id, team_id=team_id, system_id=system_id
             )
         self._ctx.require(Action.RESOLVE, actor, directory, team)
-        return self.responses_of(actor, directory, team_id, system_id, period_key)
+        return self._settling_view(actor.workspace_id, team_id, system_id, period_key)
+
+    def settling_view(
+        self, workspace_id: int, team_id: int, system_id: int | None, period_key: str
+    ) -> PeriodResponses | None:
+        """What the team's leads are sent to settle, without an access check (it goes to the
+        leads alone): the disputed items even below the anonymous minimum."""
+        return self._settling_view(workspace_id, team_id, system_id, period_key)
+
+    def _settling_view(
+        self, workspace_id: int, team_id: int, system_id: int | None, period_key: str | None
+    ) -> PeriodResponses | None:
+        with self._ctx.database.read() as session:
+            row, system = _team_and_system(session, workspace_id, team_id, system_id)
+            assert system.id is not None
+            key = period_key or response_repo.latest_period(
+                session, workspace_id=workspace_id, system_id=system.id
+            )
+            if key is None:
+                return None
+            rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
+            return period_view(
+                session, rubric=rubric, team=row, system=system, period_key=key, settling=True
+            )
 
     def assessment_period(self, workspace_id: int, team_id: int, assessment_id: int) -> str | None:
         """The check-in period an assessment answered, if any."""
@@ -395,10 +463,22 @@ class ResponseUseCases(UseCases):
             assert system.id is not None
             rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
             view = period_view(
-                session, rubric=rubric, team=row, system=system, period_key=period_key
+                session,
+                rubric=rubric,
+                team=row,
+                system=system,
+                period_key=period_key,
+                settling=True,
             )
             if not view.count:
                 raise NotFound("error.checkin_gone", team=row.name)
+            # Settling an older period would store its result as the newest assessment, in
+            # place of the current one.
+            latest = response_repo.latest_period(
+                session, workspace_id=ws, system_id=system.id, kind=ANSWER
+            )
+            if period_key != latest:
+                raise Invalid("responses.not_latest", team=row.name)
             settled = {
                 item: choices[item]
                 for item in view.disputed
@@ -407,16 +487,20 @@ class ResponseUseCases(UseCases):
             if not settled:
                 raise Invalid("responses.nothing_to_resolve")
             # A lead's later settlement adds to their earlier one (its modal shows only what
-            # was still open), rather than replacing it.
+            # was still open), rather than replacing it: to the part of it that still applies.
+            stored = response_repo.period_responses(
+                session, workspace_id=ws, system_id=system.id, period_key=period_key
+            )
+            domain = [
+                consensus.Response(r.respondent, r.choices()) for r in stored if r.kind == ANSWER
+            ]
             earlier = {
-                answer.item_id: answer.choice
-                for response in response_repo.period_responses(
-                    session, workspace_id=ws, system_id=system.id, period_key=period_key
-                )
-                if response.kind == RESOLUTION and response.respondent == actor.user_id
-                for answer in response.answers
+                item: choice
+                for item, (choice, who) in settlements(rubric, row, stored, domain).items()
+                if who == actor.user_id
             }
             settled = {**earlier, **settled}
+            role = SETTLED_AS_LEAD if actor.user_id in row.leads else SETTLED_AS_ADMIN
             response_repo.save_response(
                 session,
                 workspace_id=ws,
@@ -425,7 +509,10 @@ class ResponseUseCases(UseCases):
                 period_key=period_key,
                 respondent=actor.user_id,
                 kind=RESOLUTION,
-                answers=[ResponseAnswerRow(item, choice) for item, choice in settled.items()],
+                answers=[
+                    ResponseAnswerRow(item, choice, settlement_note(role, domain, item))
+                    for item, choice in settled.items()
+                ],
                 submitted_at=now,
                 submission_key=submission_key,
             )

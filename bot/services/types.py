@@ -292,6 +292,9 @@ class Scorecard:
     criteria_version: int
     responses: PeriodResponses | None = None
     """The period's several respondents and where they differ (None: one respondent)."""
+    anonymous: bool = False
+    """The team is anonymous: its messages name nobody who answered, with or without a
+    check-in period."""
     claims: Mapping[str, Claim] = field(default_factory=dict)
     """Each item's claim as it stands (link, when and by whom confirmed, failing in CI)."""
     stale: tuple[str, ...] = ()

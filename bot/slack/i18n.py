@@ -1307,6 +1307,17 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "Anonymous: no breakdown is shown below 3 answers.",
         "es": "Anónimo: no se muestra el desglose con menos de 3 respuestas.",
     },
+    "responses.hidden_settle": {
+        "en": (
+            "The breakdown stays hidden below 3 answers, but you can still settle the tests "
+            "they disagree on: the form lists those tests only, with the rule's choice."
+        ),
+        "es": (
+            "El desglose sigue oculto con menos de 3 respuestas, pero puedes resolver las "
+            "pruebas en las que discrepan: el formulario solo muestra esas pruebas, con la "
+            "elección de la regla."
+        ),
+    },
     "responses.agree": {
         "en": "Everyone gave the same answers.",
         "es": "Todos dieron las mismas respuestas.",
@@ -1365,6 +1376,16 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "responses.nothing_to_resolve": {
         "en": "There is nothing left to settle in that check-in.",
         "es": "No queda nada por resolver en esa revisión.",
+    },
+    "responses.not_latest": {
+        "en": (
+            "That check-in of *{team}* is no longer the latest one answered: only the latest "
+            "can be settled."
+        ),
+        "es": (
+            "Esa revisión de *{team}* ya no es la última respondida: solo se puede resolver "
+            "la última."
+        ),
     },
     "responses.resolved": {
         "en": "Thanks: the agreed result of *{team}* is stored.",

@@ -310,3 +310,179 @@ def test_dm_reminders_reach_only_the_members_who_have_not_answered(
     # Not in the channel (the weekly summary may go there at that hour; no reminder does).
     later = [m.text for m in fake.messages(TEAM_CHANNEL)[channel_before:]]
     assert not [line for line in later if "Reminder" in line]
+
+
+def test_a_failing_reminder_dm_does_not_remind_the_others_again(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """Finding 2: each member's reminder DM is its own delivery, claimed once: a member whose
+    DM fails (a deactivated account) does not make the others get theirs again at each tick."""
+    fake.add_user("U0GONE", "gone", deleted=True)
+    fake.set_members(TEAM_CHANNEL, [LEAD, "U0GONE", ADMIN, SPANISH, "U0BOT"])
+    create_team(slack, "Vision")
+    assert "by DM" in command(slack, "responses Vision reminders on")
+    monday = next_monday()
+    tick(fake, database_url, tmp_path, monday)
+    answer_checkin(slack, fake, SPANISH, "manual")
+    for hours in (49, 50, 52, 56, 64):
+        tick(fake, database_url, tmp_path, monday + timedelta(hours=hours))
+
+    def reminders(user: str) -> int:
+        return sum("not answered" in m.text for m in fake.messages("D" + user[1:]))
+
+    assert (reminders(LEAD), reminders(ADMIN), reminders(SPANISH), reminders("U0GONE")) == (
+        1,
+        1,
+        0,
+        0,
+    )
+    # One delivery per person, under the team's target (so erasing the team removes them).
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT target, status FROM deliveries WHERE target LIKE '%/remind/%'")
+        ).all()
+        team_id = connection.execute(text("SELECT id FROM teams")).scalar_one()
+    assert sorted((str(t).split("/", 1)[1], str(s)) for t, s in rows) == [
+        ("remind/U0ADMIN", "sent"),
+        ("remind/U0GONE", "failed"),
+        ("remind/U0USER", "sent"),
+    ]
+    assert {str(t).split("/", 1)[0] for t, _ in rows} == {f"team:{team_id}"}
+
+
+def test_a_skipped_checkin_sends_no_dm_reminders(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """Finding 4: with DM reminders on, only an answered check-in stays open for them."""
+    create_team(slack, "Vision")
+    assert "by DM" in command(slack, "responses Vision reminders on")
+    monday = next_monday()
+    tick(fake, database_url, tmp_path, monday)
+    message = checkin_message(fake)
+    (skip,) = [
+        element
+        for block in message.blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+        if element.get("action_id") == "checkin_skip"
+    ]
+    response, _ = slack.block_action(
+        skip, user=ADMIN, channel=TEAM_CHANNEL, message=message.as_slack()
+    )
+    assert response.status_code == 200
+
+    def skipped() -> bool:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT status FROM checkins")).scalars().all()
+        return list(found) == ["skipped"]
+
+    slack.wait_for(skipped, what="the skipped check-in")
+    tick(fake, database_url, tmp_path, monday + timedelta(hours=49))
+    for user in (LEAD, ADMIN, SPANISH):
+        assert not [m for m in fake.messages("D" + user[1:]) if "not answered" in m.text], user
+
+
+def test_an_anonymous_team_without_a_schedule_names_no_one(
+    slack: SlackDriver, fake: FakeSlack, database_url: str
+) -> None:
+    """Finding 5: without a schedule there is no check-in period, and still the scorecard and
+    the channel's announcement do not name who answered."""
+    create_team(slack, "Vision")
+    assert "no scheduled check-ins" in command(slack, "schedule Vision off")
+    assert "only as counts" in command(slack, "responses Vision anonymous on")
+    answer_by_command(slack, fake, SPANISH, "manual")
+    card = command(slack, "scorecard Vision", user=LEAD)
+    assert "ML Test Score" in card
+    assert "<@U0ESPANOL>" not in card
+    announced = [m.text for m in fake.messages(TEAM_CHANNEL) if "ML Test Score" in m.text]
+    assert len(announced) == 1
+    assert "<@U0" not in announced[0]
+
+
+def test_a_lead_settles_an_anonymous_disagreement_below_three_answers_seeing_no_breakdown(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine, database_url: str
+) -> None:
+    """Finding 7: below 3 anonymous answers the lead is told the breakdown stays hidden and
+    can still settle the disputed tests (listed without who or how many)."""
+    create_team(slack, "Vision")
+    assert "is now a lead" in command(slack, f"lead add <@{LEAD}> Vision")
+    assert "only as counts" in command(slack, "responses Vision anonymous on")
+    answer_by_command(slack, fake, SPANISH, "not_done")
+    answer_by_command(slack, fake, ADMIN, "manual")
+    lead_dm = slack.wait_for(
+        lambda: [
+            m for m in fake.messages("D0USER") if "responses_resolve_open" in text_of(m.blocks)
+        ],
+        what="the lead's message",
+    )[-1]
+    shown = text_of(lead_dm.blocks)
+    assert "still settle" in shown
+    assert "<@U0" not in shown
+    assert "1 person" not in shown  # no counts either
+    # The lead's own view of the responses offers the same; another member's does not.
+    assert "responses_resolve_open" in command(slack, "responses Vision", user=LEAD)
+    assert "responses_resolve_open" not in command(slack, "responses Vision", user=SPANISH)
+
+    (button,) = [
+        element
+        for block in lead_dm.blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
+    _, trigger = slack.block_action(button, user=LEAD)
+    slack.wait_for(
+        lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger],
+        what="the settling modal",
+    )
+    modal = fake.view_stack(LEAD)[-1]
+    inputs = [b for b in modal["blocks"] if b["type"] == "input"]
+    assert [b["block_id"] for b in inputs] == [f"resolve:{item}" for item in DATA]
+    assert {b["element"]["initial_option"]["value"] for b in inputs} == {"not_done"}  # lowest
+    assert "1 person" not in text_of(modal["blocks"])
+    _, body = slack.submit_view(
+        fill_state(modal, {f"resolve:{item}": "automated" for item in DATA}), user=LEAD
+    )
+    assert body == {"response_action": "clear"}
+    slack.wait_for(
+        lambda: {agreed(engine).get(item) for item in DATA} == {"automated"},
+        what="the settled result",
+    )
+
+
+def test_a_malformed_settle_button_or_form_is_answered_as_out_of_date(
+    slack: SlackDriver, fake: FakeSlack
+) -> None:
+    """Finding 8: neither is met with silence."""
+    create_team(slack, "Vision")
+    assert "is now a lead" in command(slack, f"lead add <@{LEAD}> Vision")
+    response, _ = slack.block_action(
+        {"action_id": "responses_resolve_open", "value": "not|a|target|at|all"},
+        user=LEAD,
+        channel=TEAM_CHANNEL,
+    )
+    assert response.status_code == 200
+    slack.wait_for(
+        lambda: [e for e in fake.ephemerals if e.user == LEAD and "out of date" in e.text],
+        what="the out-of-date answer to the button",
+    )
+    form = {
+        "id": "V0FORGED",
+        "type": "modal",
+        "callback_id": "responses_resolve",
+        "private_metadata": "not json",
+        "blocks": [],
+        "state": {
+            "values": {
+                "resolve:FD1": {
+                    "responses_resolve_level": {
+                        "type": "radio_buttons",
+                        "selected_option": {"value": "manual"},
+                    }
+                }
+            }
+        },
+    }
+    _, body = slack.submit_view(form, user=LEAD)
+    assert body is not None
+    assert body["response_action"] == "errors"
+    assert "out of date" in body["errors"]["resolve:FD1"]

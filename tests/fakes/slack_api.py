@@ -1227,6 +1227,9 @@ class FakeSlack:
         if self.strict_channels and any(u not in self._users for u in users):
             raise SlackError("user_not_found")
         if len(users) == 1:
+            found = self._users.get(users[0])
+            if found is not None and found.deleted:
+                raise SlackError("user_disabled")  # Slack's answer for a deactivated account
             return {"channel": self._open_dm(users[0]).as_slack(), "no_op": False}
         mpim_id = "G" + hashlib.sha1(",".join(sorted(users)).encode()).hexdigest()[:9].upper()
         channel = self._channels.setdefault(

@@ -3,9 +3,13 @@ the leads, one response per person and period, a lead settling only disputed tes
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pytest
 
-from bot.services import NotAllowed
+from bot.services import Invalid, NotAllowed
 from rubric.consensus import Rule
 from tests.fakes.directory import FakeDirectory
 from tests.support.world import ADMIN, LEAD, VISION_CHANNEL, World, levels
@@ -92,8 +96,9 @@ def test_a_lead_settles_only_the_tests_people_disagree_on(world: World) -> None:
     assert after.items[0].resolved_by == LEAD
     assert not after.unresolved
 
-    # A new disagreement later in the period: settling it keeps the earlier settlement.
-    world.submit(team, levels(FD1="automated", MD2="manual"), user_id=LEAD, key="lead")
+    # A new disagreement later in the period (Ben changes MD2, FD1's answers stay as they
+    # were): settling it keeps the earlier settlement.
+    world.submit(team, levels(FD1="automated", MD2="manual"), user_id=BEN, key="ben-again")
     later = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
     assert later is not None
     assert [item.item_id for item in later.unresolved] == ["MD2"]
@@ -128,3 +133,105 @@ def test_anonymous_teams_show_counts_only_and_nothing_below_three(world: World) 
         ("manual", 2, ()),
         ("automated", 1, ()),
     ]
+
+
+def test_an_anonymous_teams_export_names_nobody_who_answered(world: World) -> None:
+    """Finding 1: not only the responses: who submitted the agreed results, who wrote their
+    notes and who did what in the team's audit log are hidden too, in every format."""
+    team = world.team()
+    world.services.set_anonymous(world.actor(ADMIN), world.directory, team.id, True)
+    world.submit(team, levels(FD1="automated"), user_id=BEN, key="ben", notes={"FD1": "nightly"})
+    world.submit(team, levels(FD1="manual"), user_id=CAI, key="cai")
+    world.submit(team, levels(FD1="manual"), user_id=LEAD, key="lead")
+    admin = world.actor(ADMIN)
+    exports = {
+        fmt: world.services.export(admin, world.directory, team.id, fmt)
+        for fmt in ("json", "csv", "csv_zip")
+    }
+    exports["workspace"] = world.services.export(admin, world.directory, None, "json")
+    archive = zipfile.ZipFile(io.BytesIO(exports.pop("csv_zip")))
+    texts = {name: archive.read(name).decode() for name in archive.namelist()}
+    texts |= {fmt: raw.decode() for fmt, raw in exports.items()}
+    data = json.loads(texts["json"])
+    assert len(data["assessments"]) == 3  # the agreed result after each answer
+    assert {row["submitted_by"] for row in data["assessments"]} == {"anonymous"}
+    assert "nightly" in texts["csv"]  # the note is there, not its author
+    for name, text in texts.items():
+        for person in (BEN, CAI, LEAD):
+            assert person not in text, (name, person)
+
+
+def test_last_weeks_settlement_link_does_not_replace_the_current_result(world: World) -> None:
+    """Finding 3: settling an older period would store its result as the newest assessment."""
+    team = world.team()
+    world.services.change_lead(world.actor(ADMIN), world.directory, team.id, LEAD, add=True)
+    world.submit(team, levels(FD1="automated"), user_id=BEN, key="ben")
+    world.submit(team, levels(FD1="not_done"), user_id=CAI, key="cai")
+    old = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert old is not None
+    assert old.disputed == ("FD1",)
+    world.clock.advance(days=7)
+    world.submit(team, levels(FD1="manual"), user_id=BEN, key="ben-next")
+    current = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert current is not None
+    assert current.period_key != old.period_key
+    with pytest.raises(Invalid) as refused:
+        world.services.resolve(
+            world.actor(LEAD),
+            world.directory,
+            team.id,
+            None,
+            period_key=old.period_key,
+            choices={"FD1": "automated"},
+            submission_key="stale-link",
+        )
+    assert refused.value.key == "responses.not_latest"
+    assert agreed(world, team.id)["FD1"] == "manual"
+
+
+def test_a_settlement_lapses_when_its_lead_is_removed_or_the_answers_change(
+    world: World,
+) -> None:
+    """Finding 6: a settlement applies only while its author is still a lead and the item is
+    still disputed with the answers it settled."""
+    team = world.team()
+    admin = world.actor(ADMIN)
+    world.services.change_lead(admin, world.directory, team.id, LEAD, add=True)
+    world.submit(team, levels(FD1="automated", MD1="automated"), user_id=BEN, key="ben")
+    world.submit(team, levels(FD1="not_done", MD1="not_done"), user_id=CAI, key="cai")
+    view = world.services.responses_of(admin, world.directory, team.id)
+    assert view is not None
+    assert view.disputed == ("FD1", "MD1")
+
+    def settle(key: str, **choices: str) -> None:
+        world.services.resolve(
+            world.actor(LEAD),
+            world.directory,
+            team.id,
+            None,
+            period_key=view.period_key,
+            choices=choices,
+            submission_key=key,
+        )
+
+    settle("first", FD1="automated", MD1="automated")
+    assert (agreed(world, team.id)["FD1"], agreed(world, team.id)["MD1"]) == (
+        "automated",
+        "automated",
+    )
+    # Cai changes MD1: its settlement was made on other answers; FD1's still holds.
+    world.submit(team, levels(FD1="not_done", MD1="manual"), user_id=CAI, key="cai-again")
+    result = agreed(world, team.id)
+    assert (result["FD1"], result["MD1"]) == ("automated", "manual")  # MD1: the lowest again
+    after = world.services.responses_of(admin, world.directory, team.id)
+    assert after is not None
+    assert [item.item_id for item in after.unresolved] == ["MD1"]
+
+    # The lead is removed: their settlement no longer overrides the rule, on the next answer
+    # and on what the team's responses show.
+    world.services.change_lead(admin, world.directory, team.id, LEAD, add=False)
+    world.submit(team, levels(FD1="automated", MD1="automated"), user_id=BEN, key="ben-again")
+    assert agreed(world, team.id)["FD1"] == "not_done"
+    gone = world.services.responses_of(admin, world.directory, team.id)
+    assert gone is not None
+    assert [item.item_id for item in gone.unresolved] == ["FD1", "MD1"]

@@ -184,11 +184,16 @@ def period_responses(
     ]
 
 
-def latest_period(session: Session, *, workspace_id: int, system_id: int) -> str | None:
-    """The period of the system's newest response, if any."""
+def latest_period(
+    session: Session, *, workspace_id: int, system_id: int, kind: str | None = None
+) -> str | None:
+    """The period of the system's newest response (of that kind), if any."""
+    where = [Response.workspace_id == workspace_id, Response.system_id == system_id]
+    if kind is not None:
+        where.append(Response.kind == kind)
     return session.exec(
         select(Response.period_key)
-        .where(Response.workspace_id == workspace_id, Response.system_id == system_id)
+        .where(*where)
         .order_by(col(Response.submitted_at).desc(), col(Response.id).desc())
         .limit(1)
     ).first()

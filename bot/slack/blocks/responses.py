@@ -89,7 +89,14 @@ def response_blocks(
     head = t("responses.header", language, count=view.count, period=view.period_key)
     rule = t(f"responses.rule.{view.rule}", language)
     if view.hidden:
-        return [section(head), context(t("responses.hidden", language), rule)]
+        hidden: list[Block] = [section(head), context(t("responses.hidden", language), rule)]
+        if resolve is not None and view.unresolved:
+            # Only a lead's view lists the disputed items below the minimum: they may still
+            # settle them, seeing no one's answers.
+            label = t("responses.resolve_button", language)
+            hidden.append(section(t("responses.hidden_settle", language)))
+            hidden.append(actions([button(label, ActionId.RESOLVE_OPEN, resolve, style="primary")]))
+        return hidden
     lines = [head]
     if view.respondents:
         lines.append(", ".join(f"<@{person}>" for person in view.respondents))
@@ -145,6 +152,8 @@ def build_resolve_modal(
     blocks: list[Block] = [
         section(t("responses.modal_intro", language, team=escape(team_name))),
     ]
+    if view.hidden:
+        blocks.append(context(t("responses.hidden_settle", language)))
     for item in view.unresolved:
         name = rubric.item(item.item_id).name.get(language)
         element = (
@@ -157,7 +166,8 @@ def build_resolve_modal(
                 initial=item.proposed,
             )
         )
-        blocks.append(context(f"*{item.item_id}*: {_who(rubric, item, language)}"))
+        if not view.hidden:
+            blocks.append(context(f"*{item.item_id}*: {_who(rubric, item, language)}"))
         blocks.append(
             input_block(
                 f"{BlockId.RESOLVE}{SEPARATOR}{item.item_id}", f"{item.item_id} {name}", element

@@ -288,7 +288,7 @@ def scorecard_message(
 ) -> dict[str, Any]:
     """build_scorecard for a team's latest Scorecard from the services, with where its
     period's several respondents disagree."""
-    anonymous = card.responses is not None and card.responses.anonymous
+    anonymous = card.anonymous or (card.responses is not None and card.responses.anonymous)
     payload = build_scorecard(
         team_name=card.team.label,
         score=card.score,

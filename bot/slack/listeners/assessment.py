@@ -392,7 +392,7 @@ def announce(
 ) -> None:
     """Tells the team's channel; a failure here is logged, the assessment is already stored."""
     card = submission.scorecard
-    anonymous = card.responses is not None and card.responses.anonymous
+    anonymous = card.anonymous or (card.responses is not None and card.responses.anonymous)
     message = build_announcement(
         team_name=team.label,
         user_id="" if anonymous else scope.user_id or "",

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.charts.spread import render_spread
+from bot.services import Action
 from bot.services.types import NotFound, ServiceError, StoredAssessment, Submission, TeamInfo
 from bot.slack import command_parser as cmd
 from bot.slack.blocks.checkin import build_checkin
@@ -86,6 +87,14 @@ def command_responses(call: Invocation, parsed: cmd.ShowResponses) -> None:
     )
     if view is None:
         raise NotFound("responses.none", team=team.label)
+    if view.hidden and _may_settle(call, team):
+        # A lead sees which tests to settle (never who said what) below the minimum too.
+        view = (
+            services.settling_view(
+                call.scope.workspace_id, team.id, team.system_id, view.period_key
+            )
+            or view
+        )
     rubric = services.rubrics.get(team.rubric_id)
     resolve = resolve_value(team.id, team.system_id, view.period_key)
     language = call.scope.language(team)
@@ -109,6 +118,16 @@ def command_responses(call: Invocation, parsed: cmd.ShowResponses) -> None:
     )
 
 
+def _may_settle(call: Invocation, team: TeamInfo) -> bool:
+    try:
+        call.scope.deps.services.require(
+            Action.RESOLVE, call.scope.actor(team), call.scope.directory, team
+        )
+    except ServiceError:
+        return False
+    return True
+
+
 # ---- after a person's answers are stored ----------------------------------------------------
 
 
@@ -127,6 +146,12 @@ def after_response(
     except (SlackApiError, ServiceError):
         log.warning("could not update the check-in message's count", exc_info=True)
     view = card.responses
+    if view is not None and view.hidden and team.leads:
+        # Below the anonymous minimum the scorecard shows no items; the leads still get the
+        # ones to settle (without who or how many).
+        view = scope.deps.services.settling_view(
+            scope.workspace_id, team.id, team.system_id, period_key
+        )
     if view is None or not view.unresolved or not team.leads:
         return
     resolve = resolve_value(team.id, team.system_id, period_key)
@@ -196,6 +221,7 @@ def handle_resolve_open(
     scope = scope_of(context)
     target = parse_resolve_value(action.get("value"))
     if target is None:
+        tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     team_id, system_id, period_key = target
     services = scope.deps.services
@@ -225,7 +251,12 @@ def handle_resolve_submission(ack: Ack, body: dict[str, Any], context: BoltConte
     view = body["view"]
     parsed = parse_resolve_modal(view)
     if parsed is None:
-        ack(response_action="clear")
+        # Not a form this bot can read (an old or altered one): say so on its first input.
+        block = next(iter((view.get("state") or {}).get("values") or {}), "")
+        if not block:
+            ack(response_action="clear")
+            return
+        ack(response_action="errors", errors={block: t("error.stale_view", scope.language())})
         return
     target, choices = parsed
     services = scope.deps.services
