@@ -19,6 +19,7 @@ from bot.services.criteria_survey import CriteriaUseCases
 from bot.services.data_rights import EXPORT_FILE_SUFFIXES, DataRightsUseCases, ExportFormat
 from bot.services.evidence import EvidenceUseCases
 from bot.services.reports import ReportUseCases
+from bot.services.routine import RoutineUseCases
 from bot.services.storage import GuardedDatabase
 from bot.services.summaries import SummaryUseCases
 from bot.services.systems import SystemUseCases
@@ -54,6 +55,7 @@ from bot.services.types import (
 class Services(
     TeamUseCases,
     SummaryUseCases,
+    RoutineUseCases,
     AssessmentUseCases,
     ReportUseCases,
     DataRightsUseCases,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, assessment, criteria, events, scheduling, slash_command
+from bot.slack.listeners import (
+    actions,
+    assessment,
+    criteria,
+    events,
+    routine,
+    scheduling,
+    slash_command,
+)
 
 
 def register_all(app: App) -> None:
@@ -14,3 +22,4 @@ def register_all(app: App) -> None:
     events.register(app)
     scheduling.register(app)
     criteria.register(app)
+    routine.register(app)
