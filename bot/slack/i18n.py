@@ -687,8 +687,8 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "es": "Nada parece desactualizado: todos los elementos están aquí como se acordaron.",
     },
     "quick.show_all": {
-        "en": "Show all {count} items",
-        "es": "Ver los {count} elementos",
+        "en": Plural(one="Show the {count} item", other="Show all {count} items"),
+        "es": Plural(one="Ver el {count} elemento", other="Ver los {count} elementos"),
     },
     "checkin.skip": {"en": "Skip this period", "es": "Saltar este periodo"},
     "checkin.reminder": {
