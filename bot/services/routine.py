@@ -39,6 +39,9 @@ class RoutineCheck:
     """Items the "Update" page starts with: `review` and the open gaps."""
     state: DraftState | None = None
     """The last agreed answers (as their claims stand now), ready to store again."""
+    channel_id: str | None = None
+    message_ts: str | None = None
+    """Where the period's check-in message was posted, when it was."""
 
     @property
     def one_click(self) -> bool:
@@ -78,6 +81,8 @@ class RoutineUseCases(AssessmentUseCases):
         team = self._require_on_team(Action.ASSESS, actor, directory, team_id, system_id)
         now = self._ctx.clock()
         ws = actor.workspace_id
+        channel_id: str | None = None
+        message_ts: str | None = None
         with self._ctx.database.read() as session:
             row, system = _load(session, ws, team_id, system_id)
             if period_key is not None:
@@ -94,12 +99,15 @@ class RoutineUseCases(AssessmentUseCases):
                     raise Conflict("error.already_answered", team=team.label, period=period_key)
                 if require_open and checkin.status == "skipped":
                     raise Conflict("checkin.already_skipped", team=team.label, period=period_key)
+                channel_id, message_ts = checkin.channel_id, checkin.message_ts
             rubric = load_rubric(self._ctx.rubrics, row.rubric_id)
             latest = repo.latest_assessment(
                 session, workspace_id=ws, team_id=team_id, system_id=system.id
             )
             if latest is None or latest.assessment.rubric_id != rubric.id:
-                return RoutineCheck(team, has_previous=False)
+                return RoutineCheck(
+                    team, has_previous=False, channel_id=channel_id, message_ts=message_ts
+                )
             claims = claims_of(session, rubric, latest)
             card = build_scorecard(
                 team=_view(session, row, system, system_id),
@@ -128,7 +136,15 @@ class RoutineUseCases(AssessmentUseCases):
         likely = likely_changed(
             rubric, card.claims, stale=card.stale, downgrades=card.downgrades, gaps=card.gaps
         )
-        return RoutineCheck(team, True, review=review, likely=likely, state=state)
+        return RoutineCheck(
+            team,
+            True,
+            review=review,
+            likely=likely,
+            state=state,
+            channel_id=channel_id,
+            message_ts=message_ts,
+        )
 
     def confirm_unchanged(
         self,

@@ -81,10 +81,12 @@ class Person:
     interactions: int = 0
     triggers: list[str] = field(default_factory=list)
 
-    def click(self, element: dict[str, Any], message: dict[str, Any]) -> None:
+    def click(
+        self, element: dict[str, Any], message: dict[str, Any], channel: str = TEAM_CHANNEL
+    ) -> None:
         self.interactions += 1
         response, trigger = self.slack.block_action(
-            element, user=LEAD, channel=TEAM_CHANNEL, message=message
+            element, user=LEAD, channel=channel, message=message
         )
         assert response.status_code == 200
         self.triggers.append(trigger)
@@ -397,3 +399,39 @@ def test_refused_and_forged_nothing_changed_buttons_store_nothing(
     refused(element["value"], words="already skipped")
     assert len(assessments(engine)) == 1
     assert fake.calls_to("chat.update") == []
+
+
+def test_nothing_changed_from_the_leads_dm_updates_the_channels_check_in(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    create_team(slack)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE teams SET leads = :leads"), {"leads": f'["{LEAD}"]'})
+    assess(slack, fake, ("manual", "manual", "manual", "manual"))
+    channel_message = checkin_message(fake, database_url, tmp_path)
+    dm_channel = next(
+        c.response["channel"]
+        for c in fake.calls_to("chat.postMessage")
+        if c.ok
+        and c.response.get("channel") not in (TEAM_CHANNEL, None)
+        and "checkin_unchanged" in text_of(c.params)
+    )
+    (dm,) = [
+        m.as_slack() for m in fake.messages(dm_channel) if "checkin_unchanged" in text_of(m.blocks)
+    ]
+    person = Person(slack, fake)
+    person.click(button(dm, "checkin_unchanged"), dm, channel=dm_channel)
+
+    updated = slack.wait_for(
+        lambda: [
+            m
+            for m in fake.messages(TEAM_CHANNEL)
+            if m.ts == channel_message["ts"]
+            and "confirmed that nothing changed" in text_of(m.blocks)
+        ],
+        what="the channel's check-in updated",
+    )
+    assert "checkin_unchanged" not in text_of(updated[0].blocks)
+    assert person.interactions == 1
+    assert checkin_status(engine) == ["answered"]
+    assert len(assessments(engine)) == 2

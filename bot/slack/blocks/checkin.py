@@ -102,6 +102,15 @@ def confirmed_message(
     return message(fallback or line, kept[:50])
 
 
+def confirmed_notice(
+    *, team_name: str, period_key: str, user_id: str, language: str
+) -> dict[str, Any]:
+    """A one-system check-in after "nothing changed" was clicked somewhere else."""
+    fallback = t("checkin.fallback", language, team=escape(team_name), period=period_key)
+    line = t("checkin.confirmed", language, user=user_id, team=escape(team_name))
+    return message(fallback, [section(fallback), context(line, block_id=BlockId.CHECKIN_DONE)])
+
+
 def _several_systems(block: Block) -> bool:
     return any(
         str(element.get("action_id", "")).startswith(f"{ActionId.CHECKIN_OPEN}:")

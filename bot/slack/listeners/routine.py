@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services.routine import RoutineCheck
 from bot.services.types import ServiceError, StorageError, StorageUnavailable, TeamInfo
 from bot.slack.blocks.assessment import AssessmentMeta, InvalidView
-from bot.slack.blocks.checkin import confirmed_message, parse_checkin_value
+from bot.slack.blocks.checkin import confirmed_message, confirmed_notice, parse_checkin_value
 from bot.slack.blocks.quick import build_one_page
 from bot.slack.handoff import ack_at_once, work
 from bot.slack.i18n import t
@@ -155,32 +155,61 @@ def handle_checkin_unchanged(
         tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     if unchanged.stored.created:
-        _mark_message(scope, client, body, team)
+        _mark_message(scope, client, body, team, check=check, period_key=period_key)
         submission = scope.deps.services.submission(scope.actor(team), unchanged.stored)
         announce(scope, client, team, submission)
 
 
 def _mark_message(
-    scope: RequestScope, client: WebClient, body: dict[str, Any], team: TeamInfo
+    scope: RequestScope,
+    client: WebClient,
+    body: dict[str, Any],
+    team: TeamInfo,
+    *,
+    check: RoutineCheck,
+    period_key: str,
 ) -> None:
-    """The clicked message says who confirmed, in place, so nobody answers it twice."""
+    """The check-in message in the channel says who confirmed, in place, so nobody answers it
+    twice; a click in the leads' DM updates that message too."""
     container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts")
+    clicked = (container.get("channel_id"), container.get("message_ts"))
     original = body.get("message") or {}
-    if not channel or not ts:
-        return
-    updated = confirmed_message(
-        original.get("blocks") or [],
-        fallback=str(original.get("text") or ""),
-        team_name=team.label,
-        user_id=scope.user_id or "",
-        language=team.language,
-    )
-    try:
-        client.chat_update(channel=channel, ts=ts, **updated)
-    except SlackApiError as error:
-        log.warning("could not update the check-in message: %s", error.response.get("error"))
+    updates: list[tuple[str, str, dict[str, Any]]] = []
+    if clicked[0] and clicked[1]:
+        updates.append(
+            (
+                str(clicked[0]),
+                str(clicked[1]),
+                confirmed_message(
+                    original.get("blocks") or [],
+                    fallback=str(original.get("text") or ""),
+                    team_name=team.label,
+                    user_id=scope.user_id or "",
+                    language=scope.language(team),
+                ),
+            )
+        )
+    posted = (check.channel_id, check.message_ts)
+    if posted[0] and posted[1] and posted != clicked and team.system_id is None:
+        # Clicked elsewhere (the leads' DM): the channel's one-system check-in is rebuilt
+        # as a notice; its blocks are not at hand.
+        updates.append(
+            (
+                posted[0],
+                posted[1],
+                confirmed_notice(
+                    team_name=team.label,
+                    period_key=period_key,
+                    user_id=scope.user_id or "",
+                    language=team.language,
+                ),
+            )
+        )
+    for channel, ts, payload in updates:
+        try:
+            client.chat_update(channel=channel, ts=ts, **payload)
+        except SlackApiError as error:
+            log.warning("could not update a check-in message: %s", error.response.get("error"))
 
 
 @work
