@@ -220,6 +220,15 @@ def handle_show_all(body: dict[str, Any], client: WebClient, context: BoltContex
     try:
         team, rubric, page_input = _team_and_page(scope, view)
         state = _store_page(scope, team, page_input)
+        # The stale marks stay on the expanded page; the draft does not keep them.
+        check = scope.deps.services.routine_check(
+            scope.actor(team),
+            scope.directory,
+            team.id,
+            period_key=page_input.meta.period,
+            system_id=team.system_id,
+            require_open=False,
+        )
     except ServiceError as error:
         tell(scope, client, body, service_error_text(error, scope.language()))
         return
@@ -237,6 +246,6 @@ def handle_show_all(body: dict[str, Any], client: WebClient, context: BoltContex
             language=scope.language(team),
             answers=_inputs(state),
             overall_note=state.overall_note,
-            stale=state.stale,
+            stale=check.state.stale if check.state is not None else (),
         ),
     )
