@@ -43,12 +43,6 @@ def register(app: App) -> None:
     app.action(ActionId.SHOW_ALL)(ack=ack_at_once, lazy=[handle_show_all])
 
 
-def team_of_button(scope: RequestScope, key: str) -> TeamInfo:
-    """The team (`team`) or system (`team:system`) a check-in button names, in this workspace;
-    InvalidView for anything else."""
-    return team_from_key(scope, key)
-
-
 def open_one_page(
     scope: RequestScope,
     client: WebClient,
@@ -119,7 +113,8 @@ def handle_checkin_unchanged(
         if parsed is None:
             raise InvalidView("not a check-in button")
         key, period_key = parsed
-        team = team_of_button(scope, key)
+        # `team` or `team:system`, in this workspace only; InvalidView for anything else.
+        team = team_from_key(scope, key)
         unchanged = scope.deps.services.confirm_unchanged(
             scope.actor(team),
             scope.directory,
@@ -156,7 +151,12 @@ def handle_checkin_unchanged(
         return
     if unchanged.stored.created:
         _mark_message(scope, client, body, team, check=check, period_key=period_key)
-        submission = scope.deps.services.submission(scope.actor(team), unchanged.stored)
+        try:
+            submission = scope.deps.services.submission(scope.actor(team), unchanged.stored)
+        except (StorageError, StorageUnavailable):
+            # Stored and confirmed in the message; only the scorecard post is missing.
+            log.exception("stored an unchanged check-in but could not read it back to announce")
+            return
         announce(scope, client, team, submission)
 
 
