@@ -693,11 +693,12 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "checkin.skip": {"en": "Skip this period", "es": "Saltar este periodo"},
     "checkin.reminder": {
         "en": (
-            "Reminder: *{team}*'s check-in for {period} is still open. It takes about a minute."
+            "Reminder: *{team}*'s check-in for {period} is still open. Nothing changed? It "
+            "is one click."
         ),
         "es": (
-            "Recordatorio: la revisión de *{team}* para {period} sigue pendiente. Es cosa de un "
-            "minuto."
+            "Recordatorio: la revisión de *{team}* para {period} sigue pendiente. ¿Nada ha "
+            "cambiado? Es un clic."
         ),
     },
     "checkin.reminder_fallback": {
