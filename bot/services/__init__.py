@@ -21,6 +21,7 @@ from bot.services.evidence import EvidenceUseCases
 from bot.services.plans import PlanUseCases
 from bot.services.reports import ReportUseCases
 from bot.services.responses import ResponseUseCases
+from bot.services.routine import RoutineUseCases
 from bot.services.storage import GuardedDatabase
 from bot.services.summaries import SummaryUseCases
 from bot.services.systems import SystemUseCases
@@ -56,6 +57,7 @@ from bot.services.types import (
 class Services(
     TeamUseCases,
     SummaryUseCases,
+    RoutineUseCases,
     AssessmentUseCases,
     ReportUseCases,
     DataRightsUseCases,

@@ -809,23 +809,64 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "checkin.text": {
         # English puts the cadence after the noun: "every two weeks" is no adjective.
         "en": (
-            "Time for *{team}*'s ML Test Score check-in for {period} ({cadence}). It is "
-            "pre-filled with the last answers, so it takes about a minute."
+            "Time for *{team}*'s ML Test Score check-in for {period} ({cadence}). Nothing "
+            "changed? One click keeps the last answers. Otherwise *Update* opens one page "
+            "that starts with what most likely changed."
         ),
         "es": (
-            "Toca la revisión {cadence} del ML Test Score de *{team}* ({period}). Viene "
-            "rellenada con las últimas respuestas: es cosa de un minuto."
+            "Toca la revisión {cadence} del ML Test Score de *{team}* ({period}). ¿Nada ha "
+            "cambiado? Un clic mantiene las últimas respuestas. Si no, *Actualizar* abre una "
+            "página que empieza por lo que más probablemente cambió."
         ),
     },
-    "checkin.open": {"en": "Open the check-in", "es": "Abrir la revisión"},
+    "checkin.open": {"en": "Update", "es": "Actualizar"},
+    "checkin.unchanged": {"en": "Nothing changed", "es": "Nada ha cambiado"},
+    "checkin.unchanged_system": {
+        "en": "{system}: nothing changed",
+        "es": "{system}: nada ha cambiado",
+    },
+    "checkin.confirmed": {
+        "en": "✓ <@{user}> confirmed that nothing changed for *{team}*.",
+        "es": "✓ <@{user}> confirmó que nada ha cambiado en *{team}*.",
+    },
+    "quick.title": {"en": "Check-in", "es": "Revisión"},
+    "quick.intro": {
+        "en": (
+            "*{team}*: change what is different since last time; everything else stays as it "
+            "was agreed."
+        ),
+        "es": (
+            "*{team}*: cambia lo que sea distinto desde la última vez; lo demás queda como se "
+            "acordó."
+        ),
+    },
+    "quick.focus": {
+        "en": (
+            "First, what most likely changed (stale, open gaps, failing in CI, missing "
+            "evidence): {items}."
+        ),
+        "es": (
+            "Primero, lo que más probablemente cambió (caducado, brechas abiertas, fallando en "
+            "CI, sin evidencia): {items}."
+        ),
+    },
+    "quick.no_focus": {
+        "en": "Nothing looks out of date: every item is here as last agreed.",
+        "es": "Nada parece desactualizado: todos los elementos están aquí como se acordaron.",
+    },
+    "quick.show_all": {
+        "en": Plural(one="Show the {count} item", other="Show all {count} items"),
+        "es": Plural(one="Ver el {count} elemento", other="Ver los {count} elementos"),
+    },
     "checkin.skip": {"en": "Skip this period", "es": "Saltar este periodo"},
     "checkin.reminder": {
         "en": (
-            "Reminder: *{team}*'s check-in for {period} is still open. It takes about a minute."
+            "Reminder: *{team}*'s check-in for {period} is still open. Nothing changed? It "
+            "is one click."
         ),
         "es": (
-            "Recordatorio: la revisión de *{team}* para {period} sigue pendiente. Es cosa de un "
-            "minuto."
+            "Recordatorio: la revisión de *{team}* para {period} sigue pendiente. ¿Nada ha "
+            "cambiado? Es un clic."
         ),
     },
     "checkin.reminder_fallback": {

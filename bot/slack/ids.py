@@ -38,6 +38,9 @@ class ActionId(StrEnum):
     # check-in messages
     CHECKIN_OPEN = "checkin_open"
     CHECKIN_SKIP = "checkin_skip"
+    CHECKIN_UNCHANGED = "checkin_unchanged"
+    # one-page check-in: from the items that most likely changed to every item
+    SHOW_ALL = "assess_show_all"
     # "which system?" buttons
     CHOOSE_SYSTEM = "choose_system"
     # App Home
@@ -68,6 +71,8 @@ class BlockId(StrEnum):
     INTRO = "intro"
     DRAFT_ACTIONS = "draft_actions"
     CHECKIN_ACTIONS = "checkin_actions"
+    CHECKIN_DONE = "checkin_done"
+    SHOW_ALL = "show_all"
     SURVEY_ACTIONS = "survey_actions"
     PLAN_ACTIONS = "plan_actions"
     PLAN_DATE = "plan_date"

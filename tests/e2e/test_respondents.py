@@ -106,9 +106,40 @@ def answer_checkin(slack: SlackDriver, fake: FakeSlack, user: str, data: str) ->
         lambda: [c for c in fake.calls_to("views.open") if c.params.get("trigger_id") == trigger],
         what="the check-in modal",
     )
-    first = fake.view_stack(user)[-1]
-    submit_pages(slack, fake, first, user, data)
-    return first
+    first = view = fake.view_stack(user)[-1]
+    # The check-in's Update button opens the paged form for a system never assessed, else one
+    # page that starts with the open gaps: show all its tests, then data tests at `data`,
+    # others "manual".
+    show_all = [
+        element
+        for block in view["blocks"]
+        if block.get("type") == "actions"
+        for element in block["elements"]
+        if element.get("action_id") == "assess_show_all"
+    ]
+    if show_all:
+        slack.block_action(show_all[0], user=user, view=view)
+        first = view = slack.wait_for(
+            lambda: [
+                v
+                for v in [fake.view_stack(user)[-1]]
+                if sum(str(b.get("block_id", "")).startswith("item:") for b in v["blocks"]) == 28
+            ],
+            what="every test on the page",
+        )[0]
+    for _ in range(4):
+        values: dict[str, str | None] = {
+            block["block_id"]: data if block["block_id"].startswith("item:FD") else "manual"
+            for block in view["blocks"]
+            if str(block.get("block_id", "")).startswith("item:")
+        }
+        _, body = slack.submit_view(fill_state(view, values), user=user)
+        assert body is not None
+        if body == {"response_action": "clear"}:
+            return first
+        assert body["response_action"] == "update", body
+        view = fake.view_stack(user)[-1]
+    raise AssertionError("the form did not end after four pages")
 
 
 def answer_by_command(slack: SlackDriver, fake: FakeSlack, user: str, data: str) -> None:

@@ -37,7 +37,9 @@ def test_checkin_button_opens_the_modal_for_the_team_and_period():
         team_id=42, team_name=LONG, period_key="2025-W11", cadence=Cadence.WEEKLY, language="es"
     )
     assert check_message(payload) == []
-    open_button, skip_button = buttons(payload)
+    unchanged_button, open_button, skip_button = buttons(payload)
+    assert unchanged_button["action_id"] == ActionId.CHECKIN_UNCHANGED
+    assert unchanged_button["value"] == open_button["value"]
     assert open_button["action_id"] == ActionId.CHECKIN_OPEN
     assert skip_button["action_id"] == ActionId.CHECKIN_SKIP
     assert parse_checkin_value(open_button["value"]) == ("42", "2025-W11")
@@ -60,9 +62,12 @@ def test_reminder_and_lead_dm_carry_the_open_button():
     )
     for payload in (reminder, dm):
         assert check_message(payload) == []
-        assert buttons(payload)[0]["action_id"] == ActionId.CHECKIN_OPEN
+        assert [b["action_id"] for b in buttons(payload)][:2] == [
+            ActionId.CHECKIN_UNCHANGED,
+            ActionId.CHECKIN_OPEN,
+        ]
     assert "<#C1>" in dm["blocks"][0]["text"]["text"]
-    assert len(buttons(dm)) == 1
+    assert len(buttons(dm)) == 2
 
 
 def test_confirmations_in_both_languages():

@@ -74,6 +74,11 @@ OVERALL_NOTE_MAX = OVERALL_NOTE_MAX_CHARS
 # fit in a view's 100 blocks.
 ITEMS_PER_PAGE_MAX = 22
 STAGE_DESCRIPTION_MAX = 75
+VIEW_BLOCKS = 100
+GUIDANCE_SHORT_MAX = 150
+# The one-page check-in's own blocks: intro, instructions, focus note, Show all, overall note,
+# the draft hint.
+ONE_PAGE_OTHER_BLOCKS = 6
 
 
 class InvalidView(ValueError):
@@ -117,9 +122,18 @@ class AssessmentMeta:
     period: str | None = None
     stage_version: int | None = None
     """Which reading of the team's stage the modal shows (services.DraftState)."""
+    focus: tuple[str, ...] | None = None
+    """On the one-page check-in (bot.slack.blocks.quick): the items it starts with; None on
+    the paged modal."""
+    expanded: bool = False
+    """On the one-page check-in: every other item is shown too ("Show all")."""
 
     def to_json(self) -> str:
         data: dict[str, Any] = {"t": self.team_id, "p": self.page, "v": self.version}
+        if self.focus is not None:
+            data["f"] = list(self.focus)
+        if self.expanded:
+            data["x"] = 1
         if self.draft_id is not None:
             data["d"] = self.draft_id
         if self.period is not None:
@@ -141,6 +155,8 @@ class AssessmentMeta:
                 version=int(data.get("v", 0)),
                 period=None if data.get("k") is None else str(data["k"]),
                 stage_version=None if data.get("s") is None else int(data["s"]),
+                focus=_focus(data.get("f")),
+                expanded=bool(data.get("x")),
             )
         except (ValueError, TypeError, KeyError, OverflowError) as error:
             raise InvalidView(f"unreadable assessment metadata: {error}") from None
@@ -148,8 +164,20 @@ class AssessmentMeta:
             raise InvalidView("negative page")
         return meta
 
+    @property
+    def one_page(self) -> bool:
+        return self.focus is not None
+
     def at_page(self, page: int) -> AssessmentMeta:
         return replace(self, page=page)
+
+
+def _focus(raw: object) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(each, str) for each in raw):
+        raise TypeError("focus is not a list of item ids")
+    return tuple(raw)
 
 
 @dataclass(frozen=True)
@@ -178,6 +206,26 @@ class PageInput:
     overall_note: str | None
     errors: dict[str, str] = field(default_factory=dict)
     stage_field: bool = False
+    without_note: frozenset[str] = frozenset()
+    """Items shown without their note input (the one-page check-in): the draft's note stays."""
+    without_evidence: frozenset[str] = frozenset()
+    """Items shown without their evidence inputs: the draft's link and label stay."""
+
+    def keeping(self, answers: Mapping[str, ItemValue]) -> PageInput:
+        """The page with what it did not show taken from `answers` (the draft)."""
+        merged = dict(self.answers)
+        for item_id, value in self.answers.items():
+            kept = answers.get(item_id)
+            if kept is None:
+                continue
+            note = kept.note if item_id in self.without_note else value.note
+            url, label = (
+                (kept.evidence_url, kept.evidence_label)
+                if item_id in self.without_evidence
+                else (value.evidence_url, value.evidence_label)
+            )
+            merged[item_id] = ItemInput(value.choice, note, url, label)
+        return replace(self, answers=merged)
 
 
 def pages(rubric: Rubric) -> tuple[Page, ...]:
@@ -353,8 +401,23 @@ def item_label(item: Item, language: str) -> str:
     return f"{item.id} · {item.name.get(language)}"
 
 
+def short_guidance(item: Item, language: str, limit: int = GUIDANCE_SHORT_MAX) -> str:
+    """The item's guidance cut to its first sentence (and `limit` characters): the one-page
+    check-in shows this, the paged modal the whole text."""
+    text = item.guidance.get(language).strip()
+    first, dot, rest = text.partition(". ")
+    short = first + "." if dot and rest else text
+    return short if len(short) <= limit else short[: limit - 1].rstrip() + "…"
+
+
 def _level_block(
-    rubric: Rubric, item: Item, language: str, choice: str | None, *, stale: bool = False
+    rubric: Rubric,
+    item: Item,
+    language: str,
+    choice: str | None,
+    *,
+    stale: bool = False,
+    short: bool = False,
 ) -> Block:
     scale = rubric.scale
     element: dict[str, Any]
@@ -377,8 +440,24 @@ def _level_block(
         item_block_id(item.id),
         label,
         element,
-        hint=item.guidance.get(language),
+        hint=short_guidance(item, language) if short else item.guidance.get(language),
     )
+
+
+def one_page_items(rubric: Rubric, meta: AssessmentMeta) -> list[tuple[Item, bool]]:
+    """The one-page check-in's items, each with whether it gets every input (level, note,
+    evidence) or a compact pair (level, note): the focus first, in rubric order, then, once
+    expanded (or when there is no focus), every other enabled item. Focus items beyond what
+    fits in a view's 100 blocks are shown compact."""
+    enabled = [item for item in rubric.items if item.enabled]
+    wanted = set(meta.focus or ())
+    focus = [item for item in enabled if item.id in wanted]
+    rest = [item for item in enabled if item.id not in wanted]
+    shown = focus + rest if (meta.expanded or not focus) else focus
+    # Compact items take 2 blocks, full ones 4, plus ONE_PAGE_OTHER_BLOCKS of the page's own.
+    room = VIEW_BLOCKS - ONE_PAGE_OTHER_BLOCKS - 2 * len(shown)
+    full = {item.id for item in focus[: max(0, room // 2)]}
+    return [(item, item.id in full) for item in shown]
 
 
 def _evidence_url_block(item: Item, language: str, url: str) -> Block:
@@ -459,16 +538,12 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
     Raises InvalidView if the view's metadata does not name a page of this rubric.
     """
     meta = AssessmentMeta.from_json(view.get("private_metadata"))
-    all_pages = pages(rubric)
-    if meta.page >= len(all_pages):
-        raise InvalidView(f"page {meta.page} is not in rubric {rubric.id}")
-    page = all_pages[meta.page]
-    is_last = page.index == len(all_pages) - 1
+    page, is_last = _page_of(meta, rubric)
     state = state_values(dict(view))
     errors: dict[str, str] = {}
 
     stage: Stage | None = None
-    stage_field = page.index == 0 and _has_block(view, BlockId.STAGE)
+    stage_field = page.index == 0 and not meta.one_page and _has_block(view, BlockId.STAGE)
     if stage_field:
         raw_stage = selected_value(state, BlockId.STAGE, ActionId.STAGE)
         if raw_stage is not None:
@@ -479,6 +554,8 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
 
     accepted = _accepted_choices(rubric)
     answers: dict[str, ItemInput] = {}
+    without_note: set[str] = set()
+    without_evidence: set[str] = set()
     for item in page.items:
         choice = selected_value(state, item_block_id(item.id), ActionId.ITEM_LEVEL)
         if choice is not None and choice not in accepted:
@@ -491,6 +568,10 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
             errors[note_block_id(item.id)] = "assess.error.nul"
         url, label = _evidence_inputs(state, item, errors)
         answers[item.id] = ItemInput(choice, note, url, label)
+        if not _has_block(view, note_block_id(item.id)):
+            without_note.add(item.id)
+        if not _has_block(view, evidence_url_block_id(item.id)):
+            without_evidence.add(item.id)
 
     overall_note: str | None = None
     if is_last:
@@ -508,7 +589,22 @@ def parse_assessment_page(view: Mapping[str, Any], rubric: Rubric) -> PageInput:
         overall_note=overall_note,
         errors=errors,
         stage_field=stage_field,
+        without_note=frozenset(without_note),
+        without_evidence=frozenset(without_evidence),
     )
+
+
+def _page_of(meta: AssessmentMeta, rubric: Rubric) -> tuple[Page, bool]:
+    """The page the metadata names, and whether it is the last one."""
+    if meta.one_page:
+        # The one-page check-in: its own items, and it is the last page.
+        items = tuple(item for item, _ in one_page_items(rubric, meta))
+        return Page(index=0, section=rubric.sections[0], items=items), True
+    all_pages = pages(rubric)
+    if meta.page >= len(all_pages):
+        raise InvalidView(f"page {meta.page} is not in rubric {rubric.id}")
+    page = all_pages[meta.page]
+    return page, page.index == len(all_pages) - 1
 
 
 def _evidence_inputs(state: dict[str, Any], item: Item, errors: dict[str, str]) -> tuple[str, str]:

@@ -22,8 +22,9 @@ from bot.slack.ids import ActionId, BlockId
 from rubric.periods import Cadence, Schedule, next_due
 
 VALUE_SEPARATOR = "|"
-# Slack allows 25 elements in an actions block: the skip button and up to 24 systems.
-_MAX_SYSTEM_BUTTONS = 24
+# Slack allows 25 elements in an actions block: the skip button and two buttons for each of up
+# to 12 systems.
+_MAX_SYSTEM_BUTTONS = 12
 
 Systems = Sequence[tuple[int, str]]
 """A team's active systems, (id, name), when it has more than one: a button each."""
@@ -49,21 +50,72 @@ def _buttons(
     if len(systems) > 1:
         # One button per system, each opening that system's modal (`team:system`); answering
         # one leaves the others open. Action ids must differ within a block.
-        elements = [
-            button(
-                truncate(t("checkin.open_system", language, system=name), 75),
-                f"{ActionId.CHECKIN_OPEN}:{system_id}",
-                checkin_value(f"{team_id}:{system_id}", period_key),
+        elements = []
+        for system_id, name in systems[:_MAX_SYSTEM_BUTTONS]:
+            system_value = checkin_value(f"{team_id}:{system_id}", period_key)
+            elements.append(
+                button(
+                    truncate(t("checkin.unchanged_system", language, system=name), 75),
+                    f"{ActionId.CHECKIN_UNCHANGED}:{system_id}",
+                    system_value,
+                )
             )
-            for system_id, name in systems[:_MAX_SYSTEM_BUTTONS]
-        ]
+            elements.append(
+                button(
+                    truncate(t("checkin.open_system", language, system=name), 75),
+                    f"{ActionId.CHECKIN_OPEN}:{system_id}",
+                    system_value,
+                )
+            )
     else:
         elements = [
-            button(t("checkin.open", language), ActionId.CHECKIN_OPEN, value, style="primary")
+            button(
+                t("checkin.unchanged", language),
+                ActionId.CHECKIN_UNCHANGED,
+                value,
+                style="primary",
+            ),
+            button(t("checkin.open", language), ActionId.CHECKIN_OPEN, value),
         ]
     if skip:
         elements.append(button(t("checkin.skip", language), ActionId.CHECKIN_SKIP, value))
     return actions(elements, block_id=BlockId.CHECKIN_ACTIONS)
+
+
+def confirmed_message(
+    blocks: Sequence[Block], *, fallback: str, team_name: str, user_id: str, language: str
+) -> dict[str, Any]:
+    """The check-in message after "nothing changed": who confirmed, added in place. A message
+    with one system's buttons loses them (the period is answered); with several systems the
+    others' buttons stay."""
+    line = t("checkin.confirmed", language, user=user_id, team=escape(team_name))
+    kept: list[Block] = []
+    for block in blocks:
+        if block.get("block_id") == BlockId.CHECKIN_DONE:
+            continue
+        if block.get("block_id") == BlockId.CHECKIN_ACTIONS and not _several_systems(block):
+            continue
+        kept.append(block)
+    done = [b for b in blocks if b.get("block_id") == BlockId.CHECKIN_DONE]
+    lines = [e.get("text", "") for b in done for e in b.get("elements", [])][-9:]
+    kept.append(context(*lines, line, block_id=BlockId.CHECKIN_DONE))
+    return message(fallback or line, kept[:50])
+
+
+def confirmed_notice(
+    *, team_name: str, period_key: str, user_id: str, language: str
+) -> dict[str, Any]:
+    """A one-system check-in after "nothing changed" was clicked somewhere else."""
+    fallback = t("checkin.fallback", language, team=escape(team_name), period=period_key)
+    line = t("checkin.confirmed", language, user=user_id, team=escape(team_name))
+    return message(fallback, [section(fallback), context(line, block_id=BlockId.CHECKIN_DONE)])
+
+
+def _several_systems(block: Block) -> bool:
+    return any(
+        str(element.get("action_id", "")).startswith(f"{ActionId.CHECKIN_OPEN}:")
+        for element in block.get("elements", [])
+    )
 
 
 def cadence_name(cadence: Cadence, language: str) -> str:

@@ -11,6 +11,7 @@ from bot.slack.listeners import (
     events,
     plans,
     responses,
+    routine,
     scheduling,
     slash_command,
 )
@@ -25,3 +26,4 @@ def register_all(app: App) -> None:
     criteria.register(app)
     responses.register(app)
     plans.register(app)
+    routine.register(app)

@@ -19,6 +19,7 @@ from bot.slack.i18n import t
 from bot.slack.ids import ActionId
 from bot.slack.listeners.assessment import open_assessment, team_from_key
 from bot.slack.listeners.common import scope_of, service_error_text, tell
+from bot.slack.listeners.routine import open_update
 from bot.slack.note_posts import post_scorecard
 from bot.slack.scope import RequestScope
 from bot.slack.uploads import direct_channel
@@ -43,11 +44,14 @@ def _open(
     period_key: str | None,
 ) -> None:
     services = scope.deps.services
+    trigger_id = str(body["trigger_id"])
     try:
         team = services.get_team(scope.workspace_id, team_id)
-        open_assessment(
-            scope, client, trigger_id=str(body["trigger_id"]), team=team, period_key=period_key
-        )
+        if period_key is None:
+            open_assessment(scope, client, trigger_id=trigger_id, team=team)
+        else:
+            # From a check-in: one page, starting with what most likely changed.
+            open_update(scope, client, trigger_id=trigger_id, team=team, period_key=period_key)
     except ServiceError as error:
         tell(scope, client, body, service_error_text(error, scope.language()))
 
@@ -71,7 +75,7 @@ def handle_checkin_open(
     # workspace).
     try:
         team = team_from_key(scope, parsed[0])
-        open_assessment(
+        open_update(
             scope, client, trigger_id=str(body["trigger_id"]), team=team, period_key=parsed[1]
         )
     except ServiceError as error:

@@ -184,7 +184,11 @@ def _team_and_page(scope: RequestScope, view: dict[str, Any]) -> tuple[TeamInfo,
     meta = AssessmentMeta.from_json(view.get("private_metadata"))
     team = team_from_key(scope, meta.team_id)
     rubric = scope.deps.services.rubrics.get(team.rubric_id)
-    return team, rubric, parse_assessment_page(view, rubric)
+    page_input = parse_assessment_page(view, rubric)
+    if page_input.without_note or page_input.without_evidence:
+        # The one-page check-in shows some items without every input: the draft's stay.
+        page_input = page_input.keeping(_current_draft(scope, team).answers)
+    return team, rubric, page_input
 
 
 # One person's pages are stored in the order they were sent: a page and a Back or a close of

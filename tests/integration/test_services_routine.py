@@ -1,0 +1,121 @@
+""" "Nothing changed" through the use cases, on SQLite and PostgreSQL: one call stores the last
+agreed answers for the period while every claim is fresh; a stale claim, an answered or skipped
+period, an archived system or a person outside the team store nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.db import repositories as repo
+from bot.services import Conflict, NotAllowed, NotFound
+from tests.support.world import ADMIN, LEAD, OUTSIDER, World, levels
+
+PERIOD = "2025-W10"
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World(db)
+
+
+def _open_checkin(world: World, team_id: int, system_id: int | None = None) -> None:
+    with world.db.write() as session:
+        repo.upsert_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team_id,
+            period_key=PERIOD,
+            now=world.clock.now,
+            system_id=system_id,
+        )
+
+
+def _status(world: World, team_id: int, system_id: int | None = None) -> str:
+    with world.db.read() as session:
+        found = repo.get_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team_id,
+            period_key=PERIOD,
+            system_id=system_id,
+        )
+    assert found is not None
+    return found.status
+
+
+def _unchanged(world: World, team_id: int, user: str = LEAD, system_id: int | None = None):
+    return world.services.confirm_unchanged(
+        world.actor(user), world.directory, team_id, period_key=PERIOD, system_id=system_id
+    )
+
+
+def test_nothing_changed_repeats_the_last_answers_once_and_confirms_them_now(world):
+    team = world.team()
+    world.submit(team, levels(FD1="manual", MD1="automated"), notes={"FD1": "by hand"})
+    _open_checkin(world, team.id)
+    world.clock.advance(days=30)
+
+    first = _unchanged(world, team.id)
+    assert first.stored is not None
+    assert first.stored.created
+    assert _status(world, team.id) == "answered"
+    card = world.services.scorecard(world.actor(LEAD), world.directory, team.id)
+    assert card is not None
+    assert card.snapshot.answers["FD1"].choice == "manual"
+    assert card.snapshot.answers["FD1"].note == "by hand"
+    assert card.claims["MD1"].confirmed_at == world.clock.now
+    assert card.claims["MD1"].confirmed_by == LEAD
+    # A second click, or a colleague's, is told the period is answered.
+    with pytest.raises(Conflict):
+        _unchanged(world, team.id)
+
+
+def test_a_stale_claim_stores_nothing_and_names_the_item(world):
+    team = world.team()
+    world.submit(team, levels(FD1="manual", MD1="automated"))
+    _open_checkin(world, team.id)
+    world.clock.advance(days=100)  # past automated's 90 days, within manual's 180
+
+    result = _unchanged(world, team.id)
+
+    assert result.stored is None
+    assert result.check.review == ("MD1",)
+    assert "MD1" in result.check.likely
+    assert _status(world, team.id) == "open"
+
+
+def test_without_an_earlier_assessment_nothing_is_stored(world):
+    team = world.team()
+    _open_checkin(world, team.id)
+    result = _unchanged(world, team.id)
+    assert result.stored is None
+    assert not result.check.has_previous
+
+
+def test_skipped_archived_foreign_and_outsiders_are_refused(world):
+    team = world.team()
+    world.submit(team, levels(FD1="manual"))
+    _open_checkin(world, team.id)
+    with pytest.raises(NotAllowed):
+        _unchanged(world, team.id, user=OUTSIDER)
+    with pytest.raises(NotFound):
+        world.services.confirm_unchanged(
+            world.actor(LEAD), world.directory, team.id, period_key="2001-W01"
+        )
+    with world.db.write() as session:
+        repo.mark_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team.id,
+            period_key=PERIOD,
+            status="skipped",
+            now=world.clock.now,
+        )
+    with pytest.raises(Conflict):
+        _unchanged(world, team.id)
+
+    fraud = world.services.add_system(world.actor(ADMIN), world.directory, team.id, name="Fraud")
+    _open_checkin(world, team.id, fraud.system_id)
+    world.services.archive_system(world.actor(ADMIN), world.directory, fraud.system_id)
+    with pytest.raises(NotFound):
+        _unchanged(world, team.id, system_id=fraud.system_id)
