@@ -829,6 +829,10 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "✓ <@{user}> confirmed that nothing changed for *{team}*.",
         "es": "✓ <@{user}> confirmó que nada ha cambiado en *{team}*.",
     },
+    "checkin.confirmed_anonymous": {
+        "en": "✓ Someone confirmed that nothing changed for *{team}*.",
+        "es": "✓ Alguien confirmó que nada ha cambiado en *{team}*.",
+    },
     "quick.title": {"en": "Check-in", "es": "Revisión"},
     "quick.intro": {
         "en": (

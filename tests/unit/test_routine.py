@@ -14,7 +14,7 @@ from bot.slack.blocks.assessment import (
     parse_assessment_page,
     short_guidance,
 )
-from bot.slack.blocks.checkin import build_checkin, confirmed_message
+from bot.slack.blocks.checkin import build_checkin, confirmed_message, confirmed_notice
 from bot.slack.blocks.quick import build_one_page
 from bot.slack.ids import ActionId, BlockId
 from rubric.catalog import default_rubric
@@ -133,3 +133,25 @@ def test_the_confirmed_check_in_says_who_and_drops_its_buttons(language: str) ->
     )
     assert check_message(kept) == []
     assert f"{ActionId.CHECKIN_UNCHANGED}:2" in str(kept)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_an_anonymous_teams_confirmed_check_in_names_nobody(language: str) -> None:
+    payload = build_checkin(
+        team_id=1, team_name="T", period_key="2026-W02", cadence=Cadence.WEEKLY, language=language
+    )
+    updated = confirmed_message(
+        payload["blocks"],
+        fallback=payload["text"],
+        team_name="T",
+        user_id="U9",
+        language=language,
+        anonymous=True,
+    )
+    notice = confirmed_notice(
+        team_name="T", period_key="2026-W02", user_id="U9", language=language, anonymous=True
+    )
+    assert "U9" not in str(updated)
+    assert "U9" not in str(notice)
+    assert "✓" in str(updated["blocks"][-1])
+    assert ActionId.CHECKIN_UNCHANGED not in str(updated)

@@ -82,13 +82,26 @@ def _buttons(
     return actions(elements, block_id=BlockId.CHECKIN_ACTIONS)
 
 
+def _confirmed_line(team_name: str, user_id: str, language: str, anonymous: bool) -> str:
+    # An anonymous team shows who answered as counts only: the line names nobody either.
+    if anonymous:
+        return t("checkin.confirmed_anonymous", language, team=escape(team_name))
+    return t("checkin.confirmed", language, user=user_id, team=escape(team_name))
+
+
 def confirmed_message(
-    blocks: Sequence[Block], *, fallback: str, team_name: str, user_id: str, language: str
+    blocks: Sequence[Block],
+    *,
+    fallback: str,
+    team_name: str,
+    user_id: str,
+    language: str,
+    anonymous: bool = False,
 ) -> dict[str, Any]:
     """The check-in message after "nothing changed": who confirmed, added in place. A message
     with one system's buttons loses them (the period is answered); with several systems the
     others' buttons stay."""
-    line = t("checkin.confirmed", language, user=user_id, team=escape(team_name))
+    line = _confirmed_line(team_name, user_id, language, anonymous)
     kept: list[Block] = []
     for block in blocks:
         if block.get("block_id") == BlockId.CHECKIN_DONE:
@@ -103,11 +116,11 @@ def confirmed_message(
 
 
 def confirmed_notice(
-    *, team_name: str, period_key: str, user_id: str, language: str
+    *, team_name: str, period_key: str, user_id: str, language: str, anonymous: bool = False
 ) -> dict[str, Any]:
     """A one-system check-in after "nothing changed" was clicked somewhere else."""
     fallback = t("checkin.fallback", language, team=escape(team_name), period=period_key)
-    line = t("checkin.confirmed", language, user=user_id, team=escape(team_name))
+    line = _confirmed_line(team_name, user_id, language, anonymous)
     return message(fallback, [section(fallback), context(line, block_id=BlockId.CHECKIN_DONE)])
 
 

@@ -150,14 +150,19 @@ def handle_checkin_unchanged(
         tell(scope, client, body, t("error.stale_view", scope.language()))
         return
     if unchanged.stored.created:
-        _mark_message(scope, client, body, team, check=check, period_key=period_key)
+        submission = None
         try:
             submission = scope.deps.services.submission(scope.actor(team), unchanged.stored)
         except (StorageError, StorageUnavailable):
-            # Stored and confirmed in the message; only the scorecard post is missing.
+            # Stored; the message still says so, but the scorecard post is missing.
             log.exception("stored an unchanged check-in but could not read it back to announce")
-            return
-        announce(scope, client, team, submission)
+        # Not knowing whether the team is anonymous, name nobody.
+        anonymous = submission is None or submission.scorecard.anonymous
+        _mark_message(
+            scope, client, body, team, check=check, period_key=period_key, anonymous=anonymous
+        )
+        if submission is not None:
+            announce(scope, client, team, submission)
 
 
 def _mark_message(
@@ -168,6 +173,7 @@ def _mark_message(
     *,
     check: RoutineCheck,
     period_key: str,
+    anonymous: bool,
 ) -> None:
     """The check-in message in the channel says who confirmed, in place, so nobody answers it
     twice; a click in the leads' DM updates that message too."""
@@ -186,6 +192,7 @@ def _mark_message(
                     team_name=team.label,
                     user_id=scope.user_id or "",
                     language=scope.language(team),
+                    anonymous=anonymous,
                 ),
             )
         )
@@ -202,6 +209,7 @@ def _mark_message(
                     period_key=period_key,
                     user_id=scope.user_id or "",
                     language=team.language,
+                    anonymous=anonymous,
                 ),
             )
         )
