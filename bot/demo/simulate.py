@@ -348,7 +348,12 @@ class Simulation:
 
     def _stage(self, state: _TeamState) -> Callable[[], None]:
         def run() -> None:
-            self.cause = f"/mlscore stage {state.info.label} production"
+            # A demo too short to plan the move first (under six weeks) has the admin override
+            # the gate, as a team would that moves on its own judgement.
+            override = None if self.plan_id is not None else "moved before any plan (short demo)"
+            self.cause = f"/mlscore stage {state.info.label} production" + (
+                f" override {override}" if override else ""
+            )
             state.info = self.services.set_stage(
                 self.admin,
                 self.directory,
@@ -356,6 +361,7 @@ class Simulation:
                 sample.STAGE_CHANGE_TO,
                 system_id=state.info.system_id,
                 gate=True,
+                override_reason=override,
             )
             self.cause = ""
             self.events.append(

@@ -312,3 +312,20 @@ def test_rerunning_the_command_rewrites_the_same_files(
     }
     assert second.keys() == first.keys()
     assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_the_shortest_demo_moves_its_team_by_an_admins_override(tmp_path: Path) -> None:
+    # Four weeks (what CI runs from the installed wheel) leave no time to plan the move first:
+    # the stage gate would stop it, so the demo's admin overrides it, with a reason.
+    out = tmp_path / "short"
+    index = run_demo(out, weeks=4)
+    assert index.is_file()
+    database = Database.from_url(f"sqlite:///{out / DATABASE_NAME}")
+    try:
+        with database.engine.connect() as connection:
+            reasons = connection.exec_driver_sql(
+                "SELECT detail FROM audit_log WHERE detail LIKE '%short demo%'"
+            ).all()
+    finally:
+        database.dispose()
+    assert len(reasons) == 1
