@@ -258,15 +258,6 @@ class AssessmentUseCases(UseCases):
                 may_change=may_change_stage,
             )
             answers = answers_to_store(rubric, state)
-            if stage.value != system.stage:
-                assert sid is not None
-                # The form moves the stage like the stage command does: through the gate, on
-                # the answers being stored; passing it anyway takes the command's override.
-                waived = waived_items(session, workspace_id=ws, system_id=sid, today=now.date())
-                snapshot = Snapshot(stage=stage, answers={a.item_id: a for a in answers})
-                report = find_gaps(rubric, criteria, snapshot, waived)
-                if report.gaps:
-                    raise StageGated(current, rubric, report)
             period_key = self._period_key(session, row, system, state.period_key, now)
             authors = note_authors(state, actor.user_id)
             if period_key is not None:
@@ -284,6 +275,17 @@ class AssessmentUseCases(UseCases):
                     now=now,
                     submission_key=submission_key,
                 )
+            if stage.value != system.stage:
+                assert sid is not None
+                # The form moves the stage like the stage command does: through the gate, on
+                # the answers being stored (with several respondents the agreed ones; raising
+                # rolls this person's response back too). Passing it anyway takes the command's
+                # override.
+                waived = waived_items(session, workspace_id=ws, system_id=sid, today=now.date())
+                snapshot = Snapshot(stage=stage, answers={a.item_id: a for a in answers})
+                report = find_gaps(rubric, criteria, snapshot, waived)
+                if report.gaps:
+                    raise StageGated(current, rubric, report)
             saved = repo.save_assessment(
                 session,
                 workspace_id=ws,

@@ -235,3 +235,22 @@ def test_a_settlement_lapses_when_its_lead_is_removed_or_the_answers_change(
     gone = world.services.responses_of(admin, world.directory, team.id)
     assert gone is not None
     assert [item.item_id for item in gone.unresolved] == ["FD1", "MD1"]
+
+
+def test_the_forms_stage_gate_measures_the_agreed_answers_not_the_submitters(world: World) -> None:
+    """Under the lowest rule the stored result is each test's lowest answer: an admin whose own
+    answers meet production must not move the stage past what the team agreed."""
+    from bot.services.plans import StageGated
+    from rubric.model import Stage
+    from tests.support.world import ALL_ITEMS
+
+    team = world.team()
+    world.services.set_consensus(world.actor(ADMIN), world.directory, team.id, Rule.LOWEST)
+    world.submit(team, levels(), user_id=BEN, key="ben")
+    everything = levels(**dict.fromkeys(ALL_ITEMS, "automated"))
+    with pytest.raises(StageGated):
+        world.submit(team, everything, user_id=ADMIN, stage=Stage.PRODUCTION, key="admin")
+    assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
+    view = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
+    assert view is not None
+    assert view.respondents == (BEN,)  # the refused answer is not kept either
