@@ -6,13 +6,18 @@ import csv
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 
 from bot.db import repositories as repo
+from bot.scheduling.kinds import Kind
+from bot.scheduling.send import remind_target
 from bot.services import DraftState, Invalid, NotAllowed, NotFound
+from bot.services.scheduling import plan_target
 from rubric.model import Stage
-from tests.support.world import ADMIN, LEAD, SEARCH_CHANNEL, World, levels
+from tests.fakes.directory import FakeDirectory
+from tests.support.world import ADMIN, LEAD, SEARCH_CHANNEL, VISION_CHANNEL, World, levels
 
 
 @pytest.fixture
@@ -124,3 +129,78 @@ def test_erasing_a_workspace_removes_it_and_can_be_repeated(world, teams):
     fresh = world.services.workspace_for("TALPHA")
     assert fresh != world.workspace
     assert world.services.list_teams(world.actor(ADMIN, workspace_id=fresh), world.directory) == []
+
+
+MOVER, ASKER, DECIDER, PLANNER, OWNER, REMINDED, EXPORTER = (
+    "UMOVER",
+    "UASKER",
+    "UDECIDER",
+    "UPLANNER",
+    "UOWNER",
+    "UREMINDED",
+    "UEXPORTER",
+)
+
+
+def test_an_anonymous_teams_export_names_no_stage_mover_waiver_plan_or_reminded_person(db):
+    """Who moved the stage, asked for and decided a waiver, made and owns a plan, and whom a
+    plan's or a check-in's reminder went to by DM: none of them is named while the team is
+    anonymous, and every one of them is once it is not."""
+    world = World(
+        db,
+        directory=FakeDirectory(
+            admins={ADMIN, MOVER, DECIDER, PLANNER, EXPORTER},
+            members={VISION_CHANNEL: {ASKER, OWNER, REMINDED}},
+        ),
+    )
+    team = world.team()  # by ADMIN: the first stage change
+    world.services.set_anonymous(world.actor(ADMIN), world.directory, team.id, True)
+    world.services.set_stage(world.actor(MOVER), world.directory, team.id, Stage.ROADMAP)
+    asked = world.services.request_waiver(
+        world.actor(ASKER),
+        world.directory,
+        team.id,
+        None,
+        item_id="FD5",
+        expires_on=world.clock.now.date() + timedelta(days=10),
+        reason="no personal data",
+    )
+    world.services.decide_waiver(world.actor(DECIDER), world.directory, asked.id, approve=True)
+    plan = world.services.create_plan(
+        world.actor(PLANNER),
+        world.directory,
+        team.id,
+        None,
+        target_stage=Stage.PRODUCTION,
+        target_date=world.clock.now.date() + timedelta(days=30),
+        owners={"FD1": OWNER},
+    )
+    with world.db.write() as session:
+        for target, kind in (
+            (plan_target(team.id, plan.id, OWNER), Kind.PLAN_REMINDER),
+            (remind_target(repo.team_target(team.id), REMINDED), Kind.REMINDER),
+        ):
+            key = {"workspace_id": world.workspace, "target": target, "kind": kind.value}
+            repo.claim_delivery(session, **key, period_key="2025-W10", now=world.clock.now)
+            repo.mark_delivery_sent(session, **key, period_key="2025-W10", now=world.clock.now)
+    people = (ADMIN, MOVER, ASKER, DECIDER, PLANNER, OWNER, REMINDED)
+
+    def exported() -> dict[str, str]:
+        exporter = world.actor(EXPORTER)
+        texts = {
+            fmt: world.services.export(exporter, world.directory, team.id, fmt).decode()
+            for fmt in ("json", "csv")
+        }
+        texts["workspace"] = world.services.export(exporter, world.directory, None, "json").decode()
+        raw = world.services.export(exporter, world.directory, team.id, "csv_zip")
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            texts |= {name: archive.read(name).decode() for name in archive.namelist()}
+        return texts
+
+    for name, text in exported().items():
+        for person in people:
+            assert person not in text, (name, person)
+    world.services.set_anonymous(world.actor(ADMIN), world.directory, team.id, False)
+    named = exported()
+    for person in people:
+        assert person in named["workspace"], person
