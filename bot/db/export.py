@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.db.errors import NotFound
-from bot.db.repositories.teams import team_target
+from bot.db.repositories.teams import filed_under_team, team_target
 from bot.db.tables import (
     Assessment,
     AssessmentAnswer,
@@ -113,11 +113,21 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
         session, [col(Assessment.workspace_id) == workspace_id, col(Assessment.team_id) == team_id]
     )
     _plans_and_waivers(session, data, workspace_id, team_id)
-    target = team_target(team_id)
-    for table in _any(Delivery, AuditEntry):
-        data[_name(table)] = _rows(
-            session, table, [col(table.workspace_id) == workspace_id, col(table.target) == target]
-        )
+    # The deliveries filed under the team too (its leads', systems', plans' and reminders'):
+    # the same rows erasing the team deletes.
+    data["deliveries"] = _rows(
+        session,
+        Delivery,
+        [col(Delivery.workspace_id) == workspace_id, filed_under_team(Delivery.target, team_id)],
+    )
+    data["audit_log"] = _rows(
+        session,
+        AuditEntry,
+        [
+            col(AuditEntry.workspace_id) == workspace_id,
+            col(AuditEntry.target) == team_target(team_id),
+        ],
+    )
     data.update(_responses(session, workspace_id, team_id))
     return _anonymised(data)
 

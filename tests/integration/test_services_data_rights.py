@@ -204,3 +204,4 @@ def test_an_anonymous_teams_export_names_no_stage_mover_waiver_plan_or_reminded_
     named = exported()
     for person in people:
         assert person in named["workspace"], person
+        assert person in named["json"], person  # the team's export: its reminders too
