@@ -167,8 +167,8 @@ def _anonymised(data: Export) -> Export:
     """No row of an anonymous team names the people who answered for it: who submitted or
     settled its assessments, who wrote their notes, who kept drafts, who did what in its audit
     log, whom a reminder went to by DM (the targets of the DMs to non-respondents), who moved
-    its stages, who asked for and decided its waivers, and who made and owns its plans (and
-    so whom a plan's reminders went to)."""
+    its stages, who asked for and decided its waivers, who made and owns its plans (and so
+    whom a plan's reminders went to), and whose notes its drafts carry and its posts show."""
     teams = {row["team_id"] for row in data.get("response_settings", []) if row["anonymous"]}
     if not teams:
         return data
@@ -184,6 +184,9 @@ def _anonymised(data: Export) -> Export:
     for row in data.get("drafts", []):
         if row["team_id"] in teams:
             row["user_id"] = ANONYMOUS
+            row["state"] = _unnamed_draft(row["state"])
+    # whose words a posted scorecard or waiver request shows
+    _hide(data.get("bot_posts", []), teams, "author")
     for row in data.get("audit_log", []):
         if row["target"] in targets and row["actor"]:
             row["actor"] = ANONYMOUS
@@ -209,6 +212,21 @@ def _hide(rows: list[dict[str, Any]], teams: set[int], *columns: str) -> set[int
                 if row[column]:
                     row[column] = ANONYMOUS
     return hidden
+
+
+def _unnamed_draft(state: Any) -> Any:
+    """A draft's state without the authors of the notes it carries (a copy: the row's own dict
+    belongs to the session)."""
+    answers = state.get("answers") if isinstance(state, dict) else None
+    if not isinstance(answers, dict):
+        return state
+    unnamed = {
+        item_id: {**answer, "note_by": ANONYMOUS}
+        if isinstance(answer, dict) and answer.get("note_by")
+        else answer
+        for item_id, answer in answers.items()
+    }
+    return {**state, "answers": unnamed}
 
 
 def _unnamed_target(target: str, teams: set[str]) -> str:

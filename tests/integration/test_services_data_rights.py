@@ -13,7 +13,7 @@ import pytest
 from bot.db import repositories as repo
 from bot.scheduling.kinds import Kind
 from bot.scheduling.send import remind_target
-from bot.services import DraftState, Invalid, NotAllowed, NotFound
+from bot.services import DraftState, Invalid, ItemDraft, NotAllowed, NotFound
 from bot.services.scheduling import plan_target
 from rubric.model import Stage
 from tests.fakes.directory import FakeDirectory
@@ -205,3 +205,48 @@ def test_an_anonymous_teams_export_names_no_stage_mover_waiver_plan_or_reminded_
     for person in people:
         assert person in named["workspace"], person
         assert person in named["json"], person  # the team's export: its reminders too
+
+
+NOTER, DRAFTER = "UNOTER", "UDRAFTER"
+
+
+def test_an_anonymous_teams_export_names_no_note_author_in_a_draft_or_a_posted_message(db):
+    """A draft pre-filled with someone's note keeps its author, and the bot's record of a
+    posted scorecard (or waiver request) names whose words it shows: hidden while the team is
+    anonymous, there once it is not."""
+    world = World(
+        db, directory=FakeDirectory(admins={ADMIN}, members={VISION_CHANNEL: {NOTER, DRAFTER}})
+    )
+    team = world.team()
+    world.services.set_anonymous(world.actor(ADMIN), world.directory, team.id, True)
+    world.submit(team, levels(FD1="manual"), user_id=NOTER, notes={"FD1": "nightly"})
+    carried = ItemDraft(choice="manual", note="nightly", note_by=NOTER)
+    world.services.save_draft(
+        world.actor(DRAFTER), team.id, DraftState(stage=Stage.RESEARCH, answers={"FD1": carried})
+    )
+    for ts, kind in (("1.0001", "scorecard"), ("1.0002", "waiver_request")):
+        world.services.record_post(
+            world.actor(DRAFTER),
+            team.id,
+            channel_id=VISION_CHANNEL,
+            message_ts=ts,
+            authors=[NOTER],
+            kind=kind,
+            language="en",
+        )
+    admin = world.actor(ADMIN)
+
+    def exported() -> list[str]:
+        raw = world.services.export(admin, world.directory, team.id, "csv_zip")
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            texts = [archive.read(name).decode() for name in archive.namelist()]
+        return texts + [
+            world.services.export(admin, world.directory, scope, "json").decode()
+            for scope in (team.id, None)
+        ]
+
+    assert not [text for text in exported() if NOTER in text or DRAFTER in text]
+    world.services.set_anonymous(admin, world.directory, team.id, False)
+    data = json.loads(exported()[-2])
+    assert [row["author"] for row in data["bot_posts"]] == [NOTER, NOTER]
+    assert [row["state"]["answers"]["FD1"]["note_by"] for row in data["drafts"]] == [NOTER]
