@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Delete, and_, delete, or_, update
 from sqlmodel import Session, col, select
 
 from bot.db.repositories.due import mark_due
-from bot.db.repositories.teams import team_target
+from bot.db.repositories.teams import filed_under_team, team_target
 from bot.db.tables import (
     Assessment,
     AssessmentAnswer,
@@ -109,11 +109,9 @@ def erase_team(session: Session, *, workspace_id: int, team_id: int) -> dict[str
         ),
         (
             "deliveries",
-            # The team's own sends and those under it: each lead's DM ("team:12/U0LEAD") and
-            # a system on a schedule of its own ("team:12/system:34").
             delete(Delivery).where(
                 col(Delivery.workspace_id) == workspace_id,
-                or_(col(Delivery.target) == target, col(Delivery.target).startswith(f"{target}/")),
+                filed_under_team(Delivery.target, team_id),
             ),
         ),
         (

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.db.errors import NotFound
-from bot.db.repositories.teams import team_target
+from bot.db.repositories.teams import filed_under_team, team_target
 from bot.db.tables import (
     Assessment,
     AssessmentAnswer,
@@ -113,11 +113,21 @@ def export_data(session: Session, *, workspace_id: int, team_id: int | None = No
         session, [col(Assessment.workspace_id) == workspace_id, col(Assessment.team_id) == team_id]
     )
     _plans_and_waivers(session, data, workspace_id, team_id)
-    target = team_target(team_id)
-    for table in _any(Delivery, AuditEntry):
-        data[_name(table)] = _rows(
-            session, table, [col(table.workspace_id) == workspace_id, col(table.target) == target]
-        )
+    # The deliveries filed under the team too (its leads', systems', plans' and reminders'):
+    # the same rows erasing the team deletes.
+    data["deliveries"] = _rows(
+        session,
+        Delivery,
+        [col(Delivery.workspace_id) == workspace_id, filed_under_team(Delivery.target, team_id)],
+    )
+    data["audit_log"] = _rows(
+        session,
+        AuditEntry,
+        [
+            col(AuditEntry.workspace_id) == workspace_id,
+            col(AuditEntry.target) == team_target(team_id),
+        ],
+    )
     data.update(_responses(session, workspace_id, team_id))
     return _anonymised(data)
 
@@ -156,7 +166,9 @@ def _responses(session: Session, workspace_id: int, team_id: int | None) -> Expo
 def _anonymised(data: Export) -> Export:
     """No row of an anonymous team names the people who answered for it: who submitted or
     settled its assessments, who wrote their notes, who kept drafts, who did what in its audit
-    log, and whom a reminder went to by DM (the targets of the DMs to non-respondents)."""
+    log, whom a reminder went to by DM (the targets of the DMs to non-respondents), who moved
+    its stages, who asked for and decided its waivers, who made and owns its plans (and so
+    whom a plan's reminders went to), and whose notes its drafts carry and its posts show."""
     teams = {row["team_id"] for row in data.get("response_settings", []) if row["anonymous"]}
     if not teams:
         return data
@@ -172,18 +184,67 @@ def _anonymised(data: Export) -> Export:
     for row in data.get("drafts", []):
         if row["team_id"] in teams:
             row["user_id"] = ANONYMOUS
+            row["state"] = _unnamed_draft(row["state"])
+    # whose words a posted scorecard or waiver request shows
+    _hide(data.get("bot_posts", []), teams, "author")
     for row in data.get("audit_log", []):
         if row["target"] in targets and row["actor"]:
             row["actor"] = ANONYMOUS
     for row in data.get("deliveries", []):
-        target = str(row["target"])
-        if target.split("/", maxsplit=1)[0] in targets and f"/{REMINDED}" in target:
-            row["target"] = target.rpartition(REMINDED)[0] + REMINDED + ANONYMOUS
+        row["target"] = _unnamed_target(str(row["target"]), targets)
+    _hide(data.get("stage_changes", []), teams, "changed_by")
+    _hide(data.get("waivers", []), teams, "requested_by", "decided_by")
+    plans = _hide(data.get("plans", []), teams, "created_by")
+    for row in data.get("plan_items", []):
+        if row["plan_id"] in plans:
+            row["owner"] = ANONYMOUS
     return data
 
 
-REMINDED = "remind/"
+def _hide(rows: list[dict[str, Any]], teams: set[int], *columns: str) -> set[int]:
+    """Name no one in `columns` of the rows of `teams` (an empty one stays empty); the ids of
+    those rows."""
+    hidden = set()
+    for row in rows:
+        if row["team_id"] in teams:
+            hidden.add(row["id"])
+            for column in columns:
+                if row[column]:
+                    row[column] = ANONYMOUS
+    return hidden
+
+
+def _unnamed_draft(state: Any) -> Any:
+    """A draft's state without the authors of the notes it carries (a copy: the row's own dict
+    belongs to the session)."""
+    answers = state.get("answers") if isinstance(state, dict) else None
+    if not isinstance(answers, dict):
+        return state
+    unnamed = {
+        item_id: {**answer, "note_by": ANONYMOUS}
+        if isinstance(answer, dict) and answer.get("note_by")
+        else answer
+        for item_id, answer in answers.items()
+    }
+    return {**state, "answers": unnamed}
+
+
+def _unnamed_target(target: str, teams: set[str]) -> str:
+    """A delivery target of one of `teams` without the person it went to: a reminder DM
+    ("team:12/remind/U123", or under a system's target) or a plan owner's reminder
+    ("team:12/plan:5/U0OWNER")."""
+    team, _, rest = target.partition("/")
+    parts = rest.split("/")
+    if team in teams and len(parts) >= 2 and (parts[-2] == REMINDED or parts[-2].startswith(PLAN)):
+        return "/".join([team, *parts[:-1], ANONYMOUS])
+    return target
+
+
+REMINDED = "remind"
 """The part of a delivery's target that comes before the person a reminder DM went to."""
+
+PLAN = "plan:"
+"""How the part of a delivery's target before a plan owner starts ("plan:<id>")."""
 
 
 def to_json(data: Export) -> str:

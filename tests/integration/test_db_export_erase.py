@@ -16,7 +16,8 @@ from bot.db.engine import Database
 from bot.db.erase import erase_team, erase_user_notes, erase_workspace
 from bot.db.export import answers_csv, export_data, to_csv_zip, to_json
 from bot.db.repositories import responses as response_repo
-from bot.db.tables import ALL_TABLES, Assessment, AssessmentAnswer
+from bot.db.tables import ALL_TABLES, Assessment, AssessmentAnswer, Plan
+from bot.services.scheduling import plan_target
 from rubric.model import Requirement, Stage
 
 
@@ -307,6 +308,44 @@ def test_an_anonymous_teams_export_names_no_respondent(db: Database, now: dateti
     noted = [(row["note"], row["note_by"]) for row in vision_notes]
     assert noted == [("checked by hand", "anonymous")]
     assert "U1" not in json.dumps(vision_only["responses"] + vision_only["response_answers"])
+
+
+def test_a_team_export_holds_every_delivery_erasing_the_team_deletes(
+    db: Database, now: datetime
+) -> None:
+    """Not only the team's own sends: those filed under it (its leads' DMs, a system's, a plan
+    owner's and a person's reminders) are the team's data too, as erasure treats them."""
+    with db.write() as session:
+        ws, (vision, ranking) = _fill(session, "T1", now)
+        plans = {
+            team_id: session.scalars(select(Plan.id).where(Plan.team_id == team_id)).one()
+            for team_id in (vision, ranking)
+        }
+        for team_id, plan_id in plans.items():
+            target = repo.team_target(team_id)
+            for under, kind in (
+                (plan_target(team_id, plan_id, "U1"), "plan_reminder"),
+                (f"{target}/system:9/remind/U2", "reminder"),
+            ):
+                repo.claim_delivery(
+                    session, workspace_id=ws, target=under, kind=kind, period_key="W", now=now
+                )
+    with db.read() as session:
+        before = {row["id"] for row in export_data(session, workspace_id=ws)["deliveries"]}
+        exported = {
+            team_id: export_data(session, workspace_id=ws, team_id=team_id)["deliveries"]
+            for team_id in (vision, ranking)
+        }
+    with db.write() as session:
+        erase_team(session, workspace_id=ws, team_id=vision)
+    with db.read() as session:
+        after = {row["id"] for row in export_data(session, workspace_id=ws)["deliveries"]}
+    assert len(before - after) == 5
+    assert {row["id"] for row in exported[vision]} == before - after
+    # Ranking is not anonymous: its plan owner's reminder is there as it was filed.
+    assert plan_target(ranking, plans[ranking], "U1") in {
+        row["target"] for row in exported[ranking]
+    }
 
 
 def test_team_export_as_json_and_csv(db: Database, now: datetime) -> None:

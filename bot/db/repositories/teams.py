@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ScalarSelect, func, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.db.errors import AlreadyExists, NotFound
@@ -32,6 +32,14 @@ UNCHANGED = _Unchanged.UNCHANGED
 def team_target(team_id: int) -> str:
     """How a team is named in `deliveries.target` and `audit_log.target`."""
     return f"team:{team_id}"
+
+
+def filed_under_team(target: str | None, team_id: int) -> ColumnElement[bool]:
+    """`target` (a `deliveries.target` column) is the team's or filed under it: a lead's DM
+    ("team:12/U0LEAD"), a system on a schedule of its own ("team:12/system:34"), a reminder
+    DM or a plan owner's reminder. What erasing the team deletes, and so what its export holds."""
+    own = team_target(team_id)
+    return or_(col(target) == own, col(target).startswith(f"{own}/"))
 
 
 def create_team(
