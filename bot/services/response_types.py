@@ -63,3 +63,6 @@ class CheckinMessage:
     """The team (or `team:system`) its buttons carry, as the scheduler built them."""
     cadence: str
     respondents: tuple[str, ...]
+    confirmed: tuple[str, ...] = ()
+    """Those of `respondents` whose answer is a "nothing changed" click."""
+    anonymous: bool = False

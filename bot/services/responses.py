@@ -36,6 +36,8 @@ ANSWER = "answer"
 RESOLUTION = "resolution"
 ANONYMOUS_MINIMUM = 3
 """Fewer anonymous responses than this show no breakdown: two people could tell each other's."""
+UNCHANGED_KEY_PREFIX = "unchanged:"
+"""The submission key of a "nothing changed" click starts so (bot.services.routine)."""
 
 
 def rule_of(session: Session, team: Team) -> Rule:
@@ -90,6 +92,17 @@ def record_response(
         submission_key=submission_key,
     )
     return agreed_now(session, rubric=rubric, team=team, system=system, period_key=period_key)
+
+
+def has_answered(
+    session: Session, *, workspace_id: int, system_id: int, period_key: str, respondent: str
+) -> bool:
+    """Whether the person's own answer for the system's period is stored (a lead's settlement
+    is not one)."""
+    stored = response_repo.period_responses(
+        session, workspace_id=workspace_id, system_id=system_id, period_key=period_key
+    )
+    return any(r.kind == ANSWER and r.respondent == respondent for r in stored)
 
 
 def agreed_now(
@@ -572,13 +585,19 @@ def checkin_message(
     stored = response_repo.period_responses(
         session, workspace_id=team.workspace_id, system_id=system.id, period_key=period_key
     )
+    answered = [r for r in stored if r.kind == ANSWER]
     return CheckinMessage(
         channel_id=checkin.channel_id,
         message_ts=checkin.message_ts,
         period_key=period_key,
         button_key=f"{team.id}:{system.id}" if own_schedule else str(team.id),
         cadence=system.cadence or team.cadence,
-        respondents=tuple(r.respondent for r in stored if r.kind == ANSWER),
+        respondents=tuple(r.respondent for r in answered),
+        # A later answer through the form replaces the click: only a standing one is shown.
+        confirmed=tuple(
+            r.respondent for r in answered if r.submission_key.startswith(UNCHANGED_KEY_PREFIX)
+        ),
+        anonymous=is_anonymous(session, workspace_id=team.workspace_id, team_id=team.id),
     )
 
 

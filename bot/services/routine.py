@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.db import repositories as repo
+from bot.db.repositories import responses as response_repo
 from bot.services._claims import claims_of, policy_of
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric
 from bot.services._scorecards import build_scorecard
 from bot.services.access import Action
 from bot.services.assessments import AssessmentUseCases, _load, _prefilled, _view
+from bot.services.responses import ANSWER, UNCHANGED_KEY_PREFIX, has_answered
 from bot.services.types import (
     Actor,
     Conflict,
@@ -56,10 +58,10 @@ class Unchanged:
     stored: StoredAssessment | None = None
 
 
-def unchanged_key(team_id: int, system_id: int | None, period_key: str) -> str:
-    """One "nothing changed" per system and period: a double click or a second person finds
-    the first one (store_assessment's repeated-submission rule)."""
-    return f"unchanged:{team_id}:{system_id or ''}:{period_key}"
+def unchanged_key(team_id: int, system_id: int | None, period_key: str, user_id: str) -> str:
+    """One "nothing changed" per person, system and period: a double click finds the first
+    one (store_assessment's repeated-submission rule); another person's is their response."""
+    return f"{UNCHANGED_KEY_PREFIX}{team_id}:{system_id or ''}:{period_key}:{user_id}"
 
 
 class RoutineUseCases(AssessmentUseCases):
@@ -76,8 +78,9 @@ class RoutineUseCases(AssessmentUseCases):
         """What a check-in button needs to decide (members of the team's channel and admins).
 
         With `period_key`, the period's check-in must exist for a system not archived and,
-        with `require_open` ("nothing changed"), be neither answered nor skipped: a clear
-        refusal each, never a silent second answer. "Update" may still amend a closed one."""
+        with `require_open` ("nothing changed"), be neither skipped nor answered by this person
+        (others may answer it too): a clear refusal each, never a silent second answer.
+        "Update" may still amend a closed one."""
         team = self._require_on_team(Action.ASSESS, actor, directory, team_id, system_id)
         now = self._ctx.clock()
         ws = actor.workspace_id
@@ -95,8 +98,23 @@ class RoutineUseCases(AssessmentUseCases):
                 )
                 if checkin is None or system.archived_at is not None:
                     raise NotFound("error.checkin_gone", team=team.label)
+                assert system.id is not None
+                if require_open and has_answered(
+                    session,
+                    workspace_id=ws,
+                    system_id=system.id,
+                    period_key=period_key,
+                    respondent=actor.user_id,
+                ):
+                    raise Conflict("error.you_answered", team=team.label, period=period_key)
                 if require_open and checkin.status == "answered":
-                    raise Conflict("error.already_answered", team=team.label, period=period_key)
+                    # Only the latest answered period takes more answers: an older one's agreed
+                    # result would be stored as the newest assessment, over the current one.
+                    newest = response_repo.latest_period(
+                        session, workspace_id=ws, system_id=system.id, kind=ANSWER
+                    )
+                    if newest is not None and newest != period_key:
+                        raise Conflict("error.already_answered", team=team.label, period=period_key)
                 if require_open and checkin.status == "skipped":
                     raise Conflict("checkin.already_skipped", team=team.label, period=period_key)
                 channel_id, message_ts = checkin.channel_id, checkin.message_ts
@@ -156,8 +174,9 @@ class RoutineUseCases(AssessmentUseCases):
         system_id: int | None = None,
     ) -> Unchanged:
         """ "Nothing changed" for the period: when every claim is fresh and none needs a look,
-        a new assessment repeating the last one's answers, notes and evidence (each claim
-        confirmed now, by this person); otherwise nothing is stored and the check says why."""
+        this person's response repeating the last agreed answers, notes and evidence (each
+        claim confirmed now, by them) and the agreed result stored anew; otherwise nothing is
+        stored and the check says why."""
         check = self.routine_check(
             actor, directory, team_id, period_key=period_key, system_id=system_id
         )
@@ -168,7 +187,7 @@ class RoutineUseCases(AssessmentUseCases):
             directory,
             team_id,
             replace(check.state, overall_note=""),
-            submission_key=unchanged_key(team_id, system_id, period_key),
+            submission_key=unchanged_key(team_id, system_id, period_key, actor.user_id),
             system_id=system_id,
         )
         return Unchanged(check, stored)

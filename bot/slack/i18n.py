@@ -833,6 +833,10 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "✓ Someone confirmed that nothing changed for *{team}*.",
         "es": "✓ Alguien confirmó que nada ha cambiado en *{team}*.",
     },
+    "checkin.confirmed_count": {
+        "en": "✓ {count} people confirmed that nothing changed for *{team}*.",
+        "es": "✓ {count} personas confirmaron que nada ha cambiado en *{team}*.",
+    },
     "quick.title": {"en": "Check-in", "es": "Revisión"},
     "quick.intro": {
         "en": (
@@ -2031,6 +2035,16 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
     "error.already_answered": {
         "en": "*{team}* already answered the check-in of {period}.",
         "es": "*{team}* ya respondió a la revisión de {period}.",
+    },
+    "error.you_answered": {
+        "en": (
+            "You already answered the check-in of {period} for *{team}*; *Update* changes "
+            "your answers."
+        ),
+        "es": (
+            "Ya respondiste a la revisión de {period} de *{team}*; *Actualizar* cambia tus "
+            "respuestas."
+        ),
     },
     "error.pause_in_past": {
         "en": "{date} is in the past. Pick a date to come back on.",

@@ -523,3 +523,85 @@ def test_a_malformed_settle_button_or_form_is_answered_as_out_of_date(
     assert body is not None
     assert body["response_action"] == "errors"
     assert "out of date" in body["errors"]["resolve:FD1"]
+
+
+def test_each_member_confirms_nothing_changed_once_from_their_reminder_or_the_channel(
+    slack: SlackDriver, fake: FakeSlack, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """One person answered with the form; the others click "Nothing changed" (one from their
+    DM reminder, one from the channel): each is their own response, counted on the check-in,
+    which says who confirmed and keeps its buttons; a second click is told they answered."""
+    create_team(slack, "Vision")
+    assert "by DM" in command(slack, "responses Vision reminders on")
+    monday = next_monday()
+    tick(fake, database_url, tmp_path, monday)
+    answer_checkin(slack, fake, SPANISH, "manual")
+    slack.wait_for(count_shown(fake, "1 of 3 answered"), what="the count after the form")
+    tick(fake, database_url, tmp_path, monday + timedelta(hours=49))
+
+    def unchanged_button(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+        (found,) = [
+            element
+            for block in blocks
+            if block.get("type") == "actions"
+            for element in block["elements"]
+            if element.get("action_id") == "checkin_unchanged"
+        ]
+        return dict(found)
+
+    (reminder,) = [m for m in fake.messages("D0ADMIN") if "not answered" in m.text]
+    slack.block_action(
+        unchanged_button(reminder.blocks),
+        user=ADMIN,
+        channel="D0ADMIN",
+        message=reminder.as_slack(),
+    )
+    slack.wait_for(count_shown(fake, "2 of 3 answered"), what="the count after the DM click")
+    shown = text_of(checkin_message(fake).blocks)
+    assert f"<@{ADMIN}> confirmed that nothing changed" in shown
+    assert "checkin_unchanged" in shown
+    # The reminder was ADMIN's alone: it says so and offers nothing more.
+    slack.wait_for(
+        lambda: "checkin_unchanged" not in text_of(fake.messages("D0ADMIN")[-1].blocks),
+        what="the reminder marked",
+    )
+    assert responses(engine) == {SPANISH: "manual", ADMIN: "manual"}
+
+    message = checkin_message(fake)
+    slack.block_action(
+        unchanged_button(message.blocks),
+        user=LEAD,
+        channel=TEAM_CHANNEL,
+        message=message.as_slack(),
+    )
+    slack.wait_for(count_shown(fake, "3 of 3 answered"), what="the count after the channel click")
+    shown = text_of(checkin_message(fake).blocks)
+    assert f"<@{ADMIN}> confirmed that nothing changed" in shown
+    assert f"<@{LEAD}> confirmed that nothing changed" in shown
+    assert "checkin_unchanged" in shown
+    assert responses(engine) == {SPANISH: "manual", ADMIN: "manual", LEAD: "manual"}
+
+    # ADMIN again, and SPANISH who answered with the form: each is told, nothing stored.
+    before = len(fake.ephemerals)
+    message = checkin_message(fake)
+    for user in (ADMIN, SPANISH):
+        slack.block_action(
+            unchanged_button(message.blocks),
+            user=user,
+            channel=TEAM_CHANNEL,
+            message=message.as_slack(),
+        )
+    slack.wait_for(
+        lambda: (
+            {
+                e.user
+                for e in fake.ephemerals[before:]
+                if "You already answered" in e.text or "Ya respondiste" in e.text
+            }
+            == {ADMIN, SPANISH}
+        ),
+        what="both refusals",
+    )
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM responses")).scalar_one()
+    assert count == 3

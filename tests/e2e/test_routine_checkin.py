@@ -193,21 +193,23 @@ def test_nothing_changed_is_one_click_and_the_message_says_who_confirmed(
     )
     (before,) = rows(engine, "SELECT submitted_at FROM assessments WHERE id = :a", a=first[0])
     assert confirmed_at[0] > before[0]
-    # No modal; the check-in message now says who confirmed, in place, without its buttons.
+    # No modal; the check-in message now counts the answer and says who confirmed, in place,
+    # keeping its buttons for the others in the channel.
     assert fake.calls_to("views.open")[-1].params.get("trigger_id") != person.triggers[-1]
     updated = slack.wait_for(
         lambda: [m for m in fake.messages(TEAM_CHANNEL) if m.ts == message["ts"] and m.edits],
         what="the check-in message updated",
     )[0]
     assert f"<@{LEAD}> confirmed that nothing changed" in text_of(updated.blocks)
-    assert "checkin_unchanged" not in text_of(updated.blocks)
+    assert "1 of 3 answered" in text_of(updated.blocks)
+    assert "checkin_unchanged" in text_of(updated.blocks)
     # The channel gets the scorecard as after a modal.
     slack.wait_for(
         lambda: sum("ML Test Score" in t for t in fake.posted_texts(TEAM_CHANNEL)) >= 3,
         what="the scorecard announced",
     )
 
-    # A second click (or a colleague's) on the old message is told, and stores nothing.
+    # A second click on the old message is told, and stores nothing.
     person.click(button(message, "checkin_unchanged"), message)
     slack.wait_for(
         lambda: any("already answered" in e.text for e in fake.ephemerals),
@@ -431,7 +433,8 @@ def test_nothing_changed_from_the_leads_dm_updates_the_channels_check_in(
         ],
         what="the channel's check-in updated",
     )
-    assert "checkin_unchanged" not in text_of(updated[0].blocks)
+    assert "1 of 3 answered" in text_of(updated[0].blocks)
+    assert "checkin_unchanged" in text_of(updated[0].blocks)
     assert person.interactions == 1
     assert checkin_status(engine) == ["answered"]
     assert len(assessments(engine)) == 2

@@ -1,14 +1,15 @@
 """ "Nothing changed" through the use cases, on SQLite and PostgreSQL: one call stores the last
-agreed answers for the period while every claim is fresh; a stale claim, an answered or skipped
-period, an archived system or a person outside the team store nothing."""
+agreed answers as the person's response for the period while every claim is fresh; a stale
+claim, a period the person answered or that was skipped, an archived system or a person outside
+the team store nothing. Another person may still confirm a period someone else answered."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.db import repositories as repo
-from bot.services import Conflict, NotAllowed, NotFound
-from tests.support.world import ADMIN, LEAD, OUTSIDER, World, levels
+from bot.services import Conflict, NotAllowed, NotFound, TeamInfo
+from tests.support.world import ADMIN, LEAD, OUTSIDER, VISION_CHANNEL, World, levels
 
 PERIOD = "2025-W10"
 
@@ -18,7 +19,9 @@ def world(db) -> World:
     return World(db)
 
 
-def _open_checkin(world: World, team_id: int, system_id: int | None = None) -> None:
+def _open_checkin(
+    world: World, team_id: int, system_id: int | None = None, *, posted: bool = False
+) -> None:
     with world.db.write() as session:
         repo.upsert_checkin(
             session,
@@ -26,8 +29,17 @@ def _open_checkin(world: World, team_id: int, system_id: int | None = None) -> N
             team_id=team_id,
             period_key=PERIOD,
             now=world.clock.now,
+            channel_id=VISION_CHANNEL if posted else None,
+            message_ts="1700000000.000100" if posted else None,
             system_id=system_id,
         )
+
+
+def _assess_last_week(world: World, team: TeamInfo, chosen: dict[str, str], **kwargs) -> None:
+    """The last agreed answers, from the period before PERIOD: nobody has answered PERIOD."""
+    world.clock.advance(days=-7)
+    world.submit(team, chosen, **kwargs)
+    world.clock.advance(days=7)
 
 
 def _status(world: World, team_id: int, system_id: int | None = None) -> str:
@@ -51,7 +63,7 @@ def _unchanged(world: World, team_id: int, user: str = LEAD, system_id: int | No
 
 def test_nothing_changed_repeats_the_last_answers_once_and_confirms_them_now(world):
     team = world.team()
-    world.submit(team, levels(FD1="manual", MD1="automated"), notes={"FD1": "by hand"})
+    _assess_last_week(world, team, levels(FD1="manual", MD1="automated"), notes={"FD1": "by hand"})
     _open_checkin(world, team.id)
     world.clock.advance(days=30)
 
@@ -65,14 +77,14 @@ def test_nothing_changed_repeats_the_last_answers_once_and_confirms_them_now(wor
     assert card.snapshot.answers["FD1"].note == "by hand"
     assert card.claims["MD1"].confirmed_at == world.clock.now
     assert card.claims["MD1"].confirmed_by == LEAD
-    # A second click, or a colleague's, is told the period is answered.
-    with pytest.raises(Conflict):
+    # A second click is told they answered.
+    with pytest.raises(Conflict, match=r"error\.you_answered"):
         _unchanged(world, team.id)
 
 
 def test_a_stale_claim_stores_nothing_and_names_the_item(world):
     team = world.team()
-    world.submit(team, levels(FD1="manual", MD1="automated"))
+    _assess_last_week(world, team, levels(FD1="manual", MD1="automated"))
     _open_checkin(world, team.id)
     world.clock.advance(days=100)  # past automated's 90 days, within manual's 180
 
@@ -119,3 +131,57 @@ def test_skipped_archived_foreign_and_outsiders_are_refused(world):
     world.services.archive_system(world.actor(ADMIN), world.directory, fraud.system_id)
     with pytest.raises(NotFound):
         _unchanged(world, team.id, system_id=fraud.system_id)
+
+
+def test_each_person_confirms_once_and_is_counted_beside_who_answered_with_the_form(world):
+    team = world.team()
+    _assess_last_week(world, team, levels(FD1="manual", MD1="automated"))
+    _open_checkin(world, team.id, posted=True)
+    # ADMIN answers the period with the form, then LEAD clicks "Nothing changed".
+    world.submit(team, levels(FD1="automated", MD1="automated"), user_id=ADMIN, period_key=PERIOD)
+    assert _status(world, team.id) == "answered"
+    world.clock.advance(hours=2)
+
+    confirmed = _unchanged(world, team.id, user=LEAD)
+
+    assert confirmed.stored is not None
+    assert confirmed.stored.created
+    view = world.services.responses_of(world.actor(LEAD), world.directory, team.id)
+    assert view is not None
+    assert view.period_key == PERIOD
+    assert view.respondents == (ADMIN, LEAD)
+    # LEAD's answers are the ones agreed before the click (ADMIN's), confirmed now by LEAD.
+    card = world.services.scorecard(world.actor(LEAD), world.directory, team.id)
+    assert card is not None
+    assert card.snapshot.answers["FD1"].choice == "automated"
+    assert card.claims["FD1"].confirmed_by == LEAD
+    progress = world.services.checkin_progress(world.workspace, team.id, None, PERIOD)
+    assert progress is not None
+    assert progress.respondents == (ADMIN, LEAD)
+    assert progress.confirmed == (LEAD,)
+    assert not progress.anonymous
+
+    # Each is told they answered: LEAD clicking again, ADMIN after the form.
+    with pytest.raises(Conflict, match=r"error\.you_answered"):
+        _unchanged(world, team.id, user=LEAD)
+    with pytest.raises(Conflict, match=r"error\.you_answered"):
+        _unchanged(world, team.id, user=ADMIN)
+    again = world.services.responses_of(world.actor(LEAD), world.directory, team.id)
+    assert again is not None
+    assert again.count == 2
+
+
+def test_an_older_answered_period_takes_no_more_confirmations(world):
+    """Its agreed result would be stored as the newest assessment, over the current one."""
+    team = world.team()
+    _assess_last_week(world, team, levels(FD1="manual"))
+    _open_checkin(world, team.id)
+    world.submit(team, levels(FD1="automated"), user_id=ADMIN, period_key=PERIOD)
+    world.clock.advance(days=7)  # the next week, answered by ADMIN too
+    world.submit(team, levels(FD1="not_done"), user_id=ADMIN)
+
+    with pytest.raises(Conflict, match=r"error\.already_answered"):
+        _unchanged(world, team.id, user=LEAD)
+    card = world.services.scorecard(world.actor(LEAD), world.directory, team.id)
+    assert card is not None
+    assert card.snapshot.answers["FD1"].choice == "not_done"

@@ -4,6 +4,7 @@ page and its limits, the round trip of a page that hides some inputs, the confir
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,12 @@ from bot.slack.blocks.assessment import (
     parse_assessment_page,
     short_guidance,
 )
-from bot.slack.blocks.checkin import build_checkin, confirmed_message, confirmed_notice
+from bot.slack.blocks.checkin import (
+    build_checkin,
+    build_reminder,
+    confirmed_message,
+    confirmed_notice,
+)
 from bot.slack.blocks.quick import build_one_page
 from bot.slack.ids import ActionId, BlockId
 from rubric.catalog import default_rubric
@@ -155,3 +161,51 @@ def test_an_anonymous_teams_confirmed_check_in_names_nobody(language: str) -> No
     assert "U9" not in str(notice)
     assert "✓" in str(updated["blocks"][-1])
     assert ActionId.CHECKIN_UNCHANGED not in str(updated)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_counted_check_in_keeps_its_buttons_and_who_confirmed(language: str) -> None:
+    def counted(*confirmed: str, anonymous: bool = False) -> dict[str, Any]:
+        return build_checkin(
+            team_id=1,
+            team_name=LONG,
+            period_key="2026-W02",
+            cadence=Cadence.WEEKLY,
+            language=language,
+            answered="2 of 3 answered",
+            confirmed=confirmed,
+            anonymous=anonymous,
+        )
+
+    named = counted("U9")
+    assert check_message(named) == []
+    assert ActionId.CHECKIN_UNCHANGED in str(named)
+    assert "2 of 3 answered" in str(named)
+    assert "<@U9>" in str(named["blocks"][-1])
+    assert named["blocks"][-1]["block_id"] == BlockId.CHECKIN_DONE
+    many = counted(*(f"U{n}" for n in range(12)))
+    assert check_message(many) == []
+    assert "<@U11>" in str(many["blocks"][-1])
+    # Anonymous: someone, or how many, never who.
+    one = counted("U9", anonymous=True)
+    two = counted("U8", "U9", anonymous=True)
+    assert "U9" not in str(one)
+    assert "U9" not in str(two)
+    assert "✓" in str(one["blocks"][-1])
+    assert "2" in str(two["blocks"][-1])
+    assert ActionId.CHECKIN_UNCHANGED in str(two)
+
+
+def test_a_confirmed_check_in_in_the_channel_keeps_its_buttons_for_the_others() -> None:
+    reminder = build_reminder(team_id=1, team_name="T", period_key="2026-W02", language="en")
+    shared = confirmed_message(
+        reminder["blocks"],
+        fallback=reminder["text"],
+        team_name="T",
+        user_id="U9",
+        language="en",
+        shared=True,
+    )
+    assert check_message(shared) == []
+    assert "<@U9>" in str(shared["blocks"][-1])
+    assert ActionId.CHECKIN_UNCHANGED in str(shared)

@@ -33,6 +33,7 @@ class StoredResponse:
     kind: str
     submitted_at: datetime
     answers: tuple[ResponseAnswerRow, ...]
+    submission_key: str = ""
 
     def choices(self) -> dict[str, str]:
         return {answer.item_id: answer.choice for answer in self.answers}
@@ -178,7 +179,13 @@ def period_responses(
                 )
             )
     return [
-        StoredResponse(row.respondent, row.kind, row.submitted_at, tuple(answers.get(row.id, [])))
+        StoredResponse(
+            row.respondent,
+            row.kind,
+            row.submitted_at,
+            tuple(answers.get(row.id, [])),
+            row.submission_key,
+        )
         for row in rows
         if row.id is not None
     ]

@@ -97,16 +97,21 @@ def confirmed_message(
     user_id: str,
     language: str,
     anonymous: bool = False,
+    shared: bool = False,
 ) -> dict[str, Any]:
-    """The check-in message after "nothing changed": who confirmed, added in place. A message
-    with one system's buttons loses them (the period is answered); with several systems the
-    others' buttons stay."""
+    """The check-in message after "nothing changed": who confirmed, added in place. A person's
+    own message (a DM) with one system's buttons loses them (they answered); a `shared` one (in
+    the channel, where others may still answer) keeps them, as do several systems' buttons."""
     line = _confirmed_line(team_name, user_id, language, anonymous)
     kept: list[Block] = []
     for block in blocks:
         if block.get("block_id") == BlockId.CHECKIN_DONE:
             continue
-        if block.get("block_id") == BlockId.CHECKIN_ACTIONS and not _several_systems(block):
+        if (
+            block.get("block_id") == BlockId.CHECKIN_ACTIONS
+            and not shared
+            and not _several_systems(block)
+        ):
             continue
         kept.append(block)
     done = [b for b in blocks if b.get("block_id") == BlockId.CHECKIN_DONE]
@@ -144,9 +149,12 @@ def build_checkin(
     language: str,
     systems: Systems = (),
     answered: str | None = None,
+    confirmed: Sequence[str] = (),
+    anonymous: bool = False,
 ) -> dict[str, Any]:
     """The check-in posted to the team's channel when its period is due; `answered` ("2 of 5
-    answered") is added when the message is updated after answers."""
+    answered") is added when the message is updated after answers, with who of them confirmed
+    that nothing changed (`confirmed`; an anonymous team's names nobody)."""
     text = t(
         "checkin.text",
         language,
@@ -157,6 +165,13 @@ def build_checkin(
     blocks = [section(text), _buttons(team_id, period_key, language, skip=True, systems=systems)]
     if answered:
         blocks.append(context(answered))
+    if confirmed and anonymous and len(confirmed) > 1:
+        line = t("checkin.confirmed_count", language, count=len(confirmed), team=escape(team_name))
+        blocks.append(context(line, block_id=BlockId.CHECKIN_DONE))
+    elif confirmed:
+        # A context block holds 10 elements: the latest ones.
+        lines = [_confirmed_line(team_name, user, language, anonymous) for user in confirmed]
+        blocks.append(context(*lines[-10:], block_id=BlockId.CHECKIN_DONE))
     return message(
         t("checkin.fallback", language, team=escape(team_name), period=period_key), blocks
     )

@@ -195,6 +195,8 @@ def _update_count(
         cadence=Cadence(found.cadence) if found.cadence != "off" else Cadence.WEEKLY,
         language=team.language,
         answered=answered,
+        confirmed=found.confirmed,
+        anonymous=found.anonymous,
     )
     client.chat_update(channel=found.channel_id, ts=found.message_ts, **payload)
 

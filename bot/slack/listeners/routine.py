@@ -30,6 +30,7 @@ from bot.slack.listeners.assessment import (
     team_key,
 )
 from bot.slack.listeners.common import scope_of, service_error_text, tell
+from bot.slack.listeners.responses import after_response
 from bot.slack.scope import RequestScope
 
 log = logging.getLogger(__name__)
@@ -158,11 +159,33 @@ def handle_checkin_unchanged(
             log.exception("stored an unchanged check-in but could not read it back to announce")
         # Not knowing whether the team is anonymous, name nobody.
         anonymous = submission is None or submission.scorecard.anonymous
+        # The channel's check-in of this system alone is rebuilt by after_response, with its
+        # count and who confirmed; only other messages are marked here.
+        counted = submission is not None and _has_count(scope, team, period_key)
         _mark_message(
-            scope, client, body, team, check=check, period_key=period_key, anonymous=anonymous
+            scope,
+            client,
+            body,
+            team,
+            check=check,
+            period_key=period_key,
+            anonymous=anonymous,
+            counted=counted,
         )
         if submission is not None:
             announce(scope, client, team, submission)
+            after_response(scope, client, context, submission)
+
+
+def _has_count(scope: RequestScope, team: TeamInfo, period_key: str) -> bool:
+    try:
+        found = scope.deps.services.checkin_progress(
+            scope.workspace_id, team.id, team.system_id, period_key
+        )
+    except (ServiceError, StorageError, StorageUnavailable):
+        log.warning("could not read the check-in message to count on", exc_info=True)
+        return False
+    return found is not None
 
 
 def _mark_message(
@@ -174,14 +197,17 @@ def _mark_message(
     check: RoutineCheck,
     period_key: str,
     anonymous: bool,
+    counted: bool,
 ) -> None:
-    """The check-in message in the channel says who confirmed, in place, so nobody answers it
-    twice; a click in the leads' DM updates that message too."""
+    """The clicked message says who confirmed, in place (a DM, the person's own, loses its
+    buttons; one in the channel keeps them for the others); a click elsewhere (a DM) updates
+    the channel's check-in too. `counted`: after_response rebuilds that check-in instead."""
     container = body.get("container") or {}
     clicked = (container.get("channel_id"), container.get("message_ts"))
     original = body.get("message") or {}
+    posted = (check.channel_id, check.message_ts)
     updates: list[tuple[str, str, dict[str, Any]]] = []
-    if clicked[0] and clicked[1]:
+    if clicked[0] and clicked[1] and not (counted and clicked == posted):
         updates.append(
             (
                 str(clicked[0]),
@@ -193,11 +219,11 @@ def _mark_message(
                     user_id=scope.user_id or "",
                     language=scope.language(team),
                     anonymous=anonymous,
+                    shared=clicked[0] == check.channel_id,
                 ),
             )
         )
-    posted = (check.channel_id, check.message_ts)
-    if posted[0] and posted[1] and posted != clicked and team.system_id is None:
+    if posted[0] and posted[1] and posted != clicked and team.system_id is None and not counted:
         # Clicked elsewhere (the leads' DM): the channel's one-system check-in is rebuilt
         # as a notice; its blocks are not at hand.
         updates.append(
