@@ -37,15 +37,16 @@ def build_scorecard(
     With `claims` (the answers as CI pushes left them), the score and gaps use them, claims
     stale at `now` are listed, and under `policy` a mandatory claim without its required link
     counts one level lower in the gaps only (the paper's score stays as claimed).
-    Waived items (approved, not expired) are listed apart, not as gaps.
+    Waived items (approved, not expired) are listed apart, not as gaps, and are neither
+    lowered by the policy nor listed as stale.
     """
     snapshot = latest.snapshot()
     if claims:
         snapshot = snapshot_with_claims(snapshot, claims)
     at_team_stage = snapshot.model_copy(update={"stage": team.stage})
     requirements = {item.id: criteria.requirement(item.id, team.stage) for item in rubric.items}
-    counted, downgrades = apply_policy(rubric, requirements, policy, at_team_stage)
-    stale = stale_items(rubric, claims, now) if claims and now is not None else ()
+    counted, downgrades = apply_policy(rubric, requirements, policy, at_team_stage, waived=waived)
+    stale = stale_items(rubric, claims, now, waived=waived) if claims and now is not None else ()
     return Scorecard(
         team=team,
         rubric=rubric,

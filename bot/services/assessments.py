@@ -388,7 +388,11 @@ class AssessmentUseCases(UseCases):
         state = _prefilled(rubric, team_info(row, system), latest, period_key, version)
         if latest is not None and latest.assessment.rubric_id == rubric.id:
             claims = claims_of(session, rubric, latest)
-            state = replace(state, stale=stale_items(rubric, claims, self._ctx.clock()))
+            now = self._ctx.clock()
+            waived = waived_items(
+                session, workspace_id=ws, system_id=latest.assessment.system_id, today=now.date()
+            )
+            state = replace(state, stale=stale_items(rubric, claims, now, waived=waived))
         return state
 
     def submission(self, actor: Actor, stored: StoredAssessment) -> Submission:
