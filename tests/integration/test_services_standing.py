@@ -1,7 +1,7 @@
 """Every gap count reads a system's standing as the scorecard does, on SQLite and PostgreSQL: its
 claims (the latest answers with the CI pushes since), the evidence policy of the stage judged,
-and the waivers in force. The stage gate, the move preview and plan progress agree with the
-scorecard."""
+and the waivers in force. The stage gate, the move preview, plan progress and the weekly
+summary agree with the scorecard."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from datetime import timedelta
 import pytest
 
 from bot.db import repositories as repo
+from bot.services.digests import DigestQuery, collect_digest
 from bot.services.evidence import hash_token
 from bot.services.plans import StageGated
 from rubric.model import Stage
-from tests.support.world import ADMIN, LEAD, World, answered_state, levels
+from tests.support.world import ADMIN, LEAD, VISION_CHANNEL, World, answered_state, levels
 
 LINK = "https://ci.example.com/run/1"
 
@@ -136,6 +137,25 @@ def test_a_ci_push_counts_in_the_gate_and_plan_progress_as_in_the_scorecard(worl
     assert "FD1" not in gated
     assert "MD1" not in gated
     assert _met(world, team) == {"FD1": True, "MD1": True}
+
+
+def test_the_weekly_summary_lists_a_gap_the_policy_makes(world: World) -> None:
+    team = world.team()
+    _submit_with_links(
+        world, team, levels(FD5="manual", MD1="manual", MD5="manual"), linked={"FD5", "MD1"}
+    )
+    _require_a_link_for_manual(world, Stage.RESEARCH, Stage.ROADMAP)
+    _plan(world, team, Stage.ROADMAP, "MD1", "MD5")
+
+    with world.db.read() as session:
+        digest = collect_digest(
+            session,
+            world.services.rubrics,
+            DigestQuery(world.workspace, VISION_CHANNEL, world.clock.now, "Europe/Madrid"),
+        )
+    (found,) = digest.teams
+    assert found.gaps_in_rubric_order == tuple(_card_gaps(world, team)) == ("MD5",)
+    assert [(line.met, line.total) for line in found.plans] == [(1, 2)]
 
 
 def test_the_form_moves_the_stage_only_if_its_claims_meet_the_policy(world: World) -> None:
