@@ -1,7 +1,7 @@
 """Every gap count reads a system's standing as the scorecard does, on SQLite and PostgreSQL: its
 claims (the latest answers with the CI pushes since), the evidence policy of the stage judged,
-and the waivers in force. The stage gate, the move preview, plan progress and the weekly
-summary agree with the scorecard."""
+and the waivers in force. The stage gate, the move preview, plan progress, the weekly summary
+and the routine check-in agree with the scorecard."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from rubric.model import Stage
 from tests.support.world import ADMIN, LEAD, VISION_CHANNEL, World, answered_state, levels
 
 LINK = "https://ci.example.com/run/1"
+PERIOD = "2025-W10"
 
 
 @pytest.fixture
@@ -156,6 +157,52 @@ def test_the_weekly_summary_lists_a_gap_the_policy_makes(world: World) -> None:
     (found,) = digest.teams
     assert found.gaps_in_rubric_order == tuple(_card_gaps(world, team)) == ("MD5",)
     assert [(line.met, line.total) for line in found.plans] == [(1, 2)]
+
+
+def _open_checkin(world: World, team_id: int) -> None:
+    with world.db.write() as session:
+        repo.upsert_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team_id,
+            period_key=PERIOD,
+            now=world.clock.now,
+        )
+
+
+def _waive(world: World, team, item_id: str, days: int) -> None:
+    asked = world.services.request_waiver(
+        world.actor(LEAD),
+        world.directory,
+        team.id,
+        None,
+        item_id=item_id,
+        expires_on=world.clock.now.date() + timedelta(days=days),
+        reason="not for this system",
+    )
+    world.services.decide_waiver(world.actor(ADMIN), world.directory, asked.id, approve=True)
+
+
+def test_nothing_changed_neither_focuses_on_nor_reviews_a_waived_item(world: World) -> None:
+    team = world.team()
+    # FD5 is a gap at research; MD1's automated claim goes stale after 90 days.
+    world.submit(team, levels(MD1="automated", MD5="manual"))
+    _waive(world, team, "FD5", 200)
+    _waive(world, team, "MD1", 200)
+    _open_checkin(world, team.id)
+    world.clock.advance(days=100)
+
+    result = world.services.confirm_unchanged(
+        world.actor(LEAD), world.directory, team.id, period_key=PERIOD
+    )
+
+    assert result.check.review == ()
+    assert "FD5" not in result.check.likely
+    assert result.stored is not None
+    card = world.services.scorecard(world.actor(ADMIN), world.directory, team.id)
+    assert card is not None
+    assert card.stale == ()
+    assert card.gaps.gaps == ()
 
 
 def test_the_form_moves_the_stage_only_if_its_claims_meet_the_policy(world: World) -> None:
