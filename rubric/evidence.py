@@ -11,7 +11,7 @@ claim counts in the gaps, and staleness is reported beside the score.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -95,12 +95,18 @@ def is_stale(rubric: Rubric, claim: Claim, now: datetime) -> bool:
     return expires is not None and now >= expires
 
 
-def stale_items(rubric: Rubric, claims: Mapping[str, Claim], now: datetime) -> tuple[str, ...]:
-    """The enabled items whose claims are stale at `now`, in rubric order."""
+def stale_items(
+    rubric: Rubric, claims: Mapping[str, Claim], now: datetime, *, waived: Collection[str] = ()
+) -> tuple[str, ...]:
+    """The enabled items whose claims are stale at `now`, in rubric order. A `waived` item is
+    left out: until its waiver ends the team need not keep it up."""
     return tuple(
         item.id
         for item in rubric.items
-        if item.enabled and item.id in claims and is_stale(rubric, claims[item.id], now)
+        if item.enabled
+        and item.id in claims
+        and item.id not in waived
+        and is_stale(rubric, claims[item.id], now)
     )
 
 
@@ -196,11 +202,14 @@ def apply_policy(
     requirement_of: Mapping[str, Requirement],
     policy: EvidencePolicy,
     snapshot: Snapshot,
+    *,
+    waived: Collection[str] = (),
 ) -> tuple[Snapshot, tuple[Downgrade, ...]]:
     """The snapshot as the gaps should count it under `policy`, and the claims it lowered.
 
     Only items mandatory at the snapshot's stage (`requirement_of`) are touched; a claim at a
-    level that needs evidence and has no link counts as the level below."""
+    level that needs evidence and has no link counts as the level below. A `waived` item is
+    not: the team need not do it while the waiver holds, let alone back it with a link."""
     needed = policy.levels_at(snapshot.stage)
     if not needed:
         return snapshot, ()
@@ -208,7 +217,9 @@ def apply_policy(
     lowered: list[Downgrade] = []
     for item in rubric.items:
         answer = answers.get(item.id)
-        if answer is None or requirement_of.get(item.id) is not Requirement.MANDATORY:
+        if answer is None or item.id in waived:
+            continue
+        if requirement_of.get(item.id) is not Requirement.MANDATORY:
             continue
         if answer.choice in needed and not answer.evidence_url:
             below = level_below(rubric, answer.choice)

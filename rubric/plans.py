@@ -74,11 +74,16 @@ def preview(
     *,
     current: Stage,
     waived: Collection[str] = (),
+    counted: Snapshot | None = None,
 ) -> Preview:
     """The items a move to `target` makes mandatory that are not done today, with their answers,
-    and the next best actions. With no assessment yet, nothing is done."""
+    and the next best actions. With no assessment yet, nothing is done.
+
+    `counted`: the answers as the gaps count them at `target` (rubric.evidence.apply_policy
+    lowers a claim lacking its required link); the score and next actions keep `snapshot`."""
     answers = snapshot if snapshot is not None else Snapshot(stage=current)
-    at_target = find_gaps(rubric, criteria, answers.model_copy(update={"stage": target}), waived)
+    measured = counted if counted is not None else answers
+    at_target = find_gaps(rubric, criteria, measured.model_copy(update={"stage": target}), waived)
     unmet = tuple(
         Unmet(
             item_id=gap.item_id,
@@ -230,9 +235,14 @@ def burnup(
     created_at: datetime,
     history: Sequence[tuple[datetime, Snapshot]],
     now: datetime,
+    *,
+    met_now: int | None = None,
 ) -> tuple[BurnupPoint, ...]:
     """Items met over time: one point when the plan was made (from the assessment in force
-    then), one per assessment after it, and one at `now`, each counting the items done."""
+    then), one per assessment after it, and one at `now`, each counting the items done.
+
+    `met_now`: the items met today as the plan counts them (its claims, the evidence policy
+    and the waivers in force), so that the chart ends where the plan's list stands."""
     before = [snap for at, snap in history if at <= created_at]
     current = before[-1] if before else None
     points_: list[BurnupPoint] = [BurnupPoint(created_at, len(items_met(rubric, current, items)))]
@@ -240,6 +250,9 @@ def burnup(
         if created_at < at <= now:
             current = snap
             points_.append(BurnupPoint(at, len(items_met(rubric, current, items))))
+    last = points_[-1].met if met_now is None else met_now
     if now > points_[-1].at:
-        points_.append(BurnupPoint(now, points_[-1].met))
+        points_.append(BurnupPoint(now, last))
+    else:
+        points_[-1] = BurnupPoint(points_[-1].at, last)
     return tuple(points_)

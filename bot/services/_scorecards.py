@@ -7,10 +7,11 @@ from datetime import datetime
 
 from bot.db.repositories import AssessmentRecord
 from bot.services._claims import snapshot_with_claims
+from bot.services._standing import counted_at
 from bot.services.response_types import PeriodResponses
 from bot.services.types import Scorecard, TeamInfo
 from rubric.diff import Diff, diff
-from rubric.evidence import NO_POLICY, Claim, EvidencePolicy, apply_policy, stale_items
+from rubric.evidence import NO_POLICY, Claim, EvidencePolicy, stale_items
 from rubric.gaps import find_gaps
 from rubric.model import Criteria, Rubric
 from rubric.scoring import score
@@ -37,15 +38,16 @@ def build_scorecard(
     With `claims` (the answers as CI pushes left them), the score and gaps use them, claims
     stale at `now` are listed, and under `policy` a mandatory claim without its required link
     counts one level lower in the gaps only (the paper's score stays as claimed).
-    Waived items (approved, not expired) are listed apart, not as gaps.
+    Waived items (approved, not expired) are listed apart, not as gaps, and are neither
+    lowered by the policy nor listed as stale.
     """
     snapshot = latest.snapshot()
     if claims:
         snapshot = snapshot_with_claims(snapshot, claims)
-    at_team_stage = snapshot.model_copy(update={"stage": team.stage})
-    requirements = {item.id: criteria.requirement(item.id, team.stage) for item in rubric.items}
-    counted, downgrades = apply_policy(rubric, requirements, policy, at_team_stage)
-    stale = stale_items(rubric, claims, now) if claims and now is not None else ()
+    counted, downgrades = counted_at(
+        rubric, criteria, policy, snapshot, stage=team.stage, waived=waived
+    )
+    stale = stale_items(rubric, claims, now, waived=waived) if claims and now is not None else ()
     return Scorecard(
         team=team,
         rubric=rubric,

@@ -18,6 +18,7 @@ from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
 from bot.services._queries import assessment_id_for_key
 from bot.services._scorecards import build_scorecard
+from bot.services._standing import counted_at
 from bot.services._waivers import waived_items
 from bot.services.access import Action, refusal_key
 from bot.services.context import UseCases
@@ -283,7 +284,12 @@ class AssessmentUseCases(UseCases):
                 # override.
                 waived = waived_items(session, workspace_id=ws, system_id=sid, today=now.date())
                 snapshot = Snapshot(stage=stage, answers={a.item_id: a for a in answers})
-                report = find_gaps(rubric, criteria, snapshot, waived)
+                # Counted as the scorecard will: a claim lacking its required link is lower.
+                policy = policy_of(session, ws)
+                counted, _ = counted_at(
+                    rubric, criteria, policy, snapshot, stage=stage, waived=waived
+                )
+                report = find_gaps(rubric, criteria, counted, waived)
                 if report.gaps:
                     raise StageGated(current, rubric, report)
             saved = repo.save_assessment(
@@ -388,7 +394,11 @@ class AssessmentUseCases(UseCases):
         state = _prefilled(rubric, team_info(row, system), latest, period_key, version)
         if latest is not None and latest.assessment.rubric_id == rubric.id:
             claims = claims_of(session, rubric, latest)
-            state = replace(state, stale=stale_items(rubric, claims, self._ctx.clock()))
+            now = self._ctx.clock()
+            waived = waived_items(
+                session, workspace_id=ws, system_id=latest.assessment.system_id, today=now.date()
+            )
+            state = replace(state, stale=stale_items(rubric, claims, now, waived=waived))
         return state
 
     def submission(self, actor: Actor, stored: StoredAssessment) -> Submission:

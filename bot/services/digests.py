@@ -17,15 +17,15 @@ from sqlmodel import Session
 from bot.db import repositories as repo
 from bot.db.tables import Plan, System, Team, Waiver
 from bot.rubric_registry import RubricRegistry, UnknownRubric
-from bot.services._claims import claims_of
+from bot.services._claims import policy_of
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
+from bot.services._standing import Standing, standing_of
 from bot.services.access import shown_in
 from bot.services.types import TeamInfo
 from rubric.diff import diff
-from rubric.evidence import stale_items
-from rubric.gaps import find_gaps
-from rubric.model import Criteria, Rubric, Snapshot
+from rubric.evidence import NO_POLICY, EvidencePolicy, stale_items
+from rubric.model import Criteria, Rubric, Stage
 from rubric.periods import period_at, previous_period, zone_for
 from rubric.plans import expiring_soon, items_met
 from rubric.scoring import score
@@ -219,8 +219,6 @@ def _team_digest(
     if records and rubric is not None:
         rules = criteria[rubric.id]
         snapshot = records[0].snapshot()
-        if records[0].assessment.rubric_id == rubric.id:
-            stale = stale_items(rubric, claims_of(session, rubric, records[0]), now)
         result = score(rubric, snapshot.answers)
         final = result.final
         sections = {s.section_id: s.score for s in result.sections}
@@ -228,17 +226,25 @@ def _team_digest(
         today = now.date()
         waivers = moves.waivers.get(system_id, [])
         waived = {row.item_id for row in waivers}
+        # Gaps and plans counted as the scorecard counts them: claims, policy, waivers.
+        standing = standing_of(
+            session,
+            workspace_id=team.workspace_id,
+            system_id=system_id,
+            rubric=rubric,
+            latest=records[0],
+            today=today,
+            policy=moves.policy,
+            waived=waived,
+        )
+        stale = stale_items(rubric, standing.claims, now, waived=waived)
         ending = tuple(
             (row.item_id, row.expires_on) for row in waivers if expiring_soon(row.expires_on, today)
         )
         plans = _plan_lines(
-            rubric,
-            moves.plans.get(system_id, []),
-            snapshot=snapshot,
-            waived=waived,
-            today=today,
+            rubric, rules, moves.plans.get(system_id, []), standing=standing, today=today
         )
-        report = find_gaps(rubric, rules, snapshot.model_copy(update={"stage": team.stage}), waived)
+        report = standing.gaps(rubric, rules, team.stage)
         previous = records[1] if len(records) > 1 else None
         if previous is not None and previous.assessment.rubric_id == rubric.id:
             change = diff(rubric, previous.snapshot(), snapshot, rules)
@@ -269,10 +275,12 @@ def _team_digest(
 
 @dataclass(frozen=True)
 class _Moves:
-    """The channel's waivers in force and plans, by system, read once for the whole digest."""
+    """The channel's waivers in force and plans, by system, and the workspace's evidence
+    policy, read once for the whole digest."""
 
     waivers: dict[int, list[Waiver]]
     plans: dict[int, list[tuple[Plan, list[str]]]]
+    policy: EvidencePolicy = NO_POLICY
 
 
 def _load_moves(session: Session, workspace_id: int, team_ids: list[int], today: date) -> _Moves:
@@ -291,22 +299,23 @@ def _load_moves(session: Session, workspace_id: int, team_ids: list[int], today:
         assert plan.id is not None
         ids = [row.item_id for row in items[plan.id]]
         plans.setdefault(plan.system_id, []).append((plan, ids))
-    return _Moves(waivers, plans)
+    return _Moves(waivers, plans, policy_of(session, workspace_id))
 
 
 def _plan_lines(
     rubric: Rubric,
+    criteria: Criteria,
     plans: Sequence[tuple[Plan, list[str]]],
     *,
-    snapshot: Snapshot,
-    waived: set[str],
+    standing: Standing,
     today: date,
 ) -> tuple[PlanLine, ...]:
     """The system's plans still worth a line: not yet met, or met no more than a week ago
-    past its target (so the summary shows it reached)."""
+    past its target (so the summary shows it reached). Met as the plan's list counts it."""
     lines = []
     for plan, ids in plans:
-        met = len(items_met(rubric, snapshot, ids, waived))
+        counted, _ = standing.counted(rubric, criteria, Stage(plan.target_stage))
+        met = len(items_met(rubric, counted, ids, standing.waived))
         if met == len(ids) and (today - plan.target_date).days > 7:
             continue
         lines.append(

@@ -16,7 +16,7 @@ from bot.services import _audit
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric, load_team
-from bot.services._waivers import waived_items
+from bot.services._standing import standing_of
 from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.systems import load_system, load_team_system, system_view
@@ -31,8 +31,8 @@ from bot.services.types import (
     TeamInfo,
 )
 from bot.usertext import clean_name
-from rubric.gaps import GapReport, find_gaps
-from rubric.model import Rubric, Snapshot, Stage
+from rubric.gaps import GapReport
+from rubric.model import Criteria, Rubric, Stage
 from rubric.plans import (
     Preview,
     burnup,
@@ -113,10 +113,12 @@ def actual_system_id(session: Session, team: TeamInfo) -> int:
 def plan_views(
     session: Session, rubric_of: Mapping[int, Rubric], plans: Sequence[Plan], today: date
 ) -> list[PlanView]:
-    """Plans with each item's owner and whether it is met now (done, or waived)."""
+    """Plans with each item's owner and whether it is met now (done, or waived): done as the
+    scorecard counts it, on the system's claims under the evidence policy of the plan's stage."""
     if not plans:
         return []
     items = repo.plan_items(session, plan_ids=[p.id for p in plans if p.id is not None])
+    criteria: dict[str, Criteria] = {}
     views = []
     for plan in plans:
         assert plan.id is not None
@@ -124,19 +126,24 @@ def plan_views(
             session, workspace_id=plan.workspace_id, system_id=plan.system_id
         )
         rubric = rubric_of[plan.id]
-        latest = repo.recent_assessments(
+        latest = repo.latest_assessment(
+            session, workspace_id=plan.workspace_id, team_id=plan.team_id, system_id=plan.system_id
+        )
+        standing = standing_of(
             session,
             workspace_id=plan.workspace_id,
-            team_id=plan.team_id,
-            count=1,
             system_id=plan.system_id,
+            rubric=rubric,
+            latest=latest,
+            today=today,
         )
-        snapshot = latest[0].snapshot() if latest else None
-        waived = waived_items(
-            session, workspace_id=plan.workspace_id, system_id=plan.system_id, today=today
-        )
+        if rubric.id not in criteria:
+            criteria[rubric.id] = criteria_in_force(
+                session, workspace_id=plan.workspace_id, rubric=rubric
+            )
+        counted, _ = standing.counted(rubric, criteria[rubric.id], Stage(plan.target_stage))
         rows = items[plan.id]
-        met = set(items_met(rubric, snapshot, [row.item_id for row in rows], waived))
+        met = set(items_met(rubric, counted, [row.item_id for row in rows], standing.waived))
         views.append(
             PlanView(
                 id=plan.id,
@@ -167,19 +174,18 @@ class StageGated(ServiceError):
 def gate_report(
     session: Session, rubrics: RubricRegistry, team: TeamInfo, stage: Stage, today: date
 ) -> tuple[Rubric, GapReport]:
-    """The stage gate: the gaps the system's latest answers would have at `stage`, waivers
-    that hold `today` left out. Never assessed: every mandatory item is a gap."""
+    """The stage gate: the gaps the system's standing (its claims, under the evidence policy
+    of `stage`) would have at `stage`, waivers that hold `today` left out, as the scorecard
+    counts them. Never assessed: every mandatory item is a gap."""
     ws = team.workspace_id
     real_id = actual_system_id(session, team)
-    latest = repo.recent_assessments(
-        session, workspace_id=ws, team_id=team.id, count=1, system_id=real_id
-    )
-    rubric = load_rubric(rubrics, latest[0].assessment.rubric_id if latest else team.rubric_id)
+    latest = repo.latest_assessment(session, workspace_id=ws, team_id=team.id, system_id=real_id)
+    rubric = load_rubric(rubrics, latest.assessment.rubric_id if latest else team.rubric_id)
     criteria = criteria_in_force(session, workspace_id=ws, rubric=rubric)
-    snapshot = latest[0].snapshot() if latest else Snapshot(stage=stage)
-    waived = waived_items(session, workspace_id=ws, system_id=real_id, today=today)
-    report = find_gaps(rubric, criteria, snapshot.model_copy(update={"stage": stage}), waived)
-    return rubric, report
+    standing = standing_of(
+        session, workspace_id=ws, system_id=real_id, rubric=rubric, latest=latest, today=today
+    )
+    return rubric, standing.gaps(rubric, criteria, stage)
 
 
 class PlanUseCases(UseCases):
@@ -221,19 +227,31 @@ class PlanUseCases(UseCases):
             view, real_id, _ = self._system(session, ws, team_id, system_id)
         self._ctx.require(Action.READ, actor, directory, view)
         with self._ctx.database.read() as session:
-            latest = repo.recent_assessments(
-                session, workspace_id=ws, team_id=team_id, count=1, system_id=real_id
+            latest = repo.latest_assessment(
+                session, workspace_id=ws, team_id=team_id, system_id=real_id
             )
-            snapshot: Snapshot | None = latest[0].snapshot() if latest else None
             # One rubric for the answers and the criteria, as the stage gate measures them.
-            rubric_id = latest[0].assessment.rubric_id if latest else view.rubric_id
+            rubric_id = latest.assessment.rubric_id if latest else view.rubric_id
             rubric = load_rubric(self._ctx.rubrics, rubric_id)
             criteria = criteria_in_force(session, workspace_id=ws, rubric=rubric)
-            waived = waived_items(session, workspace_id=ws, system_id=real_id, today=self._today())
-            found = preview(
-                rubric, criteria, snapshot, Stage(target), current=view.stage, waived=waived
+            standing = standing_of(
+                session,
+                workspace_id=ws,
+                system_id=real_id,
+                rubric=rubric,
+                latest=latest,
+                today=self._today(),
             )
-            return StagePreview(view, rubric, found, assessed=bool(latest))
+            found = preview(
+                rubric,
+                criteria,
+                standing.snapshot,
+                Stage(target),
+                current=view.stage,
+                waived=standing.waived,
+                counted=standing.counted(rubric, criteria, Stage(target))[0],
+            )
+            return StagePreview(view, rubric, found, assessed=latest is not None)
 
     # ---- waivers ----------------------------------------------------------------------------
 
@@ -486,5 +504,6 @@ def burnup_of(
         plan.created_at,
         [(record.assessment.submitted_at, record.snapshot()) for record in history],
         now,
+        met_now=view.met,
     )
     return Burnup(view, rubric, tuple((point.at, point.met) for point in series))

@@ -11,6 +11,7 @@ from bot.services._claims import claims_of, policy_of
 from bot.services._criteria import criteria_in_force
 from bot.services._lookup import load_rubric
 from bot.services._scorecards import build_scorecard
+from bot.services._waivers import waived_items
 from bot.services.access import Action
 from bot.services.assessments import AssessmentUseCases, _load, _prefilled, _view
 from bot.services.responses import ANSWER, UNCHANGED_KEY_PREFIX, has_answered
@@ -136,6 +137,13 @@ class RoutineUseCases(AssessmentUseCases):
                 claims=claims,
                 policy=policy_of(session, ws),
                 now=now,
+                # A waived item is no gap to look at, nor a claim to review.
+                waived=waived_items(
+                    session,
+                    workspace_id=ws,
+                    system_id=latest.assessment.system_id,
+                    today=now.date(),
+                ),
             )
             version = repo.stage_version(
                 session, workspace_id=ws, team_id=team_id, system_id=system.id

@@ -79,6 +79,12 @@ def test_stale_items_are_listed_in_rubric_order():
     assert stale_items(RUBRIC, claims, T0 + timedelta(days=100)) == ("FD2", "Mo7")
 
 
+def test_a_waived_item_is_not_listed_as_stale():
+    claims = {"FD2": claim("FD2", "automated"), "Mo7": claim("Mo7", "automated")}
+    later = T0 + timedelta(days=100)
+    assert stale_items(RUBRIC, claims, later, waived={"FD2"}) == ("Mo7",)
+
+
 @pytest.mark.parametrize(
     ("url", "ok"),
     [
@@ -172,6 +178,16 @@ def test_the_policy_lowers_only_mandatory_claims_without_a_link():
     # Another stage's policy does not apply.
     other = EvidencePolicy(required={Stage.RESEARCH: frozenset({"automated", "manual"})})
     assert apply_policy(RUBRIC, requirements, other, given) == (given, ())
+
+
+def test_the_policy_does_not_lower_a_waived_claim():
+    policy = EvidencePolicy(required={Stage.PRODUCTION: frozenset({"automated"})})
+    requirements = {"FD1": Requirement.MANDATORY, "FD2": Requirement.MANDATORY}
+    given = snapshot(FD1=("automated", ""), FD2=("automated", ""))
+    counted, lowered = apply_policy(RUBRIC, requirements, policy, given, waived={"FD1"})
+    assert [d.item_id for d in lowered] == ["FD2"]
+    assert counted.choice("FD1") == "automated"
+    assert counted.choice("FD2") == "manual"
 
 
 # ---- the documented contract and the parser agree ---------------------------------------------

@@ -139,6 +139,21 @@ def test_the_burnup_counts_the_plan_items_done_at_each_assessment_after_the_plan
     ]
 
 
+def test_the_burnup_ends_at_the_items_met_today_as_the_plan_counts_them() -> None:
+    """A claim the evidence policy lowers, or a waiver, counts today as the plan's list does."""
+    items = ["FD2", "FD3"]
+    history = [(CREATED + timedelta(days=7), snapshot(FD2="manual", FD3="manual"))]
+    now = CREATED + timedelta(days=20)
+    points = burnup(RUBRIC, items, CREATED, history, now, met_now=1)
+    assert [(p.at, p.met) for p in points] == [
+        (CREATED, 0),
+        (CREATED + timedelta(days=7), 2),
+        (now, 1),
+    ]
+    assessed_now = burnup(RUBRIC, items, CREATED, history, CREATED + timedelta(days=7), met_now=1)
+    assert [p.met for p in assessed_now] == [0, 1]
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_the_burnup_chart_is_a_png_with_alt_text(language: str) -> None:
     points = [(CREATED, 1), (CREATED + timedelta(days=7), 2), (CREATED + timedelta(days=14), 3)]
