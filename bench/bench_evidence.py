@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -82,34 +83,40 @@ def seed(database_url: str, clients: int) -> list[tuple[str, int]]:
     return made
 
 
+def failing(n: int) -> bool:
+    # One in ten fails: the failing path (and its channel post) is part of the load. Every
+    # client fails at the same n, so failing pushes arrive together, 20 at a time.
+    return n % 10 == 9
+
+
 def body(client: int, n: int, prefix: str = "bench") -> dict[str, Any]:
     return {
         "item": ITEMS[n % len(ITEMS)],
         "level": "automated",
         "url": f"https://ci.example.com/p{client}/runs/{n}",
-        # one in ten fails: the failing path (and its channel post) is part of the load
-        "result": "fail" if n % 10 == 9 else "pass",
+        "result": "fail" if failing(n) else "pass",
         "idempotency_key": f"{prefix}-{client}-{n}",
     }
 
 
-def run_clients(
-    url: str, tokens: list[tuple[str, int]], per_client: int, mode: str
-) -> tuple[list[float], list[int], float]:
+Run = tuple[list[float], list[int], float, list[bool]]
+"""Latencies (s), statuses, wall time (s), and whether each request was a failing push."""
+
+
+def run_clients(url: str, tokens: list[tuple[str, int]], per_client: int, mode: str) -> Run:
     """Each client a task with its own keep-alive connection, all on one event loop: client
     threads would wait for this process's GIL in turn (5 ms each), and that wait would be
-    measured as the server's latency. Returns (latencies s, statuses, wall s)."""
+    measured as the server's latency."""
     return asyncio.run(_clients(url, tokens, per_client, mode))
 
 
-async def _clients(
-    url: str, tokens: list[tuple[str, int]], per_client: int, mode: str
-) -> tuple[list[float], list[int], float]:
+async def _clients(url: str, tokens: list[tuple[str, int]], per_client: int, mode: str) -> Run:
     import aiohttp  # the load generator's client: lighter per request than httpx's
 
     prefix = "warm" if mode == "warm" else "bench"
     latencies: list[float] = []
     statuses: list[int] = []
+    fails: list[bool] = []
     start = asyncio.Event()
     ready: list[int] = []
 
@@ -136,6 +143,7 @@ async def _clients(
                     await response.read()
                     statuses.append(response.status)
                 latencies.append(time.perf_counter() - started)
+                fails.append(mode != "healthz" and failing(n))
 
     tasks = [asyncio.create_task(client(i, secret, sid)) for i, (secret, sid) in enumerate(tokens)]
     while len(ready) < len(tasks):
@@ -143,7 +151,7 @@ async def _clients(
     began = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
-    return latencies, statuses, time.perf_counter() - began
+    return latencies, statuses, time.perf_counter() - began, fails
 
 
 def _in_process(
@@ -152,17 +160,24 @@ def _in_process(
     conn.send(run_clients(url, tokens, per_client, mode))
 
 
-def load(
-    url: str, tokens: list[tuple[str, int]], per_client: int, mode: str
-) -> tuple[list[float], list[int], float]:
+def load(url: str, tokens: list[tuple[str, int]], per_client: int, mode: str) -> Run:
     parent, child = multiprocessing.Pipe()
     process = multiprocessing.Process(
         target=_in_process, args=(child, url, tokens, per_client, mode)
     )
     process.start()
-    result: tuple[list[float], list[int], float] = parent.recv()
+    result: Run = parent.recv()
     process.join()
     return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc/<pid>/stat: it moves
+    less than the latencies with what else the machine runs (a queue behind other jobs costs
+    no CPU)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may contain spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def counts(database_url: str) -> dict[str, int]:
@@ -210,10 +225,16 @@ def main() -> int:
             ) as server:
                 load(server.url, tokens, WARMUP, "healthz")
                 load(server.url, tokens, WARMUP, "warm")
-                base, base_status, base_wall = load(server.url, tokens, per_client, "healthz")
-                pushed, push_status, push_wall = load(server.url, tokens, per_client, "push")
-                again, again_status, _ = load(server.url, tokens, per_client, "push")
+                cpu = cpu_seconds(server.pid)
+                base, base_status, base_wall, _ = load(server.url, tokens, per_client, "healthz")
+                base_cpu, cpu = cpu_seconds(server.pid) - cpu, cpu_seconds(server.pid)
+                pushed, push_status, push_wall, fails = load(server.url, tokens, per_client, "push")
+                # Failing results are posted after their answers: wait for them to be counted.
+                time.sleep(0.5)
+                push_cpu = cpu_seconds(server.pid) - cpu
+                again, again_status, _, _ = load(server.url, tokens, per_client, "push")
                 errors = server.error_lines()
+                posts = fake.calls_to("chat.postMessage")
         finally:
             fake.stop()
         stored = counts(database_url)
@@ -221,6 +242,10 @@ def main() -> int:
     print(f"{args.clients} clients, {total} pushes ({per_client} each), SQLite, one serve process")
     print(fmt_summary("baseline GET /healthz", base))
     print(fmt_summary("POST evidence (new)", pushed))
+    print(
+        fmt_summary("  of which passing", [s for s, f in zip(pushed, fails, strict=True) if not f])
+    )
+    print(fmt_summary("  of which failing", [s for s, f in zip(pushed, fails, strict=True) if f]))
     print(fmt_summary("POST evidence (replayed)", again))
     p99 = percentile(pushed, 99) * 1000
     base_p99 = percentile(base, 99) * 1000
@@ -232,6 +257,10 @@ def main() -> int:
     print(
         f"throughput: {total / push_wall:.0f} pushes/s vs {total / base_wall:.0f} healthz/s "
         f"({ratio(total / push_wall, total / base_wall):.2f}x)"
+    )
+    print(
+        f"server CPU: {push_cpu / total * 1000:.2f} ms a push (failing posts included) vs "
+        f"{base_cpu / total * 1000:.2f} ms a healthz"
     )
     new_ok = push_status.count(201)
     replayed_ok = again_status.count(200)
@@ -248,6 +277,8 @@ def main() -> int:
         f"{stored['distinct_keys']} distinct keys, {stored['audited']} audit entries; "
         f"lost {lost}, duplicated {duplicated}"
     )
+    posted = sum(1 for call in posts if call.ok)
+    print(f"failing results posted: {posted} ok of {len(posts)} (one per failing streak)")
     if errors:
         print(f"server errors: {len(errors)}, first: {errors[0]}")
     ok = (

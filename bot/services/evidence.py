@@ -328,22 +328,16 @@ class EvidenceUseCases(UseCases):
             session, workspace_id=ws, system_id=sid, item_id=item_id, before_id=push_id
         )
         target = f"{repo.team_target(token.team_id)}/system:{sid}/{item_id}"
-        kind, period = "evidence_failing", str(since)
-        if not repo.claim_delivery(
-            session, workspace_id=ws, target=target, kind=kind, period_key=period, now=now
-        ):
-            return False
-        # Marked at once: a post Slack refuses is logged, not retried.
-        repo.mark_delivery_sent(
+        # Claimed and marked sent in one statement: a post Slack refuses is logged, not retried.
+        return repo.claim_sent(
             session,
             workspace_id=ws,
             target=target,
-            kind=kind,
-            period_key=period,
+            kind="evidence_failing",
+            period_key=str(since),
             now=now,
             note="posted after the push is stored",
         )
-        return True
 
     @staticmethod
     def _replay(session: Session, push_id: int, request: PushRequest) -> PushOutcome:

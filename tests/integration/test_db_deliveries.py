@@ -171,3 +171,68 @@ def test_a_released_claim_is_claimable_at_once_and_its_attempt_does_not_count(
     assert delivery is not None
     assert delivery.status == "sent"
     assert delivery.attempts == 1
+
+
+def _claim_sent(db: Database, workspace_id: int, now: datetime) -> bool:
+    with db.write() as session:
+        return repo.claim_sent(
+            session,
+            workspace_id=workspace_id,
+            now=now,
+            note="posted after commit",
+            lease=timedelta(minutes=5),
+            **KEY,
+        )
+
+
+def test_claiming_as_sent_makes_one_winner_whose_delivery_is_stored_sent(
+    db: Database, now: datetime
+) -> None:
+    workspace_id = _workspace(db, now)
+    contenders = 12
+    start = threading.Barrier(contenders)
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def contend() -> None:
+        try:
+            start.wait()
+            results.append(_claim_sent(db, workspace_id, now))
+        except BaseException as error:  # asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=contend) for _ in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == [False] * (contenders - 1) + [True]
+    # Sent, never to be claimed again, as after claim_delivery and mark_delivery_sent.
+    assert _claim(db, workspace_id, now + timedelta(days=3)) is False
+    with db.read() as session:
+        delivery = repo.get_delivery(session, workspace_id=workspace_id, **KEY)
+        assert delivery is not None
+        assert (delivery.status, delivery.attempts, delivery.sent_at, delivery.claimed_at) == (
+            "sent",
+            1,
+            now,
+            now,
+        )
+        assert (delivery.message_ts, delivery.last_error) == (None, "posted after commit")
+        assert repo.pending_deliveries(session, workspace_id=workspace_id) == []
+
+
+def test_claiming_as_sent_takes_over_an_expired_claim_only(db: Database, now: datetime) -> None:
+    workspace_id = _workspace(db, now)
+    assert _claim(db, workspace_id, now) is True  # claimed, then its process died unsent
+    assert _claim_sent(db, workspace_id, now + timedelta(minutes=4)) is False
+    later = now + timedelta(minutes=6)
+    assert _claim_sent(db, workspace_id, later) is True
+    assert _claim_sent(db, workspace_id, later + timedelta(minutes=6)) is False
+    with db.read() as session:
+        delivery = repo.get_delivery(session, workspace_id=workspace_id, **KEY)
+        assert delivery is not None
+        assert (delivery.status, delivery.attempts, delivery.sent_at) == ("sent", 2, later)
+        assert delivery.lease_until == later + timedelta(minutes=5)
+        assert delivery.last_error == "posted after commit"

@@ -9,15 +9,42 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from bot.db.errors import NotFound
 from bot.db.tables import Delivery
-from bot.db.upsert import upsert_insert
+from bot.db.upsert import dialect_name, upsert_insert
 
 DEFAULT_LEASE = timedelta(minutes=5)
+
+# Core statements built once for claim_sent: a failing CI push runs them inside the write lock
+# every pipeline queues on, and the ORM's statement building was most of their cost.
+_DELIVERIES: Any = Delivery.__table__  # type: ignore[attr-defined]  # SQLModel hides __table__
+_SENT_INSERTS: dict[str, Any] = {}
+_AT = _DELIVERIES.c.claimed_at.type
+_SENT_RECLAIM = (
+    update(_DELIVERIES)
+    .where(
+        _DELIVERIES.c.workspace_id == bindparam("key_workspace_id"),
+        _DELIVERIES.c.target == bindparam("key_target"),
+        _DELIVERIES.c.kind == bindparam("key_kind"),
+        _DELIVERIES.c.period_key == bindparam("key_period_key"),
+        _DELIVERIES.c.status == "claimed",
+        _DELIVERIES.c.lease_until < bindparam("now", type_=_AT),
+    )
+    .values(
+        attempts=_DELIVERIES.c.attempts + 1,
+        status="sent",
+        claimed_at=bindparam("now", type_=_AT),
+        lease_until=bindparam("new_lease_until", type_=_AT),
+        sent_at=bindparam("now", type_=_AT),
+        message_ts=None,
+        last_error=bindparam("new_last_error"),
+    )
+)
 
 
 def claim_delivery(
@@ -62,6 +89,56 @@ def claim_delivery(
         .values(attempts=col(Delivery.attempts) + 1, claimed_at=now, lease_until=now + lease)
     )
     return reclaimed.rowcount == 1
+
+
+def claim_sent(
+    session: Session,
+    *,
+    workspace_id: int,
+    target: str,
+    kind: str,
+    period_key: str,
+    now: datetime,
+    note: str,
+    lease: timedelta = DEFAULT_LEASE,
+) -> bool:
+    """claim_delivery and mark_delivery_sent at once, in one statement: True for exactly one
+    caller, whose message is sent after the transaction commits and never retried (`note`
+    says so). A claim left unsent whose lease has expired is taken over, as claim_delivery
+    would."""
+    note = note[:2000]
+    connection = session.connection()
+    dialect = dialect_name(session)
+    statement = _SENT_INSERTS.get(dialect)
+    if statement is None:
+        statement = (
+            upsert_insert(session, _DELIVERIES)
+            .on_conflict_do_nothing(index_elements=["workspace_id", "target", "kind", "period_key"])
+            .returning(_DELIVERIES.c.id)
+        )
+        _SENT_INSERTS[dialect] = statement
+    key = {"workspace_id": workspace_id, "target": target, "kind": kind, "period_key": period_key}
+    inserted = connection.execute(
+        statement,
+        {
+            **key,
+            "status": "sent",
+            "attempts": 1,
+            "claimed_at": now,
+            "lease_until": now + lease,
+            "sent_at": now,
+            "message_ts": None,
+            "last_error": note,
+        },
+    ).scalar()
+    if inserted is not None:
+        return True
+    reclaimed = connection.execute(
+        _SENT_RECLAIM,
+        {f"key_{name}": value for name, value in key.items()}
+        | {"now": now, "new_lease_until": now + lease, "new_last_error": note},
+    )
+    return bool(reclaimed.rowcount == 1)
 
 
 def mark_delivery_sent(

@@ -48,7 +48,7 @@ class TokenRow(NamedTuple):
     slack_team_id: str
 
 
-# Built once: a push runs these three statements, and building them anew cost more than
+# Built once: a push runs these statements, and building them anew cost more than
 # running them.
 _TOKEN_TABLE: Any = SystemToken.__table__  # type: ignore[attr-defined]
 _LIVE_TOKEN = (
@@ -79,6 +79,13 @@ _LIVE_TOKEN = (
     .where(_TOKENS.token_hash == bindparam("token_hash"), _TOKENS.revoked_at.is_(None))
 )
 _AUDIT_INSERT = insert(_AUDIT)
+_LAST_PASS = sa_select(func.max(_PUSHES.c.id)).where(
+    _PUSHES.c.workspace_id == bindparam("workspace_id"),
+    _PUSHES.c.system_id == bindparam("system_id"),
+    _PUSHES.c.item_id == bindparam("item_id"),
+    _PUSHES.c.result == "pass",
+    _PUSHES.c.id < bindparam("before_id"),
+)
 _PUSH_INSERTS: dict[str, Any] = {}
 
 
@@ -225,15 +232,19 @@ def last_pass_id(
     session: Session, *, workspace_id: int, system_id: int, item_id: str, before_id: int
 ) -> int:
     """The id of the item's last passing push before push `before_id` (0: none)."""
-    found = session.exec(
-        select(func.max(EvidencePush.id)).where(
-            EvidencePush.workspace_id == workspace_id,
-            EvidencePush.system_id == system_id,
-            EvidencePush.item_id == item_id,
-            EvidencePush.result == "pass",
-            col(EvidencePush.id) < before_id,
+    found = (
+        session.connection()
+        .execute(
+            _LAST_PASS,
+            {
+                "workspace_id": workspace_id,
+                "system_id": system_id,
+                "item_id": item_id,
+                "before_id": before_id,
+            },
         )
-    ).first()
+        .scalar()
+    )
     return int(found or 0)
 
 
