@@ -493,6 +493,9 @@ class EvidencePush(SQLModel, table=True):
         _system_fk(),
         UniqueConstraint("workspace_id", "system_id", "idempotency_key"),
         Index("ix_evidence_pushes_system_id_received_at", "system_id", "received_at"),
+        # A failing push looks up its item's last pass (one post per failing streak) inside
+        # the write lock every pipeline queues on: an index seek, not the system's history.
+        Index("ix_evidence_pushes_system_id_item_id_id", "system_id", "item_id", "id"),
         CheckConstraint(_in("result", ("pass", "fail")), name="result"),
         NEVER_REUSE_IDS,
     )
