@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_evidence.py                 # 1,000 pushes, 20 clients, SQLite
     .venv/bin/python bench/bench_evidence.py --pushes 200    # a quick run
+    .venv/bin/python bench/bench_evidence.py --lockstep      # all clients fail at once
 
 Each client is one CI pipeline with its own system and token (keep-alive HTTP, all clients on
 one event loop), sending its share of pushes one after another, every one with a fresh
@@ -83,18 +84,19 @@ def seed(database_url: str, clients: int) -> list[tuple[str, int]]:
     return made
 
 
-def failing(n: int) -> bool:
-    # One in ten fails: the failing path (and its channel post) is part of the load. Every
-    # client fails at the same n, so failing pushes arrive together, 20 at a time.
-    return n % 10 == 9
+def failing(client: int, n: int, lockstep: bool) -> bool:
+    # One push in ten fails: the failing path (and its channel post) is part of the load. Each
+    # pipeline fails at its own point, as independent pipelines do; with `lockstep` every
+    # client fails at the same n, so the failing pushes (and their 20 posts) arrive as a wave.
+    return (n if lockstep else n + client) % 10 == 9
 
 
-def body(client: int, n: int, prefix: str = "bench") -> dict[str, Any]:
+def body(client: int, n: int, prefix: str = "bench", lockstep: bool = False) -> dict[str, Any]:
     return {
         "item": ITEMS[n % len(ITEMS)],
         "level": "automated",
         "url": f"https://ci.example.com/p{client}/runs/{n}",
-        "result": "fail" if failing(n) else "pass",
+        "result": "fail" if failing(client, n, lockstep) else "pass",
         "idempotency_key": f"{prefix}-{client}-{n}",
     }
 
@@ -103,14 +105,18 @@ Run = tuple[list[float], list[int], float, list[bool]]
 """Latencies (s), statuses, wall time (s), and whether each request was a failing push."""
 
 
-def run_clients(url: str, tokens: list[tuple[str, int]], per_client: int, mode: str) -> Run:
+def run_clients(
+    url: str, tokens: list[tuple[str, int]], per_client: int, mode: str, lockstep: bool
+) -> Run:
     """Each client a task with its own keep-alive connection, all on one event loop: client
     threads would wait for this process's GIL in turn (5 ms each), and that wait would be
     measured as the server's latency."""
-    return asyncio.run(_clients(url, tokens, per_client, mode))
+    return asyncio.run(_clients(url, tokens, per_client, mode, lockstep))
 
 
-async def _clients(url: str, tokens: list[tuple[str, int]], per_client: int, mode: str) -> Run:
+async def _clients(
+    url: str, tokens: list[tuple[str, int]], per_client: int, mode: str, lockstep: bool
+) -> Run:
     import aiohttp  # the load generator's client: lighter per request than httpx's
 
     prefix = "warm" if mode == "warm" else "bench"
@@ -136,14 +142,14 @@ async def _clients(url: str, tokens: list[tuple[str, int]], per_client: int, mod
                 else:
                     request = http.post(
                         f"/api/v1/systems/{system_id}/evidence",
-                        json=body(index, n, prefix),
+                        json=body(index, n, prefix, lockstep),
                         headers=headers,
                     )
                 async with request as response:
                     await response.read()
                     statuses.append(response.status)
                 latencies.append(time.perf_counter() - started)
-                fails.append(mode != "healthz" and failing(n))
+                fails.append(mode != "healthz" and failing(index, n, lockstep))
 
     tasks = [asyncio.create_task(client(i, secret, sid)) for i, (secret, sid) in enumerate(tokens)]
     while len(ready) < len(tasks):
@@ -155,15 +161,17 @@ async def _clients(url: str, tokens: list[tuple[str, int]], per_client: int, mod
 
 
 def _in_process(
-    conn: Any, url: str, tokens: list[tuple[str, int]], per_client: int, mode: str
+    conn: Any, url: str, tokens: list[tuple[str, int]], per_client: int, mode: str, lockstep: bool
 ) -> None:
-    conn.send(run_clients(url, tokens, per_client, mode))
+    conn.send(run_clients(url, tokens, per_client, mode, lockstep))
 
 
-def load(url: str, tokens: list[tuple[str, int]], per_client: int, mode: str) -> Run:
+def load(
+    url: str, tokens: list[tuple[str, int]], per_client: int, mode: str, lockstep: bool = False
+) -> Run:
     parent, child = multiprocessing.Pipe()
     process = multiprocessing.Process(
-        target=_in_process, args=(child, url, tokens, per_client, mode)
+        target=_in_process, args=(child, url, tokens, per_client, mode, lockstep)
     )
     process.start()
     result: Run = parent.recv()
@@ -208,6 +216,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pushes", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument(
+        "--lockstep",
+        action="store_true",
+        help="every client fails at the same push (a wave of failures and posts at once)",
+    )
     args = parser.parse_args()
     per_client = max(1, args.pushes // args.clients)
     total = per_client * args.clients
@@ -228,18 +241,26 @@ def main() -> int:
                 cpu = cpu_seconds(server.pid)
                 base, base_status, base_wall, _ = load(server.url, tokens, per_client, "healthz")
                 base_cpu, cpu = cpu_seconds(server.pid) - cpu, cpu_seconds(server.pid)
-                pushed, push_status, push_wall, fails = load(server.url, tokens, per_client, "push")
+                pushed, push_status, push_wall, fails = load(
+                    server.url, tokens, per_client, "push", args.lockstep
+                )
                 # Failing results are posted after their answers: wait for them to be counted.
                 time.sleep(0.5)
                 push_cpu = cpu_seconds(server.pid) - cpu
-                again, again_status, _, _ = load(server.url, tokens, per_client, "push")
+                again, again_status, _, _ = load(
+                    server.url, tokens, per_client, "push", args.lockstep
+                )
                 errors = server.error_lines()
                 posts = fake.calls_to("chat.postMessage")
         finally:
             fake.stop()
         stored = counts(database_url)
 
-    print(f"{args.clients} clients, {total} pushes ({per_client} each), SQLite, one serve process")
+    failures = "at the same push (lockstep)" if args.lockstep else "each at its own point"
+    print(
+        f"{args.clients} clients, {total} pushes ({per_client} each, one in ten failing, "
+        f"{failures}), SQLite, one serve process"
+    )
     print(fmt_summary("baseline GET /healthz", base))
     print(fmt_summary("POST evidence (new)", pushed))
     print(
