@@ -131,3 +131,53 @@ def test_with_several_respondents_the_agreed_answer_keeps_the_link_ci_pushed(wor
     assert after.responses.count == 2
     assert after.snapshot.answers["FD1"].evidence_url == CI_RUN
     assert after.claims["FD1"].evidence_url == CI_RUN
+
+
+# ---- a failing CI result stays until a pass or a change ----------------------------------------
+
+
+def test_a_ci_failure_outlives_check_ins_that_leave_the_item_alone_until_ci_passes(world):
+    team = world.team()
+    world.submit(team, levels(FD1="automated", FD2="manual"))
+    world.clock.advance(hours=1)
+    ci = Pipeline(world, team)
+    ci.push("FD1", "automated", result="fail")
+    assert card(world, team).claims["FD1"].failing
+
+    send(world, team, changed(opened(world, team), "FD2", "automated"))
+    after = card(world, team)
+    assert after.claims["FD2"].choice == "automated"
+    assert after.claims["FD1"].failing
+    send(world, team, opened(world, team))  # a second check-in, unchanged
+    assert card(world, team).claims["FD1"].failing
+    assert not card(world, team).claims["FD2"].failing
+
+    ci.push("FD1", "automated")
+    assert not card(world, team).claims["FD1"].failing
+
+
+def test_changing_the_failing_item_clears_its_mark(world):
+    team = world.team()
+    world.submit(team, levels(FD1="automated"))
+    world.clock.advance(hours=1)
+    Pipeline(world, team).push("FD1", "automated", result="fail")
+    send(world, team, changed(opened(world, team), "FD2", "manual"))
+    assert card(world, team).claims["FD1"].failing
+
+    send(world, team, changed(opened(world, team), "FD1", "manual"))
+    after = card(world, team)
+    assert after.claims["FD1"].choice == "manual"
+    assert not after.claims["FD1"].failing
+
+
+def test_with_several_respondents_another_persons_answer_keeps_the_failure(world):
+    team = world.team()
+    world.submit(team, levels(FD1="automated", FD2="manual"), user_id=BEN)
+    world.clock.advance(hours=1)
+    Pipeline(world, team).push("FD1", "automated", result="fail")
+
+    send(world, team, changed(opened(world, team, CAI), "FD2", "automated"), CAI)
+    after = card(world, team)
+    assert after.responses is not None
+    assert after.responses.count == 2
+    assert after.claims["FD1"].failing
