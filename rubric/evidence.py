@@ -11,7 +11,7 @@ claim counts in the gaps, and staleness is reported beside the score.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -162,6 +162,42 @@ def apply_pushes(
             failing=False,
         )
     return result
+
+
+def carry_failing(before: Mapping[str, Claim], answered: Mapping[str, Claim]) -> dict[str, Claim]:
+    """A new assessment's claims (`answered`), failing where the claim before it was failing
+    and the new answer keeps its level and link: a check-in that did not touch the item fixes
+    nothing; a later pass does, or someone changing the answer (a new claim to test)."""
+    carried = dict(answered)
+    for item_id, claim in answered.items():
+        old = before.get(item_id)
+        if old is None or not old.failing:
+            continue
+        if (old.choice, old.evidence_url) == (claim.choice, claim.evidence_url):
+            carried[item_id] = replace(claim, failing=True)
+    return carried
+
+
+def claims_over(
+    rubric: Rubric,
+    assessments: Sequence[tuple[datetime, Mapping[str, Claim]]],
+    pushes: Iterable[Push],
+    *,
+    allow_upgrade: bool,
+) -> dict[str, Claim]:
+    """The claims after a run of assessments (oldest first: when each was submitted and the
+    claims its answers make) with the pushes received from the first one on: each assessment
+    gets the pushes received until the next one (apply_pushes), and its failing marks carry
+    into the next one where they still apply (carry_failing)."""
+    ordered = sorted(pushes, key=lambda p: p.at)
+    claims: dict[str, Claim] = {}
+    for index, (at, answered) in enumerate(assessments):
+        until = assessments[index + 1][0] if index + 1 < len(assessments) else None
+        window = [p for p in ordered if p.at >= at and (until is None or p.at < until)]
+        claims = apply_pushes(
+            rubric, carry_failing(claims, answered), window, allow_upgrade=allow_upgrade
+        )
+    return claims
 
 
 # ---- evidence policy --------------------------------------------------------------------------

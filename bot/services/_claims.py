@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.db import repositories as repo
 from bot.db.repositories import AssessmentRecord
 from bot.db.tables import System
-from rubric.evidence import NO_POLICY, Claim, EvidencePolicy, Push, PushResult, apply_pushes
+from rubric.evidence import NO_POLICY, Claim, EvidencePolicy, Push, PushResult, claims_over
 from rubric.model import Answer, Rubric, Snapshot, Stage
 
 
@@ -18,11 +19,10 @@ def token_actor(token_id: int | None) -> str:
     return f"token:{token_id}"
 
 
-def claims_of(session: Session, rubric: Rubric, record: AssessmentRecord) -> dict[str, Claim]:
-    """The claims of the assessment's system: each answer confirmed when it was submitted, then
-    the pushes received since laid over (rubric.evidence.apply_pushes)."""
+def _answered(record: AssessmentRecord) -> dict[str, Claim]:
+    """The claims an assessment's answers make, each confirmed when it was submitted."""
     assessment = record.assessment
-    base = {
+    return {
         row.item_id: Claim(
             item_id=row.item_id,
             choice=row.choice,
@@ -33,18 +33,44 @@ def claims_of(session: Session, rubric: Rubric, record: AssessmentRecord) -> dic
         )
         for row in record.answers
     }
-    pushes = repo.pushes_since(
-        session,
-        workspace_id=assessment.workspace_id,
-        system_id=assessment.system_id,
-        since=assessment.submitted_at,
+
+
+def claims_of(session: Session, rubric: Rubric, record: AssessmentRecord) -> dict[str, Claim]:
+    """The claims of the assessment's system: each answer confirmed when it was submitted, then
+    the pushes received since laid over (rubric.evidence.apply_pushes).
+
+    A CI failure outlives check-ins that keep the item as it was (rubric.evidence.claims_over):
+    for the items whose last push before this assessment failed, the assessments since the
+    one that stood when it failed are replayed with those items' pushes. Only those: any other
+    item's claims are this assessment's answers with the pushes since, as before. Derived
+    when read, as every push's effect is, so that nothing new is stored; a pass at any level
+    ends the look-back, as it ends the failing streak CI's notice names."""
+    assessment = record.assessment
+    ws, sid = assessment.workspace_id, assessment.system_id
+    failing = repo.failing_before(
+        session, workspace_id=ws, system_id=sid, before=assessment.submitted_at
     )
+    records = [record]
+    if failing:
+        records = _since_standing(session, record, min(failing.values()))
+    pushes = repo.pushes_since(
+        session, workspace_id=ws, system_id=sid, since=assessment.submitted_at
+    )
+    if len(records) > 1:
+        earlier = repo.pushes_since(
+            session,
+            workspace_id=ws,
+            system_id=sid,
+            since=records[0].assessment.submitted_at,
+            item_ids=failing,
+        )
+        pushes = [p for p in earlier if p.received_at < assessment.submitted_at] + pushes
     if not pushes:
-        return base
-    system = session.get(System, assessment.system_id)
-    return apply_pushes(
+        return _answered(record)
+    system = session.get(System, sid)
+    return claims_over(
         rubric,
-        base,
+        [(r.assessment.submitted_at, _answered(r)) for r in records],
         [
             Push(
                 item_id=push.item_id,
@@ -58,6 +84,34 @@ def claims_of(session: Session, rubric: Rubric, record: AssessmentRecord) -> dic
         ],
         allow_upgrade=bool(system is not None and system.pushed_upgrades),
     )
+
+
+def _since_standing(
+    session: Session, record: AssessmentRecord, at: datetime
+) -> list[AssessmentRecord]:
+    """The system's assessments from the one standing at `at` to `record`, oldest first (only
+    those since the last one on another rubric: its answers claim nothing now)."""
+    assessment = record.assessment
+    since = repo.assessment_history(
+        session,
+        workspace_id=assessment.workspace_id,
+        team_id=assessment.team_id,
+        since=at,
+        system_id=assessment.system_id,
+    )
+    ids = [r.id for r in since]
+    records = since[: ids.index(record.id) + 1] if record.id in ids else [record]
+    standing = repo.previous_assessment(
+        session,
+        workspace_id=assessment.workspace_id,
+        team_id=assessment.team_id,
+        before=records[0].assessment,
+    )
+    if standing is not None:
+        records.insert(0, standing)
+    while any(r.assessment.rubric_id != assessment.rubric_id for r in records):
+        records.pop(0)
+    return records
 
 
 def snapshot_with_claims(snapshot: Snapshot, claims: Mapping[str, Claim]) -> Snapshot:

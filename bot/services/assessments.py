@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -41,7 +42,7 @@ from bot.services.types import (
 )
 from bot.services.validation import answers_to_store, problems, valid_choice
 from bot.usertext import has_nul
-from rubric.evidence import stale_items
+from rubric.evidence import Claim, stale_items
 from rubric.gaps import find_gaps
 from rubric.model import Criteria, Rubric, Snapshot, Stage
 from rubric.periods import period_at
@@ -398,7 +399,10 @@ class AssessmentUseCases(UseCases):
             waived = waived_items(
                 session, workspace_id=ws, system_id=latest.assessment.system_id, today=now.date()
             )
-            state = replace(state, stale=stale_items(rubric, claims, now, waived=waived))
+            state = replace(
+                _with_claims(rubric, state, claims),
+                stale=stale_items(rubric, claims, now, waived=waived),
+            )
         return state
 
     def submission(self, actor: Actor, stored: StoredAssessment) -> Submission:
@@ -512,6 +516,23 @@ def _prefilled(
     return DraftState(
         stage=team.stage, answers=answers, period_key=period_key, stage_version=stage_version
     )
+
+
+def _with_claims(rubric: Rubric, state: DraftState, claims: Mapping[str, Claim]) -> DraftState:
+    """The prefilled answers at their claims' levels and links: a CI push since the last answers
+    (a link, a raised level) is what the form shows, so an unchanged submission keeps it."""
+    enabled = {item.id for item in rubric.items if item.enabled}
+    answers = dict(state.answers)
+    for item_id, claim in claims.items():
+        if item_id in enabled and valid_choice(rubric, claim.choice):
+            old = answers.get(item_id, ItemDraft())
+            answers[item_id] = replace(
+                old,
+                choice=claim.choice,
+                evidence_url=claim.evidence_url,
+                evidence_label=claim.evidence_label,
+            )
+    return replace(state, answers=answers)
 
 
 def _stage_to_store(

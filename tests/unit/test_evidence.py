@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from rubric.evidence import (
     PushResult,
     apply_policy,
     apply_pushes,
+    carry_failing,
+    claims_over,
     is_stale,
     stale_items,
     stale_since,
@@ -145,6 +148,39 @@ def test_a_fail_marks_the_claim_failing_until_a_later_pass():
         allow_upgrade=False,
     )
     assert not healed["FD1"].failing
+
+
+def test_a_failure_carries_into_an_assessment_that_keeps_the_item_until_a_pass():
+    first = {"FD1": claim("FD1", "automated", url="https://ci/1"), "FD2": claim("FD2", "manual")}
+    later = T0 + timedelta(days=5)
+    kept = {
+        "FD1": claim("FD1", "automated", at=later, url="https://ci/1"),
+        "FD2": claim("FD2", "automated", at=later),
+    }
+    fail = pushed("automated", PushResult.FAILED, 1)
+    carried = claims_over(RUBRIC, [(T0, first), (later, kept)], [fail], allow_upgrade=False)
+    assert carried["FD1"].failing
+    assert carried["FD1"].confirmed_at == later
+    assert not carried["FD2"].failing
+    healed = claims_over(
+        RUBRIC,
+        [(T0, first), (later, kept)],
+        [fail, pushed("automated", PushResult.PASSED, 7)],
+        allow_upgrade=False,
+    )
+    assert not healed["FD1"].failing
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        claim("FD1", "manual", url="https://ci/1"),
+        claim("FD1", "automated", url="https://ci/other"),
+    ],
+)
+def test_changing_the_level_or_link_of_a_failing_item_clears_it(answer):
+    failing = {"FD1": replace(claim("FD1", "automated", url="https://ci/1"), failing=True)}
+    assert not carry_failing(failing, {"FD1": answer})["FD1"].failing
 
 
 def snapshot(**choices: tuple[str, str]) -> Snapshot:

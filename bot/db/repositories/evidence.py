@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -217,15 +217,44 @@ def save_push(
 
 
 def pushes_since(
-    session: Session, *, workspace_id: int, system_id: int, since: datetime | None
+    session: Session,
+    *,
+    workspace_id: int,
+    system_id: int,
+    since: datetime | None,
+    item_ids: Collection[str] | None = None,
 ) -> list[EvidencePush]:
-    """The system's pushes received at or after `since` (all when None), oldest first."""
+    """The system's pushes received at or after `since` (all when None), oldest first; only
+    those for `item_ids` when given."""
     query = select(EvidencePush).where(
         EvidencePush.workspace_id == workspace_id, EvidencePush.system_id == system_id
     )
     if since is not None:
         query = query.where(col(EvidencePush.received_at) >= since)
+    if item_ids is not None:
+        query = query.where(col(EvidencePush.item_id).in_(sorted(item_ids)))
     return list(session.exec(query.order_by(col(EvidencePush.received_at), col(EvidencePush.id))))
+
+
+def failing_before(
+    session: Session, *, workspace_id: int, system_id: int, before: datetime
+) -> dict[str, datetime]:
+    """item -> when it last failed, for the system's items whose last push received before
+    `before` is a fail."""
+    pushes = _PUSHES.c
+    of_system = (pushes.workspace_id == workspace_id, pushes.system_id == system_id)
+    last = (
+        sa_select(pushes.item_id, func.max(pushes.received_at).label("at"))
+        .where(*of_system, pushes.received_at < before)
+        .group_by(pushes.item_id)
+        .subquery()
+    )
+    rows = session.connection().execute(
+        sa_select(pushes.item_id, pushes.received_at)
+        .join(last, (pushes.item_id == last.c.item_id) & (pushes.received_at == last.c.at))
+        .where(*of_system, pushes.result == "fail")
+    )
+    return {row.item_id: row.received_at for row in rows}
 
 
 def last_pass_id(
