@@ -48,7 +48,11 @@ def claims_of(session: Session, rubric: Rubric, record: AssessmentRecord) -> dic
     assessment = record.assessment
     ws, sid = assessment.workspace_id, assessment.system_id
     failing = repo.failing_before(
-        session, workspace_id=ws, system_id=sid, before=assessment.submitted_at
+        session,
+        workspace_id=ws,
+        system_id=sid,
+        item_ids=[item.id for item in rubric.items],
+        before=assessment.submitted_at,
     )
     records = [record]
     if failing:

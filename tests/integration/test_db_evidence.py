@@ -1,22 +1,66 @@
-"""The evidence pushes' queries that run inside the write lock every CI push waits on."""
+"""The evidence pushes' queries that run on every push and every scorecard: index seeks, not
+passes over a system's push history, which grows with every CI run."""
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import sqlite
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.dialects import sqlite
+from sqlmodel import Session
+
+from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.repositories.evidence import _LAST_PASS
 
+PUSH_INDEX = "USING INDEX ix_evidence_pushes_system_id_item_id_id"
+
+
+def _plan(database: Database, statement: str, params: Any) -> str:
+    with database.engine.connect() as connection:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params).all()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+def _statements(database: Database, read: Callable[[Session], object]) -> list[tuple[str, Any]]:
+    """The SQL (and parameters) `read` sends."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, params))
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        with database.read() as session:
+            read(session)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    return sent
+
 
 def test_a_failing_pushs_streak_check_seeks_its_items_index(sqlite_db: Database) -> None:
-    # The check runs for every failing push; read through the system's whole history, it
-    # would grow with every push CI ever sent.
+    # The check runs for every failing push, inside the write lock every push queues on.
     compiled = _LAST_PASS.compile(dialect=sqlite.dialect())
     params = {"workspace_id": 1, "system_id": 1, "item_id": "FD1", "before_id": 100}
-    with sqlite_db.engine.connect() as connection:
-        plan = connection.exec_driver_sql(
-            f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.construct_params(params).values())
-        ).all()
-    details = " ".join(str(row[-1]) for row in plan)
-    assert "USING INDEX ix_evidence_pushes_system_id_item_id_id" in details, details
+    details = _plan(sqlite_db, str(compiled), tuple(compiled.construct_params(params).values()))
+    assert PUSH_INDEX in details, details
     assert "item_id=?" in details, details
+
+
+def test_the_failures_a_scorecard_looks_back_for_are_one_seek_per_item(
+    sqlite_db: Database,
+) -> None:
+    items = ["FD1", "FD2", "MD1"]
+    sent = _statements(
+        sqlite_db,
+        lambda session: repo.failing_before(
+            session, workspace_id=1, system_id=1, item_ids=items, before=datetime.now(UTC)
+        ),
+    )
+    assert len(sent) == 1  # one round trip for all the items
+    details = _plan(sqlite_db, *sent[0])
+    assert details.count(PUSH_INDEX) == len(items), details
+    assert "SCAN evidence_pushes" not in details, details

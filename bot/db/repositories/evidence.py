@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, insert, union_all, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -236,25 +236,45 @@ def pushes_since(
     return list(session.exec(query.order_by(col(EvidencePush.received_at), col(EvidencePush.id))))
 
 
+NO_PUSH_ID = 2**62
+"""Above every push id: the bound when no push came after a time."""
+
+
 def failing_before(
-    session: Session, *, workspace_id: int, system_id: int, before: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    system_id: int,
+    item_ids: Collection[str],
+    before: datetime,
 ) -> dict[str, datetime]:
-    """item -> when it last failed, for the system's items whose last push received before
-    `before` is a fail."""
+    """item -> when it last failed, for those of `item_ids` whose last push received before
+    `before` is a fail.
+
+    Read on every scorecard: one index seek per item, not a pass over the system's whole push
+    history, which grows with every CI run."""
+    if not item_ids:
+        return {}
     pushes = _PUSHES.c
     of_system = (pushes.workspace_id == workspace_id, pushes.system_id == system_id)
-    last = (
-        sa_select(pushes.item_id, func.max(pushes.received_at).label("at"))
-        .where(*of_system, pushes.received_at < before)
-        .group_by(pushes.item_id)
+    # Pushes are stored in the order received: those before `before` are those with an id
+    # below the first one received since (the received_at index finds it), and that bound
+    # lets each item's lookup walk its own index back from there.
+    first_since = (
+        sa_select(func.coalesce(func.min(pushes.id), NO_PUSH_ID))
+        .where(*of_system, pushes.received_at >= before)
+        .scalar_subquery()
+    )
+    last = [
+        sa_select(pushes.item_id, pushes.result, pushes.received_at)
+        .where(*of_system, pushes.item_id == item_id, pushes.id < first_since)
+        .order_by(pushes.id.desc())
+        .limit(1)
         .subquery()
-    )
-    rows = session.connection().execute(
-        sa_select(pushes.item_id, pushes.received_at)
-        .join(last, (pushes.item_id == last.c.item_id) & (pushes.received_at == last.c.at))
-        .where(*of_system, pushes.result == "fail")
-    )
-    return {row.item_id: row.received_at for row in rows}
+        for item_id in sorted(item_ids)
+    ]
+    rows = session.connection().execute(union_all(*(sa_select(one) for one in last)))
+    return {row.item_id: row.received_at for row in rows if row.result == "fail"}
 
 
 def last_pass_id(
