@@ -9,8 +9,16 @@ from sqlmodel import Session
 
 from bot.db import repositories as repo
 from bot.db.repositories import AssessmentRecord
-from bot.db.tables import System
-from rubric.evidence import NO_POLICY, Claim, EvidencePolicy, Push, PushResult, claims_over
+from bot.db.tables import EvidencePush, System
+from rubric.evidence import (
+    NO_POLICY,
+    Claim,
+    EvidencePolicy,
+    Push,
+    PushResult,
+    apply_pushes,
+    claims_over,
+)
 from rubric.model import Answer, Rubric, Snapshot, Stage
 
 
@@ -75,18 +83,41 @@ def claims_of(session: Session, rubric: Rubric, record: AssessmentRecord) -> dic
     return claims_over(
         rubric,
         [(r.assessment.submitted_at, _answered(r)) for r in records],
-        [
-            Push(
-                item_id=push.item_id,
-                level=push.level,
-                url=push.url,
-                result=PushResult(push.result),
-                at=push.received_at,
-                by=token_actor(push.token_id),
-            )
-            for push in pushes
-        ],
+        [_push(row) for row in pushes],
         allow_upgrade=bool(system is not None and system.pushed_upgrades),
+    )
+
+
+def counted_claims_of_each(
+    session: Session, workspace_id: int, records: Mapping[int, tuple[Rubric, AssessmentRecord]]
+) -> dict[int, dict[str, Claim]]:
+    """system id -> its claims as levels and links count them (score and gaps), for a whole
+    list of systems in two queries: their latest answers with the pushes since laid over.
+
+    Without claims_of's look-back for failures, which are listed but count as no gap and no
+    point: a list of systems needs only what counts."""
+    since = {sid: record.assessment.submitted_at for sid, (_, record) in records.items()}
+    pushed = repo.pushes_since_each(session, workspace_id=workspace_id, since=since)
+    upgrades = repo.upgrades_allowed(session, workspace_id=workspace_id, system_ids=list(pushed))
+    return {
+        sid: apply_pushes(
+            rubric,
+            _answered(record),
+            [_push(row) for row in pushed.get(sid, [])],
+            allow_upgrade=sid in upgrades,
+        )
+        for sid, (rubric, record) in records.items()
+    }
+
+
+def _push(row: EvidencePush) -> Push:
+    return Push(
+        item_id=row.item_id,
+        level=row.level,
+        url=row.url,
+        result=PushResult(row.result),
+        at=row.received_at,
+        by=token_actor(row.token_id),
     )
 
 

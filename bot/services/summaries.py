@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from sqlmodel import Session
@@ -11,12 +11,15 @@ from bot.db import repositories as repo
 from bot.db.repositories import AssessmentRecord
 from bot.db.tables import System, Team
 from bot.rubric_registry import UnknownRubric
+from bot.services._claims import counted_claims_of_each, policy_of, snapshot_with_claims
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._privacy import fill_unknown
+from bot.services._standing import counted_at
 from bot.services.access import Action
 from bot.services.context import UseCases
 from bot.services.types import Actor, Directory, TeamInfo, TeamSummary
+from rubric.evidence import Claim, EvidencePolicy
 from rubric.gaps import find_gaps
 from rubric.model import Criteria, Rubric
 from rubric.scoring import score
@@ -77,8 +80,20 @@ class SummaryUseCases(UseCases):
             session, workspace_id=workspace_id, system_ids=None, today=self._ctx.clock().date()
         ):
             waived.setdefault(waiver.system_id, set()).add(waiver.item_id)
+        # Counted on their claims under the evidence policy, as the scorecard counts them:
+        # two queries for all the systems' pushes, one for the policy.
+        policy = policy_of(session, workspace_id)
+        claims = self._claims(session, workspace_id, latest.values())
         summaries = [
-            self._summary(session, team_info(row), latest.get(row.id or 0), criteria, waived=waived)
+            self._summary(
+                session,
+                team_info(row),
+                latest.get(row.id or 0),
+                criteria,
+                waived=waived,
+                claims=claims,
+                policy=policy,
+            )
             for row in teams
         ]
         # A team with several systems also lists each, with its own stage and score: a
@@ -96,6 +111,7 @@ class SummaryUseCases(UseCases):
             workspace_id=workspace_id,
             system_ids=[system.id for found in several.values() for system in found if system.id],
         )
+        claims |= self._claims(session, workspace_id, records.values())
         by_id = {row.id: row for row in teams}
         return [
             replace(
@@ -107,6 +123,8 @@ class SummaryUseCases(UseCases):
                         records.get(system.id or 0),
                         criteria,
                         waived=waived,
+                        claims=claims,
+                        policy=policy,
                     )
                     for system in found
                 ),
@@ -124,6 +142,8 @@ class SummaryUseCases(UseCases):
         criteria: dict[str, Criteria],
         *,
         waived: dict[int, set[str]],
+        claims: Mapping[int, Mapping[str, Claim]],
+        policy: EvidencePolicy,
     ) -> TeamSummary:
         """Where the team (or system) stands after its newest assessment; `criteria` caches
         the criteria in force by rubric."""
@@ -135,13 +155,13 @@ class SummaryUseCases(UseCases):
             criteria[rubric.id] = criteria_in_force(
                 session, workspace_id=team.workspace_id, rubric=rubric
             )
-        snapshot = record.snapshot()
-        gaps = find_gaps(
-            rubric,
-            criteria[rubric.id],
-            snapshot.model_copy(update={"stage": team.stage}),
-            waived.get(record.assessment.system_id, set()),
+        system_id = record.assessment.system_id
+        snapshot = snapshot_with_claims(record.snapshot(), claims.get(system_id, {}))
+        held = waived.get(system_id, set())
+        counted, _ = counted_at(
+            rubric, criteria[rubric.id], policy, snapshot, stage=team.stage, waived=held
         )
+        gaps = find_gaps(rubric, criteria[rubric.id], counted, held)
         return TeamSummary(
             team=team,
             last_assessed_at=record.assessment.submitted_at,
@@ -149,6 +169,17 @@ class SummaryUseCases(UseCases):
             open_gaps=len(gaps.gaps),
             readiness=gaps.readiness,
         )
+
+    def _claims(
+        self, session: Session, workspace_id: int, latest: Iterable[list[AssessmentRecord]]
+    ) -> dict[int, dict[str, Claim]]:
+        """The claims of the systems whose newest assessments are `latest` (on a known rubric)."""
+        records: dict[int, tuple[Rubric, AssessmentRecord]] = {}
+        for found in latest:
+            rubric = self._rubric_or_none(found[0].assessment.rubric_id) if found else None
+            if rubric is not None:
+                records[found[0].assessment.system_id] = (rubric, found[0])
+        return counted_claims_of_each(session, workspace_id, records)
 
     def _rubric_or_none(self, rubric_id: str) -> Rubric | None:
         """A list must not fail because one team's rubric file went missing; that team is

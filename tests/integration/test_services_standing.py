@@ -227,3 +227,36 @@ def test_the_form_moves_the_stage_only_if_its_claims_meet_the_policy(world: Worl
     state = replace(state, answers=linked)
     world.services.submit(world.actor(ADMIN), world.directory, team.id, state, submission_key="2")
     assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
+
+
+def test_the_team_list_counts_gaps_and_the_score_as_the_scorecard_does(world: World) -> None:
+    """The Home tab and `teams` read the same standing: the policy's gap, and a level CI
+    raised, in the counts and the score."""
+    team = world.team()
+    _submit_with_links(
+        world, team, levels(FD5="manual", MD1="manual", MD5="manual"), linked={"FD5", "MD1"}
+    )
+    _require_a_link_for_manual(world, Stage.RESEARCH)
+    with world.db.read() as session:
+        system_id = repo.primary_system(session, workspace_id=world.workspace, team_id=team.id).id
+    assert system_id is not None
+    world.services.set_pushed_upgrades(world.actor(ADMIN), world.directory, system_id, allowed=True)
+    token = world.services.issue_token(world.actor(ADMIN), world.directory, system_id, rotate=False)
+    world.clock.advance(hours=1)
+    # Every Features & Data test automated by CI: the weakest section is still the others'.
+    for n, item in enumerate(("FD1", "FD2", "FD3", "FD4", "FD5", "FD6", "FD7")):
+        body = {"item": item, "level": "automated", "url": LINK, "result": "pass"}
+        outcome = world.services.push_evidence(
+            hash_token(token.token), str(system_id), body | {"idempotency_key": f"k{n}"}
+        )
+        assert outcome.status == 201, outcome
+
+    card = world.services.scorecard(world.actor(ADMIN), world.directory, team.id)
+    assert card is not None
+    (listed,) = world.services.list_teams(world.actor(ADMIN), world.directory)
+    assert _card_gaps(world, team) == ["MD5"]
+    assert listed.open_gaps == len(card.gaps.gaps) == 1
+    assert listed.readiness == card.gaps.readiness
+    fd = next(s.score for s in card.score.sections if s.section_id == "FD")
+    assert fd == 7  # raised by CI from the one manual FD5
+    assert listed.final_score == card.score.final

@@ -79,9 +79,11 @@ from bot.db.repositories.evidence import (
     last_pass_id,
     live_token,
     pushes_since,
+    pushes_since_each,
     save_push,
     set_evidence_policy,
     token_by_hash,
+    upgrades_allowed,
 )
 from bot.db.repositories.installations import (
     delete_installation,
@@ -253,6 +255,7 @@ __all__ = [
     "previous_assessment",
     "primary_system",
     "pushes_since",
+    "pushes_since_each",
     "recent_assessments",
     "record_file",
     "record_post",
@@ -282,5 +285,6 @@ __all__ = [
     "team_target",
     "token_by_hash",
     "update_team",
+    "upgrades_allowed",
     "upsert_checkin",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -234,6 +234,41 @@ def pushes_since(
     if item_ids is not None:
         query = query.where(col(EvidencePush.item_id).in_(sorted(item_ids)))
     return list(session.exec(query.order_by(col(EvidencePush.received_at), col(EvidencePush.id))))
+
+
+def pushes_since_each(
+    session: Session, *, workspace_id: int, since: Mapping[int, datetime]
+) -> dict[int, list[EvidencePush]]:
+    """system id -> its pushes received at or after its own time in `since`, oldest first: one
+    query for a whole list of systems."""
+    if not since:
+        return {}
+    query = select(EvidencePush).where(
+        EvidencePush.workspace_id == workspace_id,
+        col(EvidencePush.system_id).in_(sorted(since)),
+        col(EvidencePush.received_at) >= min(since.values()),
+    )
+    found: dict[int, list[EvidencePush]] = {}
+    for push in session.exec(query.order_by(col(EvidencePush.received_at), col(EvidencePush.id))):
+        if push.received_at >= since[push.system_id]:
+            found.setdefault(push.system_id, []).append(push)
+    return found
+
+
+def upgrades_allowed(
+    session: Session, *, workspace_id: int, system_ids: Collection[int]
+) -> set[int]:
+    """Those of `system_ids` whose passing pushes may raise a claim."""
+    if not system_ids:
+        return set()
+    rows = session.exec(
+        select(System.id).where(
+            System.workspace_id == workspace_id,
+            col(System.id).in_(sorted(system_ids)),
+            col(System.pushed_upgrades).is_(True),
+        )
+    )
+    return {int(row) for row in rows if row is not None}
 
 
 NO_PUSH_ID = 2**62
