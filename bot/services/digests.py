@@ -219,9 +219,6 @@ def _team_digest(
     if records and rubric is not None:
         rules = criteria[rubric.id]
         snapshot = records[0].snapshot()
-        result = score(rubric, snapshot.answers)
-        final = result.final
-        sections = {s.section_id: s.score for s in result.sections}
         system_id = records[0].assessment.system_id
         today = now.date()
         waivers = moves.waivers.get(system_id, [])
@@ -237,6 +234,10 @@ def _team_digest(
             policy=moves.policy,
             waived=waived,
         )
+        # The score on the claims too, as the scorecard shows it (a level CI raised counts).
+        result = score(rubric, (standing.snapshot or snapshot).answers)
+        final = result.final
+        sections = {s.section_id: s.score for s in result.sections}
         stale = stale_items(rubric, standing.claims, now, waived=waived)
         ending = tuple(
             (row.item_id, row.expires_on) for row in waivers if expiring_soon(row.expires_on, today)

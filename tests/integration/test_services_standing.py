@@ -229,9 +229,11 @@ def test_the_form_moves_the_stage_only_if_its_claims_meet_the_policy(world: Worl
     assert world.services.get_team(world.workspace, team.id).stage is Stage.RESEARCH
 
 
-def test_the_team_list_counts_gaps_and_the_score_as_the_scorecard_does(world: World) -> None:
-    """The Home tab and `teams` read the same standing: the policy's gap, and a level CI
-    raised, in the counts and the score."""
+def test_the_team_list_and_the_summary_count_gaps_and_the_score_as_the_scorecard_does(
+    world: World,
+) -> None:
+    """The Home tab, `teams` and the weekly summary read the same standing: the policy's gap,
+    and a level CI raised, in the counts and the score."""
     team = world.team()
     _submit_with_links(
         world, team, levels(FD5="manual", MD1="manual", MD5="manual"), linked={"FD5", "MD1"}
@@ -260,3 +262,13 @@ def test_the_team_list_counts_gaps_and_the_score_as_the_scorecard_does(world: Wo
     fd = next(s.score for s in card.score.sections if s.section_id == "FD")
     assert fd == 7  # raised by CI from the one manual FD5
     assert listed.final_score == card.score.final
+    with world.db.read() as session:
+        digest = collect_digest(
+            session,
+            world.services.rubrics,
+            DigestQuery(world.workspace, VISION_CHANNEL, world.clock.now, "Europe/Madrid"),
+        )
+    (summarised,) = digest.teams
+    assert summarised.sections["FD"] == 7
+    assert summarised.final == card.score.final
+    assert summarised.gaps_in_rubric_order == ("MD5",)
