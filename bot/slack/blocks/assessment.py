@@ -16,7 +16,7 @@ OVERALL_NOTE_MAX characters, here and in the inputs' max_length.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -330,9 +330,7 @@ def build_assessment_page(
         blocks.append(
             _level_block(rubric, item, language, value.choice if value else None, stale=is_stale)
         )
-        blocks.append(_note_block(item, language, value.note if value else ""))
-        blocks.append(_evidence_url_block(item, language, value.evidence_url if value else ""))
-        blocks.append(_evidence_label_block(item, language, value.evidence_label if value else ""))
+        blocks.extend(item_text_blocks(item, language, value))
     if is_last:
         blocks.append(
             input_block(
@@ -460,48 +458,60 @@ def one_page_items(rubric: Rubric, meta: AssessmentMeta) -> list[tuple[Item, boo
     return [(item, item.id in full) for item in shown]
 
 
-def _evidence_url_block(item: Item, language: str, url: str) -> Block:
-    # A plain text input, not url_text_input: the bot, not Slack, decides what is refused, so
-    # the person is told why in their language.
-    return input_block(
-        evidence_url_block_id(item.id),
-        t("assess.evidence_url_label", language, code=item.id),
-        text_input(
-            ActionId.ITEM_EVIDENCE_URL,
-            max_length=URL_MAX,
-            initial=url[:URL_MAX],
-            placeholder=t("assess.evidence_url_placeholder", language),
-        ),
-        optional=True,
-    )
+class ItemText(NamedTuple):
+    """One of the optional text inputs an item has beside its level."""
+
+    block_id: Callable[[str], str]
+    action_id: str
+    label_key: str
+    placeholder_key: str
+    max_length: int
 
 
-def _evidence_label_block(item: Item, language: str, label: str) -> Block:
-    return input_block(
-        evidence_label_block_id(item.id),
-        t("assess.evidence_label_label", language, code=item.id),
-        text_input(
-            ActionId.ITEM_EVIDENCE_LABEL,
-            max_length=LABEL_MAX,
-            initial=label[:LABEL_MAX],
-            placeholder=t("assess.evidence_label_placeholder", language),
-        ),
-        optional=True,
-    )
+NOTE = ItemText(
+    note_block_id, ActionId.ITEM_NOTE, "assess.note_label", "assess.note_placeholder", NOTE_MAX
+)
+# Plain text inputs, not url_text_input: the bot, not Slack, decides what is refused, so the
+# person is told why in their language.
+EVIDENCE_URL = ItemText(
+    evidence_url_block_id,
+    ActionId.ITEM_EVIDENCE_URL,
+    "assess.evidence_url_label",
+    "assess.evidence_url_placeholder",
+    URL_MAX,
+)
+EVIDENCE_LABEL = ItemText(
+    evidence_label_block_id,
+    ActionId.ITEM_EVIDENCE_LABEL,
+    "assess.evidence_label_label",
+    "assess.evidence_label_placeholder",
+    LABEL_MAX,
+)
 
 
-def _note_block(item: Item, language: str, note: str) -> Block:
-    return input_block(
-        note_block_id(item.id),
-        t("assess.note_label", language, code=item.id),
-        text_input(
-            ActionId.ITEM_NOTE,
-            max_length=NOTE_MAX,
-            initial=note,
-            placeholder=t("assess.note_placeholder", language),
-        ),
-        optional=True,
-    )
+def item_text_blocks(
+    item: Item, language: str, value: ItemValue | None, *, evidence: bool = True
+) -> list[Block]:
+    """The item's note input and, with `evidence`, its evidence link and label, prefilled."""
+    shown = [(NOTE, value.note if value else "")]
+    if evidence:
+        shown.append((EVIDENCE_URL, value.evidence_url if value else ""))
+        shown.append((EVIDENCE_LABEL, value.evidence_label if value else ""))
+    return [
+        input_block(
+            field.block_id(item.id),
+            t(field.label_key, language, code=item.id),
+            text_input(
+                field.action_id,
+                max_length=field.max_length,
+                # A note is stored within its limit already; links and labels may come from CI.
+                initial=text if field is NOTE else text[: field.max_length],
+                placeholder=t(field.placeholder_key, language),
+            ),
+            optional=True,
+        )
+        for field, text in shown
+    ]
 
 
 def range_values(scale: RangeScale) -> list[float]:

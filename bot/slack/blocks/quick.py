@@ -17,11 +17,9 @@ from bot.slack.blocks.assessment import (
     OVERALL_NOTE_MAX,
     AssessmentMeta,
     ItemValue,
-    _evidence_label_block,
-    _evidence_url_block,
     _instructions,
     _level_block,
-    _note_block,
+    item_text_blocks,
     one_page_items,
 )
 from bot.slack.blocks.common import (
@@ -75,12 +73,7 @@ def build_one_page(
                 short=True,
             )
         )
-        blocks.append(_note_block(item, language, value.note if value else ""))
-        if full:
-            blocks.append(_evidence_url_block(item, language, value.evidence_url if value else ""))
-            blocks.append(
-                _evidence_label_block(item, language, value.evidence_label if value else "")
-            )
+        blocks.extend(item_text_blocks(item, language, value, evidence=full))
     if len(shown) < total:
         blocks.append(
             actions(
