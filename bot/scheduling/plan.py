@@ -76,6 +76,9 @@ class Job:
     systems: tuple[tuple[int, str], ...] = ()
     """The systems a check-in (or its reminder or DM) asks about, (id, name), when the team
     has several; empty: the team's only one."""
+    team_systems: tuple[tuple[int, str], ...] | None = None
+    """The team's active systems as the planner loaded them, (id, name): the buttons of a
+    message whose `systems` is empty (None: read when sending)."""
     to_nonrespondents: bool = False
     """A reminder sent by DM to each member of the channel who has not answered, instead of to
     the channel (the team opted in)."""
@@ -191,6 +194,7 @@ def _job(
     due: datetime,
     now: datetime,
     systems: tuple[tuple[int, str], ...] = (),
+    team_systems: tuple[tuple[int, str], ...] | None = None,
 ) -> list[Job]:
     want, retry = _wanted(state, (target, kind.value, period.key), now)
     if not want:
@@ -209,6 +213,7 @@ def _job(
             team=team,
             retry=retry,
             systems=systems,
+            team_systems=team_systems,
         )
     ]
 
@@ -314,8 +319,19 @@ def _unit_jobs(state: WorkspaceState, unit: _Unit, now: datetime, policy: Policy
     )
     if unit.members and not asked:
         return []
+    loaded = tuple(
+        (view.system_id, view.system_name or "")
+        for view in state.systems.get(team.id, ())
+        if view.system_id is not None
+    )
     make = partial(
-        _job, state, period=period, team=team, now=now, systems=asked if unit.several else ()
+        _job,
+        state,
+        period=period,
+        team=team,
+        now=now,
+        systems=asked if unit.several else (),
+        team_systems=loaded,
     )
     target = unit.target
     checkin = state.deliveries.get((target, Kind.CHECKIN.value, period.key))
