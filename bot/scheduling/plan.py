@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 
 from bot.scheduling.kinds import Kind, channel_target, lead_target
 from bot.services.digests import channels_of
@@ -113,10 +113,16 @@ def channel_zone(teams: Sequence[TeamInfo], default_tz: str) -> str:
     return default_tz
 
 
+# Pure, and asked per team and channel of every workspace of a batch at the batch's one `now`:
+# most teams share a schedule, so a batch computes each period once.
+_period_at = lru_cache(maxsize=4096)(period_at)
+
+
+@lru_cache(maxsize=4096)
 def latest_slot(schedule: Schedule, now: datetime) -> Period:
     """The period of the last due time at or before `now`: the current period once its slot
     has come, the previous one before that."""
-    period = period_at(schedule, now)
+    period = _period_at(schedule, now)
     return period if period.due <= now else previous_period(schedule, period)
 
 
@@ -141,7 +147,7 @@ def current_keys(state: WorkspaceState, now: datetime, policy: Policy) -> set[st
                 keys.add(latest_slot(system.schedule, now).key)
     for teams in channels_of(state.teams).values():
         keys.add(
-            period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now).key
+            _period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now).key
         )
     # Plan reminders are keyed by how long before the target they go ("plan-14d").
     keys |= {f"plan-{days}d" for days in PLAN_REMINDER_DAYS}
@@ -367,7 +373,7 @@ def _digest_jobs(
     now: datetime,
     policy: Policy,
 ) -> list[Job]:
-    period = period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now)
+    period = _period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now)
     if now < period.due or all(is_new(team, period) for team in teams):
         return []
     target = channel_target(channel_id)
