@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, bindparam, case, func, literal, tuple_, update
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.db.errors import NotFound
@@ -261,53 +260,39 @@ def mark_deliveries_sent(
     sent: Sequence[tuple[tuple[int, str, str, str], datetime, str | None, str | None]],
 ) -> None:
     """mark_delivery_sent for many deliveries, each (key, when, its ts, its note), with one
-    query to find them and one UPDATE; NotFound (nothing changed) when one is missing."""
+    UPDATE; NotFound when one is missing (roll back: the others were changed)."""
     if not sent:
         return
-    keys = [key for key, _, _, _ in sent]
-    ids = {
-        (w, t, k, p): delivery_id
-        for delivery_id, w, t, k, p in session.execute(
-            sa_select(
-                col(Delivery.id),
-                col(Delivery.workspace_id),
-                col(Delivery.target),
-                col(Delivery.kind),
-                col(Delivery.period_key),
-            ).where(
-                tuple_(
-                    col(Delivery.workspace_id),
-                    col(Delivery.target),
-                    col(Delivery.kind),
-                    col(Delivery.period_key),
-                ).in_(keys)
-            )
-        ).all()
-    }
-    missing = [key for key in keys if key not in ids]
-    if missing:
-        raise NotFound(f"deliveries {missing}")
-    by_id = col(Delivery.id)
-    session.exec(
+    key = tuple_(
+        col(Delivery.workspace_id),
+        col(Delivery.target),
+        col(Delivery.kind),
+        col(Delivery.period_key),
+    )
+
+    def each(values: Sequence[tuple[tuple[int, str, str, str], Any]]) -> Any:
+        """The value of each delivery, picked by its key."""
+        return case(*[(key == tuple_(*(literal(part) for part in k)), v) for k, v in values])
+
+    keys = {k for k, _, _, _ in sent}
+    updated = session.exec(
         update(Delivery)
-        .where(by_id.in_(list(ids.values())))
+        .where(key.in_(sorted(keys)))
         .values(
             status="sent",
-            sent_at=case(
-                {ids[key]: literal(at, UTCDateTime()) for key, at, _, _ in sent}, value=by_id
-            ),
-            message_ts=case(
-                {ids[key]: literal(ts, String()) for key, _, ts, _ in sent}, value=by_id
-            ),
-            last_error=case(
-                {
-                    ids[key]: literal(note[:2000] if note is not None else None, String())
-                    for key, _, _, note in sent
-                },
-                value=by_id,
+            sent_at=each([(k, literal(at, UTCDateTime())) for k, at, _, _ in sent]),
+            message_ts=each([(k, literal(ts, String())) for k, _, ts, _ in sent]),
+            last_error=each(
+                [
+                    (k, literal(note[:2000] if note is not None else None, String()))
+                    for k, _, _, note in sent
+                ]
             ),
         )
-    )
+        .returning(col(Delivery.id))
+    ).all()
+    if len(updated) != len(keys):
+        raise NotFound(f"{len(keys) - len(updated)} of {len(keys)} deliveries")
 
 
 def mark_delivery_failed(
