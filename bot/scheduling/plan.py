@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 
 from bot.scheduling.kinds import Kind, channel_target, lead_target
 from bot.services.digests import channels_of
@@ -76,6 +76,9 @@ class Job:
     systems: tuple[tuple[int, str], ...] = ()
     """The systems a check-in (or its reminder or DM) asks about, (id, name), when the team
     has several; empty: the team's only one."""
+    team_systems: tuple[tuple[int, str], ...] | None = None
+    """The team's active systems as the planner loaded them, (id, name): the buttons of a
+    message whose `systems` is empty (None: read when sending)."""
     to_nonrespondents: bool = False
     """A reminder sent by DM to each member of the channel who has not answered, instead of to
     the channel (the team opted in)."""
@@ -110,10 +113,16 @@ def channel_zone(teams: Sequence[TeamInfo], default_tz: str) -> str:
     return default_tz
 
 
+# Pure, and asked per team and channel of every workspace of a batch at the batch's one `now`:
+# most teams share a schedule, so a batch computes each period once.
+_period_at = lru_cache(maxsize=4096)(period_at)
+
+
+@lru_cache(maxsize=4096)
 def latest_slot(schedule: Schedule, now: datetime) -> Period:
     """The period of the last due time at or before `now`: the current period once its slot
     has come, the previous one before that."""
-    period = period_at(schedule, now)
+    period = _period_at(schedule, now)
     return period if period.due <= now else previous_period(schedule, period)
 
 
@@ -138,7 +147,7 @@ def current_keys(state: WorkspaceState, now: datetime, policy: Policy) -> set[st
                 keys.add(latest_slot(system.schedule, now).key)
     for teams in channels_of(state.teams).values():
         keys.add(
-            period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now).key
+            _period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now).key
         )
     # Plan reminders are keyed by how long before the target they go ("plan-14d").
     keys |= {f"plan-{days}d" for days in PLAN_REMINDER_DAYS}
@@ -191,6 +200,7 @@ def _job(
     due: datetime,
     now: datetime,
     systems: tuple[tuple[int, str], ...] = (),
+    team_systems: tuple[tuple[int, str], ...] | None = None,
 ) -> list[Job]:
     want, retry = _wanted(state, (target, kind.value, period.key), now)
     if not want:
@@ -209,6 +219,7 @@ def _job(
             team=team,
             retry=retry,
             systems=systems,
+            team_systems=team_systems,
         )
     ]
 
@@ -314,8 +325,19 @@ def _unit_jobs(state: WorkspaceState, unit: _Unit, now: datetime, policy: Policy
     )
     if unit.members and not asked:
         return []
+    loaded = tuple(
+        (view.system_id, view.system_name or "")
+        for view in state.systems.get(team.id, ())
+        if view.system_id is not None
+    )
     make = partial(
-        _job, state, period=period, team=team, now=now, systems=asked if unit.several else ()
+        _job,
+        state,
+        period=period,
+        team=team,
+        now=now,
+        systems=asked if unit.several else (),
+        team_systems=loaded,
     )
     target = unit.target
     checkin = state.deliveries.get((target, Kind.CHECKIN.value, period.key))
@@ -351,7 +373,7 @@ def _digest_jobs(
     now: datetime,
     policy: Policy,
 ) -> list[Job]:
-    period = period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now)
+    period = _period_at(digest_schedule(policy, channel_zone(teams, policy.default_tz)), now)
     if now < period.due or all(is_new(team, period) for team in teams):
         return []
     target = channel_target(channel_id)

@@ -1,14 +1,17 @@
 """Claim, send, record: one job from the plan, exactly once per delivery key.
 
-The claim is its own short transaction, committed before anything is posted, so other processes
-see it while the post is under way. Only the winner posts. Success marks the delivery sent with
-the Slack ts (and, for a check-in, the check-in row with its message). A failure after the
-client's own retries (429s wait a Retry-After of up to 30 s; 5xx and timeouts back off) keeps
-the delivery claimed with its error and a later lease (for a 429, the time Slack asked for), so
-a later tick retries it: it is logged at WARNING and counted, never dropped. A process that
-dies after claiming leaves the same state; its lease runs out and the next tick sends the
-message. (A death between Slack's answer and the "sent" mark re-sends once after the lease:
-Slack has no idempotency key for chat.postMessage.)
+The claim is a short transaction committed before anything is posted, so other processes see it
+while the post is under way; the tick claims the messages of a batch of workspaces in one (hold),
+and a claim that waited past half its lease for its turn is renewed before its post. Only the
+winner posts. Success marks the delivery sent with the Slack ts (and, for a check-in, the
+check-in row with its message) before deliver returns, in one transaction with the posts other
+workers finished meanwhile (group commit). A failure after the client's own retries (429s wait
+a Retry-After of up to 30 s; 5xx and timeouts back off) keeps the delivery claimed with its
+error and a later lease (for a 429, the time Slack asked for), so a later tick retries it: it is
+logged at WARNING and counted, never dropped. A process that dies after claiming leaves the same
+state; its lease runs out and the next tick sends the message. (A death between Slack's answer
+and the "sent" mark re-sends once after the lease: Slack has no idempotency key for
+chat.postMessage.)
 
 A post that Slack never answered (a read timeout, a dropped connection, a 504: see
 bot.slack.clients.is_unconfirmed) may have landed, and the bot cannot look (no history scope).
@@ -23,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +42,7 @@ from bot.scheduling.pacing import Stopped
 from bot.scheduling.plan import Job
 from bot.services.access import Access, Action
 from bot.services.digests import DigestQuery
-from bot.services.scheduling import DeliveryRef, PostedCheckin
+from bot.services.scheduling import DeliveryRef, PostedCheckin, SentRecord
 from bot.services.types import Actor
 from bot.slack.blocks.checkin import build_checkin, build_lead_dm, build_reminder
 from bot.slack.blocks.common import escape, section
@@ -92,6 +96,11 @@ class Sender:
         self._lock = threading.Lock()
         # Who may read what, looked up once per person for the whole tick.
         self._people = TTLCache()
+        # Claims taken ahead for a batch (hold): when each was made, None for one lost.
+        self._held: dict[DeliveryRef, datetime | None] = {}
+        # Posts waiting to be recorded, and the lock of the one thread recording at a time.
+        self._unrecorded: list[_Unrecorded] = []
+        self._recording = threading.Lock()
 
     def client(self, slack_team_id: str) -> WebClient:
         with self._lock:
@@ -109,10 +118,11 @@ class Sender:
 
     def deliver(self, job: Job) -> Outcome:
         deps = self.deps
-        key = DeliveryRef(job.workspace_id, job.target, job.kind.value, job.period_key)
+        key = _ref(job)
         if deps.stopping.is_set():
+            self._let_go(key)
             return Outcome(job, "stopped")
-        if not deps.store.claim(key, self.current(), deps.lease):
+        if not self._claim(key):
             return Outcome(job, "lost")
         try:
             ts = self._send(job)
@@ -129,6 +139,85 @@ class Sender:
         deps.metrics.delivery(job.kind.value, DeliveryOutcome.SENT)
         return Outcome(job, "sent")
 
+    # ---- claims and records of a batch ---------------------------------------------------------
+
+    def hold(self, jobs: Iterable[Job]) -> None:
+        """Claim these jobs in one transaction ahead of their sends (a batch of workspaces):
+        deliver() then sends those won without a claim of its own. Each stays a claim with
+        a lease, so what was never sent (the process died) goes out after it."""
+        refs = {_ref(job) for job in jobs}
+        if not refs:
+            return
+        at = self.current()
+        won = self.deps.store.claim_many(refs, at, self.deps.lease)
+        with self._lock:
+            for ref in refs:
+                self._held[ref] = at if ref in won else None
+
+    def release_held(self) -> None:
+        """Give back the claims held for jobs that were never delivered (a workspace whose
+        pass broke off): the next tick sends them at once rather than after their lease."""
+        with self._lock:
+            held = [ref for ref, at in self._held.items() if at is not None]
+            self._held.clear()
+        for ref in held:
+            self.deps.store.release(ref, self.current())
+
+    def _claim(self, key: DeliveryRef) -> bool:
+        deps = self.deps
+        with self._lock:
+            held = self._held.pop(key, _NOT_HELD)
+        if held is _NOT_HELD:
+            return deps.store.claim(key, self.current(), deps.lease)
+        if held is None:
+            return False  # another process won it when the batch was claimed
+        assert isinstance(held, datetime)
+        now = self.current()
+        if now - held < deps.lease / 2:
+            return True
+        # Long in waiting (Slack kept the batch busy): renewed while it is still ours.
+        return deps.store.renew(key, held, now, deps.lease)
+
+    def _let_go(self, key: DeliveryRef) -> None:
+        with self._lock:
+            held = self._held.pop(key, None)
+        if isinstance(held, datetime):
+            self.deps.store.release(key, self.current())
+
+    def _record(self, record: SentRecord) -> None:
+        """Record a post as sent before returning, with whatever other workers posted
+        meanwhile, in one transaction (group commit): while one thread writes, the records of
+        the others queue up for the next write, so a post is recorded as soon as it would be
+        on its own. When a write fails, each of its records is tried on its own, so one that
+        cannot be recorded does not hold back the others; its error is raised here."""
+        entry = _Unrecorded(record)
+        with self._lock:
+            self._unrecorded.append(entry)
+        with self._recording:
+            if not entry.done:
+                with self._lock:
+                    batch, self._unrecorded = self._unrecorded, []
+                self._write(batch)
+        if entry.error is not None:
+            raise entry.error
+
+    def _write(self, batch: list[_Unrecorded]) -> None:
+        store = self.deps.store
+        try:
+            store.mark_sent_many([entry.record for entry in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                batch[0].error = error
+            else:
+                log.warning("could not record %d posts at once; one by one", len(batch))
+                for entry in batch:
+                    try:
+                        store.mark_sent_many([entry.record])
+                    except Exception as alone:
+                        entry.error = alone
+        for entry in batch:
+            entry.done = True
+
     def _record_sent(
         self, job: Job, key: DeliveryRef, ts: str | None, note: str | None = None
     ) -> None:
@@ -140,7 +229,7 @@ class Sender:
             checkin = PostedCheckin(
                 team_id=job.team_id, channel_id=job.channel_id, system_ids=asked
             )
-        self.deps.store.mark_sent(key, self.current(), message_ts=ts, note=note, checkin=checkin)
+        self._record(SentRecord(key, self.current(), ts, note, checkin))
 
     def _unconfirmed(self, job: Job, key: DeliveryRef, unconfirmed: Unconfirmed) -> Outcome:
         note = f"unconfirmed: {unconfirmed}"
@@ -205,6 +294,8 @@ class Sender:
         systems: list[tuple[int, str]] = list(job.systems)
         if team.system_id is not None:
             systems = []
+        elif not systems and job.team_systems is not None:
+            systems = list(job.team_systems)  # as the planner loaded them: no second read
         elif not systems:
             systems = self.deps.store.systems(job.workspace_id, team.id)
         if len(systems) == 1 and job.systems:
@@ -390,6 +481,22 @@ class Sender:
                 raise Unconfirmed("files.completeUploadExternal", error) from error
             raise
         return None
+
+
+_NOT_HELD = object()
+
+
+@dataclass
+class _Unrecorded:
+    """A post waiting for its record; `done` once tried, with the error if that failed."""
+
+    record: SentRecord
+    done: bool = False
+    error: BaseException | None = None
+
+
+def _ref(job: Job) -> DeliveryRef:
+    return DeliveryRef(job.workspace_id, job.target, job.kind.value, job.period_key)
 
 
 def remind_target(target: str, person: str) -> str:

@@ -3,10 +3,12 @@ each is next due.
 
 The due-work table (bot.services.scheduling) says which workspaces have anything due: an idle
 pass is one indexed query, whatever the number of teams. Workspaces are claimed a few at a time
-(FOR UPDATE SKIP LOCKED on PostgreSQL), so replicas share them instead of each planning all, and
-planned by a few threads at once. A claim is a lease: a replica that dies mid-pass leaves its
-workspaces due again when it runs out. Planning then works as before from fresh state, and the
-deliveries table's unique keys still decide, per message, who sends it.
+(FOR UPDATE SKIP LOCKED on PostgreSQL), so replicas share them instead of each planning all. A
+claimed batch is loaded with a few set-based queries and planned, its messages are claimed in
+one transaction, and they are sent by a few threads at once. A claim is a lease: a replica that
+dies mid-pass leaves its workspaces due again when it runs out. Planning then works as before
+from fresh state, and the deliveries table's unique keys still decide, per message, who sends
+it.
 
 A pass runs in rounds: check-ins and digests first; then, from fresh state, what depends on one
 of them having gone out (the leads' DMs, reminders, the digest's chart). Jobs are interleaved
@@ -103,8 +105,13 @@ def run_tick(deps: TickDeps, now: datetime) -> TickReport:
             # come) is left to the next tick.
             finished = [(work, _next_tick(now)) for work in claimed if work.workspace_id in seen]
             seen.update(work.workspace_id for work in fresh)
-            wakes = pool.map(lambda work: _run_claimed(deps, sender, work, share), fresh)
+            planned = _plan_batch(deps, sender, fresh)
+            wakes = pool.map(
+                lambda item: _run_claimed(deps, sender, item[0], share, item[1]),
+                [(work, planned.get(work.workspace_id)) for work in fresh],
+            )
             finished += zip(fresh, wakes, strict=True)
+            _release_held(sender)
             _finish(deps, token, finished, report)
             if not fresh:
                 break
@@ -149,13 +156,64 @@ class _Shared:
     lock: threading.Lock
 
 
-def _run_claimed(deps: TickDeps, sender: Sender, work: ClaimedWork, share: _Shared) -> datetime:
-    """Plan and send one claimed workspace; when it is next due (at the next pass when it broke
-    off or the process is stopping)."""
+_Planned = tuple[datetime, WorkspaceState, list[Job]]
+"""A workspace's first round: when it was planned, the state, the jobs."""
+
+
+def _plan_batch(
+    deps: TickDeps, sender: Sender, batch: Sequence[ClaimedWork]
+) -> dict[int, _Planned]:
+    """The first round of each claimed workspace, loaded with a few set-based queries for the
+    whole batch and planned, with its messages claimed in one transaction (not one each). A
+    workspace missing from the answer plans on its own."""
+    policy = deps.policy
+    at = sender.current()
+    try:
+        states = deps.store.workspace_states(
+            [(work.workspace_id, work.slack_team_id) for work in batch],
+            period_keys=lambda bare: current_keys(bare, at, policy),
+            today=at.date(),
+        )
+    except Exception:
+        log.exception("could not load %d workspaces at once; one by one", len(batch))
+        return {}
+    planned: dict[int, _Planned] = {}
+    for workspace_id, state in states.items():
+        try:
+            planned[workspace_id] = (at, state, plan(state, at, policy))
+        except Exception:
+            log.exception("could not plan workspace %s with its batch", state.slack_team_id)
+    try:
+        sender.hold(job for _, _, jobs in planned.values() for job in jobs)
+    except Exception:
+        # Each message is then claimed on its own as it goes.
+        log.exception("could not claim the messages of %d workspaces at once", len(planned))
+    return planned
+
+
+def _release_held(sender: Sender) -> None:
+    try:
+        sender.release_held()
+    except Exception:
+        log.exception("could not give back the unsent claims of a batch; they run out")
+
+
+def _run_claimed(
+    deps: TickDeps,
+    sender: Sender,
+    work: ClaimedWork,
+    share: _Shared,
+    planned: _Planned | None = None,
+) -> datetime:
+    """Plan and send one claimed workspace (from `planned`, its first round planned with the
+    batch); when it is next due (at the next pass when it broke off or the process is
+    stopping)."""
     own = TickReport(now=share.report.now)
     wake: datetime | None = None
     try:
-        wake = _run_workspace(deps, sender, work.workspace_id, work.slack_team_id, own)
+        wake = _run_workspace(
+            deps, sender, work.workspace_id, work.slack_team_id, own, first=planned
+        )
     except Exception as error:
         log.exception("the scheduling pass of workspace %s broke off", work.slack_team_id)
         own.errors.append(f"{work.slack_team_id}: {type(error).__name__}: {error}")
@@ -182,15 +240,24 @@ def _finish(
 
 
 def _run_workspace(
-    deps: TickDeps, sender: Sender, workspace_id: int, slack_team_id: str, report: TickReport
+    deps: TickDeps,
+    sender: Sender,
+    workspace_id: int,
+    slack_team_id: str,
+    report: TickReport,
+    *,
+    first: _Planned | None = None,
 ) -> datetime | None:
     """Send what is due in the workspace; when it is next due (None: at the next pass)."""
     jobs: list[Job] = []
     wake: datetime | None = None
     state: WorkspaceState | None = None
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         at = sender.current()
-        state, planned = _plan(deps, workspace_id, slack_team_id, at)
+        if round_ == 0 and first is not None:
+            at, state, planned = first
+        else:
+            state, planned = _plan(deps, workspace_id, slack_team_id, at)
         if not planned:
             wake = next_wake(state, at, deps.policy)
             break

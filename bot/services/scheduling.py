@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.repositories import responses as response_repo
-from bot.db.tables import System, Team
+from bot.db.tables import Assessment, System, Team
 from bot.rubric_registry import RubricRegistry
 from bot.services import _audit
 from bot.services._convert import schedule_of, team_info
@@ -140,6 +140,18 @@ class PostedCheckin:
 
 
 @dataclass(frozen=True)
+class SentRecord:
+    """A delivery that went out, to be recorded as sent."""
+
+    ref: DeliveryRef
+    at: datetime
+    message_ts: str | None
+    note: str | None = None
+    """Why there may be no ts (an unconfirmed post)."""
+    checkin: PostedCheckin | None = None
+
+
+@dataclass(frozen=True)
 class Skipped:
     team: TeamInfo
     period_key: str
@@ -177,16 +189,12 @@ class SchedulingStore:
         """Store each workspace's next due time and end its claim, in one transaction (False
         for a claim that was lost: it ran out and another tick took the workspace)."""
         with self._db.write() as session:
-            return [
-                repo.finish_due(
-                    session,
-                    workspace_id=work.workspace_id,
-                    token=token,
-                    version=work.version,
-                    next_due_at=next_due_at,
-                )
-                for work, next_due_at in finished
-            ]
+            done = repo.finish_many_due(
+                session,
+                token=token,
+                finished=[(w.workspace_id, w.version, at) for w, at in finished],
+            )
+        return [work.workspace_id in done for work, _ in finished]
 
     def mark_due(self, workspace_id: int) -> None:
         """Plan the workspace at the next tick (for changes made outside the repositories)."""
@@ -212,50 +220,95 @@ class SchedulingStore:
         """Everything the planner needs about one workspace, in one read and a fixed number of
         queries; `period_keys` says, from the teams, which periods' check-ins and deliveries
         to load."""
+        found = self._states([(workspace_id, slack_team_id)], period_keys, today)
+        return found[workspace_id]
+
+    def workspace_states(
+        self,
+        workspaces: Sequence[tuple[int, str]],
+        *,
+        period_keys: Callable[[WorkspaceState], Collection[str]],
+        today: date | None = None,
+    ) -> dict[int, WorkspaceState]:
+        """workspace_state of each (workspace id, Slack team id), in one read and the same
+        fixed number of queries however many there are (a tick's batch)."""
+        return self._states(workspaces, period_keys, today)
+
+    def _states(
+        self,
+        workspaces: Sequence[tuple[int, str]],
+        period_keys: Callable[[WorkspaceState], Collection[str]],
+        today: date | None,
+    ) -> dict[int, WorkspaceState]:
+        ids = [workspace_id for workspace_id, _ in workspaces]
         with self._db.read() as session:
-            rows = repo.list_teams(session, workspace_id=workspace_id)
-            teams = [team_info(row) for row in rows]
-            by_team: dict[int, list[System]] = {}
-            for system in repo.list_systems(session, workspace_id=workspace_id):
-                by_team.setdefault(system.team_id, []).append(system)
-            systems = {
-                row.id: [
-                    team_info(row, system, systems=len(by_team[row.id]))
-                    for system in by_team[row.id]
-                ]
-                for row in rows
-                if row.id is not None and row.id in by_team
-            }
-            keys = period_keys(
-                WorkspaceState(workspace_id, slack_team_id, teams, {}, {}, {}, systems)
-            )
-            scope = {"workspace_id": workspace_id}
-            deliveries = repo.deliveries_for_periods(session, **scope, period_keys=keys)
-            return WorkspaceState(
-                workspace_id=workspace_id,
-                slack_team_id=slack_team_id,
-                teams=teams,
-                checkins=repo.checkin_statuses(session, **scope, period_keys=keys),
-                last_assessed={
-                    team_id: _utc(at)
-                    for team_id, at in repo.last_assessed_by_team(session, **scope).items()
-                },
-                deliveries={
-                    (d.target, d.kind, d.period_key): DeliveryState(
-                        d.status, _utc(d.lease_until), _utc(d.sent_at) if d.sent_at else None
+            team_rows = repo.teams_of(session, workspace_ids=ids)
+            system_rows = repo.systems_of(session, workspace_ids=ids)
+            teams: dict[int, list[TeamInfo]] = {}
+            systems: dict[int, dict[int, list[TeamInfo]]] = {}
+            keys: dict[int, Collection[str]] = {}
+            for workspace_id, slack_team_id in workspaces:
+                rows = team_rows[workspace_id]
+                by_team: dict[int, list[System]] = {}
+                for system in system_rows[workspace_id]:
+                    by_team.setdefault(system.team_id, []).append(system)
+                teams[workspace_id] = [team_info(row) for row in rows]
+                systems[workspace_id] = {
+                    row.id: [
+                        team_info(row, system, systems=len(by_team[row.id]))
+                        for system in by_team[row.id]
+                    ]
+                    for row in rows
+                    if row.id is not None and row.id in by_team
+                }
+                keys[workspace_id] = period_keys(
+                    WorkspaceState(
+                        workspace_id,
+                        slack_team_id,
+                        teams[workspace_id],
+                        {},
+                        {},
+                        {},
+                        systems[workspace_id],
                     )
-                    for d in deliveries
-                },
-                systems=systems,
-                system_checkins=repo.system_checkin_statuses(session, **scope, period_keys=keys),
-                system_assessed={
-                    system_id: _utc(at)
-                    for system_id, at in repo.last_assessed_by_system(session, **scope).items()
-                },
-                dm_reminders=response_repo.reminder_teams(session, **scope),
-                plans=_plans_due(session, workspace_id, systems, today) if today else (),
-                next_lease_end=repo.next_lease_end(session, **scope),
+                )
+            deliveries = repo.deliveries_of(session, period_keys=keys)
+            checkins = repo.checkin_statuses_of(session, period_keys=keys)
+            system_checkins = repo.system_checkin_statuses_of(session, period_keys=keys)
+            team_assessed = repo.last_assessed_of(session, workspace_ids=ids, by=Assessment.team_id)
+            system_assessed = repo.last_assessed_of(
+                session, workspace_ids=ids, by=Assessment.system_id
             )
+            dm_reminders = response_repo.reminder_teams_of(session, workspace_ids=ids)
+            plans = _plans_due(session, systems, today) if today else {}
+            lease_ends = repo.next_lease_ends(session, workspace_ids=ids)
+            return {
+                workspace_id: WorkspaceState(
+                    workspace_id=workspace_id,
+                    slack_team_id=slack_team_id,
+                    teams=teams[workspace_id],
+                    checkins=checkins[workspace_id],
+                    last_assessed={
+                        team_id: _utc(at) for team_id, at in team_assessed[workspace_id].items()
+                    },
+                    deliveries={
+                        (d.target, d.kind, d.period_key): DeliveryState(
+                            d.status, _utc(d.lease_until), _utc(d.sent_at) if d.sent_at else None
+                        )
+                        for d in deliveries[workspace_id]
+                    },
+                    systems=systems[workspace_id],
+                    system_checkins=system_checkins[workspace_id],
+                    system_assessed={
+                        system_id: _utc(at)
+                        for system_id, at in system_assessed[workspace_id].items()
+                    },
+                    dm_reminders=dm_reminders[workspace_id],
+                    plans=plans.get(workspace_id, ()),
+                    next_lease_end=lease_ends.get(workspace_id),
+                )
+                for workspace_id, slack_team_id in workspaces
+            }
 
     def plan_for_reminder(
         self, rubrics: RubricRegistry, workspace_id: int, plan_id: int, today: date
@@ -304,6 +357,25 @@ class SchedulingStore:
         with self._db.write() as session:
             repo.release_delivery(session, **ref.columns(), now=now)
 
+    def claim_many(
+        self, refs: Collection[DeliveryRef], now: datetime, lease: timedelta
+    ) -> set[DeliveryRef]:
+        """claim() for many deliveries in one transaction (committed at once): those won."""
+        keys = {(r.workspace_id, r.target, r.kind, r.period_key) for r in refs}
+        with self._db.write() as session:
+            won = repo.claim_deliveries(session, keys=keys, now=now, lease=lease)
+        return {DeliveryRef(*key) for key in won}
+
+    def renew(
+        self, ref: DeliveryRef, claimed_at: datetime, now: datetime, lease: timedelta
+    ) -> bool:
+        """Extend our claim made at `claimed_at` to `now + lease`; False when it is not ours
+        any more."""
+        with self._db.write() as session:
+            return repo.renew_delivery(
+                session, **ref.columns(), claimed_at=claimed_at, now=now, lease=lease
+            )
+
     def mark_sent(
         self,
         ref: DeliveryRef,
@@ -313,32 +385,25 @@ class SchedulingStore:
         note: str | None = None,
         checkin: PostedCheckin | None = None,
     ) -> None:
+        self.mark_sent_many([SentRecord(ref, now, message_ts, note, checkin)])
+
+    def mark_sent_many(self, records: Sequence[SentRecord]) -> None:
+        """Record posted deliveries as sent, with the check-in rows of those that are check-ins,
+        in one transaction (all or none)."""
         with self._db.write() as session:
-            repo.mark_delivery_sent(
-                session, **ref.columns(), now=now, message_ts=message_ts, note=note
-            )
-            if checkin is not None:
-                # One check-in per active system, all in this one message: answering one
-                # leaves the others open; an archived system gets none.
-                systems = repo.list_systems(
-                    session, workspace_id=ref.workspace_id, team_ids=[checkin.team_id]
-                )
-                system_ids: list[int | None] = [
-                    system.id
-                    for system in systems
-                    if not checkin.system_ids or system.id in checkin.system_ids
-                ] or [None]
-                for system_id in system_ids:
-                    repo.upsert_checkin(
-                        session,
-                        workspace_id=ref.workspace_id,
-                        team_id=checkin.team_id,
-                        period_key=ref.period_key,
-                        now=now,
-                        channel_id=checkin.channel_id,
-                        message_ts=message_ts,
-                        system_id=system_id,
+            repo.mark_deliveries_sent(
+                session,
+                sent=[
+                    (
+                        (r.ref.workspace_id, r.ref.target, r.ref.kind, r.ref.period_key),
+                        r.at,
+                        r.message_ts,
+                        r.note,
                     )
+                    for r in records
+                ],
+            )
+            _record_checkins(session, [r for r in records if r.checkin is not None])
 
     def mark_failed(
         self,
@@ -517,41 +582,89 @@ class SchedulingStore:
         ]
 
 
+def _record_checkins(session: Session, records: Sequence[SentRecord]) -> None:
+    """One check-in per active system, all in its one message: answering one leaves the others
+    open; an archived system gets none. The teams' systems are read with one query."""
+    posted = [(record, record.checkin) for record in records if record.checkin is not None]
+    if not posted:
+        return
+    by_team: dict[int, list[System]] = {}
+    scope = {(record.ref.workspace_id, checkin.team_id) for record, checkin in posted}
+    for system in repo.team_systems(session, teams=scope):
+        by_team.setdefault(system.team_id, []).append(system)
+    rows: dict[tuple[int, int, str], dict[str, Any]] = {}
+    for record, checkin in posted:
+        ref = record.ref
+        system_ids = [
+            system.id
+            for system in by_team.get(checkin.team_id, [])
+            if system.id is not None and (not checkin.system_ids or system.id in checkin.system_ids)
+        ]
+        if not system_ids:
+            # No active system asked (or the team is gone): the team's primary one, as
+            # upsert_checkin resolves it (and refuses a team that is gone).
+            repo.upsert_checkin(
+                session,
+                workspace_id=ref.workspace_id,
+                team_id=checkin.team_id,
+                period_key=ref.period_key,
+                now=record.at,
+                channel_id=checkin.channel_id,
+                message_ts=record.message_ts,
+            )
+            continue
+        for system_id in system_ids:
+            # One row per check-in: an INSERT may not update the same row twice.
+            rows[(ref.workspace_id, system_id, ref.period_key)] = {
+                "workspace_id": ref.workspace_id,
+                "team_id": checkin.team_id,
+                "system_id": system_id,
+                "period_key": ref.period_key,
+                "channel_id": checkin.channel_id,
+                "message_ts": record.message_ts,
+                "now": record.at,
+            }
+    repo.upsert_posted_checkins(session, rows=list(rows.values()))
+
+
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _plans_due(
     session: Session,
-    workspace_id: int,
-    systems: Mapping[int, Sequence[TeamInfo]],
+    systems: Mapping[int, Mapping[int, Sequence[TeamInfo]]],
     today: date,
-) -> list[PlanDue]:
-    """Plans whose first reminder comes within a day or has come, and whose target date has
-    not passed, of active systems (a fixed number of queries; plans further off are not read
-    at all)."""
-    plans = repo.list_plans(
+) -> dict[int, list[PlanDue]]:
+    """workspace id (of `systems`: workspace id -> team id -> its active systems) -> its plans
+    whose first reminder comes within a day or has come, and whose target date has not passed,
+    of active systems (a fixed number of queries; plans further off are not read at all)."""
+    found = repo.plans_of(
         session,
-        workspace_id=workspace_id,
+        workspace_ids=list(systems),
         not_before=today,
         # A day further than the first reminder: the due-work table's next wake-up is worked
         # out from the plans loaded here, so a plan must be in view before its reminder's day.
         not_after=today + timedelta(days=max(PLAN_REMINDER_DAYS) + 1),
     )
-    if not plans:
-        return []
-    views = {
-        view.system_id: view
-        for views_ in systems.values()
-        for view in views_
-        if view.system_id is not None and not view.archived
-    }
-    items = repo.plan_items(session, plan_ids=[plan.id for plan in plans if plan.id is not None])
-    due = []
-    for plan in plans:
-        view = views.get(plan.system_id)
-        if plan.id is None or view is None:
-            continue
-        owners = tuple(dict.fromkeys(item.owner for item in items[plan.id]))
-        due.append(PlanDue(plan.id, view, plan.target_date, _utc(plan.created_at), owners))
+    ids = [plan.id for plans in found.values() for plan in plans if plan.id is not None]
+    if not ids:
+        return {}
+    items = repo.plan_items(session, plan_ids=ids)
+    due: dict[int, list[PlanDue]] = {}
+    for workspace_id, plans in found.items():
+        views = {
+            view.system_id: view
+            for views_ in systems[workspace_id].values()
+            for view in views_
+            if view.system_id is not None and not view.archived
+        }
+        for plan in plans:
+            view = views.get(plan.system_id)
+            if plan.id is None or view is None:
+                continue
+            owners = tuple(dict.fromkeys(item.owner for item in items[plan.id]))
+            due.setdefault(workspace_id, []).append(
+                PlanDue(plan.id, view, plan.target_date, _utc(plan.created_at), owners)
+            )
     return due

@@ -1477,6 +1477,9 @@ def _parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a burst of posts from several tick processes
+    # overflowed it, and the refused connections read as Slack trouble (resets, 1 s stalls).
+    request_queue_size = 128
     fake: FakeSlack
 
     def handle_error(self, request: Any, client_address: Any) -> None:

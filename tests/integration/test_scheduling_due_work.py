@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -48,6 +50,13 @@ class CountingStore(SchedulingStore):
         with self._lock:
             self.loaded[workspace_id] += 1
         return super().workspace_state(workspace_id=workspace_id, **rest)  # type: ignore[arg-type]
+
+    def workspace_states(  # type: ignore[override]
+        self, workspaces: Sequence[tuple[int, str]], **rest: Any
+    ) -> dict[int, WorkspaceState]:
+        with self._lock:
+            self.loaded.update(workspace_id for workspace_id, _ in workspaces)
+        return super().workspace_states(workspaces, **rest)
 
 
 def seed(

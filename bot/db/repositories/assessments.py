@@ -8,7 +8,7 @@ Answers are always fetched with one query per call, whatever the number of asses
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
@@ -248,22 +248,33 @@ def assessment_history(
 
 def last_assessed_by_team(session: Session, *, workspace_id: int) -> dict[int, datetime]:
     """team id -> when its newest assessment was submitted (as stored), over all its systems."""
-    rows = session.exec(
-        select(Assessment.team_id, func.max(Assessment.submitted_at))
-        .where(Assessment.workspace_id == workspace_id)
-        .group_by(col(Assessment.team_id))
-    ).all()
-    return {team_id: at for team_id, at in rows if at is not None}
+    return last_assessed_of(session, workspace_ids=[workspace_id], by=Assessment.team_id)[
+        workspace_id
+    ]
 
 
 def last_assessed_by_system(session: Session, *, workspace_id: int) -> dict[int, datetime]:
     """system id -> when its newest assessment was submitted (as stored)."""
+    return last_assessed_of(session, workspace_ids=[workspace_id], by=Assessment.system_id)[
+        workspace_id
+    ]
+
+
+def last_assessed_of(
+    session: Session, *, workspace_ids: Collection[int], by: Any
+) -> dict[int, dict[int, datetime]]:
+    """workspace id -> (the `by` column: team or system id) -> when its newest assessment was
+    submitted (as stored), for many workspaces in one query."""
+    found: dict[int, dict[int, datetime]] = {workspace_id: {} for workspace_id in workspace_ids}
     rows = session.exec(
-        select(Assessment.system_id, func.max(Assessment.submitted_at))
-        .where(Assessment.workspace_id == workspace_id)
-        .group_by(col(Assessment.system_id))
+        select(Assessment.workspace_id, by, func.max(Assessment.submitted_at))
+        .where(col(Assessment.workspace_id).in_(list(found)))
+        .group_by(col(Assessment.workspace_id), by)
     ).all()
-    return {system_id: at for system_id, at in rows if at is not None}
+    for workspace_id, key, at in rows:
+        if at is not None:
+            found[workspace_id][key] = at
+    return found
 
 
 def latest_assessments_for_teams(

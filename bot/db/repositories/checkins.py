@@ -3,7 +3,7 @@ system means the team's primary system."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +69,42 @@ def upsert_checkin(
     return checkin
 
 
+def upsert_posted_checkins(session: Session, *, rows: Sequence[dict[str, Any]]) -> None:
+    """upsert_checkin without a status for many posted check-ins at once, each row naming its
+    workspace_id, team_id, system_id (an existing system of that team), period_key,
+    channel_id, message_ts (None keeps the one stored) and now: one INSERT per kind of row."""
+    for with_ts in (True, False):
+        values = [
+            {
+                "workspace_id": row["workspace_id"],
+                "team_id": row["team_id"],
+                "system_id": row["system_id"],
+                "period_key": row["period_key"],
+                "status": "open",
+                "channel_id": row["channel_id"],
+                "message_ts": row["message_ts"],
+                "created_at": row["now"],
+                "updated_at": row["now"],
+            }
+            for row in rows
+            if (row["message_ts"] is not None) is with_ts
+        ]
+        if not values:
+            continue
+        insert = upsert_insert(session, CheckIn).values(values)
+        updates: dict[str, Any] = {
+            "updated_at": insert.excluded.updated_at,
+            "channel_id": insert.excluded.channel_id,
+        }
+        if with_ts:
+            updates["message_ts"] = insert.excluded.message_ts
+        session.exec(
+            insert.on_conflict_do_update(
+                index_elements=["workspace_id", "system_id", "period_key"], set_=updates
+            )
+        )
+
+
 def mark_checkin(
     session: Session,
     *,
@@ -117,21 +153,30 @@ def checkin_statuses(
     """(team id, period key) -> status, for the workspace's check-ins of `period_keys`. A team
     with several systems is "open" while any of its active systems' check-ins is (an archived
     system's check-in keeps nothing open)."""
-    if not period_keys:
-        return {}
+    return checkin_statuses_of(session, period_keys={workspace_id: period_keys})[workspace_id]
+
+
+def checkin_statuses_of(
+    session: Session, *, period_keys: Mapping[int, Collection[str]]
+) -> dict[int, dict[tuple[int, str], str]]:
+    """checkin_statuses of many workspaces (workspace id -> its period keys), in one query."""
+    found: dict[int, dict[tuple[int, str], str]] = {ws: {} for ws in period_keys}
+    every = sorted({key for keys in period_keys.values() for key in keys})
+    if not every:
+        return found
     rows = session.exec(
-        select(CheckIn.team_id, CheckIn.period_key, CheckIn.status)
+        select(CheckIn.workspace_id, CheckIn.team_id, CheckIn.period_key, CheckIn.status)
         .join(System, col(System.id) == CheckIn.system_id)
         .where(
-            CheckIn.workspace_id == workspace_id,
-            col(CheckIn.period_key).in_(list(period_keys)),
+            col(CheckIn.workspace_id).in_(list(found)),
+            col(CheckIn.period_key).in_(every),
             col(System.archived_at).is_(None),
         )
     ).all()
-    found: dict[tuple[int, str], str] = {}
-    for team_id, key, status in rows:
-        if found.get((team_id, key)) != "open":
-            found[(team_id, key)] = status
+    for workspace_id, team_id, key, status in rows:
+        statuses = found[workspace_id]
+        if key in period_keys[workspace_id] and statuses.get((team_id, key)) != "open":
+            statuses[(team_id, key)] = status
     return found
 
 
@@ -139,14 +184,27 @@ def system_checkin_statuses(
     session: Session, *, workspace_id: int, period_keys: Collection[str]
 ) -> dict[tuple[int, str], str]:
     """(system id, period key) -> status, for the workspace's check-ins of `period_keys`."""
-    if not period_keys:
-        return {}
+    found = system_checkin_statuses_of(session, period_keys={workspace_id: period_keys})
+    return found[workspace_id]
+
+
+def system_checkin_statuses_of(
+    session: Session, *, period_keys: Mapping[int, Collection[str]]
+) -> dict[int, dict[tuple[int, str], str]]:
+    """system_checkin_statuses of many workspaces, in one query."""
+    found: dict[int, dict[tuple[int, str], str]] = {ws: {} for ws in period_keys}
+    every = sorted({key for keys in period_keys.values() for key in keys})
+    if not every:
+        return found
     rows = session.exec(
-        select(CheckIn.system_id, CheckIn.period_key, CheckIn.status).where(
-            CheckIn.workspace_id == workspace_id, col(CheckIn.period_key).in_(list(period_keys))
+        select(CheckIn.workspace_id, CheckIn.system_id, CheckIn.period_key, CheckIn.status).where(
+            col(CheckIn.workspace_id).in_(list(found)), col(CheckIn.period_key).in_(every)
         )
     ).all()
-    return {(system_id, key): status for system_id, key, status in rows}
+    for workspace_id, system_id, key, status in rows:
+        if key in period_keys[workspace_id]:
+            found[workspace_id][(system_id, key)] = status
+    return found
 
 
 def list_checkins(

@@ -7,15 +7,16 @@ expired, by one caller only, through a conditional UPDATE.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, update
+from sqlalchemy import ColumnElement, String, bindparam, case, func, literal, tuple_, update
 from sqlmodel import Session, col, select
 
 from bot.db.errors import NotFound
 from bot.db.tables import Delivery
+from bot.db.types import UTCDateTime
 from bot.db.upsert import dialect_name, upsert_insert
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -141,6 +142,90 @@ def claim_sent(
     return bool(reclaimed.rowcount == 1)
 
 
+def claim_deliveries(
+    session: Session,
+    *,
+    keys: Collection[tuple[int, str, str, str]],
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> set[tuple[int, str, str, str]]:
+    """claim_delivery for many (workspace id, target, kind, period key) at once: the keys this
+    caller won. New rows go in with one INSERT, in key order (so two callers inserting
+    overlapping keys wait for each other instead of deadlocking); a key already there is
+    reclaimed on its own when its lease has run out."""
+    ordered = sorted(set(keys))
+    if not ordered:
+        return set()
+    columns = (
+        col(Delivery.workspace_id),
+        col(Delivery.target),
+        col(Delivery.kind),
+        col(Delivery.period_key),
+    )
+    rows = session.exec(
+        upsert_insert(session, Delivery)
+        .values(
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "target": target,
+                    "kind": kind,
+                    "period_key": period_key,
+                    "status": "claimed",
+                    "attempts": 1,
+                    "claimed_at": now,
+                    "lease_until": now + lease,
+                }
+                for workspace_id, target, kind, period_key in ordered
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "target", "kind", "period_key"])
+        .returning(*columns)
+    ).all()
+    won = {(int(w), str(t), str(k), str(p)) for w, t, k, p in rows}
+    for key in ordered:
+        if key in won:
+            continue
+        workspace_id, target, kind, period_key = key
+        reclaimed = session.exec(
+            update(Delivery)
+            .where(
+                *_key(workspace_id, target, kind, period_key),
+                col(Delivery.status) == "claimed",
+                col(Delivery.lease_until) < now,
+            )
+            .values(attempts=col(Delivery.attempts) + 1, claimed_at=now, lease_until=now + lease)
+        )
+        if reclaimed.rowcount == 1:
+            won.add(key)
+    return won
+
+
+def renew_delivery(
+    session: Session,
+    *,
+    workspace_id: int,
+    target: str,
+    kind: str,
+    period_key: str,
+    claimed_at: datetime,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> bool:
+    """Extend a claim made at `claimed_at` to `now + lease`; False when it is no longer that
+    claim (sent, given up, or claimed again by another caller after it ran out)."""
+    result = session.exec(
+        update(Delivery)
+        .where(
+            *_key(workspace_id, target, kind, period_key),
+            col(Delivery.status) == "claimed",
+            col(Delivery.claimed_at) == claimed_at,
+        )
+        .values(lease_until=now + lease)
+    )
+    return bool(result.rowcount == 1)
+
+
 def mark_delivery_sent(
     session: Session,
     *,
@@ -167,6 +252,47 @@ def mark_delivery_sent(
             "last_error": note[:2000] if note is not None else None,
         },
     )
+
+
+def mark_deliveries_sent(
+    session: Session,
+    *,
+    sent: Sequence[tuple[tuple[int, str, str, str], datetime, str | None, str | None]],
+) -> None:
+    """mark_delivery_sent for many deliveries, each (key, when, its ts, its note), with one
+    UPDATE; NotFound when one is missing (roll back: the others were changed)."""
+    if not sent:
+        return
+    key = tuple_(
+        col(Delivery.workspace_id),
+        col(Delivery.target),
+        col(Delivery.kind),
+        col(Delivery.period_key),
+    )
+
+    def each(values: Sequence[tuple[tuple[int, str, str, str], Any]]) -> Any:
+        """The value of each delivery, picked by its key."""
+        return case(*[(key == tuple_(*(literal(part) for part in k)), v) for k, v in values])
+
+    keys = {k for k, _, _, _ in sent}
+    updated = session.exec(
+        update(Delivery)
+        .where(key.in_(sorted(keys)))
+        .values(
+            status="sent",
+            sent_at=each([(k, literal(at, UTCDateTime())) for k, at, _, _ in sent]),
+            message_ts=each([(k, literal(ts, String())) for k, _, ts, _ in sent]),
+            last_error=each(
+                [
+                    (k, literal(note[:2000] if note is not None else None, String()))
+                    for k, _, _, note in sent
+                ]
+            ),
+        )
+        .returning(col(Delivery.id))
+    ).all()
+    if len(updated) != len(keys):
+        raise NotFound(f"{len(keys) - len(updated)} of {len(keys)} deliveries")
 
 
 def mark_delivery_failed(
@@ -246,16 +372,26 @@ def deliveries_for_periods(
     session: Session, *, workspace_id: int, period_keys: Collection[str]
 ) -> list[Delivery]:
     """Every delivery of the workspace for any of `period_keys`."""
-    if not period_keys:
-        return []
-    return list(
-        session.exec(
-            select(Delivery).where(
-                Delivery.workspace_id == workspace_id,
-                col(Delivery.period_key).in_(list(period_keys)),
-            )
-        ).all()
-    )
+    return deliveries_of(session, period_keys={workspace_id: period_keys})[workspace_id]
+
+
+def deliveries_of(
+    session: Session, *, period_keys: Mapping[int, Collection[str]]
+) -> dict[int, list[Delivery]]:
+    """workspace id -> its deliveries for any of its `period_keys` (one query)."""
+    found: dict[int, list[Delivery]] = {workspace_id: [] for workspace_id in period_keys}
+    every = sorted({key for keys in period_keys.values() for key in keys})
+    if not every:
+        return found
+    rows = session.exec(
+        select(Delivery).where(
+            col(Delivery.workspace_id).in_(list(found)), col(Delivery.period_key).in_(every)
+        )
+    ).all()
+    for row in rows:
+        if row.period_key in period_keys[row.workspace_id]:
+            found[row.workspace_id].append(row)
+    return found
 
 
 def abandon_delivery(

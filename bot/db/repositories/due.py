@@ -13,7 +13,7 @@ when the process holding it dies, the row simply falls due again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -124,25 +124,45 @@ def finish_due(
     """Store the next due time worked out under the claim `token`, or "due at once" when the
     workspace changed since it was claimed. False when the claim was lost (it ran out and
     another tick took the row): that tick's answer stands."""
-    result = session.exec(
+    finished = [(workspace_id, version, next_due_at)]
+    return workspace_id in finish_many_due(session, token=token, finished=finished)
+
+
+def finish_many_due(
+    session: Session, *, token: str, finished: Sequence[tuple[int, int, datetime]]
+) -> set[int]:
+    """finish_due of many (workspace id, version, next due time) in one UPDATE: the workspaces
+    whose claim was still `token`'s."""
+    if not finished:
+        return set()
+    workspace = col(DueWork.workspace_id)
+    versions = case({ws: version for ws, version, _ in finished}, value=workspace)
+    times = case({ws: _at(at) for ws, _, at in finished}, value=workspace)
+    rows = session.exec(
         update(DueWork)
-        .where(col(DueWork.workspace_id) == workspace_id, col(DueWork.claim_token) == token)
+        .where(workspace.in_([ws for ws, _, _ in finished]), col(DueWork.claim_token) == token)
         .values(
-            next_due_at=case((col(DueWork.version) == version, _at(next_due_at)), else_=_at(DIRTY)),
+            next_due_at=case((col(DueWork.version) == versions, times), else_=_at(DIRTY)),
             claim_token=None,
         )
-    )
-    return bool(result.rowcount == 1)
+        .returning(workspace)
+    ).all()
+    return {int(ws) for (ws,) in rows}
 
 
 def next_lease_end(session: Session, *, workspace_id: int) -> datetime | None:
     """When the earliest unsent claim of the workspace runs out (a retry, or one to give up)."""
-    found = session.exec(
-        select(func.min(Delivery.lease_until)).where(
-            Delivery.workspace_id == workspace_id, Delivery.status == "claimed"
-        )
-    ).one()
-    return found  # UTCDateTime: aware, in UTC
+    return next_lease_ends(session, workspace_ids=[workspace_id]).get(workspace_id)
+
+
+def next_lease_ends(session: Session, *, workspace_ids: Collection[int]) -> dict[int, datetime]:
+    """next_lease_end of many workspaces (those with an unsent claim), in one query."""
+    rows = session.exec(
+        select(Delivery.workspace_id, func.min(Delivery.lease_until))
+        .where(col(Delivery.workspace_id).in_(list(workspace_ids)), Delivery.status == "claimed")
+        .group_by(col(Delivery.workspace_id))
+    ).all()
+    return {workspace_id: at for workspace_id, at in rows if at is not None}  # aware, in UTC
 
 
 def due_rows(session: Session) -> Sequence[DueWork]:

@@ -136,6 +136,26 @@ def list_plans(
     return list(session.exec(statement.order_by(col(Plan.id))).all())
 
 
+def plans_of(
+    session: Session, *, workspace_ids: Collection[int], not_before: date, not_after: date
+) -> dict[int, list[Plan]]:
+    """workspace id -> its plans whose target date is within the dates (inclusive), oldest
+    first: list_plans of many workspaces in one query."""
+    found: dict[int, list[Plan]] = {workspace_id: [] for workspace_id in workspace_ids}
+    rows = session.exec(
+        select(Plan)
+        .where(
+            col(Plan.workspace_id).in_(list(found)),
+            col(Plan.target_date) >= not_before,
+            col(Plan.target_date) <= not_after,
+        )
+        .order_by(col(Plan.id))
+    ).all()
+    for row in rows:
+        found[row.workspace_id].append(row)
+    return found
+
+
 def get_plan(session: Session, *, workspace_id: int, plan_id: int) -> Plan | None:
     return session.exec(
         select(Plan).where(Plan.workspace_id == workspace_id, Plan.id == plan_id)

@@ -6,7 +6,7 @@ submit replaces the earlier one, so the agreed result always counts each person 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -73,13 +73,23 @@ def update_settings(
 
 def reminder_teams(session: Session, *, workspace_id: int) -> frozenset[int]:
     """The teams that asked for DM reminders to the people who have not answered."""
+    return reminder_teams_of(session, workspace_ids=[workspace_id])[workspace_id]
+
+
+def reminder_teams_of(
+    session: Session, *, workspace_ids: Collection[int]
+) -> dict[int, frozenset[int]]:
+    """reminder_teams of many workspaces, in one query."""
     rows = session.exec(
-        select(TeamResponseSettings.team_id).where(
-            TeamResponseSettings.workspace_id == workspace_id,
+        select(TeamResponseSettings.workspace_id, TeamResponseSettings.team_id).where(
+            col(TeamResponseSettings.workspace_id).in_(list(workspace_ids)),
             col(TeamResponseSettings.dm_reminders).is_(True),
         )
     ).all()
-    return frozenset(rows)
+    return {
+        workspace_id: frozenset(team for ws, team in rows if ws == workspace_id)
+        for workspace_id in workspace_ids
+    }
 
 
 def response_key_used(session: Session, *, workspace_id: int, submission_key: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
@@ -96,6 +96,34 @@ def list_systems(
     if not include_archived:
         statement = statement.where(col(System.archived_at).is_(None))
     return list(session.exec(statement.order_by(col(System.team_id), col(System.name_key))).all())
+
+
+def systems_of(session: Session, *, workspace_ids: Collection[int]) -> dict[int, list[System]]:
+    """workspace id -> its active systems by team then name (list_systems of many workspaces,
+    one query)."""
+    found: dict[int, list[System]] = {workspace_id: [] for workspace_id in workspace_ids}
+    rows = session.exec(
+        select(System)
+        .where(col(System.workspace_id).in_(list(found)), col(System.archived_at).is_(None))
+        .order_by(col(System.team_id), col(System.name_key))
+    ).all()
+    for row in rows:
+        found[row.workspace_id].append(row)
+    return found
+
+
+def team_systems(session: Session, *, teams: Collection[tuple[int, int]]) -> list[System]:
+    """The active systems of these (workspace id, team id), in one query, by team then name."""
+    if not teams:
+        return []
+    workspaces = sorted({workspace_id for workspace_id, _ in teams})
+    statement = select(System).where(
+        col(System.workspace_id).in_(workspaces),
+        col(System.team_id).in_(sorted({team_id for _, team_id in teams})),
+        col(System.archived_at).is_(None),
+    )
+    rows = session.exec(statement.order_by(col(System.team_id), col(System.name_key))).all()
+    return [row for row in rows if (row.workspace_id, row.team_id) in teams]
 
 
 def find_systems(
