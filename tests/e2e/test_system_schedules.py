@@ -111,10 +111,14 @@ def test_a_system_on_its_own_schedule_is_asked_at_its_own_slot_and_its_skip_skip
         lambda: statuses(engine) == [(period, "Fraud", "skipped"), (period, "Vision", "open")],
         what="Fraud skipped, Vision still open",
     )
-    assert any(
-        "Vision/Fraud" in message.text and period in message.text
-        for message in fake.messages(TEAM_CHANNEL)
-        if "skip" in message.text.lower()
+    # The channel is told after the skip is stored: waited for, not read at once.
+    slack.wait_for(
+        lambda: any(
+            "Vision/Fraud" in message.text and period in message.text
+            for message in fake.messages(TEAM_CHANNEL)
+            if "skip" in message.text.lower()
+        ),
+        what="the skip announced with the system's name",
     )
 
 
