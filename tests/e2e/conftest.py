@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import NullPool
 
 from tests.fakes.slack_api import FakeSlack
 from tests.support.conversation import ADMIN, LEAD, OTHER_CHANNEL, OUTSIDER, SPANISH, TEAM_CHANNEL
@@ -37,3 +39,12 @@ def slack(bot: BotProcess, fake: FakeSlack) -> Iterator[SlackDriver]:
     driver = SlackDriver(bot, fake)
     yield driver
     driver.http.close()
+
+
+@pytest.fixture
+def engine(bot: BotProcess, database_url: str) -> Iterator[Engine]:
+    """A direct connection to the server's database, for modules whose `bot` runs on
+    `database_url` (SQLite and PostgreSQL)."""
+    made = create_engine(database_url, poolclass=NullPool)
+    yield made
+    made.dispose()

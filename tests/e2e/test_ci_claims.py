@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 
 from tests.e2e.test_evidence import GOOD, initial, issue, push, reply
 from tests.e2e.test_routine_checkin import (
@@ -35,13 +33,6 @@ CI_RUN = GOOD["url"]
 def bot(fake: FakeSlack, tmp_path: Path, database_url: str) -> Iterator[BotProcess]:
     with run_bot(fake, database_url, tmp_path) as process:
         yield process
-
-
-@pytest.fixture
-def engine(bot: BotProcess, database_url: str) -> Iterator[Engine]:
-    made = create_engine(database_url, poolclass=NullPool)
-    yield made
-    made.dispose()
 
 
 def level_shown(view: dict[str, Any], item: str) -> str | None:

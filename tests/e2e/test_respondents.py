@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 
 from bot.clock import utcnow
 from tests.fakes.slack_api import FakeSlack
@@ -39,13 +38,6 @@ DATA = ("FD1", "FD2", "FD3", "FD4", "FD5", "FD6", "FD7")
 def bot(fake: FakeSlack, tmp_path: Path, database_url: str) -> Iterator[BotProcess]:
     with run_bot(fake, database_url, tmp_path) as process:
         yield process
-
-
-@pytest.fixture
-def engine(bot: BotProcess, database_url: str) -> Iterator[Engine]:
-    made = create_engine(database_url, poolclass=NullPool)
-    yield made
-    made.dispose()
 
 
 def tick(fake: FakeSlack, database_url: str, tmp_path: Path, now: datetime) -> None:

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 
 from tests.e2e.test_evidence import back_date
 from tests.e2e.test_system_checkins import checkins, monday, tick
@@ -36,13 +35,6 @@ from tests.support.view_state import fill_state
 def bot(fake: FakeSlack, tmp_path: Path, database_url: str) -> Iterator[BotProcess]:
     with run_bot(fake, database_url, tmp_path) as process:
         yield process
-
-
-@pytest.fixture
-def engine(bot: BotProcess, database_url: str) -> Iterator[Engine]:
-    made = create_engine(database_url, poolclass=NullPool)
-    yield made
-    made.dispose()
 
 
 def rows(engine: Engine, sql: str, **params: Any) -> list[tuple[Any, ...]]:

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 
 from tests.e2e.test_system_checkins import checkins, monday, open_buttons, statuses, tick
 from tests.fakes.slack_api import FakeSlack
@@ -27,13 +26,6 @@ SECRET_CHANNEL = "C0SECRET"
 def bot(fake: FakeSlack, tmp_path: Path, database_url: str) -> Iterator[BotProcess]:
     with run_bot(fake, database_url, tmp_path) as process:
         yield process
-
-
-@pytest.fixture
-def engine(bot: BotProcess, database_url: str) -> Iterator[Engine]:
-    made = create_engine(database_url, poolclass=NullPool)
-    yield made
-    made.dispose()
 
 
 def told(slack: SlackDriver, command: str, user: str = ADMIN) -> str:
