@@ -158,10 +158,11 @@ class Sender:
         """Give back the claims held for jobs that were never delivered (a workspace whose
         pass broke off): the next tick sends them at once rather than after their lease."""
         with self._lock:
-            held = [ref for ref, at in self._held.items() if at is not None]
+            held = [(ref, at) for ref, at in self._held.items() if at is not None]
             self._held.clear()
-        for ref in held:
-            self.deps.store.release(ref, self.current())
+        for ref, at in held:
+            # Only while still ours: after its lease another process may be posting it.
+            self.deps.store.release(ref, self.current(), claimed_at=at)
 
     def _claim(self, key: DeliveryRef) -> bool:
         deps = self.deps
@@ -182,7 +183,7 @@ class Sender:
         with self._lock:
             held = self._held.pop(key, None)
         if isinstance(held, datetime):
-            self.deps.store.release(key, self.current())
+            self.deps.store.release(key, self.current(), claimed_at=held)
 
     def _record(self, record: SentRecord) -> None:
         """Record a post as sent before returning, with whatever other workers posted

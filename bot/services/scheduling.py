@@ -352,10 +352,11 @@ class SchedulingStore:
         with self._db.write() as session:
             return repo.claim_delivery(session, **ref.columns(), now=now, lease=lease)
 
-    def release(self, ref: DeliveryRef, now: datetime) -> None:
-        """Give a claim back unsent: the next tick may send it at once."""
+    def release(self, ref: DeliveryRef, now: datetime, claimed_at: datetime | None = None) -> None:
+        """Give a claim back unsent: the next tick may send it at once. With `claimed_at`, only
+        if it is still that claim."""
         with self._db.write() as session:
-            repo.release_delivery(session, **ref.columns(), now=now)
+            repo.release_delivery(session, **ref.columns(), now=now, claimed_at=claimed_at)
 
     def claim_many(
         self, refs: Collection[DeliveryRef], now: datetime, lease: timedelta

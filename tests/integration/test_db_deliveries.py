@@ -236,3 +236,24 @@ def test_claiming_as_sent_takes_over_an_expired_claim_only(db: Database, now: da
         assert (delivery.status, delivery.attempts, delivery.sent_at) == ("sent", 2, later)
         assert delivery.lease_until == later + timedelta(minutes=5)
         assert delivery.last_error == "posted after commit"
+
+
+def test_a_claim_held_past_its_lease_is_not_released_from_under_its_new_owner(
+    db: Database, now: datetime
+) -> None:
+    workspace_id = _workspace(db, now)
+    assert _claim(db, workspace_id, now) is True  # held for a batch that Slack kept busy
+    taken_over = now + timedelta(minutes=6)
+    assert _claim(db, workspace_id, taken_over) is True  # another replica, after the lease
+    with db.write() as session:
+        released = repo.release_delivery(
+            session, workspace_id=workspace_id, **KEY, now=taken_over, claimed_at=now
+        )
+    assert released is False
+    # The new owner's lease stands: nobody else may claim it while it is being posted.
+    assert _claim(db, workspace_id, taken_over + timedelta(seconds=1)) is False
+    with db.write() as session:
+        assert repo.release_delivery(
+            session, workspace_id=workspace_id, **KEY, now=taken_over, claimed_at=taken_over
+        )
+    assert _claim(db, workspace_id, taken_over + timedelta(seconds=1)) is True

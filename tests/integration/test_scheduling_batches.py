@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.db import repositories as repo
 from bot.db.engine import Database
+from bot.scheduling.plan import Job, Kind
+from bot.scheduling.send import Sender
 from bot.scheduling.tick import run_tick
 from bot.services.scheduling import DeliveryRef, SchedulingStore, SentRecord
 from tests.fakes.slack_api import FakeSlack
@@ -120,3 +122,36 @@ def test_claims_taken_for_a_batch_are_won_once_and_renewed_only_while_still_ours
     assert taken
     assert not stale
     assert still_ours == set()  # renewed until 10:08
+
+
+def test_a_batch_gives_back_only_the_claims_still_its_own(db: Database, fake: FakeSlack) -> None:
+    """A claim held for a batch whose lease ran out (Slack kept the batch busy) may be another
+    replica's now, being posted: giving it back then would let a third post it again."""
+    alpha, beta = seed_team(db, "Alpha", "C0ALPHA"), seed_team(db, "Beta", "C0BETA")
+    ws = workspace_id(db)
+    deps = make_deps(db, fake)
+    jobs = [
+        Job(
+            kind=Kind.CHECKIN,
+            workspace_id=ws,
+            slack_team_id="T0FAKE",
+            target=repo.team_target(team),
+            period_key="2026-W10",
+            channel_id=channel,
+            team_id=team,
+            due=DUE,
+            expires=DUE + timedelta(days=7),
+        )
+        for team, channel in ((alpha, "C0ALPHA"), (beta, "C0BETA"))
+    ]
+    sender = Sender(deps, DUE, deps.monotonic())
+    sender.hold(jobs)
+    a, b = (DeliveryRef(ws, job.target, "checkin", "2026-W10") for job in jobs)
+    # Beta's lease runs out and another replica claims it; neither was sent by this batch.
+    assert deps.store.claim(b, DUE + timedelta(minutes=6), deps.lease)
+
+    sender.release_held()
+
+    # Alpha is given back (any tick may send it at once); Beta stays the other replica's.
+    assert deps.store.claim(a, DUE + timedelta(minutes=6, seconds=1), deps.lease)
+    assert not deps.store.claim(b, DUE + timedelta(minutes=6, seconds=1), deps.lease)

@@ -327,15 +327,25 @@ def mark_delivery_failed(
 
 
 def release_delivery(
-    session: Session, *, workspace_id: int, target: str, kind: str, period_key: str, now: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    target: str,
+    kind: str,
+    period_key: str,
+    now: datetime,
+    claimed_at: datetime | None = None,
 ) -> bool:
     """Give a claim back unsent (its process is stopping before the post's turn came): any
     caller may claim it again from `now` on, and the attempt it took does not count. False when
-    the delivery is no longer claimed (sent, or given up)."""
+    the delivery is no longer claimed (sent, or given up) or, with `claimed_at`, no longer that
+    claim: one held long enough for its lease to run out may be another caller's now, posting
+    it, and releasing theirs would let a third post it again."""
+    where = [*_key(workspace_id, target, kind, period_key), col(Delivery.status) == "claimed"]
+    if claimed_at is not None:
+        where.append(col(Delivery.claimed_at) == claimed_at)
     result = session.exec(
-        update(Delivery)
-        .where(*_key(workspace_id, target, kind, period_key), col(Delivery.status) == "claimed")
-        .values(attempts=col(Delivery.attempts) - 1, lease_until=now)
+        update(Delivery).where(*where).values(attempts=col(Delivery.attempts) - 1, lease_until=now)
     )
     return bool(result.rowcount == 1)
 
