@@ -202,6 +202,19 @@ def _start_of_key(cadence: Cadence, key: str) -> date:
     return start
 
 
+def period_start(key: str) -> date | None:
+    """The first day of the period `key` names, whatever its cadence: what orders periods
+    (their keys do not sort across cadences, nor do answers' times, since a late answer can
+    come after the next period's). None for a key no cadence makes."""
+    for cadence, pattern in _KEY_PATTERNS.items():
+        if pattern.fullmatch(key):
+            try:
+                return _start_of_key(cadence, key)
+            except ValueError:
+                return None
+    return None
+
+
 def _due_date(schedule: Schedule, start: date) -> date:
     """The first `weekday` on or after the period's first day."""
     return start + timedelta(days=(schedule.weekday - start.weekday()) % 7)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from sqlmodel import Session
+
 from bot.db import repositories as repo
 from bot.db.repositories import responses as response_repo
 from bot.services._claims import claims_of, policy_of
@@ -25,6 +27,7 @@ from bot.services.types import (
     StoredAssessment,
     TeamInfo,
 )
+from rubric.periods import period_start
 from rubric.routine import likely_changed, needs_review
 
 
@@ -108,14 +111,10 @@ class RoutineUseCases(AssessmentUseCases):
                     respondent=actor.user_id,
                 ):
                     raise Conflict("error.you_answered", team=team.label, period=period_key)
-                if require_open and checkin.status == "answered":
-                    # Only the latest answered period takes more answers: an older one's agreed
+                if require_open and _superseded(session, ws, system.id, period_key):
+                    # Only the newest period takes "nothing changed": an older one's agreed
                     # result would be stored as the newest assessment, over the current one.
-                    newest = response_repo.latest_period(
-                        session, workspace_id=ws, system_id=system.id, kind=ANSWER
-                    )
-                    if newest is not None and newest != period_key:
-                        raise Conflict("error.already_answered", team=team.label, period=period_key)
+                    raise Conflict("error.checkin_superseded", team=team.label, period=period_key)
                 if require_open and checkin.status == "skipped":
                     raise Conflict("checkin.already_skipped", team=team.label, period=period_key)
                 channel_id, message_ts = checkin.channel_id, checkin.message_ts
@@ -199,3 +198,18 @@ class RoutineUseCases(AssessmentUseCases):
             system_id=system_id,
         )
         return Unchanged(check, stored)
+
+
+def _superseded(session: Session, workspace_id: int, system_id: int, period_key: str) -> bool:
+    """Whether a later period than `period_key` was asked or answered for the system, by the
+    periods' own dates (a late answer to last week's comes after this week's)."""
+    start = period_start(period_key)
+    if start is None:
+        return False
+    later = (
+        repo.newest_checkin_period(session, workspace_id=workspace_id, system_id=system_id),
+        response_repo.latest_period(
+            session, workspace_id=workspace_id, system_id=system_id, kind=ANSWER
+        ),
+    )
+    return any((other := period_start(key)) is not None and other > start for key in later if key)

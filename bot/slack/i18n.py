@@ -2036,6 +2036,16 @@ MESSAGES: dict[str, dict[Language, str | Plural]] = {
         "en": "*{team}* already answered the check-in of {period}.",
         "es": "*{team}* ya respondió a la revisión de {period}.",
     },
+    "error.checkin_superseded": {
+        "en": (
+            "The check-in of {period} for *{team}* is past: a newer one has been asked. Answer "
+            "that one; *Update* here still amends this one."
+        ),
+        "es": (
+            "La revisión de {period} de *{team}* ya pasó: se ha preguntado una más reciente. "
+            "Responde a esa; *Actualizar* aquí todavía corrige esta."
+        ),
+    },
     "error.you_answered": {
         "en": (
             "You already answered the check-in of {period} for *{team}*; *Update* changes "

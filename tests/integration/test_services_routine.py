@@ -5,13 +5,24 @@ the team store nothing. Another person may still confirm a period someone else a
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.db import repositories as repo
 from bot.services import Conflict, NotAllowed, NotFound, TeamInfo
-from tests.support.world import ADMIN, LEAD, OUTSIDER, VISION_CHANNEL, World, levels
+from tests.support.world import (
+    ADMIN,
+    CONFIG_ADMIN,
+    LEAD,
+    OUTSIDER,
+    VISION_CHANNEL,
+    World,
+    levels,
+)
 
 PERIOD = "2025-W10"
+LAST_WEEK = "2025-W09"
 
 
 @pytest.fixture
@@ -180,8 +191,35 @@ def test_an_older_answered_period_takes_no_more_confirmations(world):
     world.clock.advance(days=7)  # the next week, answered by ADMIN too
     world.submit(team, levels(FD1="not_done"), user_id=ADMIN)
 
-    with pytest.raises(Conflict, match=r"error\.already_answered"):
+    with pytest.raises(Conflict, match=r"error\.checkin_superseded"):
         _unchanged(world, team.id, user=LEAD)
     card = world.services.scorecard(world.actor(LEAD), world.directory, team.id)
     assert card is not None
     assert card.snapshot.answers["FD1"].choice == "not_done"
+
+
+def test_a_late_answer_to_last_weeks_check_in_does_not_close_this_weeks(world):
+    """Periods are ordered by their dates, not by when their answers came: someone amending
+    last week's check-in after this week's was answered leaves this week's open to the
+    others, and last week's closed to "nothing changed"."""
+    team = world.team()
+    _assess_last_week(world, team, levels(FD1="manual"))
+    with world.db.write() as session:
+        repo.upsert_checkin(
+            session,
+            workspace_id=world.workspace,
+            team_id=team.id,
+            period_key=LAST_WEEK,
+            now=world.clock.now - timedelta(days=7),
+        )
+    _open_checkin(world, team.id)
+    world.submit(team, levels(FD1="automated"), user_id=ADMIN, period_key=PERIOD)
+    world.clock.advance(hours=1)
+    world.submit(team, levels(FD1="not_done"), user_id=CONFIG_ADMIN, period_key=LAST_WEEK)
+
+    with pytest.raises(Conflict, match=r"error\.checkin_superseded"):
+        world.services.confirm_unchanged(
+            world.actor(ADMIN), world.directory, team.id, period_key=LAST_WEEK
+        )
+    done = _unchanged(world, team.id, user=LEAD)
+    assert done.stored is not None

@@ -19,6 +19,7 @@ from rubric.periods import (
     parse_weekday,
     period_at,
     period_for_key,
+    period_start,
     previous_period,
     to_utc,
 )
@@ -476,3 +477,21 @@ def test_every_local_day_of_a_year_maps_to_one_weekly_period_per_week() -> None:
     # 1 January 2026 (a Thursday) is in 2026-W01; 31 December 2026 (a Thursday) is in 2026-W53.
     assert keys == [f"2026-W{n:02d}" for n in range(1, 54)]
     assert date(2026, 12, 31).isocalendar().week == 53
+
+
+@pytest.mark.parametrize(
+    ("key", "start"),
+    [
+        ("2025-W09", date(2025, 2, 24)),
+        ("2025-W09+2", date(2025, 2, 24)),
+        ("2025-03", date(2025, 3, 1)),
+        ("2025-Q2", date(2025, 4, 1)),
+        ("2025-W10+2", None),  # no two-week period starts on an even week here
+        ("2025-13", None),
+        ("last week", None),
+    ],
+)
+def test_a_period_key_names_its_first_day_whatever_its_cadence(
+    key: str, start: date | None
+) -> None:
+    assert period_start(key) == start

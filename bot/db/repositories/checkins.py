@@ -147,6 +147,16 @@ def get_checkin(
     ).first()
 
 
+def newest_checkin_period(session: Session, *, workspace_id: int, system_id: int) -> str | None:
+    """The period of the system's most recently asked check-in, if any."""
+    return session.exec(
+        select(CheckIn.period_key)
+        .where(CheckIn.workspace_id == workspace_id, CheckIn.system_id == system_id)
+        .order_by(col(CheckIn.created_at).desc(), col(CheckIn.id).desc())
+        .limit(1)
+    ).first()
+
+
 def checkin_statuses(
     session: Session, *, workspace_id: int, period_keys: Collection[str]
 ) -> dict[tuple[int, str], str]:
