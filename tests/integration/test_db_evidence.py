@@ -64,3 +64,16 @@ def test_the_failures_a_scorecard_looks_back_for_are_one_seek_per_item(
     details = _plan(sqlite_db, *sent[0])
     assert details.count(PUSH_INDEX) == len(items), details
     assert "SCAN evidence_pushes" not in details, details
+
+
+def test_the_team_lists_pushes_are_read_from_each_systems_own_time(sqlite_db: Database) -> None:
+    # One system assessed a year ago must not pull in a year of every other system's pushes.
+    since = {1: datetime(2025, 1, 1, tzinfo=UTC), 2: datetime(2026, 1, 1, tzinfo=UTC)}
+    sent = _statements(
+        sqlite_db,
+        lambda session: repo.pushes_since_each(session, workspace_id=1, since=since),
+    )
+    assert len(sent) == 1
+    details = _plan(sqlite_db, *sent[0])
+    seeks = "USING INDEX ix_evidence_pushes_system_id_received_at (system_id=? AND received_at>?)"
+    assert details.count(seeks) == len(since), details

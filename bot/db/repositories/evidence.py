@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, union_all, update
+from sqlalchemy import and_, bindparam, func, insert, or_, union_all, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -243,15 +243,20 @@ def pushes_since_each(
     query for a whole list of systems."""
     if not since:
         return {}
+    # Each system from its own time (a seek on the (system, received_at) index each): one
+    # system assessed long ago must not pull in every other system's history since then.
     query = select(EvidencePush).where(
         EvidencePush.workspace_id == workspace_id,
-        col(EvidencePush.system_id).in_(sorted(since)),
-        col(EvidencePush.received_at) >= min(since.values()),
+        or_(
+            *(
+                and_(col(EvidencePush.system_id) == system_id, col(EvidencePush.received_at) >= at)
+                for system_id, at in sorted(since.items())
+            )
+        ),
     )
     found: dict[int, list[EvidencePush]] = {}
     for push in session.exec(query.order_by(col(EvidencePush.received_at), col(EvidencePush.id))):
-        if push.received_at >= since[push.system_id]:
-            found.setdefault(push.system_id, []).append(push)
+        found.setdefault(push.system_id, []).append(push)
     return found
 
 
