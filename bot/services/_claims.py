@@ -121,11 +121,18 @@ def _push(row: EvidencePush) -> Push:
     )
 
 
+FAILURE_LOOKBACK = 12
+"""Check-ins a CI failure is carried through without CI reporting the item again (a quarter's
+weekly ones)."""
+
+
 def _since_standing(
     session: Session, record: AssessmentRecord, at: datetime
 ) -> list[AssessmentRecord]:
     """The system's assessments from the one standing at `at` to `record`, oldest first (only
-    those since the last one on another rubric: its answers claim nothing now)."""
+    those since the last one on another rubric: its answers claim nothing now), and no more
+    than FAILURE_LOOKBACK since it: a failure CI has not reported again in more check-ins than
+    that is no longer carried, so that reading a scorecard does not grow every week it goes on."""
     assessment = record.assessment
     since = repo.assessment_history(
         session,
@@ -133,6 +140,7 @@ def _since_standing(
         team_id=assessment.team_id,
         since=at,
         system_id=assessment.system_id,
+        limit=FAILURE_LOOKBACK,
     )
     ids = [r.id for r in since]
     records = since[: ids.index(record.id) + 1] if record.id in ids else [record]

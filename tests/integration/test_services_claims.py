@@ -10,6 +10,7 @@ import pytest
 
 from bot.db import repositories as repo
 from bot.services import DraftState, TeamInfo
+from bot.services._claims import FAILURE_LOOKBACK
 from bot.services.evidence import hash_token
 from tests.fakes.directory import FakeDirectory
 from tests.support.world import ADMIN, LEAD, VISION_CHANNEL, World, levels
@@ -181,3 +182,17 @@ def test_with_several_respondents_another_persons_answer_keeps_the_failure(world
     assert after.responses is not None
     assert after.responses.count == 2
     assert after.claims["FD1"].failing
+
+
+def test_a_failure_ci_never_reports_again_is_carried_only_so_far(world):
+    """Each read replays the check-ins since the failure: bounded, so a pipeline removed
+    after a failure does not make every scorecard read longer each week."""
+    team = world.team()
+    world.submit(team, levels(FD1="automated"))
+    world.clock.advance(hours=1)
+    Pipeline(world, team).push("FD1", "automated", result="fail")
+    for _ in range(FAILURE_LOOKBACK):
+        send(world, team, opened(world, team))
+    assert card(world, team).claims["FD1"].failing
+    send(world, team, opened(world, team))
+    assert not card(world, team).claims["FD1"].failing
