@@ -586,6 +586,15 @@ def checkin_message(
         session, workspace_id=team.workspace_id, system_id=system.id, period_key=period_key
     )
     answered = [r for r in stored if r.kind == ANSWER]
+    anonymous = is_anonymous(session, workspace_id=team.workspace_id, team_id=team.id)
+    # A later answer through the form replaces the click: only a standing one is shown. An
+    # anonymous team shows nothing of who did what below ANONYMOUS_MINIMUM answers, not even
+    # how many only confirmed.
+    confirmed = tuple(
+        r.respondent for r in answered if r.submission_key.startswith(UNCHANGED_KEY_PREFIX)
+    )
+    if anonymous and len(answered) < ANONYMOUS_MINIMUM:
+        confirmed = ()
     return CheckinMessage(
         channel_id=checkin.channel_id,
         message_ts=checkin.message_ts,
@@ -593,11 +602,8 @@ def checkin_message(
         button_key=f"{team.id}:{system.id}" if own_schedule else str(team.id),
         cadence=system.cadence or team.cadence,
         respondents=tuple(r.respondent for r in answered),
-        # A later answer through the form replaces the click: only a standing one is shown.
-        confirmed=tuple(
-            r.respondent for r in answered if r.submission_key.startswith(UNCHANGED_KEY_PREFIX)
-        ),
-        anonymous=is_anonymous(session, workspace_id=team.workspace_id, team_id=team.id),
+        confirmed=confirmed,
+        anonymous=anonymous,
     )
 
 

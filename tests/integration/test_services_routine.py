@@ -223,3 +223,27 @@ def test_a_late_answer_to_last_weeks_check_in_does_not_close_this_weeks(world):
         )
     done = _unchanged(world, team.id, user=LEAD)
     assert done.stored is not None
+
+
+def test_an_anonymous_team_shows_who_only_confirmed_from_three_answers_on(world):
+    """Below three answers an anonymous team's check-in shows the count alone: "someone
+    confirmed" beside "2 of 3 answered" would say the other one changed something."""
+    team = world.team()
+    world.services.set_anonymous(world.actor(ADMIN), world.directory, team.id, True)
+    _assess_last_week(world, team, levels(FD1="manual"))
+    _open_checkin(world, team.id, posted=True)
+    world.submit(team, levels(FD1="automated"), user_id=ADMIN, period_key=PERIOD)
+    world.clock.advance(hours=1)
+    _unchanged(world, team.id, user=LEAD)
+
+    progress = world.services.checkin_progress(world.workspace, team.id, None, PERIOD)
+    assert progress is not None
+    assert progress.anonymous
+    assert len(progress.respondents) == 2
+    assert progress.confirmed == ()
+
+    world.clock.advance(hours=1)
+    _unchanged(world, team.id, user=CONFIG_ADMIN)
+    progress = world.services.checkin_progress(world.workspace, team.id, None, PERIOD)
+    assert progress is not None
+    assert len(progress.confirmed) == 2
