@@ -80,16 +80,23 @@ def claim_delivery(
     ).scalar()
     if inserted is not None:
         return True
+    return _reclaim(session, (workspace_id, target, kind, period_key), now, lease)
+
+
+def _reclaim(
+    session: Session, key: tuple[int, str, str, str], now: datetime, lease: timedelta
+) -> bool:
+    """Take over a claim whose lease has run out unsent: True for the one caller that did."""
     reclaimed = session.exec(
         update(Delivery)
         .where(
-            *_key(workspace_id, target, kind, period_key),
+            *_key(*key),
             col(Delivery.status) == "claimed",
             col(Delivery.lease_until) < now,
         )
         .values(attempts=col(Delivery.attempts) + 1, claimed_at=now, lease_until=now + lease)
     )
-    return reclaimed.rowcount == 1
+    return bool(reclaimed.rowcount == 1)
 
 
 def claim_sent(
@@ -184,19 +191,7 @@ def claim_deliveries(
     ).all()
     won = {(int(w), str(t), str(k), str(p)) for w, t, k, p in rows}
     for key in ordered:
-        if key in won:
-            continue
-        workspace_id, target, kind, period_key = key
-        reclaimed = session.exec(
-            update(Delivery)
-            .where(
-                *_key(workspace_id, target, kind, period_key),
-                col(Delivery.status) == "claimed",
-                col(Delivery.lease_until) < now,
-            )
-            .values(attempts=col(Delivery.attempts) + 1, claimed_at=now, lease_until=now + lease)
-        )
-        if reclaimed.rowcount == 1:
+        if key not in won and _reclaim(session, key, now, lease):
             won.add(key)
     return won
 
