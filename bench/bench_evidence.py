@@ -32,7 +32,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from bench.common import fmt_summary, machine, make_fake, percentile, ratio, serve_bot
+from bench.common import (
+    fmt_summary,
+    machine,
+    make_fake,
+    percentile,
+    ratio,
+    seed_systems,
+    serve_bot,
+)
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
@@ -55,30 +63,27 @@ def seed(database_url: str, clients: int) -> list[tuple[str, int]]:
         with database.write() as session:
             workspace = repo.ensure_workspace(session, slack_team_id=TEAM_ID, now=now)
             assert workspace.id is not None
-            for n in range(clients):
-                team = repo.create_team(
-                    session,
-                    workspace_id=workspace.id,
-                    name=f"Pipeline {n}",
-                    stage=Stage.PRODUCTION,
-                    rubric_id="ml-test-score",
-                    channel_id=f"C0PIPE{n:03d}",
-                    now=now,
-                )
-                assert team.id is not None
-                system = repo.primary_system(session, workspace_id=workspace.id, team_id=team.id)
-                assert system.id is not None
+            systems = seed_systems(
+                session,
+                workspace.id,
+                clients,
+                name="Pipeline {n}",
+                channel="C0PIPE{n:03d}",
+                stage=Stage.PRODUCTION,
+                now=now,
+            )
+            for n, (team_id, system_id) in enumerate(systems):
                 secret = f"mls_bench-{n:03d}-0123456789abcdef0123456789abcdef"
                 repo.issue_token(
                     session,
                     workspace_id=workspace.id,
-                    team_id=team.id,
-                    system_id=system.id,
+                    team_id=team_id,
+                    system_id=system_id,
                     token_hash=hash_token(secret),
                     created_by="U0ADMIN",
                     now=now,
                 )
-                made.append((secret, system.id))
+                made.append((secret, system_id))
     finally:
         database.dispose()
     return made

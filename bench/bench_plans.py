@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import seed_systems
 from bot.db import repositories as repo
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
@@ -45,21 +46,15 @@ def seed(db: Database, teams: int, plans: int) -> int:
     with db.write() as session:
         workspace = repo.ensure_workspace(session, slack_team_id="T0BENCH", now=CREATED)
         assert workspace.id is not None
-        systems = []
-        for n in range(teams):
-            team = repo.create_team(
-                session,
-                workspace_id=workspace.id,
-                name=f"team {n}",
-                stage=Stage.ROADMAP,
-                rubric_id="ml-test-score",
-                channel_id=f"C{n:07d}",
-                now=CREATED,
-            )
-            assert team.id is not None
-            system = repo.primary_system(session, workspace_id=workspace.id, team_id=team.id)
-            assert system.id is not None
-            systems.append((team.id, system.id))
+        systems = seed_systems(
+            session,
+            workspace.id,
+            teams,
+            name="team {n}",
+            channel="C{n:07d}",
+            stage=Stage.ROADMAP,
+            now=CREATED,
+        )
         for n in range(plans):
             team_id, system_id = systems[n % len(systems)]
             repo.create_plan(

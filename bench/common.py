@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bot.db import repositories as repo  # noqa: E402
 from bot.workproc import METRICS_PUSH_SECONDS  # noqa: E402
+from rubric.model import Stage  # noqa: E402
 from tests.fakes.signing import command_body, interactive_body, signed_headers  # noqa: E402
 from tests.fakes.slack_api import TEAM_ID, FakeSlack  # noqa: E402
 from tests.support.driver import SIGNING_SECRET, SlackDriver, bot_env, free_port  # noqa: E402
@@ -239,6 +242,36 @@ def serve_baseline(fake: FakeSlack, workdir: Path, **extra_env: str) -> Iterator
 
 
 # ---------------------------------------------------------------- the fake Slack world
+
+
+def seed_systems(
+    session: Any,
+    workspace_id: int,
+    count: int,
+    *,
+    name: str,
+    channel: str,
+    stage: Stage,
+    now: datetime,
+) -> list[tuple[int, int]]:
+    """`count` teams of one system each, straight through the repositories: (team id, system
+    id) each. `name` and `channel` are formats of the team's number ("team {n}")."""
+    made = []
+    for n in range(count):
+        team = repo.create_team(
+            session,
+            workspace_id=workspace_id,
+            name=name.format(n=n),
+            stage=stage,
+            rubric_id="ml-test-score",
+            channel_id=channel.format(n=n),
+            now=now,
+        )
+        assert team.id is not None
+        system = repo.primary_system(session, workspace_id=workspace_id, team_id=team.id)
+        assert system.id is not None
+        made.append((team.id, system.id))
+    return made
 
 
 def make_fake(users: Sequence[str]) -> FakeSlack:
