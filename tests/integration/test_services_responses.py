@@ -9,7 +9,8 @@ import zipfile
 
 import pytest
 
-from bot.services import Invalid, NotAllowed
+from bot.services import Invalid, NotAllowed, TeamInfo
+from bot.services.response_types import PeriodResponses
 from rubric.consensus import Rule
 from tests.fakes.directory import FakeDirectory
 from tests.support.world import ADMIN, LEAD, VISION_CHANNEL, World, levels
@@ -60,7 +61,8 @@ def test_a_second_answer_by_the_same_person_replaces_their_first(world: World) -
     assert agreed(world, team.id)["FD1"] == "manual"
 
 
-def test_a_lead_settles_only_the_tests_people_disagree_on(world: World) -> None:
+def _disputed_on_fd1(world: World) -> tuple[TeamInfo, PeriodResponses]:
+    """A team with LEAD as its lead, where BEN and CAI answered FD1 a full level apart."""
     team = world.team()
     world.services.change_lead(world.actor(ADMIN), world.directory, team.id, LEAD, add=True)
     world.submit(team, levels(FD1="automated"), user_id=BEN, key="ben")
@@ -68,6 +70,11 @@ def test_a_lead_settles_only_the_tests_people_disagree_on(world: World) -> None:
     view = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
     assert view is not None
     assert view.disputed == ("FD1",)
+    return team, view
+
+
+def test_a_lead_settles_only_the_tests_people_disagree_on(world: World) -> None:
+    team, view = _disputed_on_fd1(world)
     assert agreed(world, team.id)["FD1"] == "not_done"  # no lead answer yet: the lowest
     with pytest.raises(NotAllowed):
         world.services.resolve(
@@ -163,13 +170,7 @@ def test_an_anonymous_teams_export_names_nobody_who_answered(world: World) -> No
 
 def test_last_weeks_settlement_link_does_not_replace_the_current_result(world: World) -> None:
     """Finding 3: settling an older period would store its result as the newest assessment."""
-    team = world.team()
-    world.services.change_lead(world.actor(ADMIN), world.directory, team.id, LEAD, add=True)
-    world.submit(team, levels(FD1="automated"), user_id=BEN, key="ben")
-    world.submit(team, levels(FD1="not_done"), user_id=CAI, key="cai")
-    old = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
-    assert old is not None
-    assert old.disputed == ("FD1",)
+    team, old = _disputed_on_fd1(world)
     world.clock.advance(days=7)
     world.submit(team, levels(FD1="manual"), user_id=BEN, key="ben-next")
     current = world.services.responses_of(world.actor(ADMIN), world.directory, team.id)
