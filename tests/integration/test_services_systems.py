@@ -17,7 +17,6 @@ from tests.support.world import (
     SEARCH_CHANNEL,
     VISION_CHANNEL,
     World,
-    answered_state,
     levels,
 )
 
@@ -25,25 +24,6 @@ from tests.support.world import (
 @pytest.fixture
 def world(db) -> World:
     return World(db)
-
-
-def _submit(world: World, system, chosen: dict[str, str], key: str):
-    with world.db.read() as session:
-        version = repo.stage_version(
-            session,
-            workspace_id=world.workspace,
-            team_id=system.id,
-            system_id=system.system_id,
-        )
-    state = answered_state(chosen, stage=system.stage, stage_version=version)
-    return world.services.submit(
-        world.actor(LEAD),
-        world.directory,
-        system.id,
-        state,
-        submission_key=key,
-        system_id=system.system_id,
-    )
 
 
 def test_a_team_with_two_systems_gets_a_scorecard_and_gaps_for_each(world):
@@ -56,9 +36,9 @@ def test_a_team_with_two_systems_gets_a_scorecard_and_gaps_for_each(world):
         world.actor(LEAD), TeamRef(name="Vision", system="Vision")
     )
 
-    _submit(world, ranking, levels(FD1="automated", MD1="manual"), "k-ranking")
+    world.submit_system(ranking, levels(FD1="automated", MD1="manual"), "k-ranking")
     world.clock.advance(minutes=5)
-    _submit(world, fraud, levels(), "k-fraud")
+    world.submit_system(fraud, levels(), "k-fraud")
 
     ranking_card = world.services.scorecard(
         world.actor(LEAD), world.directory, team.id, ranking.system_id
@@ -135,7 +115,7 @@ def test_archiving_a_system_keeps_its_history_and_the_last_one_stays(world):
     team = world.team("Vision")
     admin = world.actor(ADMIN)
     fraud = world.services.add_system(admin, world.directory, team.id, name="Fraud")
-    _submit(world, fraud, levels(FD1="manual"), "k1")
+    world.submit_system(fraud, levels(FD1="manual"), "k1")
 
     archived = world.services.archive_system(admin, world.directory, fraud.system_id)
 

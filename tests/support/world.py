@@ -123,6 +123,25 @@ class World:
             submission_key=key or f"view-{self.clock.now.isoformat()}",
         )
 
+    def submit_system(self, system: TeamInfo, chosen: dict[str, str], key: str):
+        """Submits for one system of a team (a TeamInfo with its system_id), at its stage."""
+        with self.db.read() as session:
+            version = repo.stage_version(
+                session,
+                workspace_id=self.workspace,
+                team_id=system.id,
+                system_id=system.system_id,
+            )
+        state = answered_state(chosen, stage=system.stage, stage_version=version)
+        return self.services.submit(
+            self.actor(LEAD),
+            self.directory,
+            system.id,
+            state,
+            submission_key=key,
+            system_id=system.system_id,
+        )
+
 
 ALL_ITEMS = tuple(f"{prefix}{n}" for prefix in ("FD", "MD", "I", "Mo") for n in range(1, 8))
 
