@@ -8,7 +8,7 @@ who is away, and who skipped. bot.scheduling.digest turns it into a message and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,14 +17,14 @@ from sqlmodel import Session
 from bot.db import repositories as repo
 from bot.db.tables import Plan, System, Team, Waiver
 from bot.rubric_registry import RubricRegistry, UnknownRubric
-from bot.services._claims import policy_of
+from bot.services._claims import counted_claims_of_each, policy_of
 from bot.services._convert import team_info
 from bot.services._criteria import criteria_in_force
 from bot.services._standing import Standing, standing_of
 from bot.services.access import shown_in
 from bot.services.types import TeamInfo
 from rubric.diff import diff
-from rubric.evidence import NO_POLICY, EvidencePolicy, stale_items
+from rubric.evidence import NO_POLICY, Claim, EvidencePolicy, stale_items
 from rubric.model import Criteria, Rubric, Stage
 from rubric.periods import period_at, previous_period, zone_for
 from rubric.plans import expiring_soon, items_met
@@ -112,8 +112,8 @@ class DigestQuery:
 
 def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery) -> ChannelDigest:
     """The channel's teams with where each stands, a section per system for a team with
-    several (a fixed number of queries per channel, plus one per assessed system for its CI
-    pushes)."""
+    several (a fixed number of queries per channel, plus one per scheduled team or system for
+    its check-in)."""
     workspace_id, channel_id, now = query.workspace_id, query.channel_id, query.now
     default_tz = query.default_tz
     rows = repo.list_teams(session, workspace_id=workspace_id, channel_id=channel_id)
@@ -137,7 +137,7 @@ def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery
     )
     criteria: dict[str, Criteria] = {}
     moves = _load_moves(session, workspace_id, ids, now.date())
-    digests = []
+    found = []
     for team in subjects:
         if team.system_id is None:
             records = latest.get(team.id, [])
@@ -148,18 +148,31 @@ def collect_digest(session: Session, rubrics: RubricRegistry, query: DigestQuery
             criteria[rubric.id] = criteria_in_force(
                 session, workspace_id=workspace_id, rubric=rubric
             )
-        digests.append(
-            _team_digest(
-                session,
-                team,
-                records,
-                rubric,
-                criteria,
-                now=now,
-                default_tz=default_tz,
-                moves=moves,
-            )
+        found.append((team, records, rubric))
+    # Every assessed system's claims with two queries for the channel, not a few per system.
+    claims = counted_claims_of_each(
+        session,
+        workspace_id,
+        {
+            records[0].assessment.system_id: (rubric, records[0])
+            for _, records, rubric in found
+            if records and rubric is not None
+        },
+    )
+    digests = [
+        _team_digest(
+            session,
+            team,
+            records,
+            rubric,
+            criteria,
+            now=now,
+            default_tz=default_tz,
+            moves=moves,
+            claims=claims,
         )
+        for team, records, rubric in found
+    ]
     language = teams[0].language if teams else "en"
     return ChannelDigest(channel_id, language, tuple(digests), now)
 
@@ -203,6 +216,7 @@ def _team_digest(
     now: datetime,
     default_tz: str,
     moves: _Moves,
+    claims: Mapping[int, Mapping[str, Claim]],
 ) -> TeamDigest:
     zone = team_zone(team, default_tz)
     away = team.paused_until if is_away(team, now, zone) else None
@@ -233,6 +247,7 @@ def _team_digest(
             today=today,
             policy=moves.policy,
             waived=waived,
+            claims=claims.get(system_id, {}),
         )
         # The score on the claims too, as the scorecard shows it (a level CI raised counts).
         result = score(rubric, (standing.snapshot or snapshot).answers)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from bot.db import repositories as repo
 from bot.services.digests import DigestQuery, collect_digest
@@ -272,3 +273,42 @@ def test_the_team_list_and_the_summary_count_gaps_and_the_score_as_the_scorecard
     assert summarised.sections["FD"] == 7
     assert summarised.final == card.score.final
     assert summarised.gaps_in_rubric_order == ("MD5",)
+
+
+def test_the_weekly_summary_reads_every_systems_claims_in_the_same_queries(
+    world: World,
+) -> None:
+    team = world.team()
+
+    def add(name: str) -> None:
+        system = world.services.add_system(world.actor(ADMIN), world.directory, team.id, name=name)
+        world.submit_system(system, levels(FD1="manual"), key=name)
+
+    def selects(scored: int) -> int:
+        sent: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args) -> None:
+            if statement.lstrip().upper().startswith("SELECT"):
+                sent.append(statement)
+
+        event.listen(world.db.engine, "before_cursor_execute", count)
+        try:
+            with world.db.read() as session:
+                digest = collect_digest(
+                    session,
+                    world.services.rubrics,
+                    DigestQuery(world.workspace, VISION_CHANNEL, world.clock.now, "UTC"),
+                )
+        finally:
+            event.remove(world.db.engine, "before_cursor_execute", count)
+        assert len([found for found in digest.teams if found.final is not None]) == scored
+        return len(sent)
+
+    add("Search")
+    add("Fraud")
+    two = selects(scored=2)
+    add("Ranking")
+    add("Ads")
+    # Two more systems: one check-in lookup each (whether their period was skipped), and
+    # nothing more for their claims, which are read for the whole channel at once.
+    assert selects(scored=4) - two <= 2
