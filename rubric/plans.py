@@ -202,16 +202,6 @@ def next_reminder(
     return due[-1]
 
 
-def next_reminder_due(
-    target_date: date, created_at: datetime, sent: Collection[str] = ()
-) -> datetime | None:
-    """When the plan's next reminder falls due (for a due-work table), None when none is left."""
-    for reminder in reminders(target_date, created_at):
-        if reminder.key not in sent:
-            return reminder.due
-    return None
-
-
 @dataclass(frozen=True)
 class BurnupPoint:
     at: datetime

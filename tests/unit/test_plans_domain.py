@@ -18,7 +18,6 @@ from rubric.plans import (
     expiring_soon,
     next_best_actions,
     next_reminder,
-    next_reminder_due,
     preview,
     reminders,
     waiver_expiry_problem,
@@ -103,9 +102,6 @@ def test_a_plan_has_reminders_14_and_3_days_before_its_target_at_nine() -> None:
         (14, datetime(2027, 2, 15, 9, tzinfo=UTC)),
         (3, datetime(2027, 2, 26, 9, tzinfo=UTC)),
     ]
-    assert next_reminder_due(TARGET, CREATED) == due[0].due
-    assert next_reminder_due(TARGET, CREATED, sent={"plan-14d"}) == due[1].due
-    assert next_reminder_due(TARGET, CREATED, sent={"plan-14d", "plan-3d"}) is None
 
 
 def test_the_reminder_due_is_the_latest_one_not_sent_and_none_after_the_target() -> None:
